@@ -1,0 +1,123 @@
+"""Settings for every service, read from the environment (12-factor, chart-friendly).
+
+Names follow the spec (section 6.3): ``DATABASE_URL``, ``REDIS_URL``, ``ALPACA_API_KEY`` …
+Each service has its own API key (``<SERVICE>_API_KEY``), presented when it calls another
+service and accepted from it; its URL is ``<SERVICE>_URL`` (defaults: loopback and the
+spec's port). Development keys are generated from the service name so that ``make run``
+works on a fresh machine; ``CATALYST_ENV=production`` refuses them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalyst.services import PORTS, ServiceName
+
+DEV_KEY_PREFIX = "dev-key-"
+
+
+def dev_api_key(service: ServiceName) -> str:
+    """The development key of a service (never accepted in production)."""
+    return f"{DEV_KEY_PREFIX}{service.value}"
+
+
+class Settings(BaseSettings):
+    """Everything a service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    service_name: ServiceName = Field(ServiceName.ORCHESTRATION, alias="CATALYST_SERVICE")
+    env: Literal["local", "test", "paper", "production"] = Field("local", alias="CATALYST_ENV")
+    host: str = Field("127.0.0.1", alias="CATALYST_HOST")
+    port: int | None = Field(None, alias="CATALYST_PORT", description="Defaults to the service's spec port")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/test", alias="DATABASE_URL")
+    db_pool_min: int = Field(2, alias="DB_POOL_MIN", ge=1)
+    db_pool_max: int = Field(5, alias="DB_POOL_MAX", ge=1)
+    db_command_timeout_s: float = Field(10.0, alias="DB_COMMAND_TIMEOUT", gt=0)
+
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # Prefix of every Redis key and channel; empty in production (spec channel names),
+    # set per test session so that concurrent runs on one Redis never see each other.
+    redis_namespace: str = Field("", alias="REDIS_NAMESPACE")
+
+    http_timeout_s: float = Field(5.0, alias="HTTP_TIMEOUT", gt=0)
+    http_retry_attempts: int = Field(3, alias="HTTP_RETRY_ATTEMPTS", ge=1)
+    breaker_failure_threshold: int = Field(5, alias="BREAKER_FAILURE_THRESHOLD", ge=1)
+    breaker_recovery_s: float = Field(60.0, alias="BREAKER_RECOVERY", gt=0)
+
+    orchestration_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.ORCHESTRATION)),
+                                             alias="ORCHESTRATION_API_KEY")
+    scanner_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.SCANNER)), alias="SCANNER_API_KEY")
+    pattern_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.PATTERN)), alias="PATTERN_API_KEY")
+    technical_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.TECHNICAL)),
+                                         alias="TECHNICAL_API_KEY")
+    risk_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.RISK)), alias="RISK_API_KEY")
+    trading_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.TRADING)), alias="TRADING_API_KEY")
+    workflow_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.WORKFLOW)), alias="WORKFLOW_API_KEY")
+    news_api_key_internal: SecretStr = Field(SecretStr(dev_api_key(ServiceName.NEWS)),
+                                             alias="NEWS_SERVICE_API_KEY",
+                                             description="The News service's own key (NEWS_API_KEY is NewsAPI's)")
+    reporting_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.REPORTING)),
+                                         alias="REPORTING_API_KEY")
+
+    orchestration_url: str | None = Field(None, alias="ORCHESTRATION_URL")
+    scanner_url: str | None = Field(None, alias="SCANNER_URL")
+    pattern_url: str | None = Field(None, alias="PATTERN_URL")
+    technical_url: str | None = Field(None, alias="TECHNICAL_URL")
+    risk_url: str | None = Field(None, alias="RISK_URL")
+    trading_url: str | None = Field(None, alias="TRADING_URL")
+    workflow_url: str | None = Field(None, alias="WORKFLOW_URL")
+    news_url: str | None = Field(None, alias="NEWS_URL")
+    reporting_url: str | None = Field(None, alias="REPORTING_URL")
+
+    # External providers (used by the adapters selected in each service's own settings).
+    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
+    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+    newsapi_key: SecretStr | None = Field(None, alias="NEWS_API_KEY")
+    benzinga_api_key: SecretStr | None = Field(None, alias="BENZINGA_API_KEY")
+
+    # Signs risk approvals (Risk Manager) and verifies them (Trading).
+    risk_approval_secret: SecretStr = Field(SecretStr("dev-approval-secret"), alias="RISK_APPROVAL_SECRET")
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            weak = [s.value for s in ServiceName if self.api_key(s).startswith(DEV_KEY_PREFIX)]
+            if self.risk_approval_secret.get_secret_value().startswith("dev-"):
+                weak.append("risk_approval_secret")
+            if weak:
+                raise ValueError(f"development secrets are not allowed in production: {', '.join(weak)}")
+        return self
+
+    @property
+    def service(self) -> ServiceName:
+        return self.service_name
+
+    @property
+    def listen_port(self) -> int:
+        return self.port if self.port is not None else PORTS[self.service_name]
+
+    def api_key(self, service: ServiceName) -> str:
+        """The key ``service`` presents (and that others accept from it)."""
+        field = "news_api_key_internal" if service is ServiceName.NEWS else f"{service.value}_api_key"
+        secret: SecretStr = getattr(self, field)
+        return secret.get_secret_value()
+
+    def service_url(self, service: ServiceName) -> str:
+        url: str | None = getattr(self, f"{service.value}_url")
+        return (url or f"http://127.0.0.1:{PORTS[service]}").rstrip("/")
+
+    def key_owners(self) -> dict[str, ServiceName]:
+        """Accepted inbound keys and the service each one identifies."""
+        return {self.api_key(s): s for s in ServiceName}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

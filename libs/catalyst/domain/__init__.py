@@ -1,0 +1,1 @@
+"""Domain model shared by every service: pydantic models at every boundary."""

@@ -1,0 +1,60 @@
+"""Market data: bars and timeframes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Timeframe(StrEnum):
+    """Bar timeframes the system stores and analyses (Alpaca's spellings)."""
+
+    MIN_1 = "1Min"
+    MIN_5 = "5Min"
+    MIN_15 = "15Min"
+    HOUR_1 = "1Hour"
+    DAY_1 = "1Day"
+
+    @property
+    def seconds(self) -> int:
+        return _SECONDS[self]
+
+
+_SECONDS = {
+    Timeframe.MIN_1: 60,
+    Timeframe.MIN_5: 300,
+    Timeframe.MIN_15: 900,
+    Timeframe.HOUR_1: 3600,
+    Timeframe.DAY_1: 86400,
+}
+
+
+class Bar(BaseModel):
+    """One OHLCV bar; ``ts`` is the bar's start, timezone-aware UTC."""
+
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str = Field(pattern=r"^[A-Z][A-Z0-9.\-]{0,9}$")
+    ts: AwareDatetime
+    open: float = Field(gt=0)
+    high: float = Field(gt=0)
+    low: float = Field(gt=0)
+    close: float = Field(gt=0)
+    volume: float = Field(ge=0)
+    vwap: float | None = None
+    trade_count: int | None = None
+
+
+def is_symbol(text: str) -> bool:
+    """True for a US equity ticker as the system spells it (upper case, up to 10 chars)."""
+    import re
+
+    return re.fullmatch(r"[A-Z][A-Z0-9.\-]{0,9}", text) is not None
+
+
+class Quote(BaseModel):
+    symbol: str
+    ts: datetime
+    price: float
