@@ -1,0 +1,143 @@
+"""Typed Redis pub/sub for the spec's five channels (section 3.4).
+
+Each channel carries exactly one event model; publishing an event picks its channel, and a
+subscriber gets the model back, validated. Channels are ``catalyst:<name>``, prefixed by the
+settings' ``redis_namespace`` (empty in production).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+import redis.asyncio as aioredis
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+
+from catalyst.logging import get_logger
+from catalyst.metrics import BUS_EVENTS
+
+log = get_logger(__name__)
+
+
+class Channel(StrEnum):
+    SCAN_COMPLETE = "catalyst:scan_complete"
+    POSITION_UPDATE = "catalyst:position_update"
+    RISK_ALERT = "catalyst:risk_alert"
+    ORDER_FILLED = "catalyst:order_filled"
+    NEWS_CATALYST = "catalyst:news_catalyst"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    channel: ClassVar[Channel]
+    timestamp: AwareDatetime = Field(default_factory=_now)
+
+
+class ScanComplete(Event):
+    channel: ClassVar[Channel] = Channel.SCAN_COMPLETE
+    cycle_id: str
+    scan_id: str | None = None
+    candidates_count: int = Field(ge=0)
+    symbols: list[str] = Field(default_factory=list)
+
+
+class PositionUpdate(Event):
+    channel: ClassVar[Channel] = Channel.POSITION_UPDATE
+    position_id: str
+    symbol: str
+    side: Literal["long", "short"]
+    quantity: float = Field(ge=0, description="0 when the position is closed")
+    avg_entry_price: float
+    market_price: float
+    unrealized_pnl: float
+    realized_pnl: float = 0.0
+    status: Literal["open", "closed"]
+
+
+class RiskAlert(Event):
+    channel: ClassVar[Channel] = Channel.RISK_ALERT
+    level: Literal["warning", "critical", "emergency"]
+    rule: str
+    message: str
+    value: float | None = None
+    limit: float | None = None
+
+
+class OrderFilled(Event):
+    channel: ClassVar[Channel] = Channel.ORDER_FILLED
+    order_id: str
+    client_order_id: str
+    symbol: str
+    side: Literal["buy", "sell"]
+    filled_quantity: float = Field(gt=0, description="Quantity of this fill")
+    cumulative_quantity: float = Field(gt=0)
+    fill_price: float = Field(gt=0)
+    status: Literal["partially_filled", "filled"]
+
+
+class NewsCatalyst(Event):
+    channel: ClassVar[Channel] = Channel.NEWS_CATALYST
+    symbol: str
+    catalyst_type: str
+    strength: float = Field(ge=0, le=1)
+    sentiment: float = Field(ge=-1, le=1)
+    headline: str
+    sources: list[str] = Field(default_factory=list)
+
+
+EVENT_TYPES: dict[Channel, type[Event]] = {
+    t.channel: t for t in (ScanComplete, PositionUpdate, RiskAlert, OrderFilled, NewsCatalyst)
+}
+
+
+class EventBus:
+    """Publish and subscribe to typed events over one Redis connection pool."""
+
+    def __init__(self, redis: aioredis.Redis, namespace: str = ""):
+        self._redis = redis
+        self._namespace = namespace
+
+    def channel_name(self, channel: Channel) -> str:
+        return f"{self._namespace}{channel.value}"
+
+    async def publish(self, event: Event) -> int:
+        """Publish ``event`` on its channel; returns how many subscribers got it."""
+        receivers: int = await self._redis.publish(self.channel_name(event.channel), event.model_dump_json())
+        BUS_EVENTS.labels(event.channel.value, "out").inc()
+        return receivers
+
+    async def subscribe(self, *channels: Channel) -> AsyncIterator[Event]:
+        """Yield events from ``channels`` until the consumer stops iterating.
+
+        Malformed messages are logged and skipped: one bad publisher never stops a subscriber.
+        """
+        by_name = {self.channel_name(c): c for c in channels}
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(*by_name)
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                name = _text(message["channel"])
+                channel = by_name.get(name)
+                if channel is None:
+                    continue
+                try:
+                    event = EVENT_TYPES[channel].model_validate_json(message["data"])
+                except ValidationError as exc:
+                    log.warning("bus_event_invalid", channel=name, error=str(exc))
+                    continue
+                BUS_EVENTS.labels(channel.value, "in").inc()
+                yield event
+        finally:
+            await pubsub.unsubscribe()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,60 @@
+"""Redis cache with the spec's three TTL tiers (section 4.3), counting hits and misses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import IntEnum
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from pydantic import BaseModel
+
+from catalyst.metrics import CACHE_REQUESTS
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class CacheTier(IntEnum):
+    """TTL in seconds."""
+
+    HOT = 60  # latest prices, open positions, current risk status
+    WARM = 300  # indicators, scan results, news sentiment
+    COLD = 3600  # performance metrics, historical patterns, sector correlations
+
+
+class Cache:
+    """JSON values of pydantic models under ``<namespace>cache:<ns>:<key>``."""
+
+    def __init__(self, redis: aioredis.Redis, namespace: str = ""):
+        self._redis = redis
+        self._prefix = f"{namespace}cache:"
+
+    def _key(self, ns: str, key: str) -> str:
+        return f"{self._prefix}{ns}:{key}"
+
+    async def get(self, ns: str, key: str, model: type[M], tier: CacheTier) -> M | None:
+        raw = await self._redis.get(self._key(ns, key))
+        CACHE_REQUESTS.labels(ns, tier.name.lower(), "hit" if raw is not None else "miss").inc()
+        return None if raw is None else model.model_validate_json(raw)
+
+    async def set(self, ns: str, key: str, value: BaseModel, tier: CacheTier) -> None:
+        await self._redis.set(self._key(ns, key), value.model_dump_json(), ex=int(tier))
+
+    async def get_or_set(
+        self, ns: str, key: str, model: type[M], tier: CacheTier, compute: Callable[[], Awaitable[M]]
+    ) -> M:
+        cached = await self.get(ns, key, model, tier)
+        if cached is not None:
+            return cached
+        value = await compute()
+        await self.set(ns, key, value, tier)
+        return value
+
+    async def invalidate(self, ns: str, key: str | None = None) -> int:
+        """Drop one key, or every key of ``ns`` when ``key`` is None (on a database write)."""
+        if key is not None:
+            return int(await self._redis.delete(self._key(ns, key)))
+        removed = 0
+        async for k in self._redis.scan_iter(match=self._key(ns, "*"), count=500):
+            removed += int(await self._redis.delete(k))
+        return removed

@@ -1,0 +1,80 @@
+"""asyncpg pool with the spec's sizing (2..5 connections, 10 s command timeout).
+
+The pool is created lazily and re-tried on demand, so a service starts (and reports
+``database: disconnected`` on /health) while PostgreSQL is down, and recovers when it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from catalyst.errors import ServiceUnavailable
+from catalyst.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Database:
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 5, command_timeout: float = 10.0,
+                 connect_timeout: float = 3.0):
+        self.dsn = dsn
+        self._min = min_size
+        self._max = max_size
+        self._command_timeout = command_timeout
+        self._connect_timeout = connect_timeout
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> asyncpg.Pool:
+        """The pool, created on first use; raises ServiceUnavailable when PostgreSQL is unreachable."""
+        if self._pool is not None:
+            return self._pool
+        async with self._lock:
+            if self._pool is None:
+                try:
+                    self._pool = await asyncpg.create_pool(
+                        dsn=self.dsn,
+                        min_size=self._min,
+                        max_size=self._max,
+                        command_timeout=self._command_timeout,
+                        timeout=self._connect_timeout,
+                    )
+                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                    log.warning("database_unreachable", error=str(exc))
+                    raise ServiceUnavailable("database unavailable", code="DATABASE_UNAVAILABLE") from exc
+        return self._pool
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise ServiceUnavailable("database not connected", code="DATABASE_UNAVAILABLE")
+        return self._pool
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        pool = await self.connect()
+        async with pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.acquire() as conn, conn.transaction():
+            yield conn
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        try:
+            pool = await self.connect()
+            async with asyncio.timeout(timeout):
+                await pool.fetchval("SELECT 1")
+            return True
+        except (ServiceUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None

@@ -1,0 +1,1 @@
+"""Risk: parameters, rules, sizing and signed approvals (pure logic, no I/O)."""

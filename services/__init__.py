@@ -1,0 +1,1 @@
+"""The nine Catalyst services: thin FastAPI apps over the catalyst library."""
