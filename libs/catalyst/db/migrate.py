@@ -11,7 +11,8 @@ from pathlib import Path
 
 from yoyo import get_backend, read_migrations
 
-MIGRATIONS_DIR = Path(os.environ.get("CATALYST_MIGRATIONS_DIR", Path(__file__).resolve().parents[3] / "db" / "migrations"))
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "db" / "migrations"
+MIGRATIONS_DIR = Path(os.environ.get("CATALYST_MIGRATIONS_DIR", DEFAULT_DIR))
 
 
 def yoyo_url(dsn: str) -> str:

@@ -65,10 +65,10 @@ class Database:
         async with self.acquire() as conn, conn.transaction():
             yield conn
 
-    async def ping(self, timeout: float = 2.0) -> bool:
+    async def ping(self, limit_s: float = 2.0) -> bool:
         try:
             pool = await self.connect()
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(limit_s):
                 await pool.fetchval("SELECT 1")
             return True
         except (ServiceUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):

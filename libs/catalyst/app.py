@@ -1,0 +1,281 @@
+"""The app factory behind every service: one place for health, metrics, auth, errors, context.
+
+Every service is ``create_app(ServiceName.X, routers=[...], on_startup=[...])``. What it adds:
+
+- ``GET /health`` (spec 8.1; 503 when a required dependency is down), ``GET /live`` (process
+  liveness for Kubernetes), ``GET /metrics`` (Prometheus), ``/docs`` and ``/openapi.json``;
+- ``X-API-Key`` auth on every router passed in (each service's key identifies the caller);
+- the error envelope ``{"error": {"code", "message", "details"}}`` for every error, request
+  validation and malformed JSON included (400), never a bare 500 for bad input;
+- a request id (``X-Request-ID``, made up when absent) bound to every log line and forwarded
+  on service calls, and request count/latency metrics per route template and status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import redis.asyncio as aioredis
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from catalyst import __version__
+from catalyst.bus import EventBus
+from catalyst.cache import Cache
+from catalyst.config import Settings, get_settings
+from catalyst.context import API_KEY_HEADER, REQUEST_ID_HEADER, new_request_id, request_id_var
+from catalyst.db import Database
+from catalyst.errors import CatalystError, ErrorEnvelope, Unauthorized
+from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
+from catalyst.http import ServiceClient
+from catalyst.logging import configure_logging, get_logger
+from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from catalyst.services import DEPENDENCIES, ServiceName
+
+log = get_logger(__name__)
+
+Hook = Callable[[FastAPI, "ServiceRuntime"], Awaitable[None]]
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": text}
+    for status, text in ((400, "Bad input"), (401, "Missing or wrong X-API-Key"), (404, "Not found"))
+}
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds: settings, connections and clients to its peers."""
+
+    service: ServiceName
+    settings: Settings
+    db: Database
+    redis: aioredis.Redis
+    bus: EventBus
+    cache: Cache
+    uses_database: bool = True
+    uses_redis: bool = True
+    required_services: frozenset[ServiceName] = frozenset()
+    _clients: dict[ServiceName, ServiceClient] = field(default_factory=dict)
+
+    def client(self, target: ServiceName) -> ServiceClient:
+        """A (cached) client for ``target``, presenting this service's own key."""
+        if target not in self._clients:
+            s = self.settings
+            self._clients[target] = ServiceClient(
+                target, s.service_url(target), s.api_key(self.service),
+                timeout=s.http_timeout_s, attempts=s.http_retry_attempts,
+                breaker_threshold=s.breaker_failure_threshold, breaker_recovery_s=s.breaker_recovery_s,
+            )
+        return self._clients[target]
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        await self.db.close()
+        await self.redis.aclose()
+
+
+def build_runtime(service: ServiceName, settings: Settings, *, uses_database: bool = True,
+                  uses_redis: bool = True, required_services: Sequence[ServiceName] = ()) -> ServiceRuntime:
+    redis = aioredis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0,
+                              max_connections=10)
+    return ServiceRuntime(
+        service=service,
+        settings=settings,
+        db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+                    command_timeout=settings.db_command_timeout_s),
+        redis=redis,
+        bus=EventBus(redis, settings.redis_namespace),
+        cache=Cache(redis, settings.redis_namespace),
+        uses_database=uses_database,
+        uses_redis=uses_redis,
+        required_services=frozenset(required_services),
+    )
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+async def require_api_key(request: Request, rt: Runtime) -> ServiceName:
+    """Accept any service's own key; the key names the calling service (kept for audit)."""
+    key = request.headers.get(API_KEY_HEADER)
+    if not key:
+        raise Unauthorized("missing X-API-Key header", code="MISSING_API_KEY")
+    caller = rt.settings.key_owners().get(key)
+    if caller is None:
+        raise Unauthorized("invalid API key", code="INVALID_API_KEY")
+    request.state.caller = caller
+    structlog.contextvars.bind_contextvars(caller=caller.value)
+    return caller
+
+
+Caller = Annotated[ServiceName, Depends(require_api_key)]
+
+
+def create_app(
+    service: ServiceName,
+    *,
+    settings: Settings | None = None,
+    routers: Sequence[APIRouter] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    title: str | None = None,
+    description: str | None = None,
+    uses_database: bool = True,
+    uses_redis: bool = True,
+    required_services: Sequence[ServiceName] = (),
+) -> FastAPI:
+    settings = (settings or get_settings()).model_copy(update={"service_name": service})
+    configure_logging(service.value, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = build_runtime(service, settings, uses_database=uses_database, uses_redis=uses_redis,
+                           required_services=required_services)
+        app.state.runtime = rt
+        if uses_database and not await rt.db.ping():
+            log.warning("starting_without_database")
+        for hook in on_startup:
+            await hook(app, rt)
+        log.info("service_started", port=settings.listen_port, env=settings.env)
+        try:
+            yield
+        finally:
+            for hook in reversed(on_shutdown):
+                await hook(app, rt)
+            await rt.close()
+            log.info("service_stopped")
+
+    app = FastAPI(
+        title=title or f"Catalyst {service.value.title()} Service",
+        description=description or "",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    _install_error_handlers(app)
+    _install_context_middleware(app, service)
+    app.include_router(_ops_router(service))
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(require_api_key)], responses=ERROR_RESPONSES)
+    return app
+
+
+def _ops_router(service: ServiceName) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+    async def health(rt: Runtime, response: Response) -> HealthResponse:
+        body = await check_health(rt)
+        if body.status == "unhealthy":
+            response.status_code = 503
+        return body
+
+    @router.get("/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "alive", "service": service.value}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def check_health(rt: ServiceRuntime) -> HealthResponse:
+    async def redis_ok() -> bool:
+        try:
+            async with asyncio.timeout(2.0):
+                return bool(await rt.redis.ping())
+        except Exception:  # any failure to answer is "disconnected"
+            return False
+
+    deps = DEPENDENCIES[rt.service]
+    db_ok = await rt.db.ping() if rt.uses_database else True
+    cache_ok = await redis_ok() if rt.uses_redis else True
+    dep_states: list[DependencyState] = list(
+        await asyncio.gather(*(probe_dependency(rt.client(d)) for d in deps))
+    )
+    database: ConnectionState = "not_used" if not rt.uses_database else ("connected" if db_ok else "disconnected")
+    redis: ConnectionState = "not_used" if not rt.uses_redis else ("connected" if cache_ok else "disconnected")
+    dependencies = {d.value: state for d, state in zip(deps, dep_states, strict=True)}
+    status = overall_status(database, redis, dependencies, {s.value for s in rt.required_services})
+    return HealthResponse.model_validate({
+        "status": status, "service": rt.service.value, "version": __version__,
+        "database": database, "redis": redis, "dependencies": dependencies,
+    })
+
+
+def _envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(status_code=status, content=body)
+
+
+_STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
+                 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CatalystError)
+    async def catalyst_error(_request: Request, exc: CatalystError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.warning("request_failed", code=exc.code, error=exc.message)
+        return _envelope(exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return _envelope(400, "MALFORMED_JSON", "request body is not valid JSON", {"errors": errors})
+        fields = sorted({".".join(e["loc"][1:] or e["loc"]) for e in errors})
+        return _envelope(400, "VALIDATION_ERROR", f"invalid request: {', '.join(fields)}",
+                         {"errors": errors, "fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
+        return _envelope(exc.status_code, code, str(exc.detail))
+
+
+
+def _install_context_middleware(app: FastAPI, service: ServiceName) -> None:
+    @app.middleware("http")
+    async def context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or new_request_id()
+        token = request_id_var.set(request_id)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # a bug: log it, answer the envelope, leak nothing
+                log.exception("unhandled_error", error=str(exc))
+                response = _envelope(500, "INTERNAL_ERROR", "internal error", {"type": exc.__class__.__name__})
+            status = response.status_code
+            response.headers[REQUEST_ID_HEADER] = request_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            labels = (service.value, request.method, template, str(status))
+            HTTP_REQUESTS.labels(*labels).inc()
+            HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+            request_id_var.reset(token)

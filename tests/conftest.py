@@ -1,0 +1,111 @@
+"""Fixtures shared by every test: a fresh, migrated database per session on the real
+PostgreSQL, the real Redis under a per-session namespace, settings, and app clients."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from catalyst.config import Settings
+from catalyst.context import API_KEY_HEADER
+from catalyst.db import Database
+from catalyst.db.migrate import apply_migrations
+from catalyst.services import ServiceName
+
+ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("CATALYST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _dsn_for(database: str) -> str:
+    base, _, _ = ADMIN_DSN.rpartition("/")
+    return f"{base}/{database}"
+
+
+@pytest.fixture(scope="session")
+def test_database_url() -> Iterator[str]:
+    """A database of its own for this pytest session, migrated, dropped at the end."""
+    import asyncio
+
+    name = f"catalyst_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    dsn = _dsn_for(name)
+    apply_migrations(dsn)
+    yield dsn
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_namespace() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture(scope="session")
+def make_settings(test_database_url: str, redis_namespace: str) -> Callable[..., Settings]:
+    """Settings for ``service`` on the session's database and Redis namespace."""
+
+    def make(service: ServiceName = ServiceName.ORCHESTRATION, **env: object) -> Settings:
+        values: dict[str, object] = {
+            "CATALYST_SERVICE": service,
+            "CATALYST_ENV": "test",
+            "DATABASE_URL": test_database_url,
+            "REDIS_URL": REDIS_URL,
+            "REDIS_NAMESPACE": redis_namespace,
+            "LOG_LEVEL": "WARNING",
+        }
+        values.update(env)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def test_settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+async def database(test_database_url: str) -> AsyncIterator[Database]:
+    db = Database(test_database_url)
+    await db.connect()
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+async def redis_client() -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def api_client() -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """``async with api_client(app) as client``: runs the app's lifespan, authenticates as orchestration."""
+
+    @asynccontextmanager
+    async def open_client(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+        async with app.router.lifespan_context(app):
+            settings: Settings = app.state.runtime.settings
+            key = api_key if api_key is not None else settings.api_key(ServiceName.ORCHESTRATION)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                         headers={API_KEY_HEADER: key}) as client:
+                yield client
+
+    return open_client

@@ -1,0 +1,126 @@
+"""The service client against a real local HTTP server: retries, breaker, envelopes, context."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from catalyst.context import request_id_var
+from catalyst.errors import NotFound, ServiceUnavailable, UpstreamError
+from catalyst.http import ServiceClient
+
+
+class Upstream:
+    """A tiny HTTP server whose answers the test scripts."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.script: list[int] = []
+        self.hits = 0
+        self.headers: list[dict[str, str]] = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                upstream.hits += 1
+                upstream.headers.append(dict(self.headers))
+                status = upstream.script.pop(0) if upstream.script else upstream.status
+                if status == 404:
+                    body = {"error": {"code": "SYMBOL_NOT_FOUND", "message": "no such symbol",
+                                      "details": {"symbol": "ZZZZ"}}}
+                elif status >= 400:
+                    body = {"error": {"code": "DOWN", "message": "down", "details": {}}}
+                else:
+                    body = {"ok": True}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    server = Upstream()
+    yield server
+    server.server.shutdown()
+
+
+def _client(upstream: Upstream, **kw) -> ServiceClient:
+    opts = {"backoff_initial": 0.001, "backoff_max": 0.002, "breaker_recovery_s": 0.3, **kw}
+    return ServiceClient("technical", upstream.url, "key-1", **opts)
+
+
+async def test_retries_a_503_then_succeeds(upstream):
+    upstream.script = [503, 429]
+    client = _client(upstream)
+    assert await client.get("/x") == {"ok": True}
+    assert upstream.hits == 3
+
+
+async def test_gives_up_after_three_attempts(upstream):
+    upstream.status = 503
+    client = _client(upstream)
+    with pytest.raises(ServiceUnavailable):
+        await client.get("/x")
+    assert upstream.hits == 3
+
+
+async def test_4xx_is_not_retried_and_keeps_the_remote_envelope(upstream):
+    upstream.status = 404
+    client = _client(upstream)
+    with pytest.raises(NotFound) as caught:
+        await client.get("/x")
+    assert caught.value.code == "SYMBOL_NOT_FOUND"
+    assert caught.value.details["symbol"] == "ZZZZ"
+    assert upstream.hits == 1
+
+
+async def test_breaker_opens_after_five_failures_and_recovers(upstream):
+    upstream.status = 503
+    client = _client(upstream, attempts=1)
+    for _ in range(5):
+        with pytest.raises(ServiceUnavailable) as caught:
+            await client.get("/x")
+        assert caught.value.code == "DOWN"
+    assert await client.breaker_state() == "opened"
+    hits = upstream.hits
+    with pytest.raises(ServiceUnavailable) as caught:
+        await client.get("/x")
+    assert caught.value.code == "CIRCUIT_OPEN"
+    assert upstream.hits == hits  # refused without calling
+    upstream.status = 200  # the upstream heals
+    await asyncio.sleep(0.35)  # past the recovery time: half-open lets one call through
+    assert await client.get("/x") == {"ok": True}
+    assert await client.breaker_state() == "closed"
+
+
+async def test_unreachable_target_is_an_upstream_error():
+    client = ServiceClient("news", "http://127.0.0.1:1", "k", backoff_initial=0.001, backoff_max=0.002)
+    with pytest.raises(UpstreamError) as caught:
+        await client.get("/x")
+    assert caught.value.code == "UPSTREAM_UNREACHABLE"
+
+
+async def test_forwards_request_id_and_api_key(upstream):
+    client = _client(upstream)
+    token = request_id_var.set("req-42")
+    try:
+        await client.get("/x")
+    finally:
+        request_id_var.reset(token)
+    assert upstream.headers[-1]["X-Request-ID"] == "req-42"
+    assert upstream.headers[-1]["X-API-Key"] == "key-1"
