@@ -9,7 +9,7 @@ export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install infra migrate test test-unit test-integration lint bench lock clean
+.PHONY: help install infra migrate run test test-unit test-integration lint bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ infra: $(STAMP) ## Start PostgreSQL and Redis if they are down; create the datab
 
 migrate: infra ## Apply database migrations (idempotent)
 	$(PY) -m catalyst.db.migrate
+
+run: migrate ## The whole system locally on embedded defaults
+	$(PY) scripts/run_local.py
 
 test: migrate ## Install, start infra, migrate, then run the whole suite
 	$(PY) -m pytest -q
