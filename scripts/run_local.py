@@ -50,7 +50,7 @@ def wait_healthy(service: ServiceName, seconds: float = 60.0) -> str:
     status = "not answering"
     while time.monotonic() < deadline:
         try:
-            status = httpx.get(f"http://127.0.0.1:{PORTS[service]}/health", timeout=2).json()["status"]
+            status = str(httpx.get(f"http://127.0.0.1:{PORTS[service]}/health", timeout=2).json()["status"])
             if status in ("healthy", "degraded"):
                 return status
         except (httpx.HTTPError, ValueError, KeyError):
