@@ -1,0 +1,150 @@
+"""The composed decision: every reason at once, exits never blocked, sizing into the approval."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from catalyst.domain.orders import Side
+from catalyst.risk.engine import BookView, HeldPosition, TradeProposal, evaluate, is_exit, price_bound
+from catalyst.risk.parameters import RiskParameters
+from catalyst.risk.rules import Rule
+from catalyst.risk.sizing import TradeStats
+from catalyst.risk.state import RiskState
+
+P = RiskParameters()
+STATS = TradeStats(win_rate=0.5, payoff=2.0, trades=50, from_prior=False)
+GOOD = TradeProposal("AAPL", Side.BUY, 100, entry=100.0, stop=98.0, target=104.0, atr=1.5)
+
+
+def _book(*positions: HeldPosition, pnl: float = 0.0) -> BookView:
+    return BookView({p.symbol: p for p in positions}, pnl)
+
+
+def _run(proposal: TradeProposal = GOOD, *, state: RiskState = RiskState.ACTIVE, book: BookView | None = None,
+         corr: Mapping[str, float | None] | None = None, params: RiskParameters = P):
+    return evaluate(proposal, params=params, state=state, book=book or _book(), stats=STATS,
+                    correlations=corr or {})
+
+
+def test_clean_entry_is_approved_with_its_size() -> None:
+    d = _run()
+    assert d.approved
+    assert not d.is_exit
+    assert not d.failures
+    assert d.max_quantity == 100  # requested binds (cap 200, Kelly 6250, headroom 1000)
+    assert d.price_bound == 100.5
+    assert {r.rule for r in d.results} >= {Rule.DAILY_LOSS, Rule.POSITION_SIZE, Rule.MAX_POSITIONS,
+                                          Rule.CORRELATION, Rule.STOP_LOSS, Rule.RISK_REWARD, Rule.SIZING}
+
+
+def test_sized_below_the_request_approves_the_smaller_quantity() -> None:
+    d = _run(book=_book(pnl=-1_900.0))  # $100 of loss headroom, $2 a share
+    assert d.approved
+    assert d.max_quantity == 50
+    assert d.size is not None
+    assert d.size.binding == "daily_loss_headroom"
+
+
+def test_every_failing_rule_is_reported() -> None:
+    bad = TradeProposal("AAPL", Side.BUY, 500, entry=100.0, stop=90.0, target=101.0, atr=1.0)
+    d = _run(bad, state=RiskState.HALTED, book=_book(pnl=-2_000.0))
+    assert not d.approved
+    assert d.max_quantity == 0
+    failed = {r.rule for r in d.failures}
+    assert failed == {Rule.EMERGENCY_HALT, Rule.DAILY_LOSS, Rule.POSITION_SIZE, Rule.STOP_LOSS,
+                      Rule.RISK_REWARD}
+
+
+def test_one_share_over_the_position_limit_is_rejected() -> None:
+    assert _run(TradeProposal("AAPL", Side.BUY, 200, 100.0, 98.0, 104.0, atr=1.5)).approved
+    d = _run(TradeProposal("AAPL", Side.BUY, 201, 100.0, 98.0, 104.0, atr=1.5))
+    assert [r.rule for r in d.failures] == [Rule.POSITION_SIZE]
+
+
+def test_adding_to_a_held_symbol_counts_its_notional_but_not_a_new_position() -> None:
+    held = [HeldPosition(s, 10, 50.0) for s in ("A", "B", "C", "D")] + [HeldPosition("AAPL", 150, 100.0)]
+    book = _book(*held)
+    corr = {s: 0.0 for s in ("A", "B", "C", "D")}
+    assert _run(TradeProposal("AAPL", Side.BUY, 50, 100.0, 98.0, 104.0, atr=1.5), book=book, corr=corr).approved
+    d = _run(TradeProposal("AAPL", Side.BUY, 51, 100.0, 98.0, 104.0, atr=1.5), book=book, corr=corr)
+    assert [r.rule for r in d.failures] == [Rule.POSITION_SIZE]
+    d = _run(TradeProposal("MSFT", Side.BUY, 10, 100.0, 98.0, 104.0, atr=1.5), book=book, corr=corr)
+    assert [r.rule for r in d.failures] == [Rule.MAX_POSITIONS]
+
+
+def test_exit_is_approved_while_halted() -> None:
+    book = _book(HeldPosition("AAPL", 100, 95.0), pnl=-5_000.0)
+    d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=95.0), state=RiskState.HALTED, book=book)
+    assert d.approved
+    assert d.is_exit
+    assert d.max_quantity == 100
+    assert d.price_bound == pytest.approx(94.525)
+
+
+def test_exit_of_a_short_is_approved_while_reducing() -> None:
+    book = _book(HeldPosition("TSLA", -40, 200.0))
+    d = _run(TradeProposal("TSLA", Side.BUY, 40, entry=200.0), state=RiskState.REDUCING, book=book)
+    assert d.approved
+    assert d.is_exit
+
+
+def test_one_share_more_than_held_is_a_reversal_and_blocked() -> None:
+    book = _book(HeldPosition("AAPL", 100, 95.0))
+    d = _run(TradeProposal("AAPL", Side.SELL, 101, entry=95.0, stop=97.0, target=90.0, atr=1.0), book=book)
+    assert not d.approved
+    assert Rule.REVERSAL in {r.rule for r in d.failures}
+
+
+def test_halted_blocks_entries() -> None:
+    d = _run(state=RiskState.HALTED)
+    assert not d.approved
+    assert [r.rule for r in d.failures] == [Rule.EMERGENCY_HALT]
+
+
+def test_reducing_blocks_entries() -> None:
+    d = _run(state=RiskState.REDUCING)
+    assert [r.rule for r in d.failures] == [Rule.REDUCING]
+
+
+def test_correlation_is_direction_adjusted() -> None:
+    book = _book(HeldPosition("MSFT", 50, 100.0))
+    assert not _run(book=book, corr={"MSFT": 0.9}).approved  # long + long, correlated
+    short_book = _book(HeldPosition("MSFT", -50, 100.0))
+    assert _run(book=short_book, corr={"MSFT": 0.9}).approved  # long vs short: a hedge
+    assert not _run(book=short_book, corr={"MSFT": -0.9}).approved  # long vs short of a mirror
+
+
+def test_missing_correlation_counts_as_unknown() -> None:
+    book = _book(HeldPosition("MSFT", 50, 100.0))
+    d = _run(book=book, corr={})
+    assert d.approved
+    assert [r.rule for r in d.warnings] == [Rule.CORRELATION]
+    assert not _run(book=book, corr={}, params=RiskParameters(unknown_correlation="reject")).approved
+
+
+def test_no_edge_rejects_through_sizing() -> None:
+    d = evaluate(GOOD, params=P, state=RiskState.ACTIVE, book=_book(),
+                 stats=TradeStats(0.3, 1.0, 50, False), correlations={})
+    assert not d.approved
+    assert [r.rule for r in d.failures] == [Rule.SIZING]
+
+
+def test_invalid_stop_skips_sizing() -> None:
+    d = _run(TradeProposal("AAPL", Side.BUY, 10, entry=100.0, stop=101.0, target=104.0, atr=1.5))
+    assert d.size is None
+    assert Rule.SIZING not in {r.rule for r in d.results}
+
+
+def test_short_entry() -> None:
+    d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=100.0, stop=102.0, target=96.0, atr=1.5))
+    assert d.approved
+    assert d.price_bound == 99.5
+
+
+def test_helpers() -> None:
+    assert is_exit(Side.SELL, 10, 10.0)
+    assert not is_exit(Side.SELL, 11, 10.0)
+    assert not is_exit(Side.BUY, 1, 10.0)
+    assert price_bound(Side.BUY, 10.0, 0.01) == 10.1
