@@ -1,0 +1,1 @@
+"""Broker adapters behind one interface: ``SimBroker`` (offline default) and ``AlpacaBroker``."""
