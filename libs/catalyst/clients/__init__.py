@@ -1,0 +1,1 @@
+"""Typed clients other services use to call each service (one module per service)."""

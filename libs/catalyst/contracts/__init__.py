@@ -1,0 +1,1 @@
+"""API request/response models of each service (one module per service)."""
