@@ -1,0 +1,1 @@
+"""News intelligence: catalyst classification, sentiment scoring and cross-source merging."""
