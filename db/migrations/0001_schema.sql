@@ -418,6 +418,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 -- ---------------------------------------------------------------------------------------------
 -- Helper functions (spec 3.3). Each is safe under concurrent calls: the unique constraint decides,
 -- ON CONFLICT DO NOTHING waits for a concurrent inserter, and the loop re-reads its committed row.
+-- time_dimension has two unique keys (time_id, ts) that a racing insert can hit, so its ON CONFLICT
+-- names no target: either one arbitrates.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION normalize_symbol(p_symbol text) RETURNS text
@@ -488,7 +490,7 @@ BEGIN
             RETURN v_id;
         END IF;
         INSERT INTO time_dimension (ts) VALUES (p_ts)
-            ON CONFLICT (ts) DO NOTHING
+            ON CONFLICT DO NOTHING
             RETURNING time_id INTO v_id;
         IF v_id IS NOT NULL THEN
             RETURN v_id;
@@ -509,7 +511,7 @@ BEGIN
         SELECT DISTINCT x FROM unnest(p_ts) AS x
         WHERE NOT EXISTS (SELECT 1 FROM time_dimension t WHERE t.ts = x)
         ORDER BY x
-        ON CONFLICT (ts) DO NOTHING;
+        ON CONFLICT DO NOTHING;
     RETURN QUERY SELECT t.ts, t.time_id FROM time_dimension t WHERE t.ts = ANY (p_ts);
 END
 $$;
