@@ -72,7 +72,8 @@ RULES: tuple[CatalystRule, ...] = (
           _EARN + r"\b(?:\W+\w+){0,6}?\W+(?:below|worse than|short of)\W+(?:\w+\W+){0,2}?" + _EXPECT),
     _rule("earnings_wider_loss", _T.EARNINGS_MISS, 0.8,
           r"\b(?:wider|bigger|larger|deeper)[- ]than[- ]expected\W+(?:\w+\W+)?loss\b"
-          r"|\b(?:worse|weaker|lower|softer)[- ]than[- ](?:expected|anticipated|forecast)\b|\bloss widens\b|\b(?:posts?|reports?)\W+(?:a\W+)?(?:\$[\d.]+\W+(?:million|billion)\W+)?loss\b"),
+          r"|\b(?:worse|weaker|lower|softer)[- ]than[- ](?:expected|anticipated|forecast)\b|\bloss widens\b"
+          r"|\b(?:posts?|reports?)\W+(?:a\W+)?(?:\$[\d.]+\W+(?:million|billion)\W+)?loss\b"),
     _rule("earnings_decline", _T.EARNINGS_MISS, 0.6,
           r"\b" + _EARN + r"\b(?:\W+\w+){0,3}?\W+(?:falls?|fell|drops?|dropped|declines?|declined|plunges?|"
           r"plunged|slumps?|slumped|sinks?|sank|tumbles?|tumbled)\b"),
@@ -180,7 +181,8 @@ RULES: tuple[CatalystRule, ...] = (
           r"fraud|subpoena\w*|verdict|jury|court|judge|ruling|appeal|settles?|settled|settlement|"
           r"ordered to|injunction|dismiss(?:es|ed|al))\b"),
     _rule("regulatory_action", _T.LEGAL_REGULATORY, 0.75,
-          r"\b(?:doj|sec|ftc|cfpb|nhtsa|faa|epa|finra|cftc|fcc|fdic|occ|federal reserve|asset cap|antitrust|regulators?|regulatory|probe|investigation|"
+          r"\b(?:doj|sec|ftc|cfpb|nhtsa|faa|epa|finra|cftc|fcc|fdic|occ|federal reserve|asset cap|antitrust|"
+          r"regulators?|regulatory|probe|investigation|"
           r"fine[sd]?|penalty|sanctions?|ban(?:s|ned)?|recalls?|recalled|monopoly|consent decree)\b"),
     # Management changes.
     _rule("management_change", _T.MANAGEMENT_CHANGE, 0.8,
@@ -189,6 +191,16 @@ RULES: tuple[CatalystRule, ...] = (
           r"out after|out as|is out|pushed out|forced out)\b"
           r"|\b(?:names?|named|appoints?|appointed|hires?|hired|taps?|tapped|brings? back|ousts?|ousting|"
           r"replaces?)\b(?:\W+\S+){0,6}?\W+(?:as\W+)?(?:new\W+)?" + _EXEC + r"\b"),
+    # SEC 8-K item titles (the EDGAR source's headlines).
+    _rule("8k_acquisition", _T.MERGER_ACQUISITION, 0.75,
+          r"\bcompletion of acquisition or disposition of assets\b|\bchanges in control of registrant\b"),
+    _rule("8k_officers", _T.MANAGEMENT_CHANGE, 0.7, r"\bdeparture of directors or certain officers\b"),
+    _rule("8k_equity", _T.OFFERING_DILUTION, 0.7, r"\bunregistered sales of equity securities\b"),
+    _rule("8k_agreement", _T.CONTRACT_WIN, 0.6, r"\bentry into a material definitive agreement\b"),
+    _rule("8k_restatement", _T.LEGAL_REGULATORY, 0.75,
+          r"\bnon-reliance on previously issued financial statements\b"),
+    _rule("8k_distress", _T.OTHER, 0.8,
+          r"\bbankruptcy or receivership\b|\bnotice of delisting\b|\bmaterial impairments\b"),
     # Other corporate events with a known direction but no dedicated type.
     _rule("capital_return", _T.OTHER, 0.5,
           r"\b(?:buybacks?|repurchases?|dividend|stock split|reverse (?:stock )?split|\d+-for-\d+)\b"),

@@ -1,0 +1,127 @@
+"""Alpaca News (``/v1beta1/news``) through alpaca-py's ``NewsClient``.
+
+alpaca-py is synchronous (requests), so each call runs in a worker thread. The library follows
+``next_page_token`` itself up to the request's ``limit``; we ask for raw data and validate each
+article with alpaca-py's own ``News`` model, so one malformed article is skipped and counted
+instead of failing the page. alpaca-py's built-in 429 retry sleeps a fixed 3 s and ignores
+``Retry-After``; it is switched off and the shared retry policy (which honours it) wraps the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import requests
+from alpaca.common.exceptions import APIError
+from alpaca.data.historical.news import NewsClient
+from alpaca.data.models.news import News
+from alpaca.data.requests import NewsRequest
+from pydantic import ValidationError
+
+from catalyst.domain.news import NewsItem
+from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceBatch, SourceError
+from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols, within
+from catalyst.news_sources.transport import Retryable, RetryPolicy, Sleep, call_with_retries, retryable_status
+
+NAME = "alpaca"
+MAX_SYMBOLS_PER_CALL = 50  # keeps the comma list well inside URL limits
+
+
+class _TimedNewsClient(NewsClient):
+    """NewsClient with a request timeout and without its own fixed-wait 429 retry."""
+
+    def __init__(self, *, timeout_s: float, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._retry = 0  # RESTClient's retry budget: retries are ours (Retry-After aware)
+        self._timeout_s = timeout_s
+
+    def _one_request(self, method: str, url: str, opts: dict[str, Any], retry: int) -> Any:
+        return super()._one_request(method, url, {**opts, "timeout": self._timeout_s}, retry)
+
+
+class AlpacaNewsSource:
+    def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep):
+        if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
+            raise SourceError(NAME, "config", "ALPACA_API_KEY and ALPACA_SECRET_KEY are required")
+        self._client = _TimedNewsClient(
+            timeout_s=settings.timeout_s,
+            api_key=settings.alpaca_api_key.get_secret_value(),
+            secret_key=settings.alpaca_secret_key.get_secret_value(),
+            raw_data=True,
+            url_override=settings.alpaca_url.rstrip("/"),
+        )
+        self._policy = RetryPolicy.from_settings(settings)
+        self._limit = settings.page_size * settings.max_pages
+        self._sleep = sleep
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    async def aclose(self) -> None:
+        self._client._session.close()
+
+    async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
+        wanted = {s.upper() for s in symbols}
+        items: list[NewsItem] = []
+        skipped = 0
+        calls = 0
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), MAX_SYMBOLS_PER_CALL):
+            chunk = ordered[start:start + MAX_SYMBOLS_PER_CALL]
+            request = NewsRequest(symbols=",".join(chunk), start=since, end=until, limit=self._limit,
+                                  sort="desc", exclude_contentless=False)
+            raw = await call_with_retries(NAME, self._policy, self._sleep, partial(self._call, request))
+            calls += 1
+            got, bad = parse_articles(raw, wanted, since, until)
+            items.extend(got)
+            skipped += bad
+        if skipped:
+            SKIPPED_ITEMS.labels(NAME).inc(skipped)
+        return SourceBatch(items, skipped, calls)
+
+    async def _call(self, request: NewsRequest) -> Any:
+        try:
+            return await asyncio.to_thread(self._client.get_news, request)
+        except APIError as exc:
+            response = exc.response
+            status = exc.status_code or 0
+            body = str(exc)[:200]
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            retry = retryable_status(NAME, status, body, retry_after)
+            if retry is not None:
+                raise retry from exc
+            raise SourceError(NAME, f"http_{status}", f"HTTP {status}: {body}") from exc
+        except requests.Timeout as exc:
+            raise Retryable(SourceError(NAME, "timeout", "timed out"), "timeout") from exc
+        except requests.ConnectionError as exc:
+            raise Retryable(SourceError(NAME, "unreachable", "unreachable"), "transport") from exc
+        except ValueError as exc:  # not JSON, or JSON without a "news" key
+            raise SourceError(NAME, "malformed", f"unexpected response: {exc}") from exc
+
+
+def parse_articles(raw: Any, wanted: set[str], since: datetime, until: datetime) -> tuple[list[NewsItem], int]:
+    """Articles of one ``get_news`` raw answer; returns (items, malformed count)."""
+    articles = raw.get("news") if isinstance(raw, dict) else None
+    if not isinstance(articles, list):
+        raise SourceError(NAME, "malformed", "response has no news list")
+    items: list[NewsItem] = []
+    skipped = 0
+    for article in articles:
+        try:
+            news = News(raw_data=article)
+            symbols = relevant_symbols(news.symbols, wanted)
+            if not symbols:
+                continue
+            item = build_item(source=NAME, source_id=news.id, symbols=symbols, headline=news.headline,
+                              summary=news.summary, url=news.url, published_at=news.created_at)
+        except (ValidationError, MalformedItem, TypeError):
+            skipped += 1
+            continue
+        if within(item, since, until):
+            items.append(item)
+    return items, skipped

@@ -1,0 +1,165 @@
+"""The ``NewsSource`` interface every adapter implements, its settings and its metrics.
+
+A source answers "stories about these symbols published in [since, until]" as domain
+``NewsItem`` objects. Malformed items are skipped and counted, never fatal; a source that
+cannot answer at all raises ``SourceError`` and the service degrades (cached news, the source
+named in ``missing_sources``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Protocol, runtime_checkable
+
+from prometheus_client import Counter
+from pydantic import AliasChoices, AwareDatetime, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from catalyst.domain.news import NewsItem
+
+SOURCE_NAMES = ("replay", "alpaca", "newsapi", "benzinga", "sec_edgar")
+
+# How far each source is trusted to report a story correctly (0..1). SEC filings are the
+# company's own word; Benzinga and Alpaca (which redistributes Benzinga) are curated newswires;
+# NewsAPI aggregates general media; pushed items come from whoever holds a service key.
+DEFAULT_RELIABILITY: dict[str, float] = {
+    "sec_edgar": 0.95,
+    "benzinga": 0.9,
+    "alpaca": 0.85,
+    "replay": 0.9,
+    "newsapi": 0.6,
+    "push": 0.7,
+}
+UNKNOWN_SOURCE_RELIABILITY = 0.5
+
+SKIPPED_ITEMS = Counter(
+    "catalyst_news_source_items_skipped_total",
+    "Items a news source returned that were malformed and skipped",
+    ["source"],
+)
+SOURCE_RETRIES = Counter(
+    "catalyst_news_source_retries_total",
+    "Retried calls to a news source, by reason (rate_limited, server_error, timeout, transport)",
+    ["source", "reason"],
+)
+
+
+class SourceError(Exception):
+    """The source could not answer (down, timed out, refused, or answered garbage)."""
+
+    def __init__(self, source: str, reason: str, message: str):
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.reason = reason  # timeout, unreachable, rate_limited, http_<status>, malformed, config
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    items: list[NewsItem]
+    skipped: int = 0  # malformed items dropped
+    pages: int = 1
+
+
+@runtime_checkable
+class NewsSource(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
+        """Stories about any of ``symbols`` published in ``[since, until]``; raises SourceError."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class NewsSourceSettings(BaseSettings):
+    """Which sources run and how to reach them. Defaults are the offline ones (replay only)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["replay"], alias="NEWS_SOURCES",
+        description="Comma list of replay, alpaca, newsapi, benzinga, sec_edgar")
+    reliability_overrides: dict[str, float] = Field(
+        default_factory=dict, alias="NEWS_SOURCE_RELIABILITY",
+        description='JSON map overriding DEFAULT_RELIABILITY, e.g. {"newsapi": 0.5}')
+
+    timeout_s: float = Field(5.0, alias="NEWS_SOURCE_TIMEOUT", gt=0, description="Per call to a source")
+    attempts: int = Field(4, alias="NEWS_SOURCE_ATTEMPTS", ge=1, le=10)
+    backoff_s: float = Field(0.5, alias="NEWS_SOURCE_BACKOFF", ge=0, description="First retry wait; doubles")
+    max_backoff_s: float = Field(30.0, alias="NEWS_SOURCE_MAX_BACKOFF", ge=0,
+                                 description="Longest wait honoured (Retry-After included)")
+    page_size: int = Field(50, alias="NEWS_SOURCE_PAGE_SIZE", ge=1, le=100)
+    max_pages: int = Field(10, alias="NEWS_SOURCE_MAX_PAGES", ge=1)
+
+    alpaca_url: str = Field("https://data.alpaca.markets", alias="ALPACA_NEWS_URL")
+    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
+    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+
+    newsapi_url: str = Field("https://newsapi.org", alias="NEWSAPI_URL")
+    newsapi_key: SecretStr | None = Field(None, alias="NEWS_API_KEY")
+    newsapi_queries: dict[str, str] = Field(
+        default_factory=dict, alias="NEWSAPI_QUERIES",
+        description='JSON map symbol -> NewsAPI q (default: the quoted symbol), e.g. {"AAPL": "Apple"}')
+    newsapi_language: str = Field("en", alias="NEWSAPI_LANGUAGE")
+
+    benzinga_url: str = Field("https://api.benzinga.com", alias="BENZINGA_URL")
+    benzinga_api_key: SecretStr | None = Field(None, alias="BENZINGA_API_KEY")
+
+    sec_edgar_url: str = Field("https://data.sec.gov", alias="SEC_EDGAR_URL")
+    sec_edgar_user_agent: str | None = Field(
+        None, alias="SEC_EDGAR_USER_AGENT", description="SEC requires 'Company contact@example.com'")
+    sec_edgar_tickers_file: Path | None = Field(
+        None, alias="SEC_EDGAR_TICKERS_FILE", description="company_tickers.json (CIK to ticker map)")
+    sec_edgar_forms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["8-K"], alias="SEC_EDGAR_FORMS")
+
+    replay_seed: int = Field(42, alias="NEWS_REPLAY_SEED")
+    replay_now: AwareDatetime | None = Field(
+        None, validation_alias=AliasChoices("NEWS_REPLAY_NOW", "replay_now"),
+        description="Simulated now of the replay source (default: the wall clock)")
+
+    @field_validator("sources", "sec_edgar_forms", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("reliability_overrides", "newsapi_queries", mode="before")
+    @classmethod
+    def _json_map(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        names = [v.lower() for v in value]
+        unknown = sorted(set(names) - set(SOURCE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown news source(s) {unknown}; known: {', '.join(SOURCE_NAMES)}")
+        if len(set(names)) != len(names):
+            raise ValueError("a news source is listed twice")
+        return names
+
+    @field_validator("reliability_overrides")
+    @classmethod
+    def _reliability_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            raise ValueError(f"reliability must be within 0..1: {bad}")
+        return value
+
+    def reliability(self) -> dict[str, float]:
+        """Every source's reliability: the defaults with the configured overrides applied."""
+        return {**DEFAULT_RELIABILITY, **self.reliability_overrides}
+
+
+def reliability_of(source: str, table: dict[str, float]) -> float:
+    return table.get(source, UNKNOWN_SOURCE_RELIABILITY)

@@ -1,0 +1,56 @@
+"""Build the configured news sources (``NEWS_SOURCES``, default ``replay``)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Sequence
+
+from catalyst.domain.news import NewsItem
+from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock, SimulatedClock, SystemClock
+from catalyst.news_sources.alpaca import AlpacaNewsSource
+from catalyst.news_sources.base import NewsSource, NewsSourceSettings
+from catalyst.news_sources.benzinga import BenzingaNewsSource
+from catalyst.news_sources.newsapi import NewsApiSource
+from catalyst.news_sources.replay import ReplayNewsSource
+from catalyst.news_sources.sec_edgar import SecEdgarSource
+from catalyst.news_sources.transport import Sleep
+
+log = get_logger(__name__)
+
+
+def default_replay_items(seed: int) -> list[NewsItem]:
+    """The planted catalysts of the synthetic universe that goes with the replay market data."""
+    try:
+        universe = importlib.import_module("catalyst.market_data.universe")
+        replay_news = universe.replay_news
+    except (ImportError, AttributeError):
+        log.warning("replay_news_unavailable", reason="catalyst.market_data.universe.replay_news missing")
+        return []
+    items = replay_news(seed=seed)
+    return [NewsItem.model_validate(i) for i in items]
+
+
+def replay_clock(settings: NewsSourceSettings) -> Clock:
+    return SimulatedClock(settings.replay_now) if settings.replay_now is not None else SystemClock()
+
+
+def build_sources(settings: NewsSourceSettings, *, replay_items: Sequence[NewsItem] | None = None,
+                  clock: Clock | None = None, sleep: Sleep | None = None) -> list[NewsSource]:
+    """One adapter per configured name, in configured order; a missing key raises SourceError."""
+    pause: Sleep = sleep or asyncio.sleep
+    sources: list[NewsSource] = []
+    for name in settings.sources:
+        if name == "replay":
+            items = replay_items if replay_items is not None else default_replay_items(settings.replay_seed)
+            sources.append(ReplayNewsSource(items, clock or replay_clock(settings)))
+        elif name == "alpaca":
+            sources.append(AlpacaNewsSource(settings, sleep=pause))
+        elif name == "newsapi":
+            sources.append(NewsApiSource(settings, sleep=pause))
+        elif name == "benzinga":
+            sources.append(BenzingaNewsSource(settings, sleep=pause))
+        elif name == "sec_edgar":
+            sources.append(SecEdgarSource(settings, sleep=pause))
+    return sources

@@ -1,0 +1,53 @@
+"""Shared helpers that turn a source's raw story into a domain ``NewsItem``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+
+from catalyst.domain.news import NewsItem
+
+
+class MalformedItem(ValueError):
+    """A raw story that cannot become a NewsItem (missing headline, bad date …)."""
+
+
+def aware(ts: datetime) -> datetime:
+    """Naive timestamps from a source are UTC."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def relevant_symbols(symbols: Iterable[str], wanted: Collection[str]) -> list[str]:
+    """The story's symbols we asked for, upper-cased, in order, without repeats."""
+    seen: list[str] = []
+    for raw in symbols:
+        symbol = raw.strip().upper()
+        if symbol in wanted and symbol not in seen:
+            seen.append(symbol)
+    return seen
+
+
+def build_item(*, source: str, source_id: object, symbols: list[str], headline: object,
+               summary: object = "", url: object = None, published_at: datetime) -> NewsItem:
+    """A validated NewsItem; raises MalformedItem for a story with no id, headline or symbol."""
+    text = headline.strip() if isinstance(headline, str) else ""
+    if not text:
+        raise MalformedItem("story has no headline")
+    ident = str(source_id).strip() if source_id is not None else ""
+    if not ident or len(ident) > 256:
+        raise MalformedItem("story has no usable id")
+    if not symbols:
+        raise MalformedItem("story has no symbol")
+    return NewsItem(
+        source=source,
+        source_id=ident,
+        symbols=symbols,
+        headline=" ".join(text.split()),
+        summary=" ".join(summary.split()) if isinstance(summary, str) else "",
+        url=url if isinstance(url, str) and url else None,
+        published_at=aware(published_at),
+    )
+
+
+def within(item: NewsItem, since: datetime, until: datetime) -> bool:
+    return since <= item.published_at <= until
