@@ -1,0 +1,26 @@
+"""Risk Manager settings beyond the shared ones (environment; defaults are the offline ones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RiskSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    parameters_file: Path = Field(
+        Path("config/risk_parameters.yaml"), alias="RISK_PARAMETERS_FILE",
+        description="YAML parameter set, watched for edits (relative paths: from the working directory)",
+    )
+    watch_parameters: bool = Field(True, alias="RISK_WATCH_PARAMETERS", description="Hot-reload file edits")
+    watch_debounce_ms: int = Field(300, alias="RISK_WATCH_DEBOUNCE_MS", ge=10, le=10_000)
+    history_max_age_s: float = Field(
+        3600.0, alias="RISK_HISTORY_MAX_AGE", gt=0, description="How long daily history stays cached"
+    )
+    maintenance_interval_s: float = Field(
+        5.0, alias="RISK_MAINTENANCE_INTERVAL", gt=0,
+        description="Retry of the start-up load, day rollover check and status cache refresh",
+    )

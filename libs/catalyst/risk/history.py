@@ -1,0 +1,130 @@
+"""Daily price history the rules need (closes for correlation, ATR for the stop), cached in memory.
+
+Daily bars change once a day, so each symbol is read from the bar store once and kept for
+``max_age_s`` (an hour by default): after the first look at a symbol, validation does no
+database round trip. One read fetches every missing symbol at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from catalyst.db.bars import BarStore
+from catalyst.domain.market import Timeframe
+from catalyst.errors import NotFound
+from catalyst.risk.correlation import CloseSeries
+from catalyst.risk.volatility import average_true_range
+
+
+class DailyBars(Protocol):
+    """What is read of one symbol's daily bars (``catalyst.db.bar_frame.BarArrays`` fits)."""
+
+    @property
+    def ts(self) -> npt.NDArray[np.datetime64]: ...
+
+    @property
+    def high(self) -> npt.NDArray[np.float64]: ...
+
+    @property
+    def low(self) -> npt.NDArray[np.float64]: ...
+
+    @property
+    def close(self) -> npt.NDArray[np.float64]: ...
+
+
+# (symbols, start, end) → daily bars by symbol (a symbol without bars may be absent).
+BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, DailyBars]]]
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolHistory:
+    series: CloseSeries
+    atr: float | None
+
+
+def build_history(bars: DailyBars, *, lookback_days: int, atr_period: int) -> SymbolHistory | None:
+    """The last ``lookback_days + 1`` daily closes (by UTC calendar day of the bar's start) and
+    the latest ATR; None without at least two bars."""
+    n = len(bars.close)
+    if n < 2:
+        return None
+    days = np.asarray(bars.ts).astype("datetime64[D]")
+    keep = slice(max(0, n - (lookback_days + 1)), n)
+    series = CloseSeries(days[keep], np.asarray(bars.close, dtype=np.float64)[keep])
+    atr = average_true_range(np.asarray(bars.high, dtype=np.float64), np.asarray(bars.low, dtype=np.float64),
+                             np.asarray(bars.close, dtype=np.float64), atr_period)
+    return SymbolHistory(series, atr)
+
+
+def calendar_span(lookback_days: int, atr_period: int) -> timedelta:
+    """Calendar days that hold enough trading days (5 in 7, plus a margin for holidays)."""
+    trading_days = max(lookback_days, atr_period) + 1
+    return timedelta(days=trading_days * 7 // 5 + 10)
+
+
+class HistoryCache:
+    def __init__(self, loader: BarLoader, *, max_age_s: float = 3600.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self._loader = loader
+        self._max_age = max_age_s
+        self._clock = clock
+        self._entries: dict[str, tuple[float, SymbolHistory | None]] = {}
+        self._shape: tuple[int, int] | None = None
+
+    def _fresh(self, symbol: str, now: float) -> bool:
+        entry = self._entries.get(symbol)
+        return entry is not None and now - entry[0] < self._max_age
+
+    def cached(self, symbols: Iterable[str]) -> dict[str, SymbolHistory | None] | None:
+        """Every symbol's history from memory, or None when any must be read (no I/O)."""
+        now = self._clock()
+        out: dict[str, SymbolHistory | None] = {}
+        for s in symbols:
+            if not self._fresh(s, now):
+                return None
+            out[s] = self._entries[s][1]
+        return out
+
+    async def get_many(self, symbols: Iterable[str], *, lookback_days: int, atr_period: int,
+                       now_utc: datetime) -> dict[str, SymbolHistory | None]:
+        """Histories of ``symbols``, reading the missing or stale ones in one call."""
+        if self._shape != (lookback_days, atr_period):
+            self._entries.clear()  # the parameters that shape a history changed
+            self._shape = (lookback_days, atr_period)
+        wanted = list(dict.fromkeys(symbols))
+        now = self._clock()
+        missing = [s for s in wanted if not self._fresh(s, now)]
+        if missing:
+            bars = await self._loader(missing, now_utc - calendar_span(lookback_days, atr_period), now_utc)
+            for s in missing:
+                b = bars.get(s)
+                history = None if b is None else build_history(b, lookback_days=lookback_days,
+                                                               atr_period=atr_period)
+                self._entries[s] = (now, history)
+        return {s: self._entries[s][1] for s in wanted}
+
+    def invalidate(self) -> None:
+        self._entries.clear()
+
+
+def bar_store_loader(store: BarStore) -> BarLoader:
+    """Daily bars from ``catalyst.db.bars.BarStore`` (one query; symbols never stored are absent)."""
+
+    async def load(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+        try:
+            return await store.read_many(symbols, Timeframe.DAY_1, start, end)
+        except NotFound as exc:
+            unknown = set(exc.details.get("symbols", ()))
+            known = [s for s in symbols if s not in unknown]
+            if not known or len(known) == len(symbols):
+                return {}
+            return await store.read_many(known, Timeframe.DAY_1, start, end)
+
+    return load

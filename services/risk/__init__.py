@@ -1,0 +1,1 @@
+"""Risk Manager service (port 5004): pre-trade validation, limits, emergency stop."""

@@ -1,0 +1,137 @@
+"""Risk Manager service (port 5004): routes and start-up only; the logic is ``catalyst.risk``.
+
+Run: ``uvicorn services.risk.app:build_app --factory --port 5004``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from catalyst.app import Caller, ServiceRuntime, create_app
+from catalyst.config import Settings
+from catalyst.contracts.risk import (
+    ActiveParameters,
+    EmergencyStopRequest,
+    EmergencyStopResponse,
+    ParametersUpdate,
+    ResetRequest,
+    RiskStatus,
+    ValidateRequest,
+    ValidateResponse,
+)
+from catalyst.db.bars import BarStore
+from catalyst.errors import CatalystError
+from catalyst.logging import get_logger
+from catalyst.risk.config import RiskSettings
+from catalyst.risk.history import HistoryCache, bar_store_loader
+from catalyst.risk.manager import RiskManager
+from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
+from catalyst.risk.trading_gateway import ServiceTradingGateway, TradingGateway
+from catalyst.services import ServiceName
+
+log = get_logger(__name__)
+
+
+def get_manager(request: Request) -> RiskManager:
+    manager: RiskManager = request.app.state.risk
+    return manager
+
+
+Manager = Annotated[RiskManager, Depends(get_manager)]
+
+router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
+
+
+def _active(a: ActiveSet) -> ActiveParameters:
+    return ActiveParameters(version=a.version, parameters=a.parameters, applied_by=a.applied_by,
+                            source=a.source, applied_at=a.applied_at, reason=a.reason)
+
+
+@router.post("/validate", response_model=ValidateResponse)
+async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
+    """Pre-trade check of one order: every rule, Kelly sizing, and a signed approval when approved."""
+    return await risk.validate(body)
+
+
+@router.get("/parameters", response_model=ActiveParameters)
+async def get_parameters(risk: Manager) -> ActiveParameters:
+    """The active parameter set and its version."""
+    return _active(risk.store.active)
+
+
+@router.put("/parameters", response_model=ActiveParameters)
+async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) -> ActiveParameters:
+    """Replace the active set (absent keys take the documented defaults); applies at once."""
+    applied = await risk.store.apply_parameters(body.parameters, source=body.source,
+                                                applied_by=body.applied_by or caller.value, reason=body.reason)
+    return _active(applied)
+
+
+@router.get("/status", response_model=RiskStatus)
+async def status(risk: Manager) -> RiskStatus:
+    """State, daily P&L, exposure, usage of every limit and the active alerts."""
+    return risk.status()
+
+
+@router.post("/emergency-stop", response_model=EmergencyStopResponse)
+async def emergency_stop(body: EmergencyStopRequest, risk: Manager, caller: Caller) -> EmergencyStopResponse:
+    """Halt entries, cancel every open order and flatten every position through Trading."""
+    return await risk.emergency_stop(body.reason, body.requested_by or caller.value)
+
+
+@router.post("/reset", response_model=RiskStatus)
+async def reset(body: ResetRequest, risk: Manager, caller: Caller) -> RiskStatus:
+    """Explicitly lift an emergency halt (or the day's REDUCING latch)."""
+    return await risk.reset(body.reason, body.requested_by or caller.value)
+
+
+def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings | None = None,
+              trading: TradingGateway | None = None) -> FastAPI:
+    """The Risk Manager app. ``trading`` replaces the HTTP gateway to Trading (tests run the real
+    Trading app in process through it)."""
+    rs = risk_settings or RiskSettings()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(app: FastAPI, rt: ServiceRuntime) -> None:
+        store = ParameterStore(rt.db)
+        manager = RiskManager(
+            db=rt.db, redis=rt.redis, bus=rt.bus, cache=rt.cache, store=store,
+            history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
+            trading=trading or ServiceTradingGateway(rt.client(ServiceName.TRADING)),
+            approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
+        )
+        app.state.risk = manager
+        try:
+            await manager.subscribe()
+        except Exception as exc:  # Redis down: the event loop below keeps trying
+            log.warning("risk_subscribe_failed", error=str(exc))
+        try:
+            await manager.load(rs.parameters_file)
+        except (CatalystError, OSError) as exc:  # fail closed until the maintenance loop loads it
+            log.error("risk_load_failed", error=str(exc))
+        tasks.append(asyncio.create_task(manager.run_events(), name="risk-events"))
+        tasks.append(asyncio.create_task(
+            manager.run_maintenance(rs.parameters_file, rs.maintenance_interval_s), name="risk-maintenance"))
+        if rs.watch_parameters:
+            tasks.append(asyncio.create_task(
+                watch_parameter_file(store, rs.parameters_file, debounce_ms=rs.watch_debounce_ms),
+                name="risk-parameter-watch"))
+
+    async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        tasks.clear()
+        await app.state.risk.close()
+
+    return create_app(
+        ServiceName.RISK, settings=settings, routers=[router], on_startup=[start], on_shutdown=[stop],
+        title="Catalyst Risk Manager",
+        description="Pre-trade validation, Kelly sizing, limits and alerts, emergency stop (spec 2.3, service 5).",
+    )

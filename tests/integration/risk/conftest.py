@@ -1,0 +1,193 @@
+"""Risk Manager fixtures: a database of its own (the book reads *all* open positions, so other
+areas' rows in the shared session database must not leak in), a fresh Redis namespace and a
+parameter file per test, and the real app run in process."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import numpy as np
+import pytest
+from fastapi import FastAPI
+
+from catalyst.config import Settings
+from catalyst.context import API_KEY_HEADER
+from catalyst.db import Database
+from catalyst.db.bar_frame import BarFrame
+from catalyst.db.bars import BarStore
+from catalyst.db.migrate import apply_migrations
+from catalyst.risk.book import EXCHANGE_TZ
+from catalyst.risk.config import RiskSettings
+from catalyst.risk.manager import RiskManager
+from catalyst.risk.trading_gateway import TradingGateway
+from catalyst.services import ServiceName
+from services.risk.app import build_app
+
+ROOT = Path(__file__).resolve().parents[3]
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def risk_database_url() -> Iterator[str]:
+    name = f"catalyst_risk_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    apply_migrations(dsn)
+    yield dsn
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+async def risk_db(risk_database_url: str) -> AsyncIterator[Database]:
+    db = Database(risk_database_url)
+    await db.connect()
+    yield db
+    await db.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_risk_tables(risk_db: Database) -> None:
+    async with risk_db.acquire() as conn:
+        await conn.execute("TRUNCATE fills, orders, positions, risk_events, risk_parameters, trading_history "
+                           "RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def parameter_file(tmp_path: Path) -> Path:
+    path = tmp_path / "risk_parameters.yaml"
+    shutil.copy(ROOT / "config" / "risk_parameters.yaml", path)
+    return path
+
+
+@pytest.fixture
+def risk_namespace() -> str:
+    return f"test-risk-{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture
+def risk_settings(make_settings: Callable[..., Settings], risk_database_url: str, risk_namespace: str) -> Settings:
+    return make_settings(ServiceName.RISK, DATABASE_URL=risk_database_url, REDIS_NAMESPACE=risk_namespace,
+                         RISK_APPROVAL_SECRET="test-approval-secret")
+
+
+RiskAppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def make_risk_app(risk_settings: Settings, parameter_file: Path) -> RiskAppFactory:
+    def make(*, trading: TradingGateway | None = None, watch: bool = True) -> FastAPI:
+        rs = RiskSettings(RISK_PARAMETERS_FILE=parameter_file, RISK_WATCH_PARAMETERS=watch,
+                          RISK_WATCH_DEBOUNCE_MS=50, RISK_MAINTENANCE_INTERVAL=0.2)
+        return build_app(risk_settings, risk_settings=rs, trading=trading)
+
+    return make
+
+
+@asynccontextmanager
+async def running(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[tuple[httpx.AsyncClient, RiskManager]]:
+    """Run the app's lifespan; yield a client (orchestration's key) and the manager inside it."""
+    async with app.router.lifespan_context(app):
+        settings: Settings = app.state.runtime.settings
+        key = api_key or settings.api_key(ServiceName.ORCHESTRATION)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk",
+                                     headers={API_KEY_HEADER: key}) as client:
+            yield client, app.state.risk
+
+
+@pytest.fixture
+def run_risk() -> Callable[..., Any]:
+    return running
+
+
+async def _eventually(check: Callable[[], Awaitable[bool] | bool], *, within_s: float = 10.0) -> None:
+    """Wait for an asynchronous effect (an event applied, a file reloaded); fails after ``within_s``."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        result = check()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+# -- data helpers -------------------------------------------------------------------------------
+def today_et() -> date:
+    return datetime.now(UTC).astimezone(EXCHANGE_TZ).date()
+
+
+async def _insert_position(
+    db: Database, symbol: str, *, side: str = "long", quantity: float = 10, avg: float = 100.0,
+    unrealized: float = 0.0, realized: float = 0.0, closed: bool = False,
+    opened_at: datetime | None = None, closed_at: datetime | None = None,
+) -> str:
+    opened = opened_at or datetime.now(UTC) - timedelta(minutes=5)
+    async with db.acquire() as conn:
+        pid: uuid.UUID = await conn.fetchval(
+            """INSERT INTO positions (security_id, side, quantity, avg_entry_price, status, realized_pnl,
+                                      unrealized_pnl, opened_at, closed_at, avg_exit_price)
+               VALUES (get_or_create_security($1), $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               RETURNING position_id""",
+            symbol, side, quantity, avg, "closed" if closed else "open", realized, unrealized, opened,
+            (closed_at or datetime.now(UTC)) if closed else None, avg if closed else None,
+        )
+    return str(pid)
+
+
+async def _insert_daily_bars(db: Database, closes: dict[str, np.ndarray], *, spread: float = 0.01) -> None:
+    """Daily bars ending yesterday: high/low ``spread`` around each close."""
+    n = len(next(iter(closes.values())))
+    end = np.datetime64(today_et() - timedelta(days=1), "D")
+    days = np.arange(end - n + 1, end + 1).astype("datetime64[ns]")
+    symbols, ts, close = [], [], []
+    for symbol, series in closes.items():
+        symbols += [symbol] * n
+        ts.append(days)
+        close.append(series)
+    c = np.concatenate(close)
+    frame = BarFrame.from_arrays(symbol=np.array(symbols, dtype=object), ts=np.concatenate(ts), open=c,
+                                 high=c * (1 + spread), low=c * (1 - spread), close=c,
+                                 volume=np.full(len(c), 1_000_000.0))
+    await BarStore(db).ingest(frame, "1Day")
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[None]]:
+    return _eventually
+
+
+@pytest.fixture
+def add_position(risk_db: Database) -> Callable[..., Awaitable[str]]:
+    """``await add_position("AAPL", quantity=..., realized=..., closed=...)`` → position id."""
+
+    async def add(symbol: str, **kwargs: Any) -> str:
+        return await _insert_position(risk_db, symbol, **kwargs)
+
+    return add
+
+
+@pytest.fixture
+def add_daily_bars(risk_db: Database) -> Callable[..., Awaitable[None]]:
+    async def add(closes: dict[str, np.ndarray], **kwargs: Any) -> None:
+        await _insert_daily_bars(risk_db, closes, **kwargs)
+
+    return add
