@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ SINCE = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 UNTIL = SINCE + timedelta(days=1)
 
 
-def article(i: int, symbols=("AAPL",), **over):
-    body = {
+def article(i: int, symbols: tuple[str, ...] = ("AAPL",), **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "id": 1000 + i, "headline": f"Apple story {i}", "author": "Benzinga Newsdesk", "source": "benzinga",
         "summary": f"summary {i}", "content": "", "url": f"https://example.test/{i}",
         "images": [], "symbols": list(symbols),
@@ -25,8 +26,8 @@ def article(i: int, symbols=("AAPL",), **over):
     return body
 
 
-def settings_for(url: str, **env) -> NewsSourceSettings:
-    values = {"ALPACA_NEWS_URL": url, "ALPACA_API_KEY": "key-id", "ALPACA_SECRET_KEY": "secret",
+def settings_for(url: str, **env: Any) -> NewsSourceSettings:
+    values: dict[str, Any] = {"ALPACA_NEWS_URL": url, "ALPACA_API_KEY": "key-id", "ALPACA_SECRET_KEY": "secret",
               "NEWS_SOURCE_PAGE_SIZE": 2, "NEWS_SOURCE_MAX_PAGES": 5, "NEWS_SOURCE_BACKOFF": 0.5}
     values.update(env)
     return NewsSourceSettings(**values)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,8 +15,8 @@ SINCE = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 UNTIL = SINCE + timedelta(days=1)
 
 
-def story(i: int, tickers=("AAPL",), **over):
-    body = {"id": 40000000 + i, "author": "Benzinga Newsdesk",
+def story(i: int, tickers: tuple[str, ...] = ("AAPL",), **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": 40000000 + i, "author": "Benzinga Newsdesk",
             "created": f"Mon, 03 Mar 2025 09:{i:02d}:00 -0500",  # 14:ii UTC
             "updated": f"Mon, 03 Mar 2025 09:{i:02d}:00 -0500",
             "title": f"Benzinga story {i}", "teaser": f"teaser {i}", "body": "", "url": f"https://bz.test/{i}",
@@ -24,8 +26,8 @@ def story(i: int, tickers=("AAPL",), **over):
     return body
 
 
-def settings_for(url: str, **env) -> NewsSourceSettings:
-    values = {"BENZINGA_URL": url, "BENZINGA_API_KEY": "bz-token", "NEWS_SOURCE_PAGE_SIZE": 2,
+def settings_for(url: str, **env: Any) -> NewsSourceSettings:
+    values: dict[str, Any] = {"BENZINGA_URL": url, "BENZINGA_API_KEY": "bz-token", "NEWS_SOURCE_PAGE_SIZE": 2,
               "NEWS_SOURCE_MAX_PAGES": 5}
     values.update(env)
     return NewsSourceSettings(**values)
@@ -61,7 +63,7 @@ async def test_429_then_success(wire_server, recording_sleep):
 
 
 async def test_429_without_retry_after_uses_exponential_backoff(wire_server, recording_sleep):
-    answers = iter([(429, {}, "slow down"), (429, {}, "slow down"), (200, {}, [story(1)])])
+    answers: Iterator[tuple[int, dict[str, str], Any]] = iter([(429, {}, "slow down"), (429, {}, "slow down"), (200, {}, [story(1)])])
     wire_server.route = lambda seen: next(answers)
     source = BenzingaNewsSource(settings_for(wire_server.url, NEWS_SOURCE_BACKOFF=0.25), sleep=recording_sleep)
     batch = await source.fetch(["AAPL"], SINCE, UNTIL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,8 +14,8 @@ SINCE = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 UNTIL = SINCE + timedelta(days=1)
 
 
-def article(i: int, **over):
-    body = {"source": {"id": "reuters", "name": "Reuters"}, "author": "Staff",
+def article(i: int, **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"source": {"id": "reuters", "name": "Reuters"}, "author": "Staff",
             "title": f"Story {i}", "description": f"desc {i}", "url": f"https://news.test/{i}",
             "urlToImage": None, "publishedAt": (SINCE + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "content": "..."}
@@ -22,12 +23,12 @@ def article(i: int, **over):
     return body
 
 
-def ok(articles, total):
+def ok(articles: list[Any], total: int) -> tuple[int, dict[str, str], dict[str, Any]]:
     return 200, {}, {"status": "ok", "totalResults": total, "articles": articles}
 
 
-def settings_for(url: str, **env) -> NewsSourceSettings:
-    values = {"NEWSAPI_URL": url, "NEWS_API_KEY": "na-key", "NEWS_SOURCE_PAGE_SIZE": 2,
+def settings_for(url: str, **env: Any) -> NewsSourceSettings:
+    values: dict[str, Any] = {"NEWSAPI_URL": url, "NEWS_API_KEY": "na-key", "NEWS_SOURCE_PAGE_SIZE": 2,
               "NEWS_SOURCE_MAX_PAGES": 5, "NEWSAPI_QUERIES": '{"AAPL": "Apple"}'}
     values.update(env)
     return NewsSourceSettings(**values)
@@ -45,7 +46,7 @@ async def test_pages_until_total_results_one_query_per_symbol(wire_server, recor
     batch = await source.fetch(["AAPL", "MSFT"], SINCE, UNTIL)
     await source.aclose()
 
-    by_symbol = {}
+    by_symbol: dict[str, list[str]] = {}
     for item in batch.items:
         by_symbol.setdefault(item.symbols[0], []).append(item.headline)
     assert by_symbol == {"AAPL": ["Story 1", "Story 2", "Story 3"], "MSFT": ["Story 9"]}

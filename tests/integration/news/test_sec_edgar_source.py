@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,17 +20,17 @@ UNTIL = datetime(2025, 3, 31, tzinfo=UTC)
 UA = "Catalyst Tests tests@example.com"
 
 
-def columns(rows):
+def columns(rows: list[dict[str, str]]) -> dict[str, list[str]]:
     keys = ["accessionNumber", "filingDate", "reportDate", "acceptanceDateTime", "act", "form", "fileNumber",
             "filmNumber", "items", "size", "isXBRL", "isInlineXBRL", "primaryDocument", "primaryDocDescription"]
-    out = {k: [] for k in keys}
+    out: dict[str, list[str]] = {k: [] for k in keys}
     for r in rows:
         for k in keys:
             out[k].append(r.get(k, ""))
     return out
 
 
-def filing(acc, form, accepted, items="", doc="d8k.htm"):
+def filing(acc: str, form: str, accepted: str, items: str = "", doc: str = "d8k.htm") -> dict[str, str]:
     return {"accessionNumber": acc, "form": form, "acceptanceDateTime": accepted, "items": items,
             "filingDate": accepted[:10], "primaryDocument": doc}
 
@@ -42,13 +45,13 @@ def tickers_file(tmp_path):
     return path
 
 
-def settings_for(url, tickers_file, **env):
-    values = {"SEC_EDGAR_URL": url, "SEC_EDGAR_USER_AGENT": UA, "SEC_EDGAR_TICKERS_FILE": str(tickers_file)}
+def settings_for(url: str, tickers_file: Path, **env: Any) -> NewsSourceSettings:
+    values: dict[str, Any] = {"SEC_EDGAR_URL": url, "SEC_EDGAR_USER_AGENT": UA, "SEC_EDGAR_TICKERS_FILE": str(tickers_file)}
     values.update(env)
     return NewsSourceSettings(**values)
 
 
-def apple_submissions(recent_rows, files=()):
+def apple_submissions(recent_rows: list[dict[str, str]], files: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     return {"cik": "320193", "name": "Apple Inc.", "tickers": ["AAPL"], "exchanges": ["Nasdaq"],
             "filings": {"recent": columns(recent_rows), "files": list(files)}}
 
