@@ -63,7 +63,8 @@ async def test_429_then_success(wire_server, recording_sleep):
 
 
 async def test_429_without_retry_after_uses_exponential_backoff(wire_server, recording_sleep):
-    answers: Iterator[tuple[int, dict[str, str], Any]] = iter([(429, {}, "slow down"), (429, {}, "slow down"), (200, {}, [story(1)])])
+    answers: Iterator[tuple[int, dict[str, str], Any]] = iter(
+        [(429, {}, "slow down"), (429, {}, "slow down"), (200, {}, [story(1)])])
     wire_server.route = lambda seen: next(answers)
     source = BenzingaNewsSource(settings_for(wire_server.url, NEWS_SOURCE_BACKOFF=0.25), sleep=recording_sleep)
     batch = await source.fetch(["AAPL"], SINCE, UNTIL)

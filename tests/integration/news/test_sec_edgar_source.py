@@ -46,7 +46,8 @@ def tickers_file(tmp_path):
 
 
 def settings_for(url: str, tickers_file: Path, **env: Any) -> NewsSourceSettings:
-    values: dict[str, Any] = {"SEC_EDGAR_URL": url, "SEC_EDGAR_USER_AGENT": UA, "SEC_EDGAR_TICKERS_FILE": str(tickers_file)}
+    values: dict[str, Any] = {"SEC_EDGAR_URL": url, "SEC_EDGAR_USER_AGENT": UA,
+                              "SEC_EDGAR_TICKERS_FILE": str(tickers_file)}
     values.update(env)
     return NewsSourceSettings(**values)
 

@@ -125,7 +125,8 @@ class TestItems:
         ({"source_id": ""}, "id"), ({"source_id": "x" * 257}, "id"), ({"symbols": []}, "symbol"),
     ])
     def test_build_item_rejects(self, kwargs, reason):
-        values: dict[str, Any] = {"source": "x", "source_id": "1", "symbols": ["AAPL"], "headline": "h", "published_at": T0}
+        values: dict[str, Any] = {"source": "x", "source_id": "1", "symbols": ["AAPL"], "headline": "h",
+                                  "published_at": T0}
         values.update(kwargs)
         with pytest.raises(MalformedItem, match=reason):
             build_item(**values)
