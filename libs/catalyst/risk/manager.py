@@ -444,7 +444,8 @@ class RiskManager:
             log.warning("risk_status_not_cached", error=str(exc))
 
     async def run_maintenance(self, parameter_file: Path, interval_s: float = 5.0) -> None:
-        """Until cancelled: retry the start-up load while not ready, roll the day, refresh the cache."""
+        """Until cancelled: retry the start-up load while not ready; else roll the day, re-read the
+        parameter file if it changed unseen, and refresh the cached status."""
         while True:
             await asyncio.sleep(interval_s)
             try:
@@ -452,6 +453,7 @@ class RiskManager:
                     await self.load(parameter_file)
                 else:
                     await self._roll_day_if_needed()
+                    await self.store.poll_file(parameter_file)
                     await self.publish_status()
             except asyncio.CancelledError:
                 raise

@@ -68,6 +68,14 @@ def _absolute(path: str | Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def _modified_at(path: Path) -> datetime | None:
     try:
         return datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -96,6 +104,7 @@ class ParameterStore:
         self._active = ActiveSet(0, RiskParameters(), "defaults", "file", datetime.now(UTC), "not yet loaded")
         self._lock = asyncio.Lock()
         self._listeners: list[Listener] = []
+        self._file_seen: tuple[int, int] | None = None
 
     @property
     def active(self) -> ActiveSet:
@@ -149,6 +158,7 @@ class ParameterStore:
         """Start-up: the latest applied set (see module doc). An invalid file is refused and
         recorded; then the database's set, else the documented defaults, stays active."""
         stored = await repository.load_active_parameters(self._db)
+        self._file_seen = _signature(path)
         file_mtime = _modified_at(path)
         if stored is not None:
             try:
@@ -177,8 +187,16 @@ class ParameterStore:
                                                    reason=f"{path.name} invalid: documented defaults")
             return self._active
 
+    async def poll_file(self, path: Path) -> ActiveSet | None:
+        """Reload the file if it changed since last read: the watcher's safety net (an edit made
+        before the watch started, or a filesystem without change notifications)."""
+        if _signature(path) == self._file_seen:
+            return None
+        return await self.reload_file(path)
+
     async def reload_file(self, path: Path) -> ActiveSet | None:
         """Apply the file after an edit; None when it was refused (logged and recorded)."""
+        self._file_seen = _signature(path)
         try:
             candidate = read_parameter_file(path)
         except InvalidInput as exc:
