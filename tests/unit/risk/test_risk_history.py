@@ -1,0 +1,65 @@
+"""Daily history: built from bars, cached per symbol, one read for every missing symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from catalyst.risk.history import DailyBars, HistoryCache, build_history, calendar_span
+
+
+@dataclass
+class Bars:
+    ts: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+
+def _bars(n: int) -> Bars:
+    close = np.linspace(100, 110, n)
+    ts = (np.datetime64("2026-01-01") + np.arange(n)).astype("datetime64[ns]")
+    return Bars(ts, close + 1, close - 1, close)
+
+
+def test_build_history_keeps_the_lookback_and_computes_atr() -> None:
+    h = build_history(_bars(100), lookback_days=60, atr_period=14)
+    assert h is not None
+    assert len(h.series.closes) == 61
+    assert h.series.days[-1] == np.datetime64("2026-04-10")
+    assert h.atr == pytest.approx(2.0, abs=0.2)
+    assert build_history(_bars(1), lookback_days=60, atr_period=14) is None
+    short = build_history(_bars(10), lookback_days=60, atr_period=14)
+    assert short is not None
+    assert short.atr is None
+
+
+def test_calendar_span_covers_the_trading_days() -> None:
+    assert calendar_span(60, 14).days >= 61 * 7 // 5
+
+
+async def test_cache_reads_missing_symbols_once() -> None:
+    reads: list[list[str]] = []
+    now = [0.0]
+
+    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+        reads.append(symbols)
+        return {s: _bars(80) for s in symbols if s != "NONE"}
+
+    cache = HistoryCache(loader, max_age_s=60, clock=lambda: now[0])
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+    first = await cache.get_many(["AAPL", "MSFT", "NONE"], lookback_days=60, atr_period=14, now_utc=at)
+    assert first["NONE"] is None
+    assert first["AAPL"] is not None
+    assert cache.cached(["AAPL", "NONE"]) is not None
+    await cache.get_many(["AAPL", "KO"], lookback_days=60, atr_period=14, now_utc=at)
+    assert reads == [["AAPL", "MSFT", "NONE"], ["KO"]]
+    now[0] = 61.0  # stale
+    assert cache.cached(["AAPL"]) is None
+    await cache.get_many(["AAPL"], lookback_days=60, atr_period=14, now_utc=at)
+    await cache.get_many(["AAPL"], lookback_days=30, atr_period=14, now_utc=at)  # shape changed
+    assert reads[-2:] == [["AAPL"], ["AAPL"]]

@@ -1,0 +1,58 @@
+"""Limit usage and alert raising: once per level, escalation, clearing."""
+
+from __future__ import annotations
+
+from catalyst.risk.engine import BookView, HeldPosition
+from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
+from catalyst.risk.parameters import RiskParameters
+from catalyst.risk.rules import Rule
+from catalyst.risk.state import Severity
+
+P = RiskParameters()
+
+
+def _usages(pnl: float, *positions: HeldPosition):
+    return limit_usages(BookView({p.symbol: p for p in positions}, pnl), P)
+
+
+def test_usages_cover_every_limit() -> None:
+    u = {x.key: x for x in _usages(-1500.0, HeldPosition("AAPL", 150, 100.0), HeldPosition("KO", -10, 50.0))}
+    assert set(u) == {"daily_loss", "max_positions", "position_size:AAPL", "position_size:KO"}
+    assert u["daily_loss"].severity is Severity.WARNING
+    assert u["max_positions"].value == 2
+    assert u["position_size:AAPL"].severity is Severity.WARNING  # $15,000 = 75% of $20,000
+    assert u["position_size:KO"].severity is Severity.OK
+
+
+def test_alert_once_per_level_then_escalate_then_clear() -> None:
+    active: dict[str, AlertLevel] = {}
+    raised, cleared = alert_changes(_usages(-1500.0), active)
+    assert [(a.usage.key, a.level) for a in raised] == [("daily_loss", "warning")]
+    active = alert_levels(_usages(-1500.0))
+    assert alert_changes(_usages(-1600.0), active) == ([], [])  # still warning: nothing new
+    raised, _ = alert_changes(_usages(-2000.0), active)
+    assert [(a.usage.key, a.level) for a in raised] == [("daily_loss", "critical")]
+    assert "new entries blocked" in raised[0].message
+    active = alert_levels(_usages(-2000.0))
+    assert alert_changes(_usages(-1800.0), active) == ([], [])  # de-escalation raises nothing
+    raised, cleared = alert_changes(_usages(-100.0), alert_levels(_usages(-1800.0)))
+    assert (raised, cleared) == ([], ["daily_loss"])
+
+
+def test_closed_symbol_alert_is_cleared() -> None:
+    active = alert_levels(_usages(0.0, HeldPosition("AAPL", 200, 100.0)))
+    assert active == {"position_size:AAPL": "critical"}
+    assert alert_changes(_usages(0.0), active) == ([], ["position_size:AAPL"])
+
+
+def test_message_never_rounds_up_to_the_limit() -> None:
+    raised, _ = alert_changes(_usages(-1999.99), {})
+    assert "99.99%" in raised[0].message
+
+
+def test_only_the_daily_loss_is_a_critical_breach() -> None:
+    five = [HeldPosition(s, 1, 10.0) for s in "ABCDE"]
+    assert critical_breach(_usages(0.0, *five)) is None  # 5 of 5 positions blocks new symbols, not the book
+    breach = critical_breach(_usages(-2000.0))
+    assert breach is not None
+    assert breach.rule is Rule.DAILY_LOSS
