@@ -16,9 +16,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
 
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import I64, to_epoch
+from catalyst.market_data.frame import I64, SymbolBars, to_epoch
 
 NEW_YORK = ZoneInfo("America/New_York")
 SESSION_OPEN = time(9, 30)
@@ -48,6 +49,15 @@ def session_minute_starts(day: date) -> I64:
 def trading_day_of(ts: datetime) -> date:
     """The New York calendar date of an instant."""
     return ts.astimezone(NEW_YORK).date()
+
+
+def daily_from_intraday(bars: SymbolBars) -> SymbolBars:
+    """Daily bars from intraday ones, one per New York calendar date, stamped at its midnight."""
+    if len(bars) == 0:
+        return bars
+    local = pd.to_datetime(bars.ts, unit="s", utc=True).tz_convert(NEW_YORK).normalize()
+    midnight = np.asarray(local.tz_convert("UTC").as_unit("s").asi8, dtype=np.int64)
+    return bars.group(midnight)
 
 
 class Clock(Protocol):

@@ -1,20 +1,24 @@
-"""Columnar OHLCV bars of one symbol (numpy arrays), the form bar sources and the bar store share.
+"""Columnar OHLCV bars of one symbol (numpy arrays) as the bar sources produce them.
 
 A ``list[Bar]`` costs a pydantic object per bar; a day of one-minute bars for the replay universe
 is ~90,000 bars, so generation, aggregation and ingestion work on arrays and only the API edges
-turn them into ``Bar`` models.
+turn them into ``Bar`` models. ``to_arrays`` gives the bar store's read form
+(``catalyst.db.bar_frame.BarArrays``) and ``store_frame`` its ingest form, so bars from a source
+and bars from the store look the same to indicator code.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from catalyst.db.bar_frame import BarArrays, BarFrame
 from catalyst.domain.market import Bar
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,7 +37,7 @@ def from_epoch(seconds: int) -> datetime:
 
 
 @dataclass(frozen=True, eq=False)
-class BarFrame:
+class SymbolBars:
     """Bars of one symbol sorted by ``ts`` (bar start, epoch seconds UTC); ``vwap``/``trade_count``
     are present only when the source reports them."""
 
@@ -51,18 +55,18 @@ class BarFrame:
         lengths = [len(c) for c in (self.open, self.high, self.low, self.close, self.volume, self.vwap,
                                       self.trade_count) if c is not None]
         if any(k != n for k in lengths):
-            raise ValueError("BarFrame columns must have equal lengths")
+            raise ValueError("SymbolBars columns must have equal lengths")
 
     def __len__(self) -> int:
         return len(self.ts)
 
     @classmethod
-    def empty(cls) -> BarFrame:
+    def empty(cls) -> SymbolBars:
         f = np.empty(0, dtype=np.float64)
         return cls(np.empty(0, dtype=np.int64), f, f, f, f, f)
 
     @classmethod
-    def from_bars(cls, bars: Sequence[Bar]) -> BarFrame:
+    def from_bars(cls, bars: Sequence[Bar]) -> SymbolBars:
         """Columns of ``bars`` (any order; sorted by time here)."""
         if not bars:
             return cls.empty()
@@ -95,26 +99,33 @@ class BarFrame:
             for i in range(len(ts))
         ]
 
-    def between(self, start: int, end: int) -> BarFrame:
+    def between(self, start: int, end: int) -> SymbolBars:
         """Bars whose start lies in ``[start, end]`` (both inclusive, as Alpaca's range is)."""
         lo = int(np.searchsorted(self.ts, start, side="left"))
         hi = int(np.searchsorted(self.ts, end, side="right"))
         return self.take(slice(lo, hi))
 
-    def take(self, index: slice | I64) -> BarFrame:
-        return BarFrame(
+    def until(self, end: int) -> SymbolBars:
+        """Bars starting at or before ``end``."""
+        return self.take(slice(0, int(np.searchsorted(self.ts, end, side="right"))))
+
+    def take(self, index: slice | I64) -> SymbolBars:
+        return SymbolBars(
             ts=self.ts[index], open=self.open[index], high=self.high[index], low=self.low[index],
             close=self.close[index], volume=self.volume[index],
             vwap=self.vwap[index] if self.vwap is not None else None,
             trade_count=self.trade_count[index] if self.trade_count is not None else None,
         )
 
-    def aggregate(self, seconds: int) -> BarFrame:
+    def aggregate(self, seconds: int) -> SymbolBars:
         """Bars of ``seconds`` length (a multiple of 60 dividing a day), each starting on a multiple of
         it in UTC; whole-hour offsets make those the same boundaries in New York time."""
+        return self.group(self.ts - self.ts % seconds)
+
+    def group(self, buckets: I64) -> SymbolBars:
+        """One bar per run of equal ``buckets`` (non-decreasing, one per bar), stamped with the bucket."""
         if len(self) == 0:
             return self
-        buckets = self.ts - self.ts % seconds
         starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
         ends = np.r_[starts[1:], len(self)] - 1
         volume = np.add.reduceat(self.volume, starts)
@@ -122,7 +133,7 @@ class BarFrame:
         if self.vwap is not None:
             pv = np.add.reduceat(self.vwap * self.volume, starts)
             vwap = np.divide(pv, volume, out=self.close[ends].copy(), where=volume > 0)
-        return BarFrame(
+        return SymbolBars(
             ts=buckets[starts],
             open=self.open[starts],
             high=np.maximum.reduceat(self.high, starts),
@@ -133,6 +144,16 @@ class BarFrame:
             trade_count=np.add.reduceat(self.trade_count, starts) if self.trade_count is not None else None,
         )
 
+    def to_arrays(self) -> BarArrays:
+        """The bar store's read form: ``ts`` as datetime64[ns] UTC, NaN where vwap/count are unknown."""
+        n = len(self)
+        return BarArrays(
+            ts=(self.ts * 1_000_000_000).astype("datetime64[ns]"),
+            open=self.open, high=self.high, low=self.low, close=self.close, volume=self.volume,
+            vwap=self.vwap if self.vwap is not None else np.full(n, np.nan),
+            trade_count=self.trade_count.astype(np.float64) if self.trade_count is not None else np.full(n, np.nan),
+        )
+
     def digest(self) -> str:
         """SHA-256 of every column's bytes: equal digests mean byte-identical bars."""
         h = hashlib.sha256()
@@ -141,7 +162,7 @@ class BarFrame:
             h.update(b"-" if col is None else np.ascontiguousarray(col).tobytes())
         return h.hexdigest()
 
-    def frozen(self) -> BarFrame:
+    def frozen(self) -> SymbolBars:
         """The same frame with read-only arrays (frames shared from a cache must not be mutated)."""
         for col in (self.ts, self.open, self.high, self.low, self.close, self.volume,
                     self.vwap, self.trade_count):
@@ -150,16 +171,16 @@ class BarFrame:
         return self
 
 
-def concat(frames: Sequence[BarFrame]) -> BarFrame:
+def concat(frames: Sequence[SymbolBars]) -> SymbolBars:
     """Frames of one symbol joined in time order (inputs must not overlap)."""
     frames = [f for f in frames if len(f)]
     if not frames:
-        return BarFrame.empty()
+        return SymbolBars.empty()
     if len(frames) == 1:
         return frames[0]
     keep_vwap = all(f.vwap is not None for f in frames)
     keep_count = all(f.trade_count is not None for f in frames)
-    joined = BarFrame(
+    joined = SymbolBars(
         ts=np.concatenate([f.ts for f in frames]),
         open=np.concatenate([f.open for f in frames]),
         high=np.concatenate([f.high for f in frames]),
@@ -174,15 +195,37 @@ def concat(frames: Sequence[BarFrame]) -> BarFrame:
     return joined.take(order)
 
 
-def summarize(frame: BarFrame, ts: int) -> BarFrame:
+def summarize(frame: SymbolBars, ts: int) -> SymbolBars:
     """One bar stamped ``ts`` spanning all of ``frame`` (e.g. the day so far from its minute bars)."""
     if len(frame) == 0:
         return frame
-    return BarFrame(
+    return SymbolBars(
         ts=np.array([ts], dtype=np.int64),
         open=frame.open[:1].copy(),
         high=np.array([frame.high.max()]),
         low=np.array([frame.low.min()]),
         close=frame.close[-1:].copy(),
         volume=np.array([frame.volume.sum()]),
+    )
+
+
+def store_frame(bars: Mapping[str, SymbolBars]) -> BarFrame:
+    """Many symbols' bars as one ``BarStore.ingest`` batch."""
+    parts = [(sym, b) for sym, b in bars.items() if len(b)]
+    if not parts:
+        return BarFrame.from_arrays([], np.empty(0, dtype=np.int64), *([np.empty(0)] * 5))
+    with_vwap = all(b.vwap is not None for _, b in parts)
+    with_count = all(b.trade_count is not None for _, b in parts)
+
+    def col(get: Callable[[SymbolBars], NDArray[Any]]) -> NDArray[Any]:
+        return np.concatenate([get(b) for _, b in parts])
+
+    return BarFrame.from_arrays(
+        symbol=np.repeat(np.array([s for s, _ in parts], dtype=object), [len(b) for _, b in parts]),
+        ts=col(lambda b: b.ts) * 1_000_000_000,
+        open=col(lambda b: b.open), high=col(lambda b: b.high), low=col(lambda b: b.low),
+        close=col(lambda b: b.close), volume=col(lambda b: b.volume),
+        vwap=col(lambda b: b.vwap if b.vwap is not None else np.full(len(b), np.nan)) if with_vwap else None,
+        trade_count=(col(lambda b: b.trade_count if b.trade_count is not None else np.zeros(len(b)))
+                     .astype(np.float64) if with_count else None),
     )

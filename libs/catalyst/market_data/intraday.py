@@ -24,7 +24,7 @@ from numpy.random import Generator
 
 from catalyst.errors import InvalidInput
 from catalyst.market_data.clock import SESSION_MINUTES, session_minute_starts
-from catalyst.market_data.frame import F64, BarFrame
+from catalyst.market_data.frame import F64, SymbolBars
 
 IntradayStyle = Literal["random", "trend_up", "fade", "orb"]
 """random: extremes anywhere; trend_up: low early, high late (a breakout day); fade: the high is
@@ -173,14 +173,14 @@ def apportion(total: int, weights: F64) -> F64:
 
 def synthesize_minutes(o: float, h: float, lo: float, c: float, volume: float, *, day: date,
                        rng: Generator, tick: float = 0.01, style: IntradayStyle = "random",
-                       news_day: bool = False) -> tuple[BarFrame, DayPlan]:
+                       news_day: bool = False) -> tuple[SymbolBars, DayPlan]:
     """390 one-minute bars of ``day`` whose open, high, low, close and volume are exactly the daily bar's."""
     check_daily_bar(o, h, lo, c, volume)
     ts = session_minute_starts(day)
     if h == lo:  # a day that never traded off one price
         flat = np.full(_N, o)
         vol = apportion(int(volume), np.ones(_N))
-        return BarFrame(ts, flat, flat.copy(), flat.copy(), flat.copy(), vol), plan_day(o, h, lo, c, "random", rng)
+        return SymbolBars(ts, flat, flat.copy(), flat.copy(), flat.copy(), vol), plan_day(o, h, lo, c, "random", rng)
     plan = plan_day(o, h, lo, c, style, rng, tick)
     sigma = 0.6 * (h - lo) / math.sqrt(_N)
     path, lo_b, hi_b = _path(plan, sigma, rng)
@@ -195,4 +195,4 @@ def synthesize_minutes(o: float, h: float, lo: float, c: float, volume: float, *
     lows = np.minimum(np.maximum(np.minimum(opens, closes) - wick_dn, seg_lo), np.minimum(opens, closes))
     moves = np.abs(closes - opens)
     vol = apportion(int(volume), _volume_profile(moves, sigma, plan, news_day, rng))
-    return BarFrame(ts, opens.copy(), highs, lows, closes.copy(), vol), plan
+    return SymbolBars(ts, opens.copy(), highs, lows, closes.copy(), vol), plan

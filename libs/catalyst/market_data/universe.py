@@ -37,7 +37,7 @@ from catalyst.domain.market import Timeframe
 from catalyst.domain.news import CatalystType, NewsItem
 from catalyst.errors import InvalidInput
 from catalyst.market_data.clock import NEW_YORK, daily_bar_time
-from catalyst.market_data.frame import BarFrame, to_epoch
+from catalyst.market_data.frame import SymbolBars, to_epoch
 from catalyst.market_data.headlines import (
     Direction,
     Story,
@@ -133,15 +133,15 @@ class Universe:
     profiles: Mapping[str, SymbolProfile]
     trading_days: tuple[date, ...]
     replay_days: tuple[date, ...]
-    daily: Mapping[str, BarFrame]
+    daily: Mapping[str, SymbolBars]
     planted_catalysts: list[PlantedCatalyst]
     planted_patterns: list[PlantedPattern]
     news: tuple[NewsItem, ...]
     roles: Mapping[tuple[str, date], Role]
     intraday_styles: Mapping[tuple[str, date], IntradayStyle]
-    _minutes: dict[date, Mapping[str, BarFrame]] = field(default_factory=dict, repr=False)
+    _minutes: dict[date, Mapping[str, SymbolBars]] = field(default_factory=dict, repr=False)
 
-    def minute_bars(self, day: date) -> Mapping[str, BarFrame]:
+    def minute_bars(self, day: date) -> Mapping[str, SymbolBars]:
         """One-minute bars of every symbol on replay day ``day`` (synthesised once, then cached)."""
         if day not in self.replay_days:
             raise InvalidInput("minute bars exist only for replay days", code="NOT_A_REPLAY_DAY",
@@ -151,7 +151,7 @@ class Universe:
             self._minutes[day] = MappingProxyType({s: self._synthesize(s, day) for s in self.symbols})
         return self._minutes[day]
 
-    def _synthesize(self, symbol: str, day: date) -> BarFrame:
+    def _synthesize(self, symbol: str, day: date) -> SymbolBars:
         daily = self.daily[symbol]
         i = int(np.searchsorted(daily.ts, to_epoch(daily_bar_time(day))))
         role = self.roles.get((symbol, day))
@@ -300,7 +300,7 @@ def _draw(seed: int, symbol: str, spec: SeriesSpec, n: int) -> DailySeries:
     raise RuntimeError(f"no daily path for {symbol} ({spec.role}, {spec.pattern}) in {_MAX_DRAWS} draws")
 
 
-def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, frame: BarFrame) -> SymbolProfile:
+def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, frame: SymbolBars) -> SymbolProfile:
     returns = np.diff(np.log(frame.close))
     return SymbolProfile(symbol=symbol, name=name, sector=sector, kind=kind, synthetic=synthetic,
                          typical_price=round(float(np.median(frame.close)), 2),
@@ -339,7 +339,7 @@ def _strength(role: Role, key: tuple[str, date], plan: _Plan, rng: Generator) ->
 
 
 def _news(seed: int, plan: _Plan, replay: tuple[date, ...], companies: Mapping[str, CompanyName],
-          daily: Mapping[str, BarFrame], liquid: list[str]
+          daily: Mapping[str, SymbolBars], liquid: list[str]
           ) -> tuple[list[PlantedCatalyst], list[NewsItem], dict[tuple[str, date], Role]]:
     catalysts: list[PlantedCatalyst] = []
     items: list[NewsItem] = []
@@ -376,7 +376,7 @@ def _news(seed: int, plan: _Plan, replay: tuple[date, ...], companies: Mapping[s
     return catalysts, items, roles
 
 
-def _patterns(plan: _Plan, draws: Mapping[str, DailySeries], daily: Mapping[str, BarFrame]) -> list[PlantedPattern]:
+def _patterns(plan: _Plan, draws: Mapping[str, DailySeries], daily: Mapping[str, SymbolBars]) -> list[PlantedPattern]:
     out = []
     for (symbol, day), rank in sorted(plan.ranks.items(), key=lambda kv: (kv[0][1], kv[1])):
         spec = plan.specs[symbol]
@@ -401,8 +401,8 @@ def build_universe(seed: int = DEFAULT_SEED) -> Universe:
     plan = _cast(seed, days, replay)
     ts = np.array([to_epoch(daily_bar_time(d)) for d in days], dtype=np.int64)
     draws = {s: _draw(seed, s, spec, len(days)) for s, spec in plan.specs.items()}
-    daily: dict[str, BarFrame] = {
-        s: BarFrame(ts.copy(), d.open, d.high, d.low, d.close, d.volume).frozen() for s, d in draws.items()
+    daily: dict[str, SymbolBars] = {
+        s: SymbolBars(ts.copy(), d.open, d.high, d.low, d.close, d.volume).frozen() for s, d in draws.items()
     }
     real = load_daily()
     companies = dict(plan.companies)

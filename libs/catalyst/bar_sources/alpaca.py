@@ -1,0 +1,198 @@
+"""Historical bars from Alpaca's market-data API through alpaca-py's ``StockHistoricalDataClient``.
+
+* ``GET /v2/stocks/bars`` with ``StockBarsRequest``; alpaca-py follows ``next_page_token`` until
+  the last page and merges pages per symbol. Symbols go in groups of ``symbols_per_request``.
+* alpaca-py is synchronous (requests): calls run in a small thread pool, one client per worker
+  thread (a ``requests.Session`` is not shared between threads), each request with a timeout
+  (alpaca-py sets none, so a hung socket would hang the caller).
+* alpaca-py retries 429 and 504 itself; attempts and wait come from settings
+  (``ALPACA_DATA_RETRY_ATTEMPTS``/``ALPACA_DATA_RETRY_WAIT``; the client takes them only as
+  private attributes). A 429 that outlasts them is ``RateLimited``; bad credentials, 5xx,
+  timeouts and malformed answers are ``UpstreamError`` (502); a request Alpaca refuses as
+  invalid (400/422) is ``InvalidInput``.
+* Bars coming back are checked with the bar store's rules before anyone sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import requests
+from alpaca.common.exceptions import APIError
+from alpaca.data.enums import Adjustment, DataFeed
+from alpaca.data.historical.stock import StockHistoricalDataClient
+from alpaca.data.models import BarSet
+from alpaca.data.requests import StockBarsRequest
+from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
+from pydantic import ValidationError
+
+from catalyst.bar_sources.base import BarRequest, BarSource, BarSourceSettings
+from catalyst.db.bar_frame import BarFrame, prepare_bars
+from catalyst.domain.market import Timeframe
+from catalyst.errors import CatalystError, InvalidInput, RateLimited, UpstreamError
+from catalyst.logging import get_logger
+from catalyst.market_data.frame import SymbolBars
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+ALPACA_TIMEFRAMES: dict[Timeframe, TimeFrame] = {
+    Timeframe.MIN_1: TimeFrame(1, TimeFrameUnit.Minute),
+    Timeframe.MIN_5: TimeFrame(5, TimeFrameUnit.Minute),
+    Timeframe.MIN_15: TimeFrame(15, TimeFrameUnit.Minute),
+    Timeframe.HOUR_1: TimeFrame(1, TimeFrameUnit.Hour),
+    Timeframe.DAY_1: TimeFrame(1, TimeFrameUnit.Day),
+}
+
+
+class _TimeoutSession(requests.Session):
+    """A session that never waits forever (alpaca-py passes no timeout)."""
+
+    def __init__(self, timeout_s: float):
+        super().__init__()
+        self._timeout_s = timeout_s
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout_s)
+        return super().request(*args, **kwargs)
+
+
+def _alpaca_message(exc: APIError) -> str:
+    try:
+        return str(json.loads(str(exc))["message"])
+    except (ValueError, KeyError, TypeError):
+        return str(exc)[:300]
+
+
+def translate_error(exc: Exception) -> CatalystError | None:
+    """The system's error for an alpaca-py / requests failure (None: not one of theirs)."""
+    if isinstance(exc, APIError):
+        status = exc.status_code or 0
+        message = _alpaca_message(exc)
+        details = {"status": status, "alpaca_message": message}
+        if status == 429:
+            return RateLimited("Alpaca rate limit: retries exhausted", code="ALPACA_RATE_LIMITED", details=details)
+        if status in (400, 422):
+            return InvalidInput(f"Alpaca refused the request: {message}", code="ALPACA_REJECTED", details=details)
+        if status in (401, 403):
+            return UpstreamError("Alpaca refused the credentials", code="ALPACA_AUTH_FAILED", details=details)
+        return UpstreamError(f"Alpaca answered {status}", code="ALPACA_ERROR", details=details)
+    if isinstance(exc, requests.Timeout):
+        return UpstreamError("Alpaca did not answer in time", code="ALPACA_TIMEOUT")
+    if isinstance(exc, requests.RequestException):
+        return UpstreamError("Alpaca is unreachable", code="ALPACA_UNREACHABLE", details={"error": str(exc)[:300]})
+    if isinstance(exc, ValueError | ValidationError):  # alpaca-py could not parse the answer
+        return UpstreamError("Alpaca sent an unexpected answer", code="ALPACA_BAD_RESPONSE",
+                             details={"error": str(exc)[:300]})
+    return None
+
+
+def _series(symbol: str, bars: Sequence[Any]) -> SymbolBars:
+    """Columns of alpaca-py ``Bar`` models, refused as a bad upstream answer if any bar is invalid."""
+    ts = np.array([int(b.timestamp.timestamp()) for b in bars], dtype=np.int64)
+    cols = {k: np.array([getattr(b, k) for b in bars], dtype=np.float64)
+            for k in ("open", "high", "low", "close", "volume")}
+    vwaps = [b.vwap for b in bars]
+    counts = [b.trade_count for b in bars]
+    vwap = np.array(vwaps, dtype=np.float64) if all(v is not None for v in vwaps) else None
+    count = np.array(counts, dtype=np.int64) if all(c is not None for c in counts) else None
+    frame = BarFrame.from_arrays(np.full(len(ts), symbol, dtype=object), ts * 1_000_000_000, cols["open"],
+                                 cols["high"], cols["low"], cols["close"], cols["volume"], vwap=vwap,
+                                 trade_count=count)
+    _, bad = prepare_bars(frame, Timeframe.DAY_1)  # alignment is Alpaca's business; values are ours
+    if bad is not None:
+        raise UpstreamError(f"Alpaca sent an invalid {symbol} bar: {bad.reason}", code="ALPACA_BAD_RESPONSE",
+                            details={"symbol": symbol, "row": bad.row, "reason": bad.reason})
+    order = np.argsort(ts, kind="stable")
+    return SymbolBars(ts[order], cols["open"][order], cols["high"][order], cols["low"][order],
+                      cols["close"][order], cols["volume"][order],
+                      vwap=vwap[order] if vwap is not None else None,
+                      trade_count=count[order] if count is not None else None)
+
+
+def _bars_call(params: StockBarsRequest) -> Callable[[StockHistoricalDataClient], object]:
+    def call(client: StockHistoricalDataClient) -> object:
+        return client.get_stock_bars(params)
+
+    return call
+
+
+class AlpacaBarSource(BarSource):
+    name: ClassVar[str] = "alpaca"
+
+    def __init__(self, api_key: str, secret_key: str, *, url: str | None = None, feed: str = "iex",
+                 adjustment: str = "split", timeout_s: float = 10.0, retry_attempts: int = 3,
+                 retry_wait_s: float = 3.0, symbols_per_request: int = 100, workers: int = 2,
+                 client_factory: Callable[[], StockHistoricalDataClient] | None = None):
+        self.feed = DataFeed(feed)
+        self.adjustment = Adjustment(adjustment)
+        self.symbols_per_request = symbols_per_request
+        self._factory = client_factory or (lambda: self._make_client(
+            api_key, secret_key, url, timeout_s, retry_attempts, retry_wait_s))
+        self._factory()  # refuse bad configuration at start-up, not on the first request
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alpaca-bars")
+
+    @classmethod
+    def from_settings(cls, settings: BarSourceSettings) -> AlpacaBarSource:
+        if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
+            raise ValueError("BAR_SOURCE=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
+        return cls(settings.alpaca_api_key.get_secret_value(), settings.alpaca_secret_key.get_secret_value(),
+                   url=settings.alpaca_data_url, feed=settings.alpaca_feed, adjustment=settings.alpaca_adjustment,
+                   timeout_s=settings.alpaca_timeout_s, retry_attempts=settings.alpaca_retry_attempts,
+                   retry_wait_s=settings.alpaca_retry_wait_s,
+                   symbols_per_request=settings.alpaca_symbols_per_request)
+
+    @staticmethod
+    def _make_client(api_key: str, secret_key: str, url: str | None, timeout_s: float, retry_attempts: int,
+                     retry_wait_s: float) -> StockHistoricalDataClient:
+        client = StockHistoricalDataClient(api_key=api_key, secret_key=secret_key, url_override=url)
+        # alpaca-py's RESTClient takes these two in its constructor, which StockHistoricalDataClient
+        # does not pass on; the wait goes to time.sleep, so fractions of a second are fine.
+        client._retry = retry_attempts
+        client._retry_wait = retry_wait_s  # type: ignore[assignment]
+        client._session = _TimeoutSession(timeout_s)
+        return client
+
+    def _client(self) -> StockHistoricalDataClient:
+        client: StockHistoricalDataClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._factory()
+            self._local.client = client
+        return client
+
+    async def _run(self, call: Callable[[StockHistoricalDataClient], T]) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, lambda: call(self._client()))
+        except Exception as exc:
+            translated = translate_error(exc)
+            if translated is None:
+                raise
+            log.warning("alpaca_bars_failed", code=translated.code, error=translated.message)
+            raise translated from exc
+
+    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
+        out: dict[str, SymbolBars] = {}
+        symbols = list(request.symbols)
+        for i in range(0, len(symbols), self.symbols_per_request):
+            chunk = symbols[i:i + self.symbols_per_request]
+            params = StockBarsRequest(symbol_or_symbols=chunk, timeframe=ALPACA_TIMEFRAMES[request.timeframe],
+                                      start=request.start, end=request.end, feed=self.feed,
+                                      adjustment=self.adjustment)
+            barset = await self._run(_bars_call(params))
+            if not isinstance(barset, BarSet):
+                raise UpstreamError("Alpaca sent an unexpected answer", code="ALPACA_BAD_RESPONSE")
+            for symbol, bars in barset.data.items():
+                if symbol in chunk and bars:
+                    out[symbol] = _series(symbol, bars)
+        return out
+
+    async def aclose(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

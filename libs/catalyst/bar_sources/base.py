@@ -1,0 +1,190 @@
+"""One interface for historical bars, whatever their origin (Alpaca, files a user drops in, the replay set).
+
+``BarSource.get_bars(symbols, timeframe, start, end)`` returns ``{symbol: [Bar, ...]}`` for every
+requested symbol (an empty list where the source has none), bars ordered by time, each bar's start
+in ``[start, end]`` (both ends inclusive, as Alpaca's API reads them). ``get_series`` returns the
+same bars as numpy columns (``SymbolBars``) and ``get_arrays`` in the bar store's read form, for code
+that computes over many bars. Requests are validated here, once, for every source: bad input is an
+``InvalidInput`` (400), never a source error.
+
+Which source a service uses is configuration (``BarSourceSettings``): ``BAR_SOURCE=replay`` (the
+offline default), ``alpaca`` or ``files``; ``bar_source_from_settings`` builds it.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from prometheus_client import Counter, Histogram
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalyst.db.bar_frame import BarArrays
+from catalyst.domain.market import Bar, Timeframe, is_symbol
+from catalyst.errors import CatalystError, InvalidInput
+from catalyst.market_data.clock import Clock
+from catalyst.market_data.frame import SymbolBars, to_epoch
+
+MAX_SYMBOLS_PER_REQUEST = 2000
+
+BAR_REQUESTS = Counter(
+    "catalyst_bar_source_requests_total", "Bar requests served by a bar source, by source and outcome",
+    ["source", "outcome"],
+)
+BAR_REQUEST_SECONDS = Histogram(
+    "catalyst_bar_source_request_duration_seconds", "Time to serve one bar request, by source",
+    ["source"], buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+BARS_SERVED = Counter(
+    "catalyst_bar_source_bars_total", "Bars returned by a bar source, by source and timeframe",
+    ["source", "timeframe"],
+)
+
+
+class BarSourceSettings(BaseSettings):
+    """Where bars come from. Defaults are the offline ones: the seeded replay set, no network."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False,
+                                      populate_by_name=True)
+
+    bar_source: Literal["replay", "alpaca", "files"] = Field("replay", alias="BAR_SOURCE")
+    replay_seed: int = Field(42, alias="REPLAY_SEED", description="Seed of the synthetic replay universe")
+    bar_files_dir: Path | None = Field(None, alias="BAR_FILES_DIR",
+                                       description="Folder of CSV/Parquet bar files (BAR_SOURCE=files)")
+    bar_files_tz: str = Field("America/New_York", alias="BAR_FILES_TZ",
+                              description="Zone of timestamps written without an offset in bar files")
+    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
+    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+    alpaca_data_url: str | None = Field(None, alias="ALPACA_DATA_URL",
+                                        description="Market-data base URL; default https://data.alpaca.markets")
+    alpaca_feed: Literal["iex", "sip", "delayed_sip"] = Field("iex", alias="ALPACA_DATA_FEED",
+                                                             description="iex is the free feed")
+    alpaca_adjustment: Literal["raw", "split", "dividend", "all"] = Field(
+        "split", alias="ALPACA_ADJUSTMENT", description="split-adjusted keeps moving averages continuous")
+    alpaca_timeout_s: float = Field(10.0, alias="ALPACA_DATA_TIMEOUT", gt=0)
+    alpaca_retry_attempts: int = Field(3, alias="ALPACA_DATA_RETRY_ATTEMPTS", ge=0,
+                                       description="alpaca-py's own retries of 429/504 answers")
+    alpaca_retry_wait_s: float = Field(3.0, alias="ALPACA_DATA_RETRY_WAIT", ge=0)
+    alpaca_symbols_per_request: int = Field(100, alias="ALPACA_SYMBOLS_PER_REQUEST", ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _source_is_usable(self) -> BarSourceSettings:
+        if self.bar_source == "files" and self.bar_files_dir is None:
+            raise ValueError("BAR_SOURCE=files needs BAR_FILES_DIR")
+        if self.bar_source == "alpaca" and (self.alpaca_api_key is None or self.alpaca_secret_key is None):
+            raise ValueError("BAR_SOURCE=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
+        return self
+
+
+@dataclass(frozen=True)
+class BarRequest:
+    """A validated request: upper-case unique symbols, a known timeframe, an aware ``start <= end``."""
+
+    symbols: tuple[str, ...]
+    timeframe: Timeframe
+    start: datetime
+    end: datetime
+
+    @property
+    def start_s(self) -> int:
+        return to_epoch(self.start)
+
+    @property
+    def end_s(self) -> int:
+        return to_epoch(self.end)
+
+
+def validate_request(symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
+                     end: datetime) -> BarRequest:
+    if isinstance(symbols, str):  # a bare string is a sequence of letters, not of symbols
+        symbols = [symbols]
+    if not symbols or not all(isinstance(s, str) for s in symbols):
+        raise InvalidInput("symbols must be a non-empty list of tickers", code="INVALID_SYMBOLS")
+    wanted = tuple(dict.fromkeys(s.strip().upper() for s in symbols))
+    bad = [s for s in wanted if not is_symbol(s)]
+    if bad:
+        raise InvalidInput(f"not a ticker: {', '.join(bad[:10])}", code="INVALID_SYMBOLS",
+                           details={"symbols": bad[:50]})
+    if len(wanted) > MAX_SYMBOLS_PER_REQUEST:
+        raise InvalidInput(f"at most {MAX_SYMBOLS_PER_REQUEST} symbols per request", code="TOO_MANY_SYMBOLS",
+                           details={"requested": len(wanted)})
+    try:
+        tf = Timeframe(timeframe)
+    except ValueError:
+        raise InvalidInput(f"unknown timeframe {timeframe!r}", code="INVALID_TIMEFRAME",
+                           details={"allowed": [t.value for t in Timeframe]}) from None
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("start and end must be timezone-aware", code="NAIVE_DATETIME")
+    if start > end:
+        raise InvalidInput("start is after end", code="INVALID_RANGE",
+                           details={"start": start.isoformat(), "end": end.isoformat()})
+    return BarRequest(wanted, tf, start, end)
+
+
+class BarSource(ABC):
+    """Historical bars from one origin. Subclasses implement ``_fetch`` on a validated request."""
+
+    name: ClassVar[str]
+
+    async def get_bars(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
+                       end: datetime) -> dict[str, list[Bar]]:
+        series = await self.get_series(symbols, timeframe, start, end)
+        return {s: bars.to_bars(s) for s, bars in series.items()}
+
+    async def get_series(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
+                         end: datetime) -> dict[str, SymbolBars]:
+        """Columnar bars for every requested symbol (empty where the source has none)."""
+        request = validate_request(symbols, timeframe, start, end)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            found = await self._fetch(request)
+        except CatalystError as exc:
+            outcome = exc.code.lower()
+            raise
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            BAR_REQUESTS.labels(self.name, outcome).inc()
+            BAR_REQUEST_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        out = {s: found.get(s, SymbolBars.empty()).between(request.start_s, request.end_s)
+               for s in request.symbols}
+        BARS_SERVED.labels(self.name, request.timeframe.value).inc(sum(len(b) for b in out.values()))
+        return out
+
+    async def get_arrays(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
+                         end: datetime) -> dict[str, BarArrays]:
+        """The same bars in the bar store's read form (``BarStore.read_many`` returns this too)."""
+        series = await self.get_series(symbols, timeframe, start, end)
+        return {s: bars.to_arrays() for s, bars in series.items()}
+
+    @abstractmethod
+    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
+        """Bars of the request's symbols covering at least ``[start, end]``; missing symbols may be absent."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
+        """Release connections and threads (no-op for sources that hold none)."""
+
+
+def bar_source_from_settings(settings: BarSourceSettings | None = None, *, clock: Clock | None = None) -> BarSource:
+    """The configured source; ``clock`` (replay only) hides bars that have not happened yet."""
+    settings = settings or BarSourceSettings()
+    if settings.bar_source == "alpaca":
+        from catalyst.bar_sources.alpaca import AlpacaBarSource
+
+        return AlpacaBarSource.from_settings(settings)
+    if settings.bar_source == "files":
+        from catalyst.bar_sources.files import FileBarSource
+
+        assert settings.bar_files_dir is not None  # the settings validator guarantees it
+        return FileBarSource(settings.bar_files_dir, naive_tz=settings.bar_files_tz)
+    from catalyst.bar_sources.replay import ReplayBarSource
+
+    return ReplayBarSource(seed=settings.replay_seed, clock=clock)
