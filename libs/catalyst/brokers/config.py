@@ -37,7 +37,7 @@ class BrokerSettings(BaseSettings):
     breaker_recovery_s: float = Field(60.0, alias="BROKER_BREAKER_RECOVERY", gt=0)
 
     # SimBroker.
-    sim_account: str = Field("sim", alias="SIM_ACCOUNT", min_length=1, max_length=40,
+    sim_account: str = Field("default", alias="SIM_ACCOUNT", pattern=r"^[a-z0-9_]{1,24}$",
                              description="Ledger name: two sims on one database keep separate books")
     sim_ledger: Literal["postgres", "memory"] = Field(
         "postgres", alias="SIM_LEDGER", description="postgres: the sim's books survive a restart")
@@ -53,3 +53,13 @@ class BrokerSettings(BaseSettings):
         description="next_bar: fill at the open of the first bar after submission; last_price: at once "
                     "against the latest bar (for a feed that does not move)")
     sim_timeframe: Timeframe = Field(Timeframe.MIN_1, alias="SIM_TIMEFRAME")
+
+    @property
+    def venue(self) -> str:
+        """Where orders go, as recorded in ``orders.broker``: reconciliation only asks this venue.
+
+        Paper and live Alpaca are different venues, and so are two sim ledgers.
+        """
+        if self.broker == "alpaca":
+            return "alpaca_paper" if self.alpaca_paper else "alpaca_live"
+        return f"sim_{self.sim_account}"

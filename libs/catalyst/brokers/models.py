@@ -27,6 +27,7 @@ class BrokerOrder(BaseModel):
     status: OrderStatus
     filled_quantity: float = Field(0.0, ge=0)
     filled_avg_price: float | None = None
+    commission: float = Field(0.0, ge=0, description="Cumulative commission charged so far")
     submitted_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     legs: tuple[BrokerOrder, ...] = ()

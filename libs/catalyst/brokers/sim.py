@@ -238,7 +238,7 @@ class SimBroker(Broker):
             limit_price=None if order.limit_price is None else float(order.limit_price),
             stop_price=None if order.stop_price is None else float(order.stop_price),
             status=order.status, filled_quantity=float(order.filled_quantity),
-            filled_avg_price=None if avg is None else float(avg),
+            filled_avg_price=None if avg is None else float(avg), commission=float(order.commission),
             submitted_at=order.submitted_at, updated_at=order.updated_at,
             legs=tuple(self._to_broker(self.engine.orders[i]) for i in order.leg_ids),
             reject_reason=order.reject_reason,

@@ -67,6 +67,7 @@ class SimOrder:
     order_class: OrderClass = OrderClass.SIMPLE
     filled_quantity: int = 0
     filled_notional: Decimal = ZERO
+    commission: Decimal = ZERO
     parent_id: str | None = None
     leg_role: LegRole | None = None
     leg_ids: list[str] = field(default_factory=list)
@@ -275,6 +276,7 @@ class SimEngine:
         fee = commission(Decimal(qty), dec(self.costs.commission_per_share), dec(self.costs.min_commission))
         order.filled_quantity += qty
         order.filled_notional += price * qty
+        order.commission += fee
         self._set_status(order, OrderStatus.FILLED if order.remaining == 0 else OrderStatus.PARTIALLY_FILLED, at)
         pos = self.positions.get(order.symbol, PositionState())
         self.positions[order.symbol] = apply_fill(pos, order.side, Decimal(qty), price)
@@ -417,7 +419,7 @@ def order_to_doc(order: SimOrder) -> dict[str, Any]:
 
 def order_from_doc(doc: dict[str, Any]) -> SimOrder:
     values = dict(doc)
-    for name in ("limit_price", "stop_price", "filled_notional"):
+    for name in ("limit_price", "stop_price", "filled_notional", "commission"):
         values[name] = None if values[name] is None else Decimal(values[name])
     for name in ("submitted_at", "updated_at", "active_from"):
         values[name] = datetime.fromisoformat(values[name])

@@ -1,0 +1,30 @@
+"""Build the configured broker (``BROKER=sim|alpaca``) wrapped in the retry/breaker guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from catalyst.brokers.alpaca import AlpacaBroker
+from catalyst.brokers.base import Broker
+from catalyst.brokers.config import BrokerSettings
+from catalyst.brokers.feeds import PriceFeed
+from catalyst.brokers.guard import GuardedBroker
+from catalyst.brokers.sim import SimBroker, utc_now
+from catalyst.brokers.sim_ledger import InMemorySimLedger, PostgresSimLedger, SimLedger
+from catalyst.db import Database
+
+
+def build_broker(settings: BrokerSettings, *, db: Database, feed: PriceFeed,
+                 clock: Callable[[], datetime] = utc_now) -> GuardedBroker:
+    inner: Broker
+    if settings.broker == "alpaca":
+        inner = AlpacaBroker(settings)
+    else:
+        ledger: SimLedger = PostgresSimLedger(db) if settings.sim_ledger == "postgres" else InMemorySimLedger()
+        inner = SimBroker.from_settings(settings, feed, ledger, clock=clock)
+    return GuardedBroker(
+        inner, attempts=settings.retry_attempts, wait_initial_s=settings.retry_wait_initial_s,
+        wait_max_s=settings.retry_wait_max_s, breaker_threshold=settings.breaker_failure_threshold,
+        breaker_recovery_s=settings.breaker_recovery_s,
+    )

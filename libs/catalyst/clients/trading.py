@@ -1,0 +1,80 @@
+"""Typed client of the Trading service, over ``catalyst.http.ServiceClient`` with the service's models.
+
+``submit_order`` fixes the ``client_order_id`` before the first try, so the client's retries
+(429, 5xx, timeouts) can never create a second order: Trading answers a repeated id with the
+order it already has. Cancel-all and flatten are idempotent and retried too.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from catalyst.contracts.trading import (
+    CancelAllResult,
+    ClosePositionBody,
+    FlattenResult,
+    OrderList,
+    OrderOut,
+    PositionList,
+    ReasonBody,
+    ReconcileReport,
+    SubmitOrderBody,
+)
+from catalyst.domain.orders import OrderStatus
+from catalyst.http import ServiceClient
+from catalyst.orders.models import new_client_order_id
+
+BASE = "/api/v1"
+
+
+class TradingClient:
+    def __init__(self, client: ServiceClient):
+        self._client = client
+
+    async def submit_order(self, body: SubmitOrderBody) -> OrderOut:
+        if body.client_order_id is None:
+            body = body.model_copy(update={"client_order_id": new_client_order_id()})
+        result: OrderOut = await self._client.post(f"{BASE}/orders", json=body, model=OrderOut)
+        return result
+
+    async def get_order(self, order_id: UUID | str) -> OrderOut:
+        result: OrderOut = await self._client.get(f"{BASE}/orders/{order_id}", model=OrderOut)
+        return result
+
+    async def list_orders(self, status: OrderStatus | None = None, limit: int = 100) -> OrderList:
+        params: dict[str, str | int] = {"limit": limit}
+        if status is not None:
+            params["status"] = status.value
+        result: OrderList = await self._client.get(f"{BASE}/orders", params=params, model=OrderList)
+        return result
+
+    async def cancel_order(self, order_id: UUID | str) -> OrderOut:
+        result: OrderOut = await self._client.delete(f"{BASE}/orders/{order_id}", model=OrderOut)
+        return result
+
+    async def list_positions(self, status: Literal["open", "closed", "all"] = "open") -> PositionList:
+        result: PositionList = await self._client.get(f"{BASE}/positions", params={"status": status},
+                                                      model=PositionList)
+        return result
+
+    async def close_position(self, position_id: UUID | str, quantity: int | None = None,
+                             reason: str | None = None) -> OrderOut:
+        body = ClosePositionBody(quantity=quantity, reason=reason)
+        result: OrderOut = await self._client.post(f"{BASE}/positions/{position_id}/close", json=body,
+                                                   model=OrderOut, retry=False)
+        return result
+
+    async def cancel_all_orders(self, reason: str) -> CancelAllResult:
+        result: CancelAllResult = await self._client.post(f"{BASE}/orders/cancel-all", json=ReasonBody(reason=reason),
+                                                          model=CancelAllResult)
+        return result
+
+    async def flatten_all(self, reason: str) -> FlattenResult:
+        result: FlattenResult = await self._client.post(f"{BASE}/positions/flatten", json=ReasonBody(reason=reason),
+                                                        model=FlattenResult)
+        return result
+
+    async def reconcile(self) -> ReconcileReport:
+        result: ReconcileReport = await self._client.post(f"{BASE}/reconcile", model=ReconcileReport)
+        return result

@@ -1,0 +1,162 @@
+"""Trading API (port 5005): request and response models, shared by the service and its client.
+
+Routes (``X-API-Key`` required):
+
+- ``POST   /api/v1/orders``                 ``SubmitOrderBody`` → ``OrderOut`` (201 created; 200 when the
+                                            ``client_order_id`` is already known: the existing order)
+- ``GET    /api/v1/orders``                 ``?status=&limit=`` → ``OrderList``
+- ``GET    /api/v1/orders/{order_id}``      → ``OrderOut``
+- ``DELETE /api/v1/orders/{order_id}``      → ``OrderOut`` (cancel; 409 when it is already done)
+- ``POST   /api/v1/orders/cancel-all``      ``ReasonBody`` → ``CancelAllResult`` (no approval needed)
+- ``GET    /api/v1/positions``              ``?status=open|closed|all`` → ``PositionList``
+- ``POST   /api/v1/positions/{position_id}/close``  ``ClosePositionBody`` → ``OrderOut`` (an exit)
+- ``POST   /api/v1/positions/flatten``      ``ReasonBody`` → ``FlattenResult`` (no approval needed)
+- ``POST   /api/v1/reconcile``              → ``ReconcileReport``
+
+Entry orders (opening or adding to a position) carry the Risk Manager's ``approval``; a
+missing, forged, expired, reused or insufficient one is refused with 403. Exits need none.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
+from catalyst.orders.models import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
+from catalyst.risk.approvals import TradeApproval
+
+OrderIntentName = Literal["entry", "exit"]
+
+
+class SubmitOrderBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
+    side: Side
+    quantity: int = Field(gt=0, le=1_000_000, description="Whole shares")
+    order_type: OrderType = OrderType.MARKET
+    time_in_force: TimeInForce = TimeInForce.DAY
+    limit_price: float | None = Field(None, gt=0, description="Required for limit and stop_limit orders")
+    stop_price: float | None = Field(None, gt=0, description="Required for stop and stop_limit orders")
+    take_profit: float | None = Field(None, gt=0, description="Bracket: limit price of the take-profit leg")
+    stop_loss: float | None = Field(None, gt=0, description="Bracket: stop price of the stop-loss leg")
+    client_order_id: str | None = Field(
+        None, pattern=CLIENT_ORDER_ID_PATTERN,
+        description="Idempotency key; generated when absent. Sending a known one returns that order.")
+    approval: TradeApproval | None = Field(None, description="Risk Manager approval; required for entries")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SubmitOrderBody:
+        self.to_request()  # the order model's rules (prices per type, bracket sides) as 400s
+        return self
+
+    def to_request(self, client_order_id: str | None = None) -> OrderRequest:
+        values = {
+            "symbol": self.symbol, "side": self.side, "quantity": self.quantity, "order_type": self.order_type,
+            "time_in_force": self.time_in_force, "limit_price": self.limit_price, "stop_price": self.stop_price,
+            "take_profit": TakeProfit(limit_price=self.take_profit) if self.take_profit is not None else None,
+            "stop_loss": StopLoss(stop_price=self.stop_loss) if self.stop_loss is not None else None,
+        }
+        cid = client_order_id or self.client_order_id
+        if cid is not None:
+            values["client_order_id"] = cid
+        return OrderRequest.model_validate(values)
+
+
+class OrderOut(BaseModel):
+    order_id: UUID
+    client_order_id: str
+    broker_order_id: str | None
+    broker: str
+    symbol: str
+    side: Side
+    quantity: float
+    order_type: OrderType
+    order_class: OrderClass
+    time_in_force: TimeInForce
+    limit_price: float | None
+    stop_price: float | None
+    take_profit: float | None
+    stop_loss: float | None
+    intent: OrderIntentName
+    status: OrderStatus
+    filled_quantity: float
+    filled_avg_price: float | None
+    commission: float
+    reject_reason: str | None
+    parent_order_id: UUID | None
+    position_id: UUID | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    submitted_at: AwareDatetime | None
+    filled_at: AwareDatetime | None
+    canceled_at: AwareDatetime | None
+    legs: list[OrderOut] = Field(default_factory=list, description="Bracket legs (take-profit, stop-loss)")
+
+
+class OrderList(BaseModel):
+    orders: list[OrderOut]
+    count: int
+
+
+class PositionOut(BaseModel):
+    position_id: UUID
+    symbol: str
+    side: PositionSide
+    quantity: float = Field(description="Open quantity; a closed position keeps the size it had at its close")
+    avg_entry_price: float
+    market_price: float | None
+    unrealized_pnl: float
+    realized_pnl: float
+    exited_quantity: float
+    avg_exit_price: float | None
+    status: Literal["open", "closed"]
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None
+
+
+class PositionList(BaseModel):
+    positions: list[PositionOut]
+    count: int
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ClosePositionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int | None = Field(None, gt=0, description="Shares to close; the whole position when absent")
+    reason: str | None = Field(None, max_length=500)
+
+
+class CancelAllResult(BaseModel):
+    reason: str
+    broker_canceled: int = Field(description="Orders the broker was asked to cancel")
+    orders: list[OrderOut] = Field(description="Orders that were open, as they stand now")
+
+
+class FlattenResult(BaseModel):
+    reason: str
+    canceled: CancelAllResult
+    orders: list[OrderOut] = Field(description="The exit orders placed, one per broker position")
+
+
+class ReconcileReport(BaseModel):
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    broker: str
+    orders_checked: int = 0
+    orders_updated: int = 0
+    orders_adopted: int = 0
+    orders_resubmitted: int = 0
+    orders_rejected: int = 0
+    orders_corrected: int = 0
+    positions_fixed: int = 0
+    events: list[str] = Field(default_factory=list, description="One line per difference found and fixed")

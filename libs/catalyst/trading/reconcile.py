@@ -1,0 +1,219 @@
+"""Reconciliation: the broker is the truth; every difference is fixed and logged as a ``risk_events`` row.
+
+Runs at start-up (before the API serves) and every ``TRADING_RECONCILE_INTERVAL`` seconds.
+
+Orders. Each non-terminal row is looked up at the broker by ``client_order_id``:
+
+* found: the broker's state and fills are adopted (a terminal row the broker contradicts is
+  corrected, outside the normal life cycle, with a critical risk event);
+* not found and ``new`` (it never reached the broker: the process died between committing the
+  row and the broker's answer): it is **sent now** if it is younger than
+  ``TRADING_RESUBMIT_MAX_AGE`` and, for an entry, its approval has not expired; otherwise it is
+  marked ``rejected`` (``NEVER_REACHED_BROKER``). Sending is safe because the broker dedupes on
+  the same client id. The periodic pass leaves rows younger than ``TRADING_RECONCILE_GRACE``
+  and rows being sent right now alone; at start-up nothing can be in flight, so no grace;
+* not found but recorded as at the broker: corrected to ``canceled`` (critical risk event).
+
+Then every open broker order unknown to the database is adopted.
+
+Positions. After the orders, broker and database positions are compared per symbol; where they
+differ, the live orders of that symbol are synced once more and the broker asked again, and only
+a difference that persists unchanged is fixed (so a fill in flight is not counted twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from prometheus_client import Counter
+
+from catalyst.brokers.models import BrokerPosition
+from catalyst.contracts.trading import ReconcileReport
+from catalyst.domain.orders import OrderStatus, PositionSide
+from catalyst.errors import CatalystError
+from catalyst.logging import get_logger
+from catalyst.trading import repository as repo
+from catalyst.trading.approvals import OrderIntent
+from catalyst.trading.oms import OrderManager, position_update
+from catalyst.trading.repository import OrderRow, PositionRow
+
+log = get_logger(__name__)
+
+RECONCILE_FIXES = Counter("catalyst_trading_reconcile_fixes_total", "Differences reconciliation fixed, by kind",
+                          ["kind"])
+
+
+class Reconciler:
+    def __init__(self, oms: OrderManager):
+        self.oms = oms
+        self._lock = asyncio.Lock()
+
+    async def run(self, *, startup: bool = False) -> ReconcileReport:
+        async with self._lock:
+            report = ReconcileReport(started_at=self.oms.clock(), finished_at=self.oms.clock(),
+                                     broker=self.oms.broker_name)
+            await self._orders(report, startup)
+            await self._unknown_broker_orders(report)
+            await self._positions(report)
+            report.finished_at = self.oms.clock()
+        if report.events:
+            log.warning("reconciliation_fixed", events=report.events)
+        return report
+
+    # ------------------------------------------------------------------ orders
+
+    async def _orders(self, report: ReconcileReport, startup: bool) -> None:
+        async with self.oms.db.acquire() as conn:
+            rows = await repo.live_orders(conn, self.oms.broker_name)
+        synced_parents: set[Any] = set()
+        now = self.oms.clock()
+        for row in rows:
+            report.orders_checked += 1
+            if row.parent_order_id is not None and row.parent_order_id in synced_parents:
+                continue  # refreshed together with its parent
+            if row.client_order_id in self.oms.inflight:
+                continue
+            young = (now - row.created_at).total_seconds() < self.oms.settings.reconcile_grace_s
+            if not startup and row.status is OrderStatus.NEW and young:
+                continue
+            found = await self.oms.broker.get_order_by_client_id(row.client_order_id)
+            if found is not None:
+                outcome = await self.oms.apply(found, reconciling=True)
+                synced_parents.add(row.order_id)
+                report.orders_updated += int(outcome.updated)
+                if outcome.corrected:
+                    report.orders_corrected += 1
+                    report.events.append(f"order {row.client_order_id}: state corrected from the broker")
+            elif row.status is OrderStatus.NEW:
+                await self._never_reached(row, report, now)
+            else:
+                await self._missing_at_broker(row, report)
+
+    async def _never_reached(self, row: OrderRow, report: ReconcileReport, now: datetime) -> None:
+        age = (now - row.created_at).total_seconds()
+        approval_ok = row.intent is OrderIntent.EXIT or (
+            row.approval_expires_at is not None and now < row.approval_expires_at)
+        if row.parent_order_id is None and age <= self.oms.settings.resubmit_max_age_s and approval_ok:
+            await self._event(row, "ORDER_RESUBMITTED", f"order {row.client_order_id} never reached the broker; "
+                              f"sent after {age:.1f} s", "warning")
+            try:
+                await self.oms.send(row, row.to_request())
+            except CatalystError as exc:  # send already marked it rejected, with the reason
+                log.warning("resubmit_failed", client_order_id=row.client_order_id, error=exc.message)
+            report.orders_resubmitted += 1
+            report.events.append(f"order {row.client_order_id}: never reached the broker, sent now")
+            RECONCILE_FIXES.labels("resubmitted").inc()
+            return
+        why = "approval expired" if not approval_ok else f"{age:.0f} s old"
+        await self.oms.reject(row, f"NEVER_REACHED_BROKER: not found at the broker ({why}); not sent")
+        await self._event(row, "ORDER_NOT_SENT", f"order {row.client_order_id} never reached the broker and was "
+                          f"rejected ({why})", "warning")
+        report.orders_rejected += 1
+        report.events.append(f"order {row.client_order_id}: never reached the broker, rejected ({why})")
+        RECONCILE_FIXES.labels("rejected").inc()
+
+    async def _missing_at_broker(self, row: OrderRow, report: ReconcileReport) -> None:
+        async with self.oms.db.transaction() as conn:
+            await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self.oms.clock(),
+                                    reject_reason="missing at the broker (reconciliation)")
+            await repo.insert_risk_event(conn, "ORDER_MISSING_AT_BROKER",
+                                         f"order {row.client_order_id} was {row.status.value} here but the broker "
+                                         "does not know it; marked canceled", severity="critical",
+                                         sid=row.security_id, details={"client_order_id": row.client_order_id})
+        report.orders_corrected += 1
+        report.events.append(f"order {row.client_order_id}: missing at the broker, marked canceled")
+        RECONCILE_FIXES.labels("missing_at_broker").inc()
+
+    async def _unknown_broker_orders(self, report: ReconcileReport) -> None:
+        for order in await self.oms.broker.list_orders("open"):
+            async with self.oms.db.acquire() as conn:
+                known = await repo.get_order_by_client_id(conn, order.client_order_id)
+            if known is not None and known.status is order.status and not known.status.is_terminal:
+                continue
+            outcome = await self.oms.apply(order, reconciling=True)
+            if outcome.adopted:
+                report.orders_adopted += 1
+                report.events.append(f"broker order {order.client_order_id} unknown here: adopted")
+                RECONCILE_FIXES.labels("adopted").inc()
+            elif outcome.corrected:
+                report.orders_corrected += 1
+                report.events.append(f"order {order.client_order_id}: state corrected from the broker")
+
+    async def _event(self, row: OrderRow, kind: str, message: str, severity: str) -> None:
+        async with self.oms.db.acquire() as conn:
+            await repo.insert_risk_event(conn, kind, message, severity=severity, sid=row.security_id,
+                                         details={"client_order_id": row.client_order_id,
+                                                  "order_id": str(row.order_id)})
+
+    # ------------------------------------------------------------------ positions
+
+    async def _differences(self) -> dict[str, tuple[Decimal, BrokerPosition | None]]:
+        broker = {p.symbol: p for p in await self.oms.broker.list_positions()}
+        async with self.oms.db.acquire() as conn:
+            recorded = {p.symbol: p for p in await repo.list_positions(conn, "open")}
+        out: dict[str, tuple[Decimal, BrokerPosition | None]] = {}
+        for symbol in sorted(broker.keys() | recorded.keys()):
+            theirs = broker.get(symbol)
+            broker_qty = Decimal(str(theirs.signed_quantity)) if theirs else Decimal(0)
+            ours = recorded[symbol].signed_quantity if symbol in recorded else Decimal(0)
+            if broker_qty != ours:
+                out[symbol] = (broker_qty, theirs)
+        return out
+
+    async def _positions(self, report: ReconcileReport) -> None:
+        first = await self._differences()
+        if not first:
+            return
+        await self._resync_symbols(set(first))
+        second = await self._differences()
+        for symbol, (qty, broker_pos) in second.items():
+            if symbol not in first or first[symbol][0] != qty:
+                report.events.append(f"position {symbol}: still moving, left for the next pass")
+                continue
+            await self._fix_position(symbol, qty, broker_pos, report)
+
+    async def _resync_symbols(self, symbols: set[str]) -> None:
+        async with self.oms.db.acquire() as conn:
+            rows = [r for r in await repo.live_orders(conn, self.oms.broker_name)
+                    if r.symbol in symbols and r.parent_order_id is None and r.broker_order_id is not None]
+        for row in rows:
+            found = await self.oms.broker.get_order_by_client_id(row.client_order_id)
+            if found is not None:
+                await self.oms.apply(found, reconciling=True)
+
+    async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: BrokerPosition | None,
+                            report: ReconcileReport) -> None:
+        changed: list[PositionRow] = []
+        async with self.oms.db.transaction() as conn:
+            sid = await repo.security_id(conn, symbol)
+            row = await repo.open_position(conn, sid, for_update=True)
+            recorded = row.signed_quantity if row else Decimal(0)
+            if row is not None and (qty == 0 or (qty > 0) != (recorded > 0)):
+                changed.append(await repo.close_position_row(conn, row.position_id))
+                row = None
+            if qty != 0 and broker_pos is not None:
+                avg = Decimal(str(broker_pos.avg_entry_price))
+                mark = Decimal(str(broker_pos.market_price)) if broker_pos.market_price else avg
+                side = PositionSide.LONG if qty > 0 else PositionSide.SHORT
+                if row is None:
+                    changed.append(await repo.insert_position(conn, sid=sid, side=side, quantity=abs(qty),
+                                                              avg_price=avg, market_price=mark))
+                else:
+                    changed.append(await repo.update_position(conn, row.position_id, quantity=abs(qty),
+                                                              avg_entry_price=avg, market_price=mark))
+            await repo.insert_risk_event(
+                conn, "POSITION_MISMATCH", f"position {symbol}: recorded {recorded}, broker {qty}; broker wins",
+                severity="critical", sid=sid, value=qty,
+                details={"symbol": symbol, "recorded": str(recorded), "broker": str(qty)})
+        report.positions_fixed += 1
+        report.events.append(f"position {symbol}: recorded {recorded}, broker {qty}; fixed")
+        RECONCILE_FIXES.labels("position").inc()
+        if self.oms.bus is not None:
+            for row_changed in changed:
+                try:
+                    await self.oms.bus.publish(position_update(row_changed))
+                except Exception as exc:  # the database holds the truth
+                    log.warning("trading_event_publish_failed", error=str(exc))

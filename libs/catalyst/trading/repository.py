@@ -1,0 +1,308 @@
+"""The OMS's database edge: orders, fills, positions and risk events (asyncpg, no logic beyond SQL).
+
+Every write takes the caller's connection so the OMS decides what is one transaction: an order
+row is committed alone before the broker is called; a broker answer (status, fill, position) is
+applied in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
+from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
+from catalyst.risk.approvals import TradeApproval
+from catalyst.trading.approvals import OrderIntent
+
+LIVE_STATUSES = ("new", "accepted", "partially_filled")
+
+_ORDER_SELECT = """
+SELECT o.order_id, o.client_order_id, o.broker_order_id, o.position_id, o.security_id, s.symbol, o.side,
+       o.order_type, o.order_class, o.time_in_force, o.quantity, o.limit_price, o.stop_price,
+       o.take_profit_price, o.stop_loss_price, o.parent_order_id, o.status, o.filled_quantity,
+       o.filled_avg_price, o.approval_nonce, o.reject_reason, o.created_at, o.updated_at, o.submitted_at,
+       o.filled_at, o.canceled_at, o.intent, o.broker, o.reference_price, o.approval_expires_at, o.commission
+FROM orders o JOIN securities s USING (security_id)
+"""
+
+_POSITION_SELECT = """
+SELECT p.position_id, p.security_id, s.symbol, p.side, p.quantity, p.avg_entry_price, p.status, p.realized_pnl,
+       p.unrealized_pnl, p.market_price, p.exited_quantity, p.avg_exit_price, p.stop_loss, p.take_profit,
+       p.opened_at, p.closed_at, p.updated_at
+FROM positions p JOIN securities s USING (security_id)
+"""
+
+
+class OrderRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    order_id: UUID
+    client_order_id: str
+    broker_order_id: str | None
+    position_id: UUID | None
+    security_id: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    order_class: OrderClass
+    time_in_force: TimeInForce
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    take_profit_price: Decimal | None
+    stop_loss_price: Decimal | None
+    parent_order_id: UUID | None
+    status: OrderStatus
+    filled_quantity: Decimal
+    filled_avg_price: Decimal | None
+    approval_nonce: str | None
+    reject_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    filled_at: datetime | None
+    canceled_at: datetime | None
+    intent: OrderIntent
+    broker: str
+    reference_price: Decimal | None
+    approval_expires_at: datetime | None
+    commission: Decimal
+
+    def to_request(self) -> OrderRequest:
+        """The broker request this row stands for (to send it again after a restart)."""
+        bracket = self.take_profit_price is not None and self.stop_loss_price is not None
+        return OrderRequest(
+            client_order_id=self.client_order_id, symbol=self.symbol, side=self.side, quantity=int(self.quantity),
+            order_type=self.order_type, time_in_force=self.time_in_force,
+            limit_price=_f(self.limit_price), stop_price=_f(self.stop_price),
+            take_profit=TakeProfit(limit_price=float(self.take_profit_price)) if bracket else None,  # type: ignore[arg-type]
+            stop_loss=StopLoss(stop_price=float(self.stop_loss_price)) if bracket else None,  # type: ignore[arg-type]
+        )
+
+    def same_order_as(self, request: OrderRequest) -> bool:
+        return (self.symbol, self.side, int(self.quantity), self.order_type, _f(self.limit_price),
+                _f(self.stop_price)) == (request.symbol, request.side, request.quantity, request.order_type,
+                                         request.limit_price, request.stop_price)
+
+
+class PositionRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    position_id: UUID
+    security_id: int
+    symbol: str
+    side: PositionSide
+    quantity: Decimal
+    avg_entry_price: Decimal
+    status: str
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    market_price: Decimal | None
+    exited_quantity: Decimal
+    avg_exit_price: Decimal | None
+    stop_loss: Decimal | None
+    take_profit: Decimal | None
+    opened_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime
+
+    @property
+    def signed_quantity(self) -> Decimal:
+        if self.status != "open":
+            return Decimal(0)
+        return self.quantity if self.side is PositionSide.LONG else -self.quantity
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _dec(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+# ------------------------------------------------------------------------------------------ orders
+
+
+async def get_order(conn: Any, order_id: UUID) -> OrderRow | None:
+    row = await conn.fetchrow(_ORDER_SELECT + " WHERE o.order_id = $1", order_id)
+    return None if row is None else OrderRow(**dict(row))
+
+
+async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update: bool = False) -> OrderRow | None:
+    lock = " FOR UPDATE OF o" if for_update else ""
+    row = await conn.fetchrow(_ORDER_SELECT + " WHERE o.client_order_id = $1" + lock, client_order_id)
+    return None if row is None else OrderRow(**dict(row))
+
+
+async def list_orders(conn: Any, *, statuses: tuple[str, ...] | None = None, limit: int = 100,
+                      parent_order_id: UUID | None = None) -> list[OrderRow]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if statuses is not None:
+        args.append(list(statuses))
+        clauses.append(f"o.status = ANY(${len(args)}::text[])")
+    if parent_order_id is not None:
+        args.append(parent_order_id)
+        clauses.append(f"o.parent_order_id = ${len(args)}")
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    args.append(limit)
+    rows = await conn.fetch(_ORDER_SELECT + where + f" ORDER BY o.created_at DESC, o.order_id LIMIT ${len(args)}",
+                            *args)
+    return [OrderRow(**dict(r)) for r in rows]
+
+
+async def live_orders(conn: Any, broker: str) -> list[OrderRow]:
+    """Non-terminal orders sent (or to be sent) to ``broker``, oldest first; parents before legs."""
+    rows = await conn.fetch(
+        _ORDER_SELECT + " WHERE o.broker = $1 AND o.status = ANY($2::text[])"
+        " ORDER BY (o.parent_order_id IS NOT NULL), o.created_at, o.order_id",
+        broker, list(LIVE_STATUSES))
+    return [OrderRow(**dict(r)) for r in rows]
+
+
+async def security_id(conn: Any, symbol: str) -> int:
+    sid: int = await conn.fetchval("SELECT get_or_create_security($1)", symbol)
+    return sid
+
+
+async def lock_security(conn: Any, sid: int) -> None:
+    """Serialize order creation per security until the transaction ends (entry/exit classification)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalyst.trading'), $1)", sid)
+
+
+async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
+    """What open exit orders on ``side`` may still sell (buy) of the position.
+
+    Bracket legs are one cancels the other: a bracket reserves its larger open leg once, and only
+    after its parent filled something.
+    """
+    value = await conn.fetchval(
+        """SELECT coalesce(sum(reserved), 0) FROM (
+               SELECT max(o.quantity - o.filled_quantity) AS reserved
+               FROM orders o LEFT JOIN orders p ON p.order_id = o.parent_order_id
+               WHERE o.security_id = $1 AND o.side = $2 AND o.intent = 'exit'
+                 AND o.status = ANY($3::text[]) AND (p.order_id IS NULL OR p.filled_quantity > 0)
+               GROUP BY coalesce(o.parent_order_id, o.order_id)) r""",
+        sid, side.value, list(LIVE_STATUSES))
+    return Decimal(value)
+
+
+async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: OrderIntent, broker: str,
+                       reference_price: Decimal | None = None, approval: TradeApproval | None = None,
+                       parent_order_id: UUID | None = None, order_class: OrderClass | None = None) -> OrderRow:
+    order_id = await conn.fetchval(
+        """INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
+                               limit_price, stop_price, take_profit_price, stop_loss_price, parent_order_id, status,
+                               approval_nonce, approval_expires_at, intent, broker, reference_price)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14, $15, $16, $17)
+           RETURNING order_id""",
+        request.client_order_id, sid, request.side.value, request.order_type.value,
+        (order_class or request.order_class).value, request.time_in_force.value, Decimal(request.quantity),
+        _dec(request.limit_price), _dec(request.stop_price),
+        _dec(request.take_profit.limit_price) if request.take_profit else None,
+        _dec(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
+        approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
+        reference_price,
+    )
+    row = await get_order(conn, order_id)
+    assert row is not None
+    return row
+
+
+async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:
+    if not fields:
+        return
+    names = list(fields)
+    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
+    await conn.execute(f"UPDATE orders SET {sets} WHERE order_id = $1", order_id,
+                       *[getattr(v, "value", v) for v in fields.values()])
+
+
+async def insert_fill(conn: Any, order_id: UUID, *, quantity: Decimal, price: Decimal, commission: Decimal,
+                      broker_fill_id: str, filled_at: datetime) -> bool:
+    """Record one fill; False when this broker fill was recorded already (replayed update)."""
+    fill_id = await conn.fetchval(
+        """INSERT INTO fills (order_id, quantity, price, commission, broker_fill_id, filled_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (broker_fill_id) DO NOTHING RETURNING fill_id""",
+        order_id, quantity, price, commission, broker_fill_id, filled_at)
+    return fill_id is not None
+
+
+# ------------------------------------------------------------------------------------------ positions
+
+
+async def open_position(conn: Any, sid: int, *, for_update: bool = False) -> PositionRow | None:
+    lock = " FOR UPDATE OF p" if for_update else ""
+    row = await conn.fetchrow(_POSITION_SELECT + " WHERE p.security_id = $1 AND p.status = 'open'" + lock, sid)
+    return None if row is None else PositionRow(**dict(row))
+
+
+async def get_position(conn: Any, position_id: UUID) -> PositionRow | None:
+    row = await conn.fetchrow(_POSITION_SELECT + " WHERE p.position_id = $1", position_id)
+    return None if row is None else PositionRow(**dict(row))
+
+
+async def list_positions(conn: Any, status: str | None = "open", limit: int = 500) -> list[PositionRow]:
+    if status is None:
+        rows = await conn.fetch(_POSITION_SELECT + " ORDER BY p.opened_at DESC LIMIT $1", limit)
+    else:
+        rows = await conn.fetch(_POSITION_SELECT + " WHERE p.status = $1 ORDER BY p.opened_at DESC LIMIT $2",
+                                status, limit)
+    return [PositionRow(**dict(r)) for r in rows]
+
+
+async def insert_position(conn: Any, *, sid: int, side: PositionSide, quantity: Decimal, avg_price: Decimal,
+                          market_price: Decimal | None = None) -> PositionRow:
+    position_id = await conn.fetchval(
+        """INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price)
+           VALUES ($1, $2, $3, $4, $5) RETURNING position_id""",
+        sid, side.value, quantity, avg_price, market_price)
+    row = await get_position(conn, position_id)
+    assert row is not None
+    return row
+
+
+async def update_position(conn: Any, position_id: UUID, **fields: Any) -> PositionRow:
+    if not fields:
+        row = await get_position(conn, position_id)
+        assert row is not None
+        return row
+    names = list(fields)
+    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
+    await conn.execute(f"UPDATE positions SET {sets} WHERE position_id = $1", position_id,
+                       *[getattr(v, "value", v) for v in fields.values()])
+    row = await get_position(conn, position_id)
+    assert row is not None
+    return row
+
+
+async def close_position_row(conn: Any, position_id: UUID, **fields: Any) -> PositionRow:
+    """Close the row (it keeps the quantity it had); closed_at is the database's now()."""
+    await conn.execute(
+        "UPDATE positions SET status = 'closed', closed_at = greatest(now(), opened_at), unrealized_pnl = 0"
+        " WHERE position_id = $1", position_id)
+    return await update_position(conn, position_id, **fields)
+
+
+# ------------------------------------------------------------------------------------------ risk events
+
+
+async def insert_risk_event(conn: Any, event_type: str, message: str, *, severity: str = "warning",
+                            sid: int | None = None, details: dict[str, Any] | None = None,
+                            value: Decimal | None = None, rule: str = "trading.reconciliation") -> None:
+    await conn.execute(
+        """INSERT INTO risk_events (security_id, event_type, severity, rule, message, value, details)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)""",
+        sid, event_type, severity, rule, message, value, json.dumps(details or {}, default=str))
+
+
+def is_unique_violation(exc: BaseException, constraint: str) -> bool:
+    return isinstance(exc, asyncpg.UniqueViolationError) and exc.constraint_name == constraint

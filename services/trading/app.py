@@ -1,0 +1,80 @@
+"""Trading service (port 5005): routes and start-up only; the OMS is ``catalyst.trading``.
+
+Start-up: build the broker (``BROKER=sim|alpaca``), reconcile with it once before serving
+(recovers from a crash between an order row and the broker's answer), then keep two background
+tasks: the broker's order-update feed and reconciliation every ``TRADING_RECONCILE_INTERVAL``.
+Run as ``uvicorn services.trading.app:build_app --factory``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from catalyst.app import ServiceRuntime, create_app
+from catalyst.brokers.config import BrokerSettings
+from catalyst.brokers.factory import build_broker
+from catalyst.brokers.feeds import TradingHistoryFeed
+from catalyst.brokers.guard import GuardedBroker
+from catalyst.config import Settings
+from catalyst.logging import get_logger
+from catalyst.services import ServiceName
+from catalyst.trading.config import TradingSettings
+from catalyst.trading.oms import OrderManager
+from catalyst.trading.reconcile import Reconciler
+from catalyst.trading.runner import consume_order_updates, reconcile_periodically, stop
+from services.trading.routes import orders_router, positions_router, reconcile_router
+
+log = get_logger(__name__)
+
+
+@dataclass
+class TradingState:
+    oms: OrderManager
+    reconciler: Reconciler
+    broker: GuardedBroker
+    tasks: list[asyncio.Task[None]]
+
+
+async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
+    broker_settings = BrokerSettings()
+    settings = TradingSettings()
+    feed = TradingHistoryFeed(rt.db, settings.price_timeframe)
+    broker = build_broker(broker_settings, db=rt.db, feed=feed)
+    oms = OrderManager(rt.db, broker, broker_name=broker_settings.venue, feed=feed, bus=rt.bus,
+                       approval_secret=rt.settings.risk_approval_secret.get_secret_value(), settings=settings)
+    reconciler = Reconciler(oms)
+    try:
+        await broker.start()
+        report = await reconciler.run(startup=True)
+        log.info("startup_reconciliation", checked=report.orders_checked, resubmitted=report.orders_resubmitted,
+                 adopted=report.orders_adopted, rejected=report.orders_rejected, positions=report.positions_fixed)
+    except Exception as exc:  # serve anyway: the periodic pass retries, /health shows the outage
+        log.error("startup_reconciliation_failed", error=str(exc))
+    tasks = [
+        asyncio.create_task(consume_order_updates(oms), name="trading-order-updates"),
+        asyncio.create_task(reconcile_periodically(reconciler, settings.reconcile_interval_s),
+                            name="trading-reconcile"),
+    ]
+    app.state.trading = TradingState(oms=oms, reconciler=reconciler, broker=broker, tasks=tasks)
+
+
+async def stop_trading(app: FastAPI, rt: ServiceRuntime) -> None:
+    state: TradingState | None = getattr(app.state, "trading", None)
+    if state is not None:
+        await stop(state.tasks)
+        await state.broker.aclose()
+
+
+def build_app(settings: Settings | None = None) -> FastAPI:
+    return create_app(
+        ServiceName.TRADING,
+        settings=settings,
+        routers=[orders_router, positions_router, reconcile_router],
+        on_startup=[start_trading],
+        on_shutdown=[stop_trading],
+        title="Catalyst Trading Service",
+        description="Order execution via the configured broker (simulated or Alpaca), with reconciliation.",
+    )
