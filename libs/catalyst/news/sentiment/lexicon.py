@@ -191,8 +191,9 @@ def lexicon_features(text: str, lexicon: Lexicon) -> tuple[float, float, float]:
     lm = vd = fin = 0.0
     clause = 1.0
     negate = 0
+    muted_through = -1
     for i, tok in enumerate(tokens):
-        if tok in NEGATORS or (tok == "declines" and i + 1 < len(tokens) and tokens[i + 1] == "to"):
+        if tok in NEGATORS or (tok == "declines" and tokens[i + 1:i + 2] == ["to"]):
             negate = NEGATION_SCOPE + (1 if tok == "declines" else 0)
             continue
         if tok == "but":
@@ -201,18 +202,14 @@ def lexicon_features(text: str, lexicon: Lexicon) -> tuple[float, float, float]:
         if tok in CONCESSIVES:
             clause = CONCESSIVE_WEIGHT
             continue
-        sign = NEGATION_SCALAR if negate else 1.0
+        weight = clause * (NEGATION_SCALAR if negate else 1.0)
         negate = max(negate - 1, 0)
-        if tok in UP_VERBS or tok in DOWN_VERBS:
-            if not (GUIDANCE_NOUNS.isdisjoint(tokens[i + 1:i + 1 + LOOKAHEAD])
-                    and GUIDANCE_NOUNS.isdisjoint(tokens[max(i - LOOKBEHIND, 0):i])):
-                fin += (VERB_VALENCE if tok in UP_VERBS else -VERB_VALENCE) * clause * sign
+        valence, consumed, muted_through = _phrase(tokens, i, muted_through)
+        fin += valence * weight
+        if consumed:
             continue
-        if i + 1 < len(tokens) and tokens[i + 1] in ("than", "from"):
-            fin += _comparison(tokens, i) * clause * sign
-        entry = entries.get(tok)
+        entry = entries.get(tok) if i > muted_through else None
         if entry is not None:
-            weight = clause * sign
             lm += entry[0] * weight
             vd += entry[1] * weight
             fin += entry[2] * weight
@@ -223,6 +220,23 @@ def lexicon_features(text: str, lexicon: Lexicon) -> tuple[float, float, float]:
         elif surprise is CatalystType.EARNINGS_MISS:
             fin -= SURPRISE_VALENCE
     return lm, vd, fin
+
+
+def _phrase(tokens: list[str], i: int, muted_through: int) -> tuple[float, bool, int]:
+    """Valence of the phrase token ``i`` opens, whether the token is used up, and the muted span."""
+    tok = tokens[i]
+    if tok in UP_VERBS or tok in DOWN_VERBS:
+        acts_on_forecast = not (GUIDANCE_NOUNS.isdisjoint(tokens[i + 1:i + 1 + LOOKAHEAD])
+                                and GUIDANCE_NOUNS.isdisjoint(tokens[max(i - LOOKBEHIND, 0):i]))
+        valence = (VERB_VALENCE if tok in UP_VERBS else -VERB_VALENCE) if acts_on_forecast else 0.0
+        return valence, True, muted_through
+    if i + 1 < len(tokens) and tokens[i + 1] in ("than", "from"):
+        valence = _comparison(tokens, i)
+        if valence and tokens[i + 1] == "than":
+            # "smaller-than-expected loss": the comparative already read the noun it qualifies.
+            muted_through = tokens.index("expected", i + 2) + 1
+        return valence, False, muted_through
+    return 0.0, False, muted_through
 
 
 def _comparison(tokens: list[str], i: int) -> float:

@@ -1,0 +1,91 @@
+"""News service API (port 5008): request and response models shared by the service and its client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from catalyst.news.models import NewsEvent, StoryRef
+
+__all__ = [
+    "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest", "IngestResponse", "MissingSource",
+    "NewsEvent", "NewsResponse", "PushedNewsItem", "RejectedItem", "StoryRef", "SymbolCatalysts",
+]
+
+MAX_BATCH_SYMBOLS = 500
+MAX_INGEST_ITEMS = 1000
+
+
+class MissingSource(BaseModel):
+    """A source that did not answer for this request; its earlier news (cached) is still served."""
+
+    source: str
+    reason: str = Field(examples=["timeout", "rate_limited", "http_500", "circuit_open"])
+
+
+class NewsResponse(BaseModel):
+    symbol: str
+    since: AwareDatetime
+    until: AwareDatetime
+    events: list[NewsEvent] = Field(description="Newest first")
+    missing_sources: list[MissingSource] = Field(default_factory=list)
+    degraded: bool = Field(False, description="True when a source was missing: news may be incomplete")
+
+
+class CatalystBatchRequest(BaseModel):
+    symbols: list[str] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
+    since: AwareDatetime | None = Field(None, description="Default: until minus the configured look-back")
+    until: AwareDatetime | None = Field(None, description="Default: now")
+    min_strength: float = Field(0.0, ge=0, le=1, description="Only events at least this strong count")
+
+
+class SymbolCatalysts(BaseModel):
+    symbol: str
+    top: NewsEvent = Field(description="The strongest event of the window")
+    event_count: int = Field(ge=1)
+    max_strength: float = Field(ge=0, le=1)
+    mean_sentiment: float = Field(ge=-1, le=1, description="Strength-weighted mean of the events' sentiment")
+
+
+class CatalystBatchResponse(BaseModel):
+    since: AwareDatetime
+    until: AwareDatetime
+    catalysts: list[SymbolCatalysts] = Field(description="Symbols with a catalyst, strongest first")
+    without_catalyst: list[str] = Field(default_factory=list, description="Asked for, but no qualifying event")
+    missing_sources: list[MissingSource] = Field(default_factory=list)
+    degraded: bool = False
+
+
+class PushedNewsItem(BaseModel):
+    """An item pushed to ``/api/v1/news/ingest``. Checked item by item, so one bad item is reported,
+    not the whole batch; ``source_id`` defaults to a digest of source, time and headline."""
+
+    source: str = Field("push", pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    source_id: str | None = Field(None, min_length=1, max_length=256)
+    symbols: list[str] = Field(default_factory=list)
+    headline: str = ""
+    summary: str = ""
+    url: str | None = None
+    published_at: AwareDatetime | None = None
+
+
+class IngestRequest(BaseModel):
+    """Items are parsed one by one on the server (as :class:`PushedNewsItem`)."""
+
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
+
+
+class RejectedItem(BaseModel):
+    index: int = Field(description="Position of the item in the request")
+    source_id: str | None = None
+    field: str = Field(examples=["headline", "symbols", "published_at"])
+    reason: str
+
+
+class IngestResponse(BaseModel):
+    received: int
+    stored: int = Field(description="New stories written (one per symbol of each good item)")
+    duplicates: int = Field(description="Stories already stored (re-pushed items)")
+    rejected: list[RejectedItem] = Field(default_factory=list)
+    events: list[NewsEvent] = Field(default_factory=list, description="Events the stored stories belong to")
