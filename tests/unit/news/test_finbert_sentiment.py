@@ -1,4 +1,5 @@
-"""FinBERT backend: a tiny random BERT with FinBERT's labels, saved to disk and loaded through the
+"""FinBERT backend: a tiny random BERT with FinBERT's labels (transformers 5: ``BertTokenizer`` is the
+fast, tokenizers-backed one), saved to disk and loaded through the
 production path (settings -> build_scorer -> transformers pipeline), with the hub switched off."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
 from catalyst.domain.news import SentimentLabel
 from catalyst.news.sentiment.config import SentimentSettings, build_scorer
@@ -22,9 +23,9 @@ WORDS = ["apple", "beats", "estimates", "misses", "fda", "approves", "rejects", 
 def save_tiny_bert(directory: Path, id2label: dict[int, str], bias: list[float]) -> Path:
     vocab = directory / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab))
+    tokenizer = BertTokenizer(vocab_file=str(vocab))
     config = BertConfig(vocab_size=5 + len(WORDS), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64, num_labels=len(id2label),
+                        intermediate_size=64, max_position_embeddings=64,
                         id2label=id2label, label2id={v: k for k, v in id2label.items()})
     torch.manual_seed(0)
     model = BertForSequenceClassification(config)
@@ -50,8 +51,9 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def reference_scores(model_dir: Path, texts: list[str]) -> list[tuple[float, float, float]]:
     """p(positive), p(negative), p(neutral) computed directly with the model, not the pipeline."""
-    tokenizer = BertTokenizerFast.from_pretrained(model_dir, local_files_only=True)
-    model = BertForSequenceClassification.from_pretrained(model_dir, local_files_only=True).eval()
+    tokenizer = BertTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = BertForSequenceClassification.from_pretrained(model_dir, local_files_only=True)
+    model.eval()  # type: ignore[no-untyped-call]
     with torch.no_grad():
         logits = model(**tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=64)).logits
     probs = torch.softmax(logits, dim=-1).tolist()
