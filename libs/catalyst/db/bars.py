@@ -61,7 +61,7 @@ INGEST_SECONDS = Histogram(
 
 Connectable: TypeAlias = Database | asyncpg.Pool | asyncpg.Connection
 
-_COLUMNS = ("security_id", "timeframe", "time_id", "open", "high", "low", "close", "volume", "vwap",
+COPY_COLUMNS = ("security_id", "timeframe", "time_id", "open", "high", "low", "close", "volume", "vwap",
             "trade_count")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STAGE = "_bar_ingest_stage"
@@ -95,17 +95,22 @@ def _policy(value: ConflictPolicy | str) -> ConflictPolicy:
                            details={"allowed": [p.value for p in ConflictPolicy]}) from exc
 
 
-def _time_us(value: datetime | None, default: int) -> int:
+def _time_us(value: datetime | None) -> int | None:
+    """A range bound as a time_id (µs since the epoch); None = unbounded."""
     if value is None:
-        return default
+        return None
     if value.tzinfo is None:
         raise InvalidInput("range bounds must be timezone-aware", code="INVALID_INPUT")
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
-def _copy_chunks(bars: ScaledBars, security_ids: npt.NDArray[np.int32], order: npt.NDArray[np.intp] | None,
-                 timeframe: Timeframe, chunk_rows: int) -> AsyncIterator[bytes]:
-    """Binary COPY data in chunks; rows without vwap / trade_count are grouped so every chunk is fixed-width."""
+def copy_chunks(bars: ScaledBars, security_ids: npt.NDArray[np.int32], timeframe: Timeframe, *,
+                order: npt.NDArray[np.intp] | None = None, chunk_rows: int = 65_536) -> AsyncIterator[bytes]:
+    """The binary COPY stream of ``bars`` for trading_history's ``COPY_COLUMNS``, in chunks of rows.
+
+    Rows with and without vwap / trade_count go in separate groups so each group is fixed-width. Encoding
+    chunk by chunk lets the server work on one chunk while the next is built.
+    """
     tf = timeframe.value.encode()
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -131,6 +136,21 @@ def _copy_chunks(bars: ScaledBars, security_ids: npt.NDArray[np.int32], order: n
         yield COPY_TRAILER
 
     return chunks()
+
+
+async def resolve_ids(conn: Any, bars: ScaledBars) -> npt.NDArray[np.int32]:
+    """Security id per row (one statement for all symbols) and every timestamp in time_dimension."""
+    rows = await conn.fetch("SELECT symbol, security_id FROM get_or_create_securities($1::text[])",
+                            bars.symbols)
+    by_symbol = {r["symbol"]: r["security_id"] for r in rows}
+    per_code = np.array([by_symbol[s] for s in bars.symbols], dtype=np.int32)
+    times = pd.unique(bars.time_id)
+    stored = await conn.fetchval(
+        "SELECT count(*) FROM get_or_create_times(ARRAY(SELECT 'epoch'::timestamptz + u * interval '1 microsecond'"
+        " FROM unnest($1::bigint[]) AS u))", times.tolist())
+    if stored != times.shape[0]:  # the generated time_id disagrees with ours: refuse rather than mis-file
+        raise RuntimeError(f"time_dimension resolved {stored} of {times.shape[0]} timestamps")
+    return per_code[bars.codes]
 
 
 def _row_order(security_ids: npt.NDArray[np.int32], time_id: npt.NDArray[np.int64]) -> npt.NDArray[np.intp] | None:
@@ -182,9 +202,9 @@ class BarStore:
             BARS_REJECTED.labels("invalid").inc()
             raise invalid_bar_error(frame, bad)
         async with self._connection() as conn, conn.transaction():
-            security_ids = await self._resolve(conn, prepared)
+            security_ids = await resolve_ids(conn, prepared)
             order = _row_order(security_ids, prepared.time_id)
-            chunks = _copy_chunks(prepared, security_ids, order, tf, self._chunk_rows)
+            chunks = copy_chunks(prepared, security_ids, tf, order=order, chunk_rows=self._chunk_rows)
             if policy is ConflictPolicy.ERROR:
                 written = await self._copy_or_conflict(conn, frame, prepared, security_ids, tf, chunks)
             else:
@@ -195,26 +215,12 @@ class BarStore:
                  symbols=len(prepared.symbols), seconds=round(time.perf_counter() - started, 3))
         return written
 
-    async def _resolve(self, conn: Any, bars: ScaledBars) -> npt.NDArray[np.int32]:
-        """Security id per row (one statement for all symbols) and every timestamp in time_dimension."""
-        rows = await conn.fetch("SELECT symbol, security_id FROM get_or_create_securities($1::text[])",
-                                bars.symbols)
-        by_symbol = {r["symbol"]: r["security_id"] for r in rows}
-        per_code = np.array([by_symbol[s] for s in bars.symbols], dtype=np.int32)
-        times = pd.unique(bars.time_id)
-        stored = await conn.fetchval(
-            "SELECT count(*) FROM get_or_create_times(ARRAY(SELECT 'epoch'::timestamptz + u * interval '1 microsecond'"
-            " FROM unnest($1::bigint[]) AS u))", times.tolist())
-        if stored != times.shape[0]:  # the generated time_id disagrees with ours: refuse rather than mis-file
-            raise RuntimeError(f"time_dimension resolved {stored} of {times.shape[0]} timestamps")
-        return per_code[bars.codes]
-
     async def _copy_or_conflict(self, conn: Any, frame: BarFrame, bars: ScaledBars,
                                 security_ids: npt.NDArray[np.int32], tf: Timeframe,
                                 chunks: AsyncIterator[bytes]) -> int:
         try:
             async with conn.transaction():  # savepoint: the outer transaction stays usable to explain
-                await conn.copy_to_table("trading_history", source=chunks, columns=list(_COLUMNS),
+                await conn.copy_to_table("trading_history", source=chunks, columns=list(COPY_COLUMNS),
                                          format="binary", timeout=self._timeout(len(frame)))
         except asyncpg.UniqueViolationError:
             raise await self._conflict_error(conn, frame, bars, security_ids, tf) from None
@@ -240,13 +246,14 @@ class BarStore:
                      "conflicting_rows": int(found["n"])})
 
     async def _merge(self, conn: Any, policy: ConflictPolicy, chunks: AsyncIterator[bytes], rows: int) -> int:
-        cols = ", ".join(_COLUMNS)
+        cols = ", ".join(COPY_COLUMNS)
         await conn.execute(f"CREATE TEMP TABLE {_STAGE} (LIKE trading_history INCLUDING DEFAULTS) ON COMMIT DROP")
-        await conn.copy_to_table(_STAGE, source=chunks, columns=list(_COLUMNS), format="binary",
+        await conn.copy_to_table(_STAGE, source=chunks, columns=list(COPY_COLUMNS), format="binary",
                                  timeout=self._timeout(rows))
         merge = f"INSERT INTO trading_history ({cols}) SELECT {cols} FROM {_STAGE} ORDER BY security_id, time_id"
         if policy is ConflictPolicy.SKIP:
-            status = await conn.execute(f"{merge} ON CONFLICT (security_id, timeframe, time_id) DO NOTHING")
+            status = await conn.execute(f"{merge} ON CONFLICT (security_id, timeframe, time_id) DO NOTHING",
+                                        timeout=self._timeout(rows))
         else:
             values = ("open", "high", "low", "close", "volume", "vwap", "trade_count")
             status = await conn.execute(
@@ -279,18 +286,18 @@ class BarStore:
                         end: datetime | None = None) -> dict[str, BarArrays]:
         """One query for many symbols: ``{symbol: BarArrays}``; unknown symbols raise NotFound (404)."""
         tf = _timeframe(timeframe)
-        lo, hi = _time_us(start, -(2**63)), _time_us(end, 2**63 - 1)
+        bounds = "".join(f" AND time_id {op} {us}" for op, us in ((">=", _time_us(start)), ("<", _time_us(end)))
+                         if us is not None)
         async with self._connection() as conn:
             ids = await self._security_ids(conn, symbols)
+            id_list = ",".join(str(int(i)) for i in ids.values())
             # Every interpolated value is an int or a Timeframe member, so the literal query is safe;
             # binary COPY out of fixed-width columns parses straight into numpy.
-            id_list = ",".join(str(int(i)) for i in ids.values())
             raw = await _copy_out(conn, (
                 "SELECT security_id, time_id, open::float8, high::float8, low::float8, close::float8,"
                 " volume::float8, coalesce(vwap::float8, 'NaN'), coalesce(trade_count::float8, 'NaN')"
                 f" FROM trading_history WHERE security_id = ANY('{{{id_list}}}'::int[])"
-                f" AND timeframe = '{tf.value}' AND time_id >= {int(lo)} AND time_id < {int(hi)}"
-                " ORDER BY security_id, time_id"))
+                f" AND timeframe = '{tf.value}'{bounds} ORDER BY security_id, time_id"))
         table = _parse_bar_rows(raw)
         result: dict[str, BarArrays] = {}
         for sym, sid in ids.items():
@@ -350,4 +357,5 @@ def _parse_bar_rows(raw: bytes) -> npt.NDArray[np.void]:
     return np.frombuffer(body, dtype=_ROW_DTYPE)
 
 
-__all__ = ["BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar"]
+__all__ = ["COPY_COLUMNS", "BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar", "copy_chunks",
+           "resolve_ids"]
