@@ -19,7 +19,7 @@ import numpy.typing as npt
 from catalyst.db.bars import BarStore
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
-from catalyst.risk.correlation import CloseSeries
+from catalyst.risk.correlation import CloseSeries, return_correlation
 from catalyst.risk.volatility import average_true_range
 
 
@@ -77,6 +77,7 @@ class HistoryCache:
         self._clock = clock
         self._entries: dict[str, tuple[float, SymbolHistory | None]] = {}
         self._shape: tuple[int, int] | None = None
+        self._pairs: dict[tuple[str, str, int, int], float | None] = {}
 
     def _fresh(self, symbol: str, now: float) -> bool:
         entry = self._entries.get(symbol)
@@ -96,12 +97,13 @@ class HistoryCache:
                        now_utc: datetime) -> dict[str, SymbolHistory | None]:
         """Histories of ``symbols``, reading the missing or stale ones in one call."""
         if self._shape != (lookback_days, atr_period):
-            self._entries.clear()  # the parameters that shape a history changed
+            self.invalidate()  # the parameters that shape a history changed
             self._shape = (lookback_days, atr_period)
         wanted = list(dict.fromkeys(symbols))
         now = self._clock()
         missing = [s for s in wanted if not self._fresh(s, now)]
         if missing:
+            self._pairs.clear()  # a re-read history may change any pair it is part of
             bars = await self._loader(missing, now_utc - calendar_span(lookback_days, atr_period), now_utc)
             for s in missing:
                 b = bars.get(s)
@@ -110,8 +112,23 @@ class HistoryCache:
                 self._entries[s] = (now, history)
         return {s: self._entries[s][1] for s in wanted}
 
+    def correlation(self, a: str, b: str, *, lookback: int, min_observations: int) -> float | None:
+        """Return correlation of two cached symbols, memoised until either history is re-read
+        (daily data: the same pair is asked for on every validation while a position is open)."""
+        key = (a, b, lookback, min_observations) if a <= b else (b, a, lookback, min_observations)
+        if key in self._pairs:
+            return self._pairs[key]
+        ha, hb = self._entries.get(a), self._entries.get(b)
+        value = None
+        if ha is not None and hb is not None and ha[1] is not None and hb[1] is not None:
+            value = return_correlation(ha[1].series, hb[1].series, lookback=lookback,
+                                       min_observations=min_observations)
+        self._pairs[key] = value
+        return value
+
     def invalidate(self) -> None:
         self._entries.clear()
+        self._pairs.clear()
 
 
 def bar_store_loader(store: BarStore) -> BarLoader:

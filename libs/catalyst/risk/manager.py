@@ -43,7 +43,6 @@ from catalyst.logging import get_logger
 from catalyst.risk import repository
 from catalyst.risk.approvals import sign_approval
 from catalyst.risk.book import PositionChange, RiskBook, trading_day
-from catalyst.risk.correlation import return_correlation
 from catalyst.risk.engine import RiskDecision, TradeProposal, evaluate
 from catalyst.risk.history import HistoryCache, SymbolHistory
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
@@ -168,12 +167,10 @@ class RiskManager:
         candidate = histories.get(request.symbol)
         correlations: dict[str, float | None] = {}
         for symbol in book.positions:
-            other = histories.get(symbol)
-            if symbol == request.symbol:
-                continue
-            correlations[symbol] = None if candidate is None or other is None else return_correlation(
-                candidate.series, other.series, lookback=params.correlation_lookback_days,
-                min_observations=params.min_correlation_observations)
+            if symbol != request.symbol:
+                correlations[symbol] = self._history.correlation(
+                    request.symbol, symbol, lookback=params.correlation_lookback_days,
+                    min_observations=params.min_correlation_observations)
         atr = request.atr if request.atr is not None else (candidate.atr if candidate is not None else None)
         proposal = TradeProposal(request.symbol, request.side, request.quantity, request.entry, request.stop,
                                  request.target, atr, request.support)

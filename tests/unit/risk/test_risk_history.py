@@ -63,3 +63,28 @@ async def test_cache_reads_missing_symbols_once() -> None:
     await cache.get_many(["AAPL"], lookback_days=60, atr_period=14, now_utc=at)
     await cache.get_many(["AAPL"], lookback_days=30, atr_period=14, now_utc=at)  # shape changed
     assert reads[-2:] == [["AAPL"], ["AAPL"]]
+
+
+async def test_pair_correlations_are_memoised_until_a_history_is_reread() -> None:
+    rng = np.random.default_rng(5)
+    walks = {s: 100 * np.cumprod(1 + rng.normal(0, 0.01, 80)) for s in ("A", "B")}
+    reads = []
+
+    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+        reads.append(symbols)
+        ts = (np.datetime64("2026-01-01") + np.arange(80)).astype("datetime64[ns]")
+        return {s: Bars(ts, walks[s] * 1.01, walks[s] * 0.99, walks[s]) for s in symbols if s in walks}
+
+    now = [0.0]
+    cache = HistoryCache(loader, max_age_s=60, clock=lambda: now[0])
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+    await cache.get_many(["A", "B", "C"], lookback_days=60, atr_period=14, now_utc=at)
+    ab = cache.correlation("A", "B", lookback=60, min_observations=20)
+    assert ab is not None
+    assert cache.correlation("B", "A", lookback=60, min_observations=20) == ab
+    assert cache.correlation("A", "C", lookback=60, min_observations=20) is None
+    walks["B"] = walks["A"].copy()  # B's history changes; the memo holds until B is re-read
+    assert cache.correlation("A", "B", lookback=60, min_observations=20) == ab
+    now[0] = 61.0
+    await cache.get_many(["A", "B"], lookback_days=60, atr_period=14, now_utc=at)
+    assert cache.correlation("A", "B", lookback=60, min_observations=20) == pytest.approx(1.0)
