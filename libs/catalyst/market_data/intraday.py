@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -71,13 +72,14 @@ def plan_day(o: float, h: float, lo: float, c: float, style: IntradayStyle, rng:
     if style == "fade" and h > max(o, c):
         return _plan_fade(o, h, lo, c, rng)
     if style == "trend_up":
-        return _plan_extremes(o, h, lo, c, rng, low_window=(1, 45), high_window=(300, _N - 1))
+        return _plan_extremes(o, h, lo, c, rng, low_window=(1, 45), high_window=(300, _N - 1), lead_in=True)
     return _plan_extremes(o, h, lo, c, rng, low_window=(1, _N - 1), high_window=(1, _N - 1))
 
 
 def _plan_extremes(o: float, h: float, lo: float, c: float, rng: Generator,
-                   low_window: tuple[int, int], high_window: tuple[int, int]) -> DayPlan:
+                   low_window: tuple[int, int], high_window: tuple[int, int], lead_in: bool = False) -> DayPlan:
     points: dict[int, float] = {0: o, _N: c}
+    t_h = None
     if h > max(o, c):
         t_h = int(rng.integers(high_window[0], high_window[1] + 1))
         points[t_h] = h
@@ -86,8 +88,24 @@ def _plan_extremes(o: float, h: float, lo: float, c: float, rng: Generator,
         while t_l in points:
             t_l = t_l + 1 if t_l + 1 < _N else 1
         points[t_l] = lo
+    if lead_in and t_h is not None:  # the run to the high starts in its last half hour or so
+        t_m = t_h - int(rng.integers(20, 46))
+        if t_m > max(t for t in points if t < t_h):
+            points[t_m] = lo + float(rng.uniform(0.55, 0.8)) * (h - lo)
     anchors = tuple(sorted(points.items()))
-    return DayPlan(anchors=anchors, bounds=tuple((lo, h) for _ in anchors[1:]))
+    return DayPlan(anchors=anchors, bounds=_extreme_bounds(anchors, h, lo))
+
+
+def _extreme_bounds(anchors: tuple[tuple[int, float], ...], h: float, lo: float) -> tuple[tuple[float, float], ...]:
+    """Only a piece ending (or starting) at the day's high may reach it, and likewise for the low:
+    elsewhere the path stays a little inside, so the extremes fall where the plan put them."""
+    gap = 0.05 * (h - lo)
+    out = []
+    for (_, p0), (_, p1) in pairwise(anchors):
+        hi_b = h if h in (p0, p1) else max(h - gap, p0, p1)
+        lo_b = lo if lo in (p0, p1) else min(lo + gap, p0, p1)
+        out.append((lo_b, hi_b))
+    return tuple(out)
 
 
 def _plan_fade(o: float, h: float, lo: float, c: float, rng: Generator) -> DayPlan:

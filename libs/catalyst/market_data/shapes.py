@@ -280,15 +280,19 @@ def _levels(pattern: PatternName, s: DailySeries, w0: int, r: int, resistance: f
     return levels
 
 
-def _resistance(tpl: _Template, o: F64, h: F64, c: F64, w0: int, r: int, log_start: float) -> float:
+def _resistance(tpl: _Template, bars: tuple[F64, F64, F64, F64], w0: int, r: int, log_start: float) -> float:
     """The level the planted day must clear; an ascending triangle's highs are flattened onto it."""
-    if tpl.triangle_touches:
+    o, h, lo, c = bars
+    if tpl.triangle_touches:  # a flat top: nothing trades above it until the breakout
         cap = float(np.round(np.exp(log_start + tpl.points[1][1]) * 1.001, 2))
         top = w0 + tpl.points[1][0]
-        h[top:r] = np.maximum(np.minimum(h[top:r], cap), np.maximum(o, c)[top:r])
+        o[top:r] = np.minimum(o[top:r], cap - 0.01)
+        c[top:r] = np.minimum(c[top:r], cap - 0.01)
+        h[top:r] = np.minimum(h[top:r], cap)
         for t in tpl.triangle_touches:
-            h[w0 + t] = max(cap, o[w0 + t], c[w0 + t])
-        return float(h[top:r].max())
+            h[w0 + t] = cap
+        lo[top:r] = np.minimum(lo[top:r], np.minimum(o[top:r], c[top:r]))
+        return cap
     if tpl.resistance_from is not None:
         return float(h[w0 + tpl.resistance_from:r].max())
     return 0.0
@@ -325,7 +329,7 @@ def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
         for arr, ref in ((h, np.maximum(o, c)), (lo, np.minimum(o, c))):
             arr[w0:r] = ref[w0:r] + 0.6 * (arr[w0:r] - ref[w0:r])
     o, h, lo, c = _cents(o, h, lo, c)
-    resistance = _resistance(tpl, o, h, c, w0, r, float(logs[w0])) if tpl is not None else 0.0
+    resistance = _resistance(tpl, (o, h, lo, c), w0, r, float(logs[w0])) if tpl is not None else 0.0
     style: IntradayStyle = "random"
     if r >= 0 and role is not None and role in SHAPED_ROLES | {Role.BEARISH}:
         style = _plant_day(spec, (o, h, lo, c), resistance, rng)
