@@ -5,8 +5,8 @@ Geometry (bars before the current one; ``e`` is the last of them):
 - **B**: the highest high among bars ``e - bc_max_bars .. e - bc_min_bars``; no later bar
   may make a higher high.
 - **A**: the lowest low of the ``ab_max_bars`` bars before B (the latest of equal lows);
-  the AB leg spans at least ``ab_min_bars`` bars and gains at least ``ab_min_gain``
-  (``high[B] / low[A] - 1``).
+  the AB leg spans at least ``ab_min_bars`` bars, B is its highest high, and it gains at
+  least ``ab_min_gain`` (``high[B] / low[A] - 1``).
 - **C**: the lowest low after B (``B+1 .. e``), followed by at least one higher bar before
   the current one (C is a swing low, not a falling knife), and above A.
 - **Retracement** ``(high[B] - low[C]) / (high[B] - low[A])`` lies in
@@ -80,6 +80,7 @@ def detect_abcd(bars: OHLCV, params: AbcdParams | None = None) -> PatternBatch:
     )
     _, after_b_high, _ = window_extreme(h, b_idx + 1, end)
     a_idx, a_low, _ = window_extreme(lo, np.maximum(b_idx - p.ab_max_bars, 0), b_idx - 1, lowest=True, latest=True)
+    _, leg_high, _ = window_extreme(h, a_idx, b_idx - 1)
     c_idx, c_low, _ = window_extreme(lo, b_idx + 1, end, lowest=True, latest=True)
     _, after_c_high, _ = window_extreme(h, c_idx + 1, end)
     leg = b_high - a_low
@@ -90,7 +91,8 @@ def detect_abcd(bars: OHLCV, params: AbcdParams | None = None) -> PatternBatch:
     contraction = ratio(window_mean(v, b_idx + 1, end), window_mean(v, a_idx, b_idx))
     c_high = h[c_idx, np.arange(n)]
     with np.errstate(invalid="ignore"):
-        ok &= (after_b_high <= b_high) & (b_idx - a_idx >= p.ab_min_bars) & (gain >= p.ab_min_gain)
+        ok &= (after_b_high <= b_high) & (leg_high <= b_high) & (b_idx - a_idx >= p.ab_min_bars)
+        ok &= gain >= p.ab_min_gain
         ok &= (c_idx < e) & (after_c_high > c_high) & (c_low > a_low)
         ok &= (retrace >= p.min_retrace) & (retrace <= p.max_retrace)
     return finish(

@@ -7,7 +7,7 @@ Geometry (bars before the current one; ``e`` is the last of them):
   ``flag_min_bars .. flag_max_bars`` bars.
 - **Pole bottom** ``B``: the lowest low of the ``pole_max_bars`` bars before ``T`` (the latest
   of equal lows, where the run starts); the
-  pole must span at least ``pole_min_bars`` bars (``T - B``).
+  pole must span at least ``pole_min_bars`` bars (``T - B``), and ``T`` is its highest high.
 - **Pole gain** ``high[T] / low[B] - 1 >= pole_min_gain`` (a weak pole is no flag).
 - **Flag retrace** ``(high[T] - min low of the flag) / (high[T] - low[B]) <= flag_max_retrace``.
 
@@ -73,13 +73,14 @@ def detect_bull_flag(bars: OHLCV, params: BullFlagParams | None = None) -> Patte
     bottom, bottom_low, _ = window_extreme(
         lo, np.maximum(top - p.pole_max_bars, 0), top - 1, lowest=True, latest=True
     )
+    _, pole_high, _ = window_extreme(h, bottom, top - 1)
     height = top_high - bottom_low
     gain = ratio(height, bottom_low)
     retrace = ratio(top_high - flag_low, height)
     contraction = ratio(window_mean(v, top + 1, end), window_mean(v, bottom, top))
     pole_bars = top - bottom
     with np.errstate(invalid="ignore"):
-        ok &= (flag_high <= top_high) & (pole_bars >= p.pole_min_bars)
+        ok &= (flag_high <= top_high) & (pole_high <= top_high) & (pole_bars >= p.pole_min_bars)
         ok &= (gain >= p.pole_min_gain) & (retrace <= p.flag_max_retrace)
     return finish(
         PatternType.BULL_FLAG, ok, c[-1],

@@ -1,0 +1,74 @@
+"""All detectors together: panels give the same answers as single symbols; timeframe presets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from catalyst.domain.market import Timeframe
+from catalyst.indicators.ohlcv import OHLCV
+from catalyst.patterns import (
+    ALL_PATTERNS,
+    PatternSettings,
+    PatternType,
+    detect_patterns,
+    detect_patterns_batch,
+)
+
+
+def random_panel(n_bars: int, n_symbols: int, seed: int) -> OHLCV:
+    rng = np.random.default_rng(seed)
+    close = 50.0 * np.exp(np.cumsum(rng.normal(0.0, 0.004, (n_bars, n_symbols)), axis=0))
+    open_ = np.vstack([close[:1], close[:-1]])
+    high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.002, close.shape))
+    low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.002, close.shape))
+    return OHLCV(open_, high, low, close, rng.integers(100, 10_000, close.shape).astype(np.float64))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_panel_gives_every_symbol_its_own_answer(seed: int) -> None:
+    bars = random_panel(390, 300, seed)
+    starts = np.random.default_rng(seed).integers(0, 60, 300)
+    panel = detect_patterns_batch(bars, session_start=starts)
+    assert set(panel) == set(ALL_PATTERNS)
+    assert sum(int(b.detected.sum()) for b in panel.values()) > 0  # the comparison is not vacuous
+    for s in range(300):
+        single = detect_patterns_batch(bars.column(s), session_start=int(starts[s]))
+        for pattern, batch in panel.items():
+            assert batch.signal(s) == single[pattern].signal(0), (pattern, s)
+
+
+def test_results_are_well_formed() -> None:
+    bars = random_panel(390, 500, 9)
+    for batch in detect_patterns_batch(bars).values():
+        d = batch.detected
+        assert ((batch.confidence >= 0) & (batch.confidence <= 1)).all()
+        assert (batch.confidence[~d] == 0).all()
+        assert np.isnan(batch.entry[~d]).all()
+        assert (batch.stop[d] < batch.entry[d]).all()
+        assert (batch.target[d] > batch.entry[d]).all()
+        assert (batch.breakout <= d).all()
+        assert (bars.close[-1][batch.breakout] > batch.entry[batch.breakout]).all()
+
+
+def test_single_symbol_signals_come_most_confident_first() -> None:
+    bars = random_panel(390, 200, 4)
+    found = 0
+    for s in range(200):
+        signals = detect_patterns(bars.column(s))
+        found += len(signals)
+        assert [x.confidence for x in signals] == sorted((x.confidence for x in signals), reverse=True)
+    assert found > 0
+
+
+def test_timeframe_presets() -> None:
+    assert PatternSettings.for_timeframe(Timeframe.MIN_1).opening_range is not None
+    five = PatternSettings.for_timeframe(Timeframe.MIN_5).opening_range
+    assert five is not None
+    assert five.range_bars == 3
+    assert PatternSettings.for_timeframe(Timeframe.HOUR_1).opening_range is None
+    daily = PatternSettings.for_timeframe(Timeframe.DAY_1)
+    assert daily.opening_range is None
+    assert not daily.supports(PatternType.OPENING_RANGE_BREAKOUT)
+    assert daily.bull_flag.pole_min_gain == 0.10
+    assert PatternType.OPENING_RANGE_BREAKOUT not in detect_patterns_batch(random_panel(300, 2, 1), daily)
