@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from catalyst.app import Caller, ServiceRuntime, create_app
+from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
     ActiveParameters,
@@ -30,7 +31,7 @@ from catalyst.risk.config import RiskSettings
 from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
-from catalyst.risk.trading_gateway import ServiceTradingGateway, TradingGateway
+from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
 
 log = get_logger(__name__)
@@ -101,7 +102,7 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
         manager = RiskManager(
             db=rt.db, redis=rt.redis, bus=rt.bus, cache=rt.cache, store=store,
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
-            trading=trading or ServiceTradingGateway(rt.client(ServiceName.TRADING)),
+            trading=trading or TradingClient(rt.client(ServiceName.TRADING)),
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
         )
         app.state.risk = manager

@@ -163,7 +163,7 @@ class RiskStatus(BaseModel):
 class EmergencyStopRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = Field(min_length=1, max_length=500, description="Passed on to Trading (its limit: 500)")
     requested_by: str | None = Field(None, min_length=1, max_length=200)
 
 

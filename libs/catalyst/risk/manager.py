@@ -393,6 +393,10 @@ class RiskManager:
             log.error("emergency_trading_call_failed", call=name, code=exc.code, error=exc.message)
             results[name] = {"ok": False, "code": exc.code, "message": exc.message}
             return False
+        except Exception as exc:  # e.g. an answer that does not parse: still try the next call
+            log.error("emergency_trading_call_failed", call=name, error=str(exc))
+            results[name] = {"ok": False, "code": "TRADING_ANSWER_INVALID", "message": str(exc)[:500]}
+            return False
         results[name] = {"ok": True, "response": answer.model_dump(mode="json")
                          if hasattr(answer, "model_dump") else answer}
         return True

@@ -1,77 +1,92 @@
-"""Emergency stop: entries halt at once, Trading is told to cancel every order and flatten every
-position, the next entry is refused (exits are not), the halt survives a restart, and only an
-explicit reset lifts it.
-
-Trading here is a small in-process app speaking Trading's routes (cancel-all, flatten): on
-flatten it closes the positions in the database and announces each on the bus, as Trading does.
-"""
+"""Emergency stop against the real Trading service (in process, simulated broker, same database
+and Redis namespace): positions opened through Risk approvals are all flattened, the next entry
+is refused while exits still pass, the halt survives a restart, and only an explicit reset lifts it.
+Trading unreachable: entries are still halted and the answer is a 502 that says so."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from catalyst.bus import Channel, EventBus, PositionUpdate, RiskAlert
+from catalyst.bus import Channel, EventBus, RiskAlert
+from catalyst.clients.trading import TradingClient
+from catalyst.config import Settings
+from catalyst.contracts.risk import ValidateResponse
+from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.db import Database
+from catalyst.db.bar_frame import BarFrame
+from catalyst.db.bars import BarStore
+from catalyst.errors import Forbidden
 from catalyst.http import ServiceClient
-from catalyst.risk.trading_gateway import ServiceTradingGateway
 from catalyst.services import ServiceName
+from services.trading.app import build_app as build_trading_app
 
 ENTRY = {"symbol": "MSFT", "side": "buy", "quantity": 10, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
 
 
-def trading_app(db: Database, bus: EventBus, calls: list[tuple[str, dict[str, Any], str | None]], *,
-                fail: bool = False) -> FastAPI:
-    app = FastAPI()
-
-    @app.post("/api/v1/orders/cancel-all")
-    async def cancel_all(request: Request) -> Any:
-        calls.append(("cancel-all", await request.json(), request.headers.get("X-API-Key")))
-        if fail:
-            return JSONResponse({"error": {"code": "BROKER_DOWN", "message": "broker unreachable", "details": {}}},
-                                status_code=503)
-        return {"cancelled": 2}
-
-    @app.post("/api/v1/positions/flatten")
-    async def flatten(request: Request) -> Any:
-        calls.append(("flatten", await request.json(), request.headers.get("X-API-Key")))
-        if fail:
-            return JSONResponse({"error": {"code": "BROKER_DOWN", "message": "broker unreachable", "details": {}}},
-                                status_code=503)
-        async with db.transaction() as conn:
-            rows = await conn.fetch(
-                """UPDATE positions p SET status = 'closed', closed_at = now(), avg_exit_price = avg_entry_price,
-                          realized_pnl = realized_pnl + unrealized_pnl, unrealized_pnl = 0
-                   FROM securities s WHERE p.security_id = s.security_id AND p.status = 'open'
-                   RETURNING p.position_id::text AS id, s.symbol, p.side, p.avg_entry_price::float8 AS avg,
-                             p.realized_pnl::float8 AS realized""")
-        for r in rows:
-            await bus.publish(PositionUpdate(position_id=r["id"], symbol=r["symbol"], side=r["side"], quantity=0,
-                                             avg_entry_price=r["avg"], market_price=r["avg"], unrealized_pnl=0.0,
-                                             realized_pnl=r["realized"], status="closed"))
-        return {"flattened": len(rows)}
-
-    return app
+async def _minute_bars(db: Database, prices: dict[str, float]) -> None:
+    """One completed one-minute bar per symbol: the simulated broker's reference price."""
+    start = np.datetime64(datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=2),
+                          "ns")
+    p = np.array(list(prices.values()))
+    frame = BarFrame.from_arrays(symbol=np.array(list(prices), dtype=object), ts=np.full(len(p), start), open=p,
+                                 high=p, low=p, close=p, volume=np.full(len(p), 1e6))
+    await BarStore(db).ingest(frame, "1Min")
 
 
-def gateway(app: FastAPI, risk_settings) -> ServiceTradingGateway:
-    client = ServiceClient(ServiceName.TRADING, "http://trading", risk_settings.api_key(ServiceName.RISK),
-                           attempts=1, transport=httpx.ASGITransport(app=app))
-    return ServiceTradingGateway(client)
+@pytest.fixture
+def trading_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_MARKET_FILL": "last_price",
+                       "SIM_SLIPPAGE_BPS": "0", "TRADING_RECONCILE_INTERVAL": "3600"}.items():
+        monkeypatch.setenv(key, value)
+
+
+@asynccontextmanager
+async def trading_service(make_settings: Callable[..., Settings], risk_database_url: str, risk_namespace: str,
+                          risk_settings: Settings) -> AsyncIterator[TradingClient]:
+    """The real Trading app, with the typed client Risk uses (presenting Risk's key)."""
+    settings = make_settings(ServiceName.TRADING, DATABASE_URL=risk_database_url, REDIS_NAMESPACE=risk_namespace,
+                             RISK_APPROVAL_SECRET="test-approval-secret")
+    app: FastAPI = build_trading_app(settings)
+    async with app.router.lifespan_context(app):
+        client = ServiceClient(ServiceName.TRADING, "http://trading", risk_settings.api_key(ServiceName.RISK),
+                               attempts=1, transport=httpx.ASGITransport(app=app))
+        try:
+            yield TradingClient(client)
+        finally:
+            await client.aclose()
+
+
+def unreachable_trading(risk_settings: Settings) -> TradingClient:
+    return TradingClient(ServiceClient(ServiceName.TRADING, "http://127.0.0.1:9", risk_settings.api_key(
+        ServiceName.RISK), attempts=1, timeout=2.0))
+
+
+async def _open(client: httpx.AsyncClient, trading: TradingClient, symbol: str, side: str, quantity: int) -> None:
+    """Entry the way the workflow does it: Risk approves, Trading executes with the approval."""
+    stop, target = (98.0, 104.0) if side == "buy" else (102.0, 96.0)
+    body = {"symbol": symbol, "side": side, "quantity": quantity, "entry": 100.0, "stop": stop, "target": target,
+            "atr": 1.5}
+    decision = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
+    assert decision.approved, decision.reasons
+    await trading.submit_order(SubmitOrderBody(symbol=symbol, side=decision.side, quantity=decision.max_quantity,
+                                               approval=decision.approval))
 
 
 async def test_emergency_stop_flattens_everything_and_blocks_the_next_entry(
-        make_risk_app, run_risk, risk_db, risk_settings, add_position, redis_client, risk_namespace, eventually):
-    await add_position("AAPL", quantity=100, avg=100.0, unrealized=-300.0)
-    await add_position("TSLA", side="short", quantity=10, avg=200.0, unrealized=50.0)
+        trading_env, make_settings, risk_database_url, risk_namespace, risk_settings, risk_db, make_risk_app,
+        run_risk, redis_client, eventually):
+    await _minute_bars(risk_db, {"AAPL": 100.0, "TSLA": 100.0, "MSFT": 100.0})
     bus = EventBus(redis_client, risk_namespace)
-    calls: list[tuple[str, dict[str, Any], str | None]] = []
     alerts: list[RiskAlert] = []
 
     async def collect() -> None:
@@ -80,46 +95,46 @@ async def test_emergency_stop_flattens_everything_and_blocks_the_next_entry(
             alerts.append(event)
 
     collector = asyncio.create_task(collect())
-    trading = trading_app(risk_db, bus, calls)
     try:
-        async with run_risk(make_risk_app(watch=False, trading=gateway(trading, risk_settings))) as (client, mgr):
+        async with trading_service(make_settings, risk_database_url, risk_namespace, risk_settings) as trading, \
+                run_risk(make_risk_app(watch=False, trading=trading)) as (client, manager):
+            await _open(client, trading, "AAPL", "buy", 100)
+            await _open(client, trading, "TSLA", "sell", 50)
+            await eventually(lambda: len(manager.book.view().positions) == 2)
             before = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
             stop = await client.post("/api/v1/risk/emergency-stop", json={"reason": "flash crash"})
-            await eventually(lambda: mgr.book.positions == {})
+            await eventually(lambda: manager.book.positions == {})
             after = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
             status = (await client.get("/api/v1/risk/status")).json()
+            broker_positions = (await trading.list_positions("open")).count
             await eventually(lambda: any(a.level == "emergency" for a in alerts))
     finally:
         collector.cancel()
     assert before["approved"] is True
-    assert stop.status_code == 200
+    assert stop.status_code == 200, stop.text
     body = stop.json()
     assert (body["state"], body["orders_cancelled"], body["positions_flattened"]) == ("halted", True, True)
-    assert body["trading"]["flatten_all"]["response"] == {"flattened": 2}
-    assert [(name, payload) for name, payload, _ in calls] == [
-        ("cancel-all", {"reason": "flash crash"}), ("flatten", {"reason": "flash crash"})]
-    assert all(key == risk_settings.api_key(ServiceName.RISK) for _, _, key in calls)
+    exits = body["trading"]["flatten_all"]["response"]["orders"]
+    assert sorted((o["symbol"], o["side"], o["quantity"]) for o in exits) == [("AAPL", "sell", 100.0),
+                                                                              ("TSLA", "buy", 50.0)]
     assert after["approved"] is False
     assert {r["code"] for r in after["reasons"]} == {"RISK_EMERGENCY_HALT"}
     assert status["state"] == "halted"
     assert status["open_positions"] == 0
-    assert status["realized_pnl_today"] == -250.0
+    assert broker_positions == 0
     assert "flash crash" in status["halt_reason"]
     assert [a.rule for a in alerts if a.level == "emergency"] == ["emergency_stop"]
     async with risk_db.acquire() as conn:
         kinds = [r["event_type"] for r in await conn.fetch("SELECT event_type FROM risk_events ORDER BY event_id")]
         open_left = await conn.fetchval("SELECT count(*) FROM positions WHERE status = 'open'")
-    assert kinds[:2] == ["state_change", "emergency_stop"]
+    assert {"state_change", "emergency_stop", "CANCEL_ALL", "FLATTEN"} <= set(kinds)
     assert open_left == 0
 
 
 async def test_halt_survives_restart_and_only_an_explicit_reset_lifts_it(make_risk_app, run_risk, risk_db,
-                                                                         risk_settings, redis_client,
-                                                                         risk_namespace):
-    calls: list[tuple[str, dict[str, Any], str | None]] = []
-    trading = trading_app(risk_db, EventBus(redis_client, risk_namespace), calls)
-    async with run_risk(make_risk_app(watch=False, trading=gateway(trading, risk_settings))) as (client, _):
-        assert (await client.post("/api/v1/risk/emergency-stop", json={"reason": "drill"})).status_code == 200
+                                                                         risk_settings):
+    async with run_risk(make_risk_app(watch=False, trading=unreachable_trading(risk_settings))) as (client, _):
+        await client.post("/api/v1/risk/emergency-stop", json={"reason": "drill"})
     async with run_risk(make_risk_app(watch=False)) as (client, _):
         restarted = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
         reset = await client.post("/api/v1/risk/reset", json={"reason": "drill over", "requested_by": "trader"})
@@ -136,39 +151,57 @@ async def test_halt_survives_restart_and_only_an_explicit_reset_lifts_it(make_ri
     assert "trader" in last["message"]
 
 
-async def test_exits_pass_while_halted(make_risk_app, run_risk, risk_db, risk_settings, add_position, redis_client,
-                                       risk_namespace):
+async def test_trading_unreachable_is_a_502_and_entries_stay_blocked_but_exits_pass(
+        make_risk_app, run_risk, risk_settings, add_position):
     await add_position("AAPL", quantity=100, avg=100.0)
-    trading = trading_app(risk_db, EventBus(redis_client, risk_namespace), [], fail=True)
-    async with run_risk(make_risk_app(watch=False, trading=gateway(trading, risk_settings))) as (client, _):
-        await client.post("/api/v1/risk/emergency-stop", json={"reason": "broker trouble"})
+    async with run_risk(make_risk_app(watch=False, trading=unreachable_trading(risk_settings))) as (client, _):
+        response = await client.post("/api/v1/risk/emergency-stop", json={"reason": "flash crash"})
+        entry = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
         exit_ = (await client.post("/api/v1/risk/validate",
                                    json={"symbol": "AAPL", "side": "sell", "quantity": 100, "entry": 99.0})).json()
-    assert exit_["approved"] is True
-    assert exit_["is_exit"] is True
-    assert exit_["state"] == "halted"
-
-
-async def test_trading_failure_is_a_502_and_entries_stay_blocked(make_risk_app, run_risk, risk_db, risk_settings,
-                                                                 redis_client, risk_namespace):
-    calls: list[tuple[str, dict[str, Any], str | None]] = []
-    trading = trading_app(risk_db, EventBus(redis_client, risk_namespace), calls, fail=True)
-    async with run_risk(make_risk_app(watch=False, trading=gateway(trading, risk_settings))) as (client, _):
-        response = await client.post("/api/v1/risk/emergency-stop", json={"reason": "flash crash"})
-        after = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
     assert response.status_code == 502
-    error = response.json()["error"]
+    error: dict[str, Any] = response.json()["error"]
     assert error["code"] == "EMERGENCY_STOP_INCOMPLETE"
     assert error["details"]["state"] == "halted"
-    assert error["details"]["trading"]["cancel_all_orders"]["code"] == "BROKER_DOWN"
-    assert [name for name, _, _ in calls] == ["cancel-all", "flatten"]  # flatten tried even after cancel failed
-    assert after["approved"] is False
+    assert error["details"]["trading"]["cancel_all_orders"]["ok"] is False
+    assert error["details"]["trading"]["flatten_all"]["ok"] is False  # tried even after cancel failed
+    assert entry["approved"] is False
+    assert exit_["approved"] is True
+    assert exit_["is_exit"] is True
 
 
-@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "x", "extra": 1}])
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "x", "extra": 1}, {"reason": "x" * 501}])
 async def test_emergency_stop_needs_a_reason(make_risk_app, run_risk, body):
     async with run_risk(make_risk_app(watch=False)) as (client, _):
         response = await client.post("/api/v1/risk/emergency-stop", json=body)
         status = (await client.get("/api/v1/risk/status")).json()
     assert response.status_code == 400
     assert status["state"] == "active"
+
+
+async def test_trading_accepts_risk_approvals_and_refuses_reuse_and_excess(
+        trading_env, make_settings, risk_database_url, risk_namespace, risk_settings, risk_db, make_risk_app,
+        run_risk):
+    """The contract end to end: an approval from Risk is accepted by Trading once, for at most its quantity."""
+    await _minute_bars(risk_db, {"AAPL": 100.0})
+    body = {"symbol": "AAPL", "side": "buy", "quantity": 20, "entry": 100.0, "stop": 98.0, "target": 104.0,
+            "atr": 1.5}
+    async with trading_service(make_settings, risk_database_url, risk_namespace, risk_settings) as trading, \
+            run_risk(make_risk_app(watch=False, trading=trading)) as (client, _):
+        first = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
+        second = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
+        assert first.approval is not None
+        assert second.approval is not None
+        order = await trading.submit_order(SubmitOrderBody(symbol="AAPL", side=first.side, quantity=20,
+                                                           approval=first.approval))
+        with pytest.raises(Forbidden):  # the same approval again (a new client_order_id): reused nonce
+            await trading.submit_order(SubmitOrderBody(symbol="AAPL", side=first.side, quantity=20,
+                                                       approval=first.approval))
+        with pytest.raises(Forbidden):  # one share more than approved
+            await trading.submit_order(SubmitOrderBody(symbol="AAPL", side=second.side, quantity=21,
+                                                       approval=second.approval))
+        forged = second.approval.model_copy(update={"max_quantity": 500})
+        with pytest.raises(Forbidden):
+            await trading.submit_order(SubmitOrderBody(symbol="AAPL", side=second.side, quantity=500,
+                                                       approval=forged))
+    assert order.status.value in {"accepted", "filled"}
