@@ -79,29 +79,31 @@ def _exponential(c: FloatArray, wanted: set[Indicator], out: dict[str, FloatArra
 def _wilder(
     h: FloatArray, lo: FloatArray, c: FloatArray, wanted: set[Indicator], out: dict[str, FloatArray]
 ) -> None:
-    """RSI's gain and loss averages and the ATR in one Wilder pass (all seeded at bar 14)."""
+    """RSI's gain and loss averages and the ATR in one Wilder pass (all first defined at bar 14).
+
+    Their inputs (price change, true range) start at bar 1; row 0 of the stacked input is
+    left unused so that the averages come out aligned with the bars, with no copy.
+    """
     want_rsi, want_atr = Indicator.RSI_14 in wanted, Indicator.ATR_14 in wanted
-    m, n = c.shape
     if not (want_rsi or want_atr):
         return
+    m, n = c.shape
     rows = [want_rsi, want_rsi, want_atr].count(True)
-    inputs = np.empty((max(m - 1, 0), rows, n))
+    inputs = np.empty((m, rows, n))
     k = 0
     if want_rsi:
         change = np.diff(c, axis=0)
-        np.maximum(change, 0.0, out=inputs[:, 0])
-        np.subtract(inputs[:, 0], change, out=inputs[:, 1])  # the loss: max(-change, 0), exactly
+        np.maximum(change, 0.0, out=inputs[1:, 0])
+        np.subtract(inputs[1:, 0], change, out=inputs[1:, 1])  # the loss: max(-change, 0), exactly
         k = 2
     if want_atr:
         prev = c[:-1]
-        np.maximum(h[1:], prev, out=inputs[:, k])
-        inputs[:, k] -= np.minimum(lo[1:], prev)
+        np.maximum(h[1:], prev, out=inputs[1:, k])
+        inputs[1:, k] -= np.minimum(lo[1:], prev)
     period = cat.RSI_PERIOD  # == ATR_PERIOD: one pass serves both
-    averaged = np.full((m, rows, n), np.nan)
-    if m > 1:
-        averaged[1:] = smooth(inputs, [period - 1] * rows, [period] * rows, wilder=True)
+    averaged = smooth(inputs, [period] * rows, [period] * rows, wilder=True)
     if want_rsi:
-        out["rsi_14"] = rsi_from_averages(averaged[:, 0], averaged[:, 1])
+        out["rsi_14"] = rsi_from_averages(averaged[:, 0], averaged[:, 1], warmup=period)
     if want_atr:
         out["atr_14"] = averaged[:, k]
 

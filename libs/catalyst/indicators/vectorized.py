@@ -41,13 +41,17 @@ def wilder(x: FloatArray, period: int) -> FloatArray:
     return _like(x, smooth(as_time_major(x), [period - 1], [period], wilder=True)[:, 0])
 
 
-def rsi_from_averages(avg_gain: FloatArray, avg_loss: FloatArray) -> FloatArray:
-    """``100 * gain / (gain + loss)``, 0 where both averages are (near) zero, as TA-Lib."""
+def rsi_from_averages(avg_gain: FloatArray, avg_loss: FloatArray, warmup: int) -> FloatArray:
+    """``100 * gain / (gain + loss)``, 0 where both averages are (near) zero, as TA-Lib.
+
+    The averages are never negative, so TA-Lib's ``|total| < 1e-8`` is ``total < 1e-8``.
+    Rows before ``warmup`` are NaN.
+    """
     total = avg_gain + avg_loss
     value = np.zeros(total.shape)
-    np.divide(avg_gain, total, out=value, where=np.abs(total) >= TA_EPSILON)
+    np.divide(avg_gain, total, out=value, where=total >= TA_EPSILON)
     value *= 100.0
-    value[np.isnan(total)] = np.nan
+    value[:warmup] = np.nan
     return value
 
 
@@ -59,7 +63,7 @@ def rsi(close: FloatArray, period: int = 14) -> FloatArray:
         change = np.diff(c, axis=0)
         gain = np.maximum(change, 0.0)
         averages = smooth(np.stack([gain, gain - change], axis=1), [period - 1] * 2, [period] * 2, wilder=True)
-        out[1:] = rsi_from_averages(averages[:, 0], averages[:, 1])
+        out[1:] = rsi_from_averages(averages[:, 0], averages[:, 1], warmup=period - 1)
     return _like(close, out)
 
 
