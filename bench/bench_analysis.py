@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 import talib
 
 from catalyst.indicators import ALL_INDICATORS, OHLCV, Indicator, compute_indicators, talib_indicators
@@ -112,8 +112,11 @@ def run() -> str:
     ind_best, ind_med = timed(lambda: compute_indicators(bars, TA_INDICATORS), runs)
     lv_best, _ = timed(lambda: compute_indicators(bars, [Indicator.LEVELS]), runs)
     pat_best, pat_med = timed(lambda: detect_patterns_batch(bars, session_start=0), runs)
-    per_pattern = {p: timed(lambda p=p: detect_patterns_batch(bars, session_start=0, patterns=[p]), 3)[0]
-                   for p in PatternType}
+
+    def one_detector(pattern: PatternType) -> Callable[[], Any]:
+        return lambda: detect_patterns_batch(bars, session_start=0, patterns=[pattern])
+
+    per_pattern = {p: timed(one_detector(p), 3)[0] for p in PatternType}
 
     columns = [tuple(np.ascontiguousarray(a[:, s]) for a in (bars.high, bars.low, bars.close, bars.volume))
                for s in range(SYMBOLS)]
