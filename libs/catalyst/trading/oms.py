@@ -146,7 +146,8 @@ class OrderManager:
                     raise
             row = await repo.insert_order(conn, request, sid=sid, intent=intent, broker=self.broker_name,
                                           reference_price=price,
-                                          approval=approval if intent is OrderIntent.ENTRY else None)
+                                          approval=approval if intent is OrderIntent.ENTRY else None,
+                                          created_at=self.clock())
         log.info("order_recorded", client_order_id=request.client_order_id, symbol=request.symbol,
                  side=request.side.value, quantity=request.quantity, intent=intent.value)
         return row
@@ -155,7 +156,8 @@ class OrderManager:
         """Record an exit the OMS itself decided on (flatten, close): no approval, no classification."""
         async with self.db.transaction() as conn:
             sid = await repo.security_id(conn, request.symbol)
-            return await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT, broker=self.broker_name)
+            return await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT, broker=self.broker_name,
+                                           created_at=self.clock())
 
     async def send(self, row: OrderRow, request: OrderRequest) -> OrderRow:
         """Call the broker for a committed ``new`` row and apply its answer."""
@@ -246,7 +248,7 @@ class OrderManager:
                                stop_price=order.stop_price)
         row = await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT if parent else OrderIntent.ENTRY,
                                       broker=self.broker_name, parent_order_id=parent.order_id if parent else None,
-                                      order_class=order.order_class)
+                                      order_class=order.order_class, created_at=self.clock())
         if parent is None:
             await repo.insert_risk_event(conn, "ORDER_ADOPTED", f"broker order {order.broker_order_id} was not in "
                                          "the database; recorded from the broker", sid=sid,

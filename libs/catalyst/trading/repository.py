@@ -197,12 +197,15 @@ async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
 
 async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: OrderIntent, broker: str,
                        reference_price: Decimal | None = None, approval: TradeApproval | None = None,
-                       parent_order_id: UUID | None = None, order_class: OrderClass | None = None) -> OrderRow:
+                       parent_order_id: UUID | None = None, order_class: OrderClass | None = None,
+                       created_at: datetime | None = None) -> OrderRow:
+    """Insert as ``new``; ``created_at`` is the OMS clock (a replay's simulated time), else now()."""
     order_id = await conn.fetchval(
         """INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
                                limit_price, stop_price, take_profit_price, stop_loss_price, parent_order_id, status,
-                               approval_nonce, approval_expires_at, intent, broker, reference_price)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14, $15, $16, $17)
+                               approval_nonce, approval_expires_at, intent, broker, reference_price, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14, $15, $16, $17,
+                   coalesce($18, now()))
            RETURNING order_id""",
         request.client_order_id, sid, request.side.value, request.order_type.value,
         (order_class or request.order_class).value, request.time_in_force.value, Decimal(request.quantity),
@@ -210,7 +213,7 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: Or
         _dec(request.take_profit.limit_price) if request.take_profit else None,
         _dec(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
         approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
-        reference_price,
+        reference_price, created_at,
     )
     row = await get_order(conn, order_id)
     assert row is not None

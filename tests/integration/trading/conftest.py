@@ -55,6 +55,7 @@ class AlpacaWire:
         self.requests: list[tuple[str, str]] = []
         self.failures: list[tuple[str, str, int, dict[str, Any] | str, bool]] = []
         self.hold_s = 0.0
+        self.on_request: Any = None  # called (method, path, body) before each request is handled
         self.lock = threading.Lock()
         self.account_id = str(uuid.uuid4())
         self.server: ThreadingHTTPServer | None = None
@@ -119,6 +120,8 @@ class AlpacaWire:
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         self.requests.append((method, path))
+        if self.on_request is not None:
+            self.on_request(method, path, body)
         for i, (m, prefix, status, fail_body, after) in enumerate(self.failures):
             if m == method and path.startswith(prefix):
                 del self.failures[i]
@@ -307,7 +310,7 @@ def alpaca_wire() -> Iterator[AlpacaWire]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(wire))
     server.daemon_threads = True
     wire.server = server
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield wire
     server.shutdown()
@@ -450,4 +453,29 @@ async def sim_world(trading_db: Database, redis_client, redis_namespace) -> Asyn
                        settings=TradingSettings(TRADING_RECONCILE_GRACE=30, TRADING_RESUBMIT_MAX_AGE=120),
                        clock=clock)
     yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus)
+    await broker.aclose()
+
+
+@dataclass
+class AlpacaWorld:
+    """An OMS on the real database whose broker is AlpacaBroker talking to the local Alpaca wire."""
+
+    db: Database
+    dsn: str
+    wire: AlpacaWire
+    feed: InMemoryBarFeed
+    broker: GuardedBroker
+    oms: OrderManager
+
+
+@pytest.fixture
+async def alpaca_world(trading_db: Database, trading_dsn: str, alpaca_wire: AlpacaWire) -> AsyncIterator[AlpacaWorld]:
+    from catalyst.brokers.alpaca import AlpacaBroker
+
+    settings = BrokerSettings(BROKER="alpaca", ALPACA_API_KEY="key", ALPACA_SECRET_KEY="secret",
+                              ALPACA_BASE_URL=alpaca_wire.url, ALPACA_USE_STREAM=False)
+    broker = GuardedBroker(AlpacaBroker(settings, timeout_s=5), attempts=3, wait_initial_s=0, wait_max_s=0)
+    feed = InMemoryBarFeed()
+    oms = OrderManager(trading_db, broker, broker_name=settings.venue, feed=feed, bus=None, approval_secret=SECRET)
+    yield AlpacaWorld(trading_db, trading_dsn, alpaca_wire, feed, broker, oms)
     await broker.aclose()
