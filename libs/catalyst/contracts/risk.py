@@ -143,6 +143,7 @@ class PositionExposure(BaseModel):
 
 
 class RiskStatus(BaseModel):
+    ready: bool = Field(description="False until the book is loaded: validation is refused (503) meanwhile")
     state: RiskState
     trading_day: date
     daily_pnl: float

@@ -109,13 +109,11 @@ class RiskManager:
         """Everything a restart must not forget; ``ServiceUnavailable`` while the database is down."""
         await self.store.load(parameter_file)
         params = self.store.parameters
-        day = trading_day(self._clock())
-        self.book = RiskBook(day)
-        self.book.load(await repository.load_open_positions(self._db, day),
-                       await repository.load_closed_today(self._db, day))
+        await self._load_book()
         self._closed_pnls = await repository.load_recent_closed_pnls(self._db, params.kelly_lookback_trades)
         self._stats = trade_stats(self._closed_pnls, params)
         stored = await repository.load_last_state(self._db)
+        day = self.book.day
         if stored is not None and (stored.state is RiskState.HALTED
                                    or (stored.state is RiskState.REDUCING and stored.trading_day == day)):
             self.state, self.halt_reason = stored.state, stored.reason
@@ -124,6 +122,19 @@ class RiskManager:
         log.info("risk_book_loaded", positions=len(self.book.positions), state=self.state.value,
                  daily_pnl=round(self.book.daily_pnl, 2), parameters_version=self.store.active.version)
         await self._warm_history()
+        await self.check_limits()
+
+    async def _load_book(self) -> None:
+        day = trading_day(self._clock())
+        book = RiskBook(day)
+        book.load(await repository.load_open_positions(self._db, day),
+                  await repository.load_closed_today(self._db, day))
+        self.book = book
+
+    async def reload_book(self) -> None:
+        """Re-read the book after the bus was lost (updates may have been missed meanwhile)."""
+        await self._load_book()
+        log.info("risk_book_reloaded", positions=len(self.book.positions))
         await self.check_limits()
 
     async def _warm_history(self) -> None:
@@ -217,6 +228,8 @@ class RiskManager:
             try:
                 if self._pubsub is None:
                     await self.subscribe()
+                    if self.ready:
+                        await self.reload_book()
                 async for message in self._pubsub.listen():
                     if message.get("type") != "message":
                         continue
@@ -421,7 +434,7 @@ class RiskManager:
             realized_by_symbol[m.symbol] = realized_by_symbol.get(m.symbol, 0.0) + m.realized_today
             unrealized_by_symbol[m.symbol] = unrealized_by_symbol.get(m.symbol, 0.0) + m.unrealized_pnl
         return RiskStatus(
-            state=self.state, trading_day=self.book.day, daily_pnl=round(view.daily_pnl, 2),
+            ready=self.ready, state=self.state, trading_day=self.book.day, daily_pnl=round(view.daily_pnl, 2),
             realized_pnl_today=round(self.book.realized_today, 2), unrealized_pnl=round(self.book.unrealized, 2),
             daily_loss=round(view.daily_loss, 2), gross_exposure=round(self.book.gross_exposure, 2),
             net_exposure=round(self.book.net_exposure, 2), open_positions=len(view.positions),

@@ -8,7 +8,10 @@ import asyncio
 from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, RiskAlert
 from catalyst.cache import Cache, CacheTier
 from catalyst.contracts.risk import RiskStatus
+from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import STATUS_CACHE_KEY, STATUS_CACHE_NS
+from catalyst.services import ServiceName
+from services.risk.app import build_app
 
 ENTRY = {"symbol": "MSFT", "side": "buy", "quantity": 10, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
@@ -151,3 +154,31 @@ async def test_kelly_uses_the_closed_trades_in_the_database(make_risk_app, run_r
     assert sizing["trades"] == 25
     assert sizing["win_rate"] == 16 / 27
     assert sizing["payoff"] == 3.0
+
+
+async def test_without_a_database_validation_fails_closed_then_recovers(make_settings, risk_namespace, parameter_file,
+                                                                        risk_database_url, run_risk, eventually):
+    """No book, no approvals: 503 until the start-up load succeeds (retried in the background)."""
+    rs = RiskSettings(RISK_PARAMETERS_FILE=parameter_file, RISK_WATCH_PARAMETERS=False,
+                      RISK_MAINTENANCE_INTERVAL=0.2)
+    down = make_settings(ServiceName.RISK, DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere",
+                         REDIS_NAMESPACE=risk_namespace)
+    async with run_risk(build_app(down, risk_settings=rs)) as (client, manager):
+        refused = await client.post("/api/v1/risk/validate", json=ENTRY)
+        status = (await client.get("/api/v1/risk/status")).json()
+        manager._db.dsn = risk_database_url  # the database comes back
+        await eventually(lambda: manager.ready)
+        accepted = await client.post("/api/v1/risk/validate", json=ENTRY)
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "RISK_NOT_READY"
+    assert status["ready"] is False
+    assert accepted.status_code == 200
+    assert accepted.json()["approved"] is True
+
+
+async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position, eventually):
+    async with run_risk(make_risk_app(watch=False)) as (_client, manager):
+        await add_position("AAPL", quantity=10, avg=100.0, unrealized=-40.0)  # its update was never received
+        await manager._pubsub.aclose()  # the connection drops; the event loop re-subscribes and re-reads
+        await eventually(lambda: "AAPL" in manager.book.view().positions)
+    assert manager.book.unrealized == -40.0
