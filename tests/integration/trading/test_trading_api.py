@@ -1,0 +1,183 @@
+"""The Trading service over HTTP (app factory, real Postgres/Redis, SimBroker on its Postgres ledger)."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from catalyst.clients.trading import TradingClient
+from catalyst.contracts.trading import SubmitOrderBody
+from catalyst.domain.orders import OrderStatus, Side
+from catalyst.errors import Forbidden
+from catalyst.http import ServiceClient
+from catalyst.risk.approvals import sign_approval
+from catalyst.services import ServiceName
+from services.trading.app import build_app
+
+SECRET = "trading-api-secret"
+
+
+@pytest.fixture
+def trading_app(trading_dsn, make_settings, monkeypatch):
+    for key, value in {"BROKER": "sim", "SIM_LEDGER": "postgres", "SIM_ACCOUNT": "api", "SIM_MARKET_FILL": "last_price",
+                       "SIM_SLIPPAGE_BPS": "0", "SIM_COMMISSION_PER_SHARE": "0", "BROKER_POLL_INTERVAL": "0.1",
+                       "TRADING_RECONCILE_INTERVAL": "3600", "BROKER_RETRY_WAIT_INITIAL": "0"}.items():
+        monkeypatch.setenv(key, value)
+    settings = make_settings(ServiceName.TRADING, DATABASE_URL=trading_dsn, RISK_APPROVAL_SECRET=SECRET)
+    return build_app(settings)
+
+
+async def store_bar(app, symbol, close, minutes_ago=3):
+    ts = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes_ago)
+    async with app.state.runtime.db.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO trading_history (security_id, timeframe, time_id, open, high, low, close, volume)
+               VALUES (get_or_create_security($1), '1Min', get_or_create_time($2), $3, $3, $3, $3, 100000)""",
+            symbol, ts, close)
+
+
+def approval_json(symbol="AAPL", side=Side.BUY, qty=10, bound=101.0):
+    return sign_approval(symbol=symbol, side=side, max_quantity=qty, price_bound=bound, secret=SECRET,
+                         ttl=timedelta(minutes=5)).model_dump(mode="json")
+
+
+def order_body(**kw):
+    return {"symbol": "AAPL", "side": "buy", "quantity": 10, "order_type": "limit", "limit_price": 100.0} | kw
+
+
+async def test_submit_get_list_and_idempotent_resubmit(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        body = order_body(client_order_id="api-1", approval=approval_json())
+        created = await client.post("/api/v1/orders", json=body)
+        assert created.status_code == 201, created.text
+        order = created.json()
+        assert (order["status"], order["intent"], order["client_order_id"]) == ("accepted", "entry", "api-1")
+        assert order["broker"] == "sim_api"
+        again = await client.post("/api/v1/orders", json=body)
+        assert again.status_code == 200
+        assert again.json()["order_id"] == order["order_id"]
+        fetched = await client.get(f"/api/v1/orders/{order['order_id']}")
+        assert fetched.status_code == 200
+        assert fetched.json()["broker_order_id"] == order["broker_order_id"]
+        listed = await client.get("/api/v1/orders", params={"status": "accepted"})
+        assert [o["order_id"] for o in listed.json()["orders"]] == [order["order_id"]]
+        assert (await client.get("/api/v1/orders", params={"status": "filled"})).json()["count"] == 0
+
+
+async def test_market_entry_fills_and_close_exits_without_approval(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        entry = await client.post("/api/v1/orders", json=order_body(order_type="market", limit_price=None,
+                                                                     approval=approval_json(bound=100.0)))
+        assert entry.status_code == 201, entry.text
+        assert (entry.json()["status"], entry.json()["filled_avg_price"]) == ("filled", 100.0)
+        [position] = (await client.get("/api/v1/positions")).json()["positions"]
+        assert (position["symbol"], position["side"], position["quantity"]) == ("AAPL", "long", 10)
+        too_many = await client.post(f"/api/v1/positions/{position['position_id']}/close", json={"quantity": 11})
+        assert too_many.status_code == 400
+        assert too_many.json()["error"]["code"] == "QUANTITY_EXCEEDS_POSITION"
+        closing = await client.post(f"/api/v1/positions/{position['position_id']}/close", json={})
+        assert closing.status_code == 201, closing.text
+        assert (closing.json()["intent"], closing.json()["status"], closing.json()["side"]) == ("exit", "filled", "sell")
+        assert (await client.get("/api/v1/positions")).json()["count"] == 0
+        [closed] = (await client.get("/api/v1/positions", params={"status": "closed"})).json()["positions"]
+        assert closed["status"] == "closed"
+
+
+async def test_entry_without_approval_is_a_403_envelope(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        answer = await client.post("/api/v1/orders", json=order_body())
+        assert answer.status_code == 403
+        assert answer.json()["error"]["code"] == "APPROVAL_REQUIRED"
+        over = await client.post("/api/v1/orders", json=order_body(quantity=11, approval=approval_json(qty=10)))
+        assert over.status_code == 403
+        assert over.json()["error"]["details"]["problems"] == ["APPROVAL_QUANTITY_EXCEEDED"]
+        assert (await client.get("/api/v1/orders")).json()["count"] == 0
+
+
+@pytest.mark.parametrize("body", [
+    order_body(limit_price=None),
+    order_body(order_type="market"),
+    order_body(quantity=0),
+    order_body(quantity=1.5),
+    order_body(symbol="aapl"),
+    order_body(side="hold"),
+    order_body(take_profit=110.0),
+    order_body(take_profit=90.0, stop_loss=95.0),
+    order_body(client_order_id="bad id"),
+    order_body(surprise=True),
+    order_body(approval={"symbol": "AAPL"}),
+])
+async def test_bad_order_bodies_are_400s(trading_app, api_client, body):
+    async with api_client(trading_app) as client:
+        answer = await client.post("/api/v1/orders", json=body)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert (await client.get("/api/v1/orders")).json()["count"] == 0
+
+
+async def test_unknown_and_malformed_ids(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        missing = await client.get("/api/v1/orders/00000000-0000-0000-0000-000000000000")
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "ORDER_NOT_FOUND")
+        assert (await client.get("/api/v1/orders/not-a-uuid")).status_code == 400
+        assert (await client.delete("/api/v1/orders/00000000-0000-0000-0000-000000000000")).status_code == 404
+        gone = await client.post("/api/v1/positions/00000000-0000-0000-0000-000000000000/close", json={})
+        assert gone.status_code == 404
+
+
+async def test_cancel_then_cancel_again_is_409(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        order = (await client.post("/api/v1/orders", json=order_body(approval=approval_json()))).json()
+        canceled = await client.delete(f"/api/v1/orders/{order['order_id']}")
+        assert (canceled.status_code, canceled.json()["status"]) == (200, "canceled")
+        again = await client.delete(f"/api/v1/orders/{order['order_id']}")
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "ORDER_NOT_OPEN")
+
+
+async def test_emergency_routes_need_a_reason_but_no_approval(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        assert (await client.post("/api/v1/orders/cancel-all", json={})).status_code == 400
+        assert (await client.post("/api/v1/positions/flatten", json={"reason": ""})).status_code == 400
+        await client.post("/api/v1/orders", json=order_body(approval=approval_json()))
+        result = await client.post("/api/v1/orders/cancel-all", json={"reason": "daily loss limit"})
+        assert result.status_code == 200
+        assert result.json()["broker_canceled"] == 1
+        assert [o["status"] for o in result.json()["orders"]] == ["canceled"]
+        flat = await client.post("/api/v1/positions/flatten", json={"reason": "daily loss limit"})
+        assert (flat.status_code, flat.json()["orders"]) == (200, [])
+        report = await client.post("/api/v1/reconcile")
+        assert report.status_code == 200
+        assert report.json()["broker"] == "sim_api"
+
+
+async def test_requests_without_the_api_key_are_refused(trading_app, api_client):
+    async with api_client(trading_app, api_key="wrong") as client:
+        answer = await client.get("/api/v1/orders")
+        assert (answer.status_code, answer.json()["error"]["code"]) == (401, "INVALID_API_KEY")
+
+
+async def test_typed_client(trading_app, api_client):
+    async with api_client(trading_app) as _:
+        settings = trading_app.state.runtime.settings
+        service = ServiceClient(ServiceName.TRADING, "http://trading", settings.api_key(ServiceName.RISK),
+                                transport=httpx.ASGITransport(app=trading_app))
+        client = TradingClient(service)
+        await store_bar(trading_app, "MSFT", 50.0)
+        body = SubmitOrderBody(symbol="MSFT", side=Side.BUY, quantity=5,
+                               approval=approval_json("MSFT", qty=5, bound=50.0))
+        order = await client.submit_order(body)
+        assert order.status is OrderStatus.FILLED
+        assert order.client_order_id.startswith("cat-")
+        assert (await client.get_order(order.order_id)).order_id == order.order_id
+        assert (await client.list_orders(OrderStatus.FILLED)).count == 1
+        positions = await client.list_positions()
+        assert [p.symbol for p in positions.positions] == ["MSFT"]
+        with pytest.raises(Forbidden):
+            await client.submit_order(SubmitOrderBody(symbol="MSFT", side=Side.BUY, quantity=5))
+        flat = await client.flatten_all("end of day")
+        assert [o.status for o in flat.orders] == [OrderStatus.FILLED]
+        assert (await client.list_positions()).count == 0
+        assert (await client.cancel_all_orders("again")).broker_canceled == 0
+        assert (await client.reconcile()).positions_fixed == 0
+        await service.aclose()
