@@ -73,7 +73,7 @@ class PushedNewsItem(BaseModel):
 class IngestRequest(BaseModel):
     """Items are parsed one by one on the server (as :class:`PushedNewsItem`)."""
 
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
+    items: list[Any] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
 
 
 class RejectedItem(BaseModel):

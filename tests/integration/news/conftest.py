@@ -88,3 +88,42 @@ def wire_server() -> Iterator[WireServer]:
 @pytest.fixture
 def recording_sleep() -> RecordingSleep:
     return RecordingSleep()
+
+
+# -- the News app on the session's real PostgreSQL and Redis ------------------------------------
+
+NEWS_NOW = "2025-03-03T15:00:00+00:00"  # the replay clock's fixed "now" in these tests
+
+
+@pytest.fixture
+def build_news_app(make_settings: Callable[..., Any]) -> Callable[..., Any]:
+    """``build_news_app(sources="replay,newsapi", replay_items=[...], NEWSAPI_URL=...)`` -> FastAPI."""
+    from catalyst.news.config import NewsSettings
+    from catalyst.news.sentiment.config import SentimentSettings
+    from catalyst.news_sources.base import NewsSourceSettings
+    from catalyst.services import ServiceName
+    from services.news.app import build_app
+
+    def build(*, sources: str = "replay", replay_items: Any = (), service_env: dict[str, Any] | None = None,
+              **source_env: Any) -> Any:
+        source_values: dict[str, Any] = {"NEWS_SOURCES": sources, "NEWS_REPLAY_NOW": NEWS_NOW,
+                                         "NEWS_SOURCE_ATTEMPTS": 1, "NEWS_SOURCE_TIMEOUT": 2}
+        source_values.update(source_env)
+        news_values: dict[str, Any] = {"NEWS_SOURCE_DEADLINE": 3}
+        news_values.update(service_env or {})
+        settings = NewsSettings(source_settings=NewsSourceSettings(**source_values),
+                                sentiment_settings=SentimentSettings(SENTIMENT_BACKEND="lexicon"), **news_values)
+        return build_app(make_settings(ServiceName.NEWS), news_settings=settings, replay_items=list(replay_items))
+
+    return build
+
+
+@pytest.fixture
+def securities(database: Any) -> Callable[..., Any]:
+    """``await securities("NWSA", "NWSB")``: make the symbols known (active securities)."""
+
+    async def create(*symbols: str) -> None:
+        async with database.acquire() as conn:
+            await conn.execute("SELECT get_or_create_securities($1::text[])", list(symbols))
+
+    return create

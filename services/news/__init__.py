@@ -1,0 +1,1 @@
+"""News service (port 5008)."""

@@ -1,0 +1,104 @@
+"""News service (port 5008): routes and start-up only; the logic is ``catalyst.news``.
+
+Run: ``uvicorn services.news.app:build_app --factory --port 5008``. Sources come from
+``NEWS_SOURCES`` (default ``replay``: the synthetic universe's planted catalysts), sentiment from
+``SENTIMENT_BACKEND`` (default ``lexicon``; ``finbert`` loads ``FINBERT_MODEL`` offline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from pydantic import AwareDatetime
+
+from catalyst.app import ServiceRuntime, create_app
+from catalyst.config import Settings
+from catalyst.contracts.news import (
+    CatalystBatchRequest,
+    CatalystBatchResponse,
+    IngestRequest,
+    IngestResponse,
+    NewsResponse,
+)
+from catalyst.domain.news import NewsItem
+from catalyst.logging import get_logger
+from catalyst.news.config import NewsSettings
+from catalyst.news.sentiment.config import build_scorer
+from catalyst.news.service import NewsService
+from catalyst.news.store import NewsStore
+from catalyst.news_sources.factory import build_sources, replay_clock
+from catalyst.services import ServiceName
+
+log = get_logger(__name__)
+
+
+def get_news(request: Request) -> NewsService:
+    service: NewsService = request.app.state.news
+    return service
+
+
+News = Annotated[NewsService, Depends(get_news)]
+
+news_router = APIRouter(prefix="/api/v1/news", tags=["news"])
+catalyst_router = APIRouter(prefix="/api/v1/catalysts", tags=["catalysts"])
+
+
+@news_router.get("/{symbol}", response_model=NewsResponse)
+async def news_for_symbol(
+    symbol: str, news: News,
+    since: Annotated[AwareDatetime | None, Query(description="Default: until minus the look-back")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
+) -> NewsResponse:
+    """Merged, scored events about ``symbol`` published in the window, newest first.
+
+    When a source fails the stored news is served and the source is listed in ``missing_sources``.
+    """
+    return await news.news(symbol, since, until)
+
+
+@news_router.post("/ingest", response_model=IngestResponse)
+async def ingest(body: IngestRequest, news: News) -> IngestResponse:
+    """Store pushed items. Bad items (no headline, unknown symbol, future timestamp …) are listed in
+    ``rejected`` by index; when every item is bad the answer is a 400 envelope naming them all."""
+    return await news.ingest(body.items)
+
+
+@catalyst_router.post("/batch", response_model=CatalystBatchResponse)
+async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBatchResponse:
+    """The strongest catalyst of each symbol (the scanner's call): one fetch per source for all symbols."""
+    return await news.catalysts(body)
+
+
+def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,
+              replay_items: Sequence[NewsItem] | None = None) -> FastAPI:
+    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else the
+    environment; ``replay_items`` replaces the synthetic universe's news for the replay source."""
+    ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
+
+    async def start(app: FastAPI, rt: ServiceRuntime) -> None:
+        clock = replay_clock(ns.source_settings)
+        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=clock)
+        scorer = await asyncio.to_thread(build_scorer, ns.sentiment_settings)
+        app.state.news = NewsService(sources=sources, scorer=scorer, store=NewsStore(rt.db), cache=rt.cache,
+                                     bus=rt.bus, settings=ns, clock=clock)
+        log.info("news_ready", sources=[s.name for s in sources], sentiment=scorer.name,
+                 now=_iso(clock.now()))
+
+    async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
+        service: NewsService | None = getattr(app.state, "news", None)
+        if service is not None:
+            await service.aclose()
+
+    return create_app(
+        ServiceName.NEWS, settings=settings or ns, routers=[news_router, catalyst_router],
+        on_startup=[start], on_shutdown=[stop], title="Catalyst News",
+        description="News catalysts from several sources, FinBERT or lexicon sentiment (spec 2.3, service 8).",
+    )
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat()
