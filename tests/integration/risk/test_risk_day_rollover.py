@@ -1,0 +1,76 @@
+"""The trading day rolls over at midnight New York time: today's realized P&L and the REDUCING
+latch reset; an emergency halt does not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from catalyst.bus import EventBus
+from catalyst.cache import Cache
+from catalyst.contracts.risk import ValidateRequest
+from catalyst.db import Database
+from catalyst.domain.orders import Side
+from catalyst.risk.book import EXCHANGE_TZ
+from catalyst.risk.history import DailyBars, HistoryCache
+from catalyst.risk.manager import RiskManager
+from catalyst.risk.parameter_store import ParameterStore
+from catalyst.risk.state import RiskState
+
+REQUEST = ValidateRequest(symbol="MSFT", side=Side.BUY, quantity=10, entry=100.0, stop=98.0, target=104.0, atr=1.5)
+
+
+class Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class NoTrading:
+    async def cancel_all_orders(self, reason: str) -> dict[str, str]:
+        return {"reason": reason}
+
+    async def flatten_all(self, reason: str) -> dict[str, str]:
+        return {"reason": reason}
+
+
+async def _no_bars(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+    return {}
+
+
+async def _manager(risk_database_url: str, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
+    db = Database(risk_database_url)
+    manager = RiskManager(db=db, redis=redis_client, bus=EventBus(redis_client, namespace),
+                          cache=Cache(redis_client, namespace), store=ParameterStore(db),
+                          history=HistoryCache(_no_bars), trading=NoTrading(), approval_secret="s", clock=clock)
+    await manager.load(path)
+    return manager
+
+
+async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_client, risk_namespace, parameter_file,
+                                                      add_position):
+    # 15:00 New York; the loss was realized an hour earlier.
+    yesterday = datetime.now(EXCHANGE_TZ).date() - timedelta(days=1)
+    clock = Clock(datetime.combine(yesterday, time(15, 0), tzinfo=EXCHANGE_TZ).astimezone(UTC))
+    await add_position("XOM", realized=-2500.0, closed=True, opened_at=clock.at - timedelta(hours=2),
+                       closed_at=clock.at - timedelta(hours=1))
+    manager = await _manager(risk_database_url, redis_client, risk_namespace, clock, parameter_file)
+    assert manager.state == RiskState.REDUCING  # the day's loss is past the limit
+    assert not (await manager.validate(REQUEST)).approved
+    clock.at += timedelta(hours=8, minutes=59)  # 23:59 New York: still the same trading day
+    assert not (await manager.validate(REQUEST)).approved
+    clock.at += timedelta(minutes=2)  # 00:01 New York: a new day
+    fresh = await manager.validate(REQUEST)
+    assert fresh.approved
+    assert fresh.state is RiskState.ACTIVE
+    assert manager.book.daily_pnl == 0.0
+
+    await manager.emergency_stop("drill", "test")
+    clock.at += timedelta(days=1)
+    halted = await manager.validate(REQUEST)
+    assert not halted.approved
+    assert halted.state is RiskState.HALTED
+    await manager.close()
