@@ -51,8 +51,8 @@ _EXEC = r"(?:ceo|cfo|coo|cto|chief \w+ officer|chief executive|president|chair(?
 RULES: tuple[CatalystRule, ...] = (
     # Earnings, with the direction of the surprise.
     _rule("earnings_beat_verb", _T.EARNINGS_BEAT, 0.85,
-          r"\b(?:beats?|tops?|topped|exceeds?|exceeded|surpass(?:es|ed)?|crush(?:es|ed)?|blows? past|"
-          r"smash(?:es|ed)?)\b(?:\W+\w+){0,4}?\W+" + _EXPECT + r"\b"),
+          r"\b(?:beats?|beating|tops?|topped|topping|exceeds?|exceeded|exceeding|surpass(?:es|ed|ing)?|"
+          r"crush(?:es|ed|ing)?|blows? past|smash(?:es|ed|ing)?)\b(?:\W+\w+){0,4}?\W+" + _EXPECT + r"\b"),
     _rule("earnings_beat_on", _T.EARNINGS_BEAT, 0.8,
           r"\b(?:beats?|tops?)\b(?:\W+\w+){0,2}?\W+(?:on\W+)?" + _EARN + r"\b"),
     _rule("earnings_above", _T.EARNINGS_BEAT, 0.8,
@@ -67,13 +67,15 @@ RULES: tuple[CatalystRule, ...] = (
           r"\b(?:record|first(?: \w+)?(?: annual| quarterly)?(?: operating)?)\W+(?:\w+\W+){0,2}?"
           r"(?:profit|revenue|earnings|sales)\b|\bswings? to (?:a )?profit\b"),
     _rule("earnings_miss_verb", _T.EARNINGS_MISS, 0.85,
-          r"\b(?:miss(?:es|ed)?|falls? short of|fell short of|trails?|lags?|disappoints?|disappointed)\b"),
+          r"\b(?:miss(?:es|ed|ing)?|falls? short of|fell short of|falling short of|trails?|lags?|"
+          r"disappoints?|disappointed)\b"),
     _rule("earnings_below", _T.EARNINGS_MISS, 0.8,
           _EARN + r"\b(?:\W+\w+){0,6}?\W+(?:below|worse than|short of)\W+(?:\w+\W+){0,2}?" + _EXPECT),
     _rule("earnings_wider_loss", _T.EARNINGS_MISS, 0.8,
           r"\b(?:wider|bigger|larger|deeper)[- ]than[- ]expected\W+(?:\w+\W+)?loss\b"
           r"|\b(?:worse|weaker|lower|softer)[- ]than[- ](?:expected|anticipated|forecast)\b|\bloss widens\b"
-          r"|\b(?:posts?|reports?)\W+(?:a\W+)?(?:\$[\d.]+\W+(?:million|billion)\W+)?loss\b"),
+          r"|\b(?:posts?|reports?)\W+(?:a\W+)?(?:\$[\d.]+\W+(?:million|billion)\W+)?loss\b"
+          r"|\bswings? to (?:a )?(?:surprise |unexpected )?(?:\S+ )?loss\b"),
     _rule("earnings_decline", _T.EARNINGS_MISS, 0.6,
           r"\b" + _EARN + r"\b(?:\W+\w+){0,3}?\W+(?:falls?|fell|drops?|dropped|declines?|declined|plunges?|"
           r"plunged|slumps?|slumped|sinks?|sank|tumbles?|tumbled)\b"),
@@ -83,6 +85,9 @@ RULES: tuple[CatalystRule, ...] = (
     _rule("guidance_cut", _T.GUIDANCE, 0.8,
           r"\b(?:" + _DOWN_VERB[3:-1] + r"|withdraws?|withdrew|suspends?|pulls?)\b(?:\W+\w+){0,4}?\W+"
           + _GUIDE + r"\b"),
+    _rule("guidance_preannounce", _T.GUIDANCE, 0.9,
+          r"\b(?:warns?|expects?|sees|forecasts?|predicts?|cautions?)\b(?:\W+\S+){0,5}?\W+will\W+"
+          r"(?:miss|fall short of|be below|be above|top|exceed|beat|trail)\b"),
     _rule("guidance_vs_consensus", _T.GUIDANCE, 0.9,
           r"\b(?:forecasts?|guides?|guided|projects?|predicts?|sees|expects?)\b(?:\W+\S+){0,5}?\W+"
           r"(?:above|below|ahead of|short of|in line with|under|over)\W+(?:\w+\W+){0,2}?" + _EXPECT + r"\b"
@@ -133,6 +138,8 @@ RULES: tuple[CatalystRule, ...] = (
           r"\bupgrad(?:es|ed|ing)\b|\bupgrade (?:to|of|on)\b"
           r"|\b(?:lifts?|raises?|moves?|bumps?|boosts?)\W+\w+(?:\W+\w+)?\W+to\W+" + _BULL_RATING + r"\b"
           r"|\bto\W+" + _BULL_RATING + r"\W+from\W+(?:" + _HOLD_RATING[3:-1] + r"|" + _BEAR_RATING[3:-1] + r")\b"),
+    _rule("analyst_moved_up", _T.ANALYST_UPGRADE, 0.85,
+          r"\b(?:raised|lifted|moved|bumped|upgraded)\W+to\W+" + _BULL_RATING + r"\W+(?:at|by)\b"),
     _rule("analyst_target_up", _T.ANALYST_UPGRADE, 0.7,
           r"\bprice target\W+(?:\w+\W+){0,2}?(?:raised|increased|boosted|hiked|lifted)\b"
           r"|\b" + _UP_VERB + r"\b(?:\W+\w+){0,3}?\W+price target\b"),
@@ -144,6 +151,9 @@ RULES: tuple[CatalystRule, ...] = (
           r"|\b(?:cuts?|lowers?|moves?|drops?)\W+\w+(?:\W+\w+)?\W+to\W+(?:" + _HOLD_RATING[3:-1] + "|"
           + _BEAR_RATING[3:-1] + r")\b"
           r"|\bto\W+(?:" + _HOLD_RATING[3:-1] + r"|" + _BEAR_RATING[3:-1] + r")\W+from\W+" + _BULL_RATING + r"\b"),
+    _rule("analyst_moved_down", _T.ANALYST_DOWNGRADE, 0.85,
+          r"\b(?:cut|lowered|moved|dropped|downgraded)\W+to\W+(?:" + _HOLD_RATING[3:-1] + "|"
+          + _BEAR_RATING[3:-1] + r")\W+(?:at|by)\b"),
     _rule("analyst_target_down", _T.ANALYST_DOWNGRADE, 0.7,
           r"\bprice target\W+(?:\w+\W+){0,2}?(?:cut|lowered|slashed|reduced|trimmed)\b"
           r"|\b" + _DOWN_VERB + r"\b(?:\W+\w+){0,3}?\W+price target\b"),
@@ -173,7 +183,8 @@ RULES: tuple[CatalystRule, ...] = (
           r"(?:public )?offering|to sell (?:up to )?\$[\d.,]+ (?:million|billion) (?:of|in) (?:stock|shares))\b"),
     _rule("dilution", _T.OFFERING_DILUTION, 0.75,
           r"\b(?:files? to sell|to sell (?:up to )?\$?[\d.,]+ (?:million|billion)?\W*(?:of )?(?:stock|shares)|"
-          r"shelf registration|authorized shares|dilut\w+|raises? \$[\d.,]+ (?:million|billion) (?:in|through|via)"
+          r"shelf registration|(?:mixed )?shelf offering|mixed shelf|plans? to sell (?:new )?shares|"
+          r"authorized shares|dilut\w+|raises? \$[\d.,]+ (?:million|billion) (?:in|through|via)"
           r" (?:a |an )?(?:stock|share|equity))\b"),
     # Legal and regulatory.
     _rule("legal_action", _T.LEGAL_REGULATORY, 0.8,
@@ -189,6 +200,8 @@ RULES: tuple[CatalystRule, ...] = (
           r"\b" + _EXEC + r"\b(?:\W+\S+){0,6}?\W+(?:resigns?|resigned|resignation|steps? down|stepping down|"
           r"to step down|retires?|retiring|to retire|departs?|departure|exits?|ousted|fired|succeed\w*|successor|"
           r"out after|out as|is out|pushed out|forced out)\b"
+          r"|\b(?:departure|resignation|exit|ouster|retirement|appointment|succession) of\W+(?:its\W+|the\W+)?"
+          r"(?:\w+\W+){0,2}?" + _EXEC + r"\b"
           r"|\b(?:names?|named|appoints?|appointed|hires?|hired|taps?|tapped|brings? back|ousts?|ousting|"
           r"replaces?)\b(?:\W+\S+){0,6}?\W+(?:as\W+)?(?:new\W+)?" + _EXEC + r"\b"),
     # SEC 8-K item titles (the EDGAR source's headlines).

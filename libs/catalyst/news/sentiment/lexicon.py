@@ -73,7 +73,7 @@ FINANCE_LEXICON: dict[str, float] = {
     "bankruptcy": -3.0, "default": -2.5, "layoffs": -1.5, "workforce": -0.5, "outage": -2.0,
     "warns": -2.0, "delays": -1.5, "delay": -1.0, "withdraws": -1.5, "suspends": -1.5,
     # Deals, approvals, contracts.
-    "approve": 1.5, "approves": 2.0, "approved": 2.0, "approval": 1.5, "clears": 1.0, "cleared": 1.0,
+    "approve": 1.5, "approves": 2.0, "clearance": 1.5, "meets": 1.0, "met": 1.0, "approved": 2.0, "approval": 1.5, "clears": 1.0, "cleared": 1.0,
     "awarded": 1.5, "wins": 1.5, "won": 1.5, "lands": 1.0, "secures": 1.5, "selected": 1.0,
     "acquire": 0.5, "buy": 0.5, "overhyped": -1.5, "blocked": -2.0, "blocks": -2.0,
     "rejects": -2.0, "rejected": -2.0, "rejection": -2.0, "terminates": -1.5, "cancels": -1.5,
@@ -81,7 +81,7 @@ FINANCE_LEXICON: dict[str, float] = {
     # Legal and regulatory.
     "sues": -2.0, "sued": -2.0, "lawsuit": -1.5, "lawsuits": -1.5, "probe": -1.5, "fine": -1.5,
     "fines": -1.5, "fined": -1.5, "penalty": -1.5, "recall": -2.0, "recalls": -2.0, "recalled": -2.0,
-    "antitrust": -1.0, "monopoly": -1.0, "charges": -1.0, "guilty": -2.0, "settlement": -0.5,
+    "antitrust": -1.0, "subpoena": -2.0, "subpoenaed": -2.0, "monopoly": -1.0, "charges": -1.0, "guilty": -2.0, "settlement": -0.5,
     "dismissal": 1.0, "dismisses": 1.0, "dismissed": 1.0, "reverses": 0.5, "grounding": -2.0,
     # Management.
     "resigns": -1.5, "resignation": -1.5, "ousted": -1.5, "departs": -1.5, "retire": -0.5,
@@ -112,6 +112,13 @@ RATING_RANKS: dict[str, int] = {
     "buy": 1, "outperform": 1, "overweight": 1, "accumulate": 1,
 }
 SURPRISE_VALENCE = 2.0
+# "ahead of analyst estimates", "below consensus": a position against expectations.
+EXPECTATION_NOUNS = frozenset({"estimates", "estimate", "expectations", "consensus", "forecasts", "views"})
+POSITIONS: dict[str, float] = {"ahead": 2.0, "above": 2.0, "below": -2.0, "short": -2.0, "shy": -2.0,
+                               "under": -1.0}
+# "votes against approval": against negates only after a verdict verb.
+VERDICT_VERBS = frozenset({"votes", "vote", "voted", "recommends", "recommended", "advises", "advised", "rules",
+                           "ruled"})
 
 NEGATORS = frozenset({"not", "no", "never", "without", "isn't", "wasn't", "won't", "doesn't", "didn't",
                       "cannot", "can't", "nor", "neither", "lacks", "yet"})
@@ -124,7 +131,7 @@ CONCESSIVE_WEIGHT = 0.3
 VADER_FINANCE_NEUTRAL = frozenset({
     "share", "shares", "interest", "credit", "gross", "cancer", "vice", "capital", "cost", "costs", "tax",
     "crude", "bull", "bear", "top", "mean", "gold", "rich", "free", "intelligence", "supreme", "united",
-    "well", "trust", "block", "target", "shell", "humana", "like", "death", "disease", "sickle", "alert",
+    "well", "trust", "justice", "block", "target", "shell", "humana", "like", "death", "disease", "sickle", "alert",
     "care", "cure", "pharma", "progressive", "ally", "chubb", "snap", "square", "pending", "help", "hopes",
 })
 
@@ -193,7 +200,8 @@ def lexicon_features(text: str, lexicon: Lexicon) -> tuple[float, float, float]:
     negate = 0
     muted_through = -1
     for i, tok in enumerate(tokens):
-        if tok in NEGATORS or (tok == "declines" and tokens[i + 1:i + 2] == ["to"]):
+        if tok in NEGATORS or (tok == "declines" and tokens[i + 1:i + 2] == ["to"]) or (
+                tok == "against" and i > 0 and tokens[i - 1] in VERDICT_VERBS):
             negate = NEGATION_SCOPE + (1 if tok == "declines" else 0)
             continue
         if tok == "but":
@@ -230,6 +238,8 @@ def _phrase(tokens: list[str], i: int, muted_through: int) -> tuple[float, bool,
                                 and GUIDANCE_NOUNS.isdisjoint(tokens[max(i - LOOKBEHIND, 0):i]))
         valence = (VERB_VALENCE if tok in UP_VERBS else -VERB_VALENCE) if acts_on_forecast else 0.0
         return valence, True, muted_through
+    if tok in POSITIONS and not EXPECTATION_NOUNS.isdisjoint(tokens[i + 1:i + 5]):
+        return POSITIONS[tok], True, muted_through
     if i + 1 < len(tokens) and tokens[i + 1] in ("than", "from"):
         valence = _comparison(tokens, i)
         if valence and tokens[i + 1] == "than":
