@@ -73,7 +73,8 @@ FINANCE_LEXICON: dict[str, float] = {
     "bankruptcy": -3.0, "default": -2.5, "layoffs": -1.5, "workforce": -0.5, "outage": -2.0,
     "warns": -2.0, "delays": -1.5, "delay": -1.0, "withdraws": -1.5, "suspends": -1.5,
     # Deals, approvals, contracts.
-    "approve": 1.5, "approves": 2.0, "clearance": 1.5, "meets": 1.0, "met": 1.0, "approved": 2.0, "approval": 1.5, "clears": 1.0, "cleared": 1.0,
+    "approve": 1.5, "approves": 2.0, "clearance": 1.5, "meets": 1.0, "met": 1.0,
+    "approved": 2.0, "approval": 1.5, "clears": 1.0, "cleared": 1.0,
     "awarded": 1.5, "wins": 1.5, "won": 1.5, "lands": 1.0, "secures": 1.5, "selected": 1.0,
     "acquire": 0.5, "buy": 0.5, "overhyped": -1.5, "blocked": -2.0, "blocks": -2.0,
     "rejects": -2.0, "rejected": -2.0, "rejection": -2.0, "terminates": -1.5, "cancels": -1.5,
@@ -81,7 +82,8 @@ FINANCE_LEXICON: dict[str, float] = {
     # Legal and regulatory.
     "sues": -2.0, "sued": -2.0, "lawsuit": -1.5, "lawsuits": -1.5, "probe": -1.5, "fine": -1.5,
     "fines": -1.5, "fined": -1.5, "penalty": -1.5, "recall": -2.0, "recalls": -2.0, "recalled": -2.0,
-    "antitrust": -1.0, "subpoena": -2.0, "subpoenaed": -2.0, "monopoly": -1.0, "charges": -1.0, "guilty": -2.0, "settlement": -0.5,
+    "antitrust": -1.0, "subpoena": -2.0, "subpoenaed": -2.0,
+    "monopoly": -1.0, "charges": -1.0, "guilty": -2.0, "settlement": -0.5,
     "dismissal": 1.0, "dismisses": 1.0, "dismissed": 1.0, "reverses": 0.5, "grounding": -2.0,
     # Management.
     "resigns": -1.5, "resignation": -1.5, "ousted": -1.5, "departs": -1.5, "retire": -0.5,
