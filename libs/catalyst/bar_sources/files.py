@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 import pyarrow.parquet as pq
 
 from catalyst.bar_sources.base import BarRequest, BarSource
@@ -145,8 +145,9 @@ def read_bar_file(path: Path, naive_tz: str = "America/New_York") -> Series:
     extra = {c: _numbers(path, table, cols[c], c, optional=True) for c in ("vwap", "trade_count") if c in cols}
     tfs = _timeframes(path, table, cols)
     out: Series = {}
-    for tf in dict.fromkeys(tfs):
-        rows = np.flatnonzero(tfs == tf)
+    for value in dict.fromkeys(tfs.tolist()):
+        tf = Timeframe(value)  # numpy/pandas may hand the enum back as its plain string
+        rows = np.flatnonzero(tfs == value)
         frame = BarFrame.from_arrays(symbols[rows], ts_ns[rows], prices["open"][rows], prices["high"][rows],
                                      prices["low"][rows], prices["close"][rows], prices["volume"][rows],
                                      vwap=extra["vwap"][rows] if "vwap" in extra else None,

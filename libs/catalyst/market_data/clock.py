@@ -16,7 +16,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from catalyst.errors import InvalidInput
 from catalyst.market_data.frame import I64, SymbolBars, to_epoch

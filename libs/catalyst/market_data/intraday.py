@@ -70,13 +70,13 @@ def plan_day(o: float, h: float, lo: float, c: float, style: IntradayStyle, rng:
     if style == "orb" and c > o and h > c and lo < o:
         return _plan_orb(o, h, lo, c, rng, tick)
     if style == "fade" and h > max(o, c):
-        return _plan_fade(o, h, lo, c, rng)
+        return _plan_fade(o, h, lo, c, rng, tick)
     if style == "trend_up":
-        return _plan_extremes(o, h, lo, c, rng, low_window=(1, 45), high_window=(300, _N - 1), lead_in=True)
-    return _plan_extremes(o, h, lo, c, rng, low_window=(1, _N - 1), high_window=(1, _N - 1))
+        return _plan_extremes(o, h, lo, c, rng, tick, low_window=(1, 45), high_window=(300, _N - 1), lead_in=True)
+    return _plan_extremes(o, h, lo, c, rng, tick, low_window=(1, _N - 1), high_window=(1, _N - 1))
 
 
-def _plan_extremes(o: float, h: float, lo: float, c: float, rng: Generator,
+def _plan_extremes(o: float, h: float, lo: float, c: float, rng: Generator, tick: float,
                    low_window: tuple[int, int], high_window: tuple[int, int], lead_in: bool = False) -> DayPlan:
     points: dict[int, float] = {0: o, _N: c}
     t_h = None
@@ -91,26 +91,27 @@ def _plan_extremes(o: float, h: float, lo: float, c: float, rng: Generator,
     if lead_in and t_h is not None:  # the run to the high starts in its last half hour or so
         t_m = t_h - int(rng.integers(20, 46))
         if t_m > max(t for t in points if t < t_h):
-            points[t_m] = lo + float(rng.uniform(0.55, 0.8)) * (h - lo)
+            points[t_m] = _snap(lo + float(rng.uniform(0.55, 0.8)) * (h - lo), tick, "nearest")
     anchors = tuple(sorted(points.items()))
-    return DayPlan(anchors=anchors, bounds=_extreme_bounds(anchors, h, lo))
+    return DayPlan(anchors=anchors, bounds=_extreme_bounds(anchors, h, lo, tick))
 
 
-def _extreme_bounds(anchors: tuple[tuple[int, float], ...], h: float, lo: float) -> tuple[tuple[float, float], ...]:
+def _extreme_bounds(anchors: tuple[tuple[int, float], ...], h: float, lo: float,
+                    tick: float) -> tuple[tuple[float, float], ...]:
     """Only a piece ending (or starting) at the day's high may reach it, and likewise for the low:
     elsewhere the path stays a little inside, so the extremes fall where the plan put them."""
-    gap = 0.05 * (h - lo)
+    gap = max(tick, _snap(0.05 * (h - lo), tick, "nearest"))
     out = []
     for (_, p0), (_, p1) in pairwise(anchors):
-        hi_b = h if h in (p0, p1) else max(h - gap, p0, p1)
-        lo_b = lo if lo in (p0, p1) else min(lo + gap, p0, p1)
+        hi_b = h if h in (p0, p1) else max(_snap(h - gap, tick, "nearest"), p0, p1)
+        lo_b = lo if lo in (p0, p1) else min(_snap(lo + gap, tick, "nearest"), p0, p1)
         out.append((lo_b, hi_b))
     return tuple(out)
 
 
-def _plan_fade(o: float, h: float, lo: float, c: float, rng: Generator) -> DayPlan:
+def _plan_fade(o: float, h: float, lo: float, c: float, rng: Generator, tick: float) -> DayPlan:
     t_h = int(rng.integers(3, 26))
-    cap = max(c, o) + 0.5 * (h - max(c, o))  # after the early high, price never returns to it
+    cap = max(max(c, o), _snap(max(c, o) + 0.5 * (h - max(c, o)), tick, "down"))  # the high is not revisited
     points: dict[int, float] = {0: o, t_h: h, _N: c}
     if lo < min(o, c):
         points[int(rng.integers(90, 381))] = lo
@@ -121,7 +122,7 @@ def _plan_fade(o: float, h: float, lo: float, c: float, rng: Generator) -> DayPl
 
 def orb_range_high(o: float, c: float, tick: float) -> float:
     """The opening-range high an ``orb`` day is drawn with: above the open, well below the close."""
-    return float(_round(np.array([o + 0.35 * (c - o)]), tick)[0])
+    return _snap(o + 0.35 * (c - o), tick, "nearest")
 
 
 def _plan_orb(o: float, h: float, lo: float, c: float, rng: Generator, tick: float) -> DayPlan:
@@ -130,8 +131,8 @@ def _plan_orb(o: float, h: float, lo: float, c: float, rng: Generator, tick: flo
     t_b = int(rng.integers(40, 91))
     t_h = int(rng.integers(340, _N))
     jump = 0.06 * (h - orh)
-    floor = orh - 0.25 * (orh - lo)  # a breakout may retest the range high, never fall back into it
-    before, after = _round(np.array([orh - 0.1 * (orh - lo), orh + jump]), tick)
+    floor = _snap(orh - 0.25 * (orh - lo), tick, "up")  # a breakout may retest the range, not fall into it
+    before, after = _snap(orh - 0.1 * (orh - lo), tick, "nearest"), _snap(orh + jump, tick, "up")
     anchors = ((0, o), *sorted([(t_l, lo), (t_orh, orh)]), (t_b - 1, float(before)), (t_b, float(after)),
                (t_h, h), (_N, c))
     bounds = tuple((lo, orh) if a[0] < t_b else (floor, h) for a in anchors[:-1])
@@ -161,6 +162,13 @@ def _path(plan: DayPlan, sigma: float, rng: Generator) -> tuple[F64, F64, F64]:
         hi_b[t0:t1] = hi
     lo_b[_N], hi_b[_N] = plan.bounds[-1]
     return path, lo_b, hi_b
+
+
+def _snap(x: float, tick: float, mode: Literal["nearest", "up", "down"]) -> float:
+    """``x`` on the tick grid, as the canonical float of its decimal (30.3, not 30.299999999999997)."""
+    steps = x / tick
+    k = round(steps) if mode == "nearest" else math.ceil(steps - 1e-9) if mode == "up" else math.floor(steps + 1e-9)
+    return round(k * tick, 6)
 
 
 def _round(x: F64, tick: float) -> F64:
@@ -207,10 +215,9 @@ def synthesize_minutes(o: float, h: float, lo: float, c: float, volume: float, *
         path[t] = p
     opens, closes = path[:-1], path[1:]
     seg_lo, seg_hi = np.maximum(lo_b[:-1], lo), np.minimum(hi_b[:-1], h)
-    wick_up = _round(np.abs(rng.normal(0.0, 0.4 * sigma, _N)), tick)
-    wick_dn = _round(np.abs(rng.normal(0.0, 0.4 * sigma, _N)), tick)
-    highs = np.maximum(np.minimum(np.maximum(opens, closes) + wick_up, seg_hi), np.maximum(opens, closes))
-    lows = np.minimum(np.maximum(np.minimum(opens, closes) - wick_dn, seg_lo), np.minimum(opens, closes))
+    body_hi, body_lo = np.maximum(opens, closes), np.minimum(opens, closes)
+    highs = np.maximum(np.minimum(_round(body_hi + np.abs(rng.normal(0.0, 0.4 * sigma, _N)), tick), seg_hi), body_hi)
+    lows = np.minimum(np.maximum(_round(body_lo - np.abs(rng.normal(0.0, 0.4 * sigma, _N)), tick), seg_lo), body_lo)
     moves = np.abs(closes - opens)
     vol = apportion(int(volume), _volume_profile(moves, sigma, plan, news_day, rng))
     return SymbolBars(ts, opens.copy(), highs, lows, closes.copy(), vol), plan

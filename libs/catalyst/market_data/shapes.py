@@ -333,6 +333,8 @@ def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
     style: IntradayStyle = "random"
     if r >= 0 and role is not None and role in SHAPED_ROLES | {Role.BEARISH}:
         style = _plant_day(spec, (o, h, lo, c), resistance, rng)
+    # canonical cents (30.3, never 30.299999999999997), so bars survive a NUMERIC round trip unchanged
+    o, h, lo, c = (np.round(x, 2) for x in (o, h, lo, c))
     series = DailySeries(o, h, lo, c, _volumes(spec, n, tpl, w0, rng), style=style)
     if not _kind_ok(spec, series):
         return None

@@ -284,3 +284,11 @@ def test_planted_catalysts_read_as_their_type(universe: Universe) -> None:
         assert 0.7 < c.intended_strength <= 1.0
         if c.catalyst_type is CatalystType.FDA:
             assert universe.profiles[c.symbol].sector == "Health Care"
+
+
+def test_prices_are_canonical_decimals(universe: Universe) -> None:
+    """30.3, never 30.299999999999997: bars survive the bar store's NUMERIC round trip bit for bit."""
+    frames = list(universe.daily.values()) + list(universe.minute_bars(REPLAY[-1]).values())
+    for bars in frames:
+        for col in (bars.open, bars.high, bars.low, bars.close):
+            assert np.array_equal(np.array([float(f"{x:.6f}") for x in col]), col)

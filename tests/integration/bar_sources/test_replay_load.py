@@ -1,0 +1,92 @@
+"""``python -m catalyst.market_data.load``: the replay set into the real bar store (its own database)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import asyncpg
+import numpy as np
+import pytest
+
+from catalyst.db import Database
+from catalyst.db.bars import BarStore
+from catalyst.db.migrate import apply_migrations
+from catalyst.market_data import load
+from catalyst.market_data.universe import build_universe
+
+ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="module")
+async def replay_dsn() -> AsyncIterator[str]:
+    """A migrated database of its own: the load writes 150k bars other tests must not see."""
+    name = f"catalyst_test_replay_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    await asyncio.to_thread(apply_migrations, dsn)
+    yield dsn
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def test_load_then_read_back(replay_dsn: str) -> None:
+    u = build_universe(42)
+    db = Database(replay_dsn, min_size=1, max_size=2)
+    try:
+        report = await load.load_replay(db, days=1)
+        assert not report.already_loaded
+        assert report.days == ("2013-03-01",)
+        assert report.daily_written == sum(len(b) for b in u.daily.values())
+        assert report.minute_written == 390 * len(u.symbols)
+
+        store = BarStore(db)
+        top = list(u.expected_funnel(date(2013, 3, 1)).top5)
+        daily = await store.read_many([*top, "FB"], "1Day")
+        for s, arrays in daily.items():
+            ref = u.daily[s]
+            assert np.array_equal(arrays.ts.astype("datetime64[s]").astype(np.int64), ref.ts)
+            for col in ("open", "high", "low", "close", "volume"):
+                assert np.array_equal(getattr(arrays, col), getattr(ref, col)), (s, col)
+        minutes = await store.read(top[0], "1Min")
+        assert np.array_equal(minutes.close, u.minute_bars(date(2013, 3, 1))[top[0]].close)
+        assert minutes.ts[0] == np.datetime64("2013-03-01T14:30:00")  # 09:30 New York
+        assert len(minutes) == 390
+
+        async with db.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT s.company_name, x.name AS sector FROM securities s JOIN sectors x USING (sector_id)"
+                " WHERE s.symbol = $1", top[0])
+        assert row["company_name"] == u.profiles[top[0]].name
+        assert row["sector"] == u.profiles[top[0]].sector
+
+        again = await load.load_replay(db, days=1)
+        assert again.already_loaded
+        more = await load.load_replay(db, days=2)  # one more day: only its bars are new
+        assert (more.daily_written, more.minute_written) == (0, 390 * len(u.symbols))
+    finally:
+        await db.close()
+
+
+def test_cli_refuses_days_outside_the_replay_set(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        load.main(["--days", "6"])
+    assert exit_.value.code == 2
+    assert "--days must be between 0 and 5" in capsys.readouterr().err
+
+
+async def test_cli_reports_an_unreachable_database(capsys: pytest.CaptureFixture[str]) -> None:
+    code = await asyncio.to_thread(load.main, ["--days", "0", "--database-url",
+                                               "postgresql://postgres@127.0.0.1:9/none"])
+    assert code == 1
+    assert "DATABASE_UNAVAILABLE" in capsys.readouterr().err
