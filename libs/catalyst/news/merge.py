@@ -21,6 +21,7 @@ from catalyst.news.models import NewsEvent, ScoredStory, StoryRef
 from catalyst.news.sentiment.base import label_for
 from catalyst.news_sources.base import reliability_of
 
+MIN_SHARED_WORDS = 2
 EVENT_NAMESPACE = UUID("6f1c1f8e-3b5a-4c1e-9a57-8f2f0c6d9b10")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 STOPWORDS = frozenset({
@@ -41,11 +42,15 @@ def content_words(headline: str) -> frozenset[str]:
 
 
 def headline_similarity(a: str, b: str) -> float:
-    """Overlap coefficient of content words, 0..1 (1 when one headline's words are within the other's)."""
+    """Overlap coefficient of content words, 0..1 (1 when one headline's words are within the other's).
+
+    A single shared word (usually the company's name, common to every story about it) counts as 0.
+    """
     wa, wb = content_words(a), content_words(b)
-    if not wa or not wb:
+    shared = len(wa & wb)
+    if shared < MIN_SHARED_WORDS:
         return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
+    return shared / min(len(wa), len(wb))
 
 
 def event_id_for(story: ScoredStory) -> UUID:

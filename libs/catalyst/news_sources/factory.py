@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Sequence
 
 from catalyst.domain.news import NewsItem
-from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock, SimulatedClock, SystemClock
+from catalyst.market_data.universe import replay_news
 from catalyst.news_sources.alpaca import AlpacaNewsSource
 from catalyst.news_sources.base import NewsSource, NewsSourceSettings
 from catalyst.news_sources.benzinga import BenzingaNewsSource
@@ -17,19 +16,10 @@ from catalyst.news_sources.replay import ReplayNewsSource
 from catalyst.news_sources.sec_edgar import SecEdgarSource
 from catalyst.news_sources.transport import Sleep
 
-log = get_logger(__name__)
-
 
 def default_replay_items(seed: int) -> list[NewsItem]:
     """The planted catalysts of the synthetic universe that goes with the replay market data."""
-    try:
-        universe = importlib.import_module("catalyst.market_data.universe")
-        replay_news = universe.replay_news
-    except (ImportError, AttributeError):
-        log.warning("replay_news_unavailable", reason="catalyst.market_data.universe.replay_news missing")
-        return []
-    items = replay_news(seed=seed)
-    return [NewsItem.model_validate(i) for i in items]
+    return replay_news(seed=seed)
 
 
 def replay_clock(settings: NewsSourceSettings) -> Clock:
