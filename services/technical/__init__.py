@@ -1,0 +1,1 @@
+"""Technical service (port 5003)."""

@@ -1,0 +1,80 @@
+"""Technical service (port 5003): routes and start-up only; the logic is ``catalyst.indicators``.
+
+Run: ``uvicorn services.technical.app:build_app --factory --port 5003``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+
+from catalyst.app import ServiceRuntime, create_app
+from catalyst.config import Settings
+from catalyst.contracts.technical import (
+    DEFAULT_BARS,
+    DEFAULT_TIMEFRAME,
+    MAX_BARS,
+    IndicatorBatchRequest,
+    IndicatorBatchResponse,
+    IndicatorValues,
+)
+from catalyst.indicators.service import TechnicalService
+from catalyst.services import ServiceName
+
+
+def get_technical(request: Request) -> TechnicalService:
+    service: TechnicalService = request.app.state.technical
+    return service
+
+
+Technical = Annotated[TechnicalService, Depends(get_technical)]
+
+router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"])
+
+
+def split_names(values: list[str] | None) -> list[str] | None:
+    """``?indicators=a,b`` and ``?indicators=a&indicators=b`` alike."""
+    if not values:
+        return None
+    return [name.strip() for v in values for name in v.split(",") if name.strip()]
+
+
+@router.post("/batch", response_model=IndicatorBatchResponse)
+async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) -> IndicatorBatchResponse:
+    """Many symbols in one call (the scanner's): one panel computation per bar count.
+
+    Unknown symbols and symbols with too little history are listed in ``errors``; the others
+    are answered in ``results``. A bad timeframe or indicator name fails the whole request (400).
+    """
+    return await technical.batch(body)
+
+
+@router.get("/{symbol}", response_model=IndicatorValues)
+async def indicators_for_symbol(
+    symbol: str,
+    technical: Technical,
+    timeframe: Annotated[str, Query(description="1Min, 5Min, 15Min, 1Hour or 1Day")] = DEFAULT_TIMEFRAME.value,
+    indicators: Annotated[list[str] | None, Query(description="Comma-separated; default all")] = None,
+    bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
+    refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
+) -> IndicatorValues:
+    """Indicator values at the symbol's last bar: SMA 20/50/200, EMA 9/21, RSI 14, MACD 12/26/9,
+    ATR 14, Bollinger 20/2, OBV, volume ratio, support/resistance.
+
+    404 for an unknown symbol; 400 ``INSUFFICIENT_DATA`` (with ``required``, ``available``,
+    ``indicator``) when a requested indicator needs more bars than there are; 400
+    ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
+    """
+    return await technical.indicators(symbol, timeframe, split_names(indicators), bars, refresh=refresh)
+
+
+def build_app(settings: Settings | None = None) -> FastAPI:
+    async def start(app: FastAPI, rt: ServiceRuntime) -> None:
+        app.state.technical = TechnicalService(rt.db, rt.cache)
+
+    return create_app(
+        ServiceName.TECHNICAL, settings=settings, routers=[router], on_startup=[start],
+        title="Catalyst Technical",
+        description="Technical indicators by TA-Lib and a fused numpy panel, cached 5 minutes (spec 2.3, service 4).",
+    )
