@@ -2,8 +2,9 @@
 
 Fault injection (tests only, refused when ``CATALYST_ENV=production``):
 ``CATALYST_TEST_SUBMIT_DELAY_S`` pauses after the order row is committed and before the broker
-is called; ``CATALYST_TEST_ANSWER_DELAY_S`` pauses after the broker answered and before the row
-is updated. The crash tests SIGKILL the process inside these windows.
+is called; ``CATALYST_TEST_ANSWER_DELAY_S`` pauses every broker answer (the submit reply and the
+update feed alike) before it is applied to the rows. The crash tests SIGKILL the process inside
+these windows.
 """
 
 from __future__ import annotations

@@ -168,8 +168,6 @@ class OrderManager:
             if self.settings.test_submit_delay_s:
                 await asyncio.sleep(self.settings.test_submit_delay_s)  # fault injection (tests only)
             answer = await self._submit_or_reject(row, request)
-            if self.settings.test_answer_delay_s:
-                await asyncio.sleep(self.settings.test_answer_delay_s)  # fault injection (tests only)
             await self.apply(answer)
         finally:
             self.inflight.discard(request.client_order_id)
@@ -220,6 +218,8 @@ class OrderManager:
 
     async def apply(self, order: BrokerOrder, *, reconciling: bool = False) -> SyncOutcome:
         """Apply one broker report (and its legs) to orders, fills and positions; publish the fills."""
+        if self.settings.test_answer_delay_s and not reconciling:
+            await asyncio.sleep(self.settings.test_answer_delay_s)  # fault injection (tests only)
         async with self._mutex, self.db.transaction() as conn:
             outcome = await self._apply_tree(conn, order, reconciling)
         await self._publish(outcome)

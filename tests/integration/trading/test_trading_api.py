@@ -78,7 +78,8 @@ async def test_market_entry_fills_and_close_exits_without_approval(trading_app, 
         assert too_many.json()["error"]["code"] == "QUANTITY_EXCEEDS_POSITION"
         closing = await client.post(f"/api/v1/positions/{position['position_id']}/close", json={})
         assert closing.status_code == 201, closing.text
-        assert (closing.json()["intent"], closing.json()["status"], closing.json()["side"]) == ("exit", "filled", "sell")
+        exit_order = closing.json()
+        assert (exit_order["intent"], exit_order["status"], exit_order["side"]) == ("exit", "filled", "sell")
         assert (await client.get("/api/v1/positions")).json()["count"] == 0
         [closed] = (await client.get("/api/v1/positions", params={"status": "closed"})).json()["positions"]
         assert closed["status"] == "closed"
