@@ -46,7 +46,7 @@ _DOWN_VERB = r"(?:cuts?|lowers?|lowered|trims?|trimmed|slashes|slashed|reduces?|
 _BULL_RATING = r"(?:buy|outperform|overweight|strong buy|accumulate|positive)"
 _BEAR_RATING = r"(?:sell|underperform|underweight|reduce|negative)"
 _HOLD_RATING = r"(?:neutral|hold|equal[- ]?weight|market perform|sector perform|in-line|peer perform)"
-_EXEC = r"(?:ceo|cfo|coo|cto|chief \w+ officer|chief executive|president|chair(?:man|woman)?|founder)"
+_EXEC = r"(?:ceo|cfo|coo|cto|chief \w+ officer|chief executive|(?<!vice )president|chair(?:man|woman)?|founder)"
 
 RULES: tuple[CatalystRule, ...] = (
     # Earnings, with the direction of the surprise.
@@ -113,6 +113,10 @@ RULES: tuple[CatalystRule, ...] = (
           r"bla|nda|510\(k\))\b"),
     _rule("fda_mention", _T.FDA, 0.6,
           r"\bfda\b|\bfood and drug administration\b|\bema\b|\bchmp\b"),
+    _rule("trial_readout", _T.FDA, 0.8,
+          r"\b(?:meets?|met|achieves?|achieved|hits?|misses|missed|fails? to meet|failed to meet)\W+(?:the\W+|its\W+)?"
+          r"(?:\w+\W+)?(?:primary|main) (?:end ?point|goal)s?\b|\b(?:positive|negative|successful|failed) "
+          r"(?:phase (?:2|3|ii|iii)|pivotal|late-stage|topline)\b|\b(?:fails|succeeds) in (?:late|mid)-stage\b"),
     _rule("clinical_trial", _T.FDA, 0.55,
           r"\b(?:phase (?:1|2|3|i|ii|iii)|pivotal|primary endpoint|topline|trial data|trial results|"
           r"(?:late|mid|early)-stage (?:trial|study)|trial fails|fails (?:\S+ ){0,2}(?:trial|study))\b"),

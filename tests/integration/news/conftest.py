@@ -97,7 +97,8 @@ NEWS_NOW = "2025-03-03T15:00:00+00:00"  # the replay clock's fixed "now" in thes
 
 @pytest.fixture
 def build_news_app(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    """``build_news_app(sources="replay,newsapi", replay_items=[...], NEWSAPI_URL=...)`` -> FastAPI."""
+    """``build_news_app(sources="replay,newsapi", replay_items=[...], NEWSAPI_URL=...)`` -> FastAPI
+    (``replay_items=None``: the synthetic universe's own news, the production default)."""
     from catalyst.news.config import NewsSettings
     from catalyst.news.sentiment.config import SentimentSettings
     from catalyst.news_sources.base import NewsSourceSettings
@@ -113,7 +114,8 @@ def build_news_app(make_settings: Callable[..., Any]) -> Callable[..., Any]:
         news_values.update(service_env or {})
         settings = NewsSettings(source_settings=NewsSourceSettings(**source_values),
                                 sentiment_settings=SentimentSettings(SENTIMENT_BACKEND="lexicon"), **news_values)
-        return build_app(make_settings(ServiceName.NEWS), news_settings=settings, replay_items=list(replay_items))
+        items = None if replay_items is None else list(replay_items)
+        return build_app(make_settings(ServiceName.NEWS), news_settings=settings, replay_items=items)
 
     return build
 
