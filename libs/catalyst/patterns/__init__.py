@@ -10,6 +10,7 @@ from catalyst.patterns.detect import (
     PatternSettings,
     detect_patterns,
     detect_patterns_batch,
+    required_bars,
     session_start_index,
 )
 from catalyst.patterns.opening_range import OpeningRangeParams, detect_opening_range_breakout
@@ -32,5 +33,6 @@ __all__ = [
     "detect_opening_range_breakout",
     "detect_patterns",
     "detect_patterns_batch",
+    "required_bars",
     "session_start_index",
 ]

@@ -51,6 +51,21 @@ class PatternSettings:
         return pattern is not PatternType.OPENING_RANGE_BREAKOUT or self.opening_range is not None
 
 
+def required_bars(pattern: PatternType, settings: PatternSettings) -> int:
+    """The fewest bars (the current one included) on which ``pattern`` can be looked for at all."""
+    if pattern is PatternType.BULL_FLAG:
+        return settings.bull_flag.pole_min_bars + settings.bull_flag.flag_min_bars + 2
+    if pattern is PatternType.CUP_AND_HANDLE:
+        return settings.cup_and_handle.cup_min_bars + settings.cup_and_handle.handle_min_bars + 2
+    if pattern is PatternType.ASCENDING_TRIANGLE:
+        return settings.ascending_triangle.min_bars + 2
+    if pattern is PatternType.ABCD:
+        return settings.abcd.ab_min_bars + settings.abcd.bc_min_bars + 2
+    if settings.opening_range is None:
+        raise ValueError("no opening range on this timeframe")
+    return settings.opening_range.range_bars + 1
+
+
 def detect_patterns_batch(
     bars: OHLCV,
     settings: PatternSettings | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from catalyst.patterns import (
     PatternType,
     detect_patterns,
     detect_patterns_batch,
+    required_bars,
 )
 
 
@@ -72,3 +75,26 @@ def test_timeframe_presets() -> None:
     assert not daily.supports(PatternType.OPENING_RANGE_BREAKOUT)
     assert daily.bull_flag.pole_min_gain == 0.10
     assert PatternType.OPENING_RANGE_BREAKOUT not in detect_patterns_batch(random_panel(300, 2, 1), daily)
+
+
+@pytest.mark.parametrize("pattern", [p for p in ALL_PATTERNS])
+def test_required_bars_is_where_each_detector_starts_looking(pattern: PatternType) -> None:
+    settings = PatternSettings()
+    need = required_bars(pattern, settings)
+    bars = random_panel(need, 3, 5)
+    shorter = bars.tail(need - 1)
+    found = detect_patterns_batch(bars, settings, patterns=[pattern])[pattern]
+    assert found.features  # the detector ran its geometry (it returns its feature arrays either way)
+    short = detect_patterns_batch(shorter, settings, patterns=[pattern])[pattern]
+    assert not short.detected.any()
+
+
+def test_a_minimal_flag_fits_in_exactly_the_required_bars(series: Any) -> None:
+    # pole bottom, 3 pole bars, 2 flag bars, the current bar: 7 bars
+    s = series().bar(100.0, 100.05, 99.9, 100.0).path([101.0, 102.0, 103.0], volume=5000.0)
+    s.bar(102.9, 102.95, 102.5, 102.6, volume=1000.0).bar(102.6, 102.8, 102.4, 102.7, volume=1000.0)
+    s.bar(102.7, 103.2, 102.6, 103.1)
+    settings = PatternSettings()
+    assert len(s.rows) == required_bars(PatternType.BULL_FLAG, settings)
+    sig = detect_patterns(s.ohlcv(), settings, patterns=[PatternType.BULL_FLAG])
+    assert [x.pattern for x in sig] == [PatternType.BULL_FLAG]

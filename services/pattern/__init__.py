@@ -1,0 +1,1 @@
+"""Pattern service (port 5002)."""

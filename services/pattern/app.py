@@ -1,0 +1,76 @@
+"""Pattern service (port 5002): routes and start-up only; the logic is ``catalyst.patterns``.
+
+Run: ``uvicorn services.pattern.app:build_app --factory --port 5002``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+
+from catalyst.app import ServiceRuntime, create_app
+from catalyst.config import Settings
+from catalyst.contracts.pattern import (
+    DEFAULT_BARS,
+    DEFAULT_TIMEFRAME,
+    MAX_BARS,
+    PatternBatchRequest,
+    PatternBatchResponse,
+    PatternsResponse,
+)
+from catalyst.patterns.service import PatternService
+from catalyst.services import ServiceName
+
+
+def get_patterns(request: Request) -> PatternService:
+    service: PatternService = request.app.state.patterns
+    return service
+
+
+Patterns = Annotated[PatternService, Depends(get_patterns)]
+
+router = APIRouter(prefix="/api/v1/patterns", tags=["patterns"])
+
+
+def split_names(values: list[str] | None) -> list[str] | None:
+    """``?patterns=a,b`` and ``?patterns=a&patterns=b`` alike."""
+    if not values:
+        return None
+    return [name.strip() for v in values for name in v.split(",") if name.strip()]
+
+
+@router.post("/batch", response_model=PatternBatchResponse)
+async def patterns_batch(body: PatternBatchRequest, patterns: Patterns) -> PatternBatchResponse:
+    """Many symbols in one call; unknown symbols and too-short histories are listed in ``errors``."""
+    return await patterns.batch(body)
+
+
+@router.get("/{symbol}", response_model=PatternsResponse)
+async def patterns_for_symbol(
+    symbol: str,
+    patterns: Patterns,
+    timeframe: Annotated[str, Query(description="1Min, 5Min, 15Min, 1Hour or 1Day")] = DEFAULT_TIMEFRAME.value,
+    names: Annotated[list[str] | None, Query(alias="patterns", description="Comma-separated; default all")] = None,
+    bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
+    refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
+) -> PatternsResponse:
+    """Bull flag, cup and handle, ascending triangle, ABCD and opening range breakout as of the
+    symbol's last bar: each with confidence and its features, breakout, support/resistance and
+    entry/stop/target.
+
+    404 for an unknown symbol; 400 ``INSUFFICIENT_DATA`` when a requested pattern needs more
+    bars than there are; 400 ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
+    """
+    return await patterns.patterns(symbol, timeframe, split_names(names), bars, refresh=refresh)
+
+
+def build_app(settings: Settings | None = None) -> FastAPI:
+    async def start(app: FastAPI, rt: ServiceRuntime) -> None:
+        app.state.patterns = PatternService(rt.db, rt.cache)
+
+    return create_app(
+        ServiceName.PATTERN, settings=settings, routers=[router], on_startup=[start],
+        title="Catalyst Pattern",
+        description="Chart pattern detection with geometry, confidence and levels (spec 2.3, service 3).",
+    )
