@@ -45,6 +45,14 @@ class OHLCV:
         return self.open, self.high, self.low, self.close, self.volume
 
     @classmethod
+    def from_symbol_major(
+        cls, open: FloatArray, high: FloatArray, low: FloatArray, close: FloatArray, volume: FloatArray
+    ) -> OHLCV:
+        """A panel from ``(n_symbols, n_bars)`` arrays (one row per symbol), copied time-major."""
+        return cls(*(np.ascontiguousarray(np.asarray(a, dtype=np.float64).T) for a in (open, high, low, close,
+                                                                                         volume)))
+
+    @classmethod
     def stack(cls, series: list[OHLCV]) -> OHLCV:
         """Equal-length 1-D series as one panel (column ``s`` is ``series[s]``)."""
         return cls(*(np.stack(parts, axis=1) for parts in zip(*(s.arrays() for s in series), strict=True)))

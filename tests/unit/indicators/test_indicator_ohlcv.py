@@ -45,3 +45,11 @@ def test_stacking_series_makes_a_panel() -> None:
     assert panel.n_symbols == 2
     assert panel.n_bars == 2
     np.testing.assert_array_equal(panel.column(1).close, bars().close)
+
+
+def test_symbol_major_arrays_become_a_time_major_panel() -> None:
+    rows = np.arange(6.0).reshape(2, 3) + 1.0  # 2 symbols x 3 bars
+    panel = OHLCV.from_symbol_major(rows, rows + 1, rows - 0.5, rows, rows * 10)
+    assert panel.n_symbols == 2
+    assert panel.n_bars == 3
+    np.testing.assert_array_equal(panel.column(1).close, [4.0, 5.0, 6.0])
