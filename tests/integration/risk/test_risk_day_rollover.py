@@ -41,8 +41,7 @@ async def _no_bars(symbols: list[str], start: datetime, end: datetime) -> Mappin
     return {}
 
 
-async def _manager(risk_database_url: str, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
-    db = Database(risk_database_url)
+async def _manager(db: Database, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
     manager = RiskManager(db=db, redis=redis_client, bus=EventBus(redis_client, namespace),
                           cache=Cache(redis_client, namespace), store=ParameterStore(db),
                           history=HistoryCache(_no_bars), trading=NoTrading(), approval_secret="s", clock=clock)
@@ -57,7 +56,8 @@ async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_c
     clock = Clock(datetime.combine(yesterday, time(15, 0), tzinfo=EXCHANGE_TZ).astimezone(UTC))
     await add_position("XOM", realized=-2500.0, closed=True, opened_at=clock.at - timedelta(hours=2),
                        closed_at=clock.at - timedelta(hours=1))
-    manager = await _manager(risk_database_url, redis_client, risk_namespace, clock, parameter_file)
+    db = Database(risk_database_url)
+    manager = await _manager(db, redis_client, risk_namespace, clock, parameter_file)
     assert manager.state == RiskState.REDUCING  # the day's loss is past the limit
     assert not (await manager.validate(REQUEST)).approved
     clock.at += timedelta(hours=8, minutes=59)  # 23:59 New York: still the same trading day
@@ -74,3 +74,4 @@ async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_c
     assert not halted.approved
     assert halted.state is RiskState.HALTED
     await manager.close()
+    await db.close()
