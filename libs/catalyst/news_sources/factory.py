@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import partial
 
 from catalyst.domain.news import NewsItem
 from catalyst.market_data.clock import Clock, SimulatedClock, SystemClock
@@ -33,7 +34,8 @@ def build_sources(settings: NewsSourceSettings, *, replay_items: Sequence[NewsIt
     sources: list[NewsSource] = []
     for name in settings.sources:
         if name == "replay":
-            items = replay_items if replay_items is not None else default_replay_items(settings.replay_seed)
+            seed = settings.replay_seed
+            items = replay_items if replay_items is not None else partial(default_replay_items, seed)
             sources.append(ReplayNewsSource(items, clock or replay_clock(settings)))
         elif name == "alpaca":
             sources.append(AlpacaNewsSource(settings, sleep=pause))

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from catalyst.domain.news import NewsItem
 from catalyst.market_data.clock import SimulatedClock
-from catalyst.news_sources.base import DEFAULT_RELIABILITY, NewsSourceSettings
+from catalyst.news_sources.base import DEFAULT_RELIABILITY, NewsSourceSettings, SourceError
 from catalyst.news_sources.factory import build_sources
 from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols
 from catalyst.news_sources.replay import ReplayNewsSource
@@ -130,3 +130,34 @@ class TestItems:
         values.update(kwargs)
         with pytest.raises(MalformedItem, match=reason):
             build_item(**values)
+
+
+class TestLazyReplay:
+    async def test_loader_runs_once_on_first_fetch(self):
+        calls: list[int] = []
+
+        def load() -> list[NewsItem]:
+            calls.append(1)
+            return [item("a", 0)]
+
+        source = ReplayNewsSource(load, SimulatedClock(T0 + timedelta(hours=1)))
+        assert calls == []
+        await source.fetch(["AAPL"], T0, T0 + timedelta(hours=1))
+        batch = await source.fetch(["AAPL"], T0, T0 + timedelta(hours=1))
+        assert [i.source_id for i in batch.items] == ["a"]
+        assert calls == [1]
+
+    async def test_a_failing_loader_is_a_source_error_and_is_retried(self):
+        attempts: list[int] = []
+
+        def load() -> list[NewsItem]:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise RuntimeError("universe could not be drawn")
+            return [item("a", 0)]
+
+        source = ReplayNewsSource(load, SimulatedClock(T0 + timedelta(hours=1)))
+        with pytest.raises(SourceError) as info:
+            await source.fetch(["AAPL"], T0, T0 + timedelta(hours=1))
+        assert info.value.reason == "unavailable"
+        assert len((await source.fetch(["AAPL"], T0, T0 + timedelta(hours=1))).items) == 1
