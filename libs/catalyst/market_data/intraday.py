@@ -29,8 +29,8 @@ from catalyst.market_data.frame import F64, SymbolBars
 
 IntradayStyle = Literal["random", "trend_up", "fade", "orb"]
 """random: extremes anywhere; trend_up: low early, high late (a breakout day); fade: the high is
-made in the first half hour and never revisited; orb: a 30-minute opening range, then a
-breakout above it that runs into the close."""
+made in the first five minutes and never revisited; orb: a 30-minute opening range, then a
+breakout above it on a burst of volume that runs into the close."""
 
 OPENING_RANGE_MINUTES = 30
 _N = SESSION_MINUTES
@@ -110,7 +110,7 @@ def _extreme_bounds(anchors: tuple[tuple[int, float], ...], h: float, lo: float,
 
 
 def _plan_fade(o: float, h: float, lo: float, c: float, rng: Generator, tick: float) -> DayPlan:
-    t_h = int(rng.integers(3, 26))
+    t_h = int(rng.integers(1, 5))  # inside even a 5-minute opening range: no breakout above it later
     cap = max(max(c, o), _snap(max(c, o) + 0.5 * (h - max(c, o)), tick, "down"))  # the high is not revisited
     points: dict[int, float] = {0: o, t_h: h, _N: c}
     if lo < min(o, c):
@@ -127,8 +127,10 @@ def orb_range_high(o: float, c: float, tick: float) -> float:
 
 def _plan_orb(o: float, h: float, lo: float, c: float, rng: Generator, tick: float) -> DayPlan:
     orh = orb_range_high(o, c, tick)
-    t_l, t_orh = (int(t) for t in rng.choice(np.arange(2, 28), size=2, replace=False))
-    t_b = int(rng.integers(40, 91))
+    # the range high prints in the first 5 minutes and the low by the 15th, so 5-, 15- and 30-minute
+    # opening ranges share the high and 15/30 share the low; the break comes 35-60 minutes in
+    t_orh, t_l = int(rng.integers(1, 5)), int(rng.integers(5, 15))
+    t_b = int(rng.integers(36, 61))
     t_h = int(rng.integers(340, _N))
     jump = 0.06 * (h - orh)
     floor = _snap(orh - 0.25 * (orh - lo), tick, "up")  # a breakout may retest the range, not fall into it
@@ -182,8 +184,9 @@ def _volume_profile(minute_moves: F64, sigma: float, plan: DayPlan, news_day: bo
     u_shape = 1.0 + open_weight * np.exp(-t / open_decay) + 1.8 * np.exp(-(_N - 1 - t) / 15.0)
     activity = 1.0 + 0.8 * np.minimum(minute_moves / max(sigma, 1e-12), 4.0)
     weights: F64 = u_shape * activity * np.exp(rng.normal(0.0, 0.35, _N))
-    if plan.breakout_minute is not None:
-        weights[plan.breakout_minute:plan.breakout_minute + 10] *= 3.0
+    if plan.breakout_minute is not None:  # the break comes on a burst of volume
+        weights[plan.breakout_minute] *= 6.0
+        weights[plan.breakout_minute + 1:plan.breakout_minute + 5] *= 3.0
     return weights
 
 

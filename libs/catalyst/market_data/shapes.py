@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import pairwise
 from typing import Literal
 
 import numpy as np
 import talib
 from numpy.random import Generator
 
+from catalyst.market_data import templates
 from catalyst.market_data.frame import F64
 from catalyst.market_data.intraday import IntradayStyle
+from catalyst.market_data.templates import PLANTED_MIN_SCORE, UNPATTERNED_MAX_SCORE, Template
 
 PatternName = Literal["bull_flag", "cup_and_handle", "ascending_triangle", "abcd", "opening_range_breakout"]
 PATTERNS: tuple[PatternName, ...] = ("bull_flag", "cup_and_handle", "ascending_triangle", "abcd",
@@ -95,66 +96,26 @@ def _walk(n: int, sigma: float, drift: float, rng: Generator) -> F64:
     return np.concatenate(([0.0], np.cumsum(steps)))[:n]
 
 
-def _through(points: list[tuple[int, float]], noise: float, rng: Generator,
-             rounded: frozenset[int] = frozenset()) -> F64:
-    """Log levels through key ``points`` (offset, level), linear or cosine-eased for segments
-    starting at an offset in ``rounded``, with Brownian-bridge noise pinned at every point."""
-    out = np.empty(points[-1][0] + 1)
-    for (t0, y0), (t1, y1) in pairwise(points):
-        k = np.arange(t1 - t0 + 1) / (t1 - t0)
-        ease = (1 - np.cos(np.pi * k)) / 2 if t0 in rounded else k
-        walk = np.concatenate(([0.0], np.cumsum(rng.normal(0.0, noise, t1 - t0))))
-        out[t0:t1 + 1] = y0 + (y1 - y0) * ease + walk - k * walk[-1]
-    return out
+def _template(spec: SeriesSpec, rng: Generator) -> Template:
+    if spec.pattern is not None and spec.pattern in DAILY_PATTERNS:
+        return _DAILY_TEMPLATES[spec.pattern](rng)
+    if spec.role is Role.BELOW_SMA:
+        return templates.decline(rng)
+    if spec.role is Role.OVERBOUGHT:
+        return templates.run_up(rng)
+    return templates.plain_trend(rng)  # trend setups, ORB days, thin-volume names
 
 
-# Day-to-day noise inside a template, as a share of the symbol's volatility: enough chop that RSI
-# stays in the 40-70 band through a pattern, as it does on real charts; little for a straight run.
-_NOISE = {Role.TOP_SETUP: 0.7, Role.OVERBOUGHT: 0.3}
+_DAILY_TEMPLATES = {
+    "bull_flag": templates.bull_flag,
+    "cup_and_handle": templates.cup_and_handle,
+    "ascending_triangle": templates.ascending_triangle,
+    "abcd": templates.abcd,
+}
 
 
 def _u(rng: Generator, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
-
-
-@dataclass
-class _Template:
-    length: int  # offset of the planted day from the window's first day
-    points: list[tuple[int, float]]
-    rounded: frozenset[int] = frozenset()
-    volume_mult: dict[tuple[int, int], float] = field(default_factory=dict)  # [from, to) offsets
-    resistance_from: int | None = None  # breakout must clear the highest high from this offset
-    triangle_touches: tuple[int, ...] = ()
-
-
-def _template(spec: SeriesSpec, rng: Generator) -> _Template:
-    role, pattern = spec.role, spec.pattern
-    if pattern == "bull_flag":
-        a, pole, flag = _u(rng, 0.02, 0.04), _u(rng, 0.09, 0.12), _u(rng, 0.04, 0.06)
-        return _Template(40, [(0, 0.0), (24, a), (29, a + pole), (38, a + pole - flag), (39, a + pole - flag + 0.015)],
-                         volume_mult={(25, 30): 1.8, (30, 40): 0.65}, resistance_from=24)
-    if pattern == "cup_and_handle":
-        rim, depth, handle = _u(rng, 0.04, 0.07), _u(rng, 0.12, 0.16), _u(rng, 0.04, 0.055)
-        right = rim - _u(rng, 0.0, 0.01)
-        return _Template(60, [(0, 0.0), (10, rim), (28, rim - depth), (46, right), (55, right - handle),
-                              (59, right - handle + 0.015)],
-                         rounded=frozenset({10, 28}), volume_mult={(18, 38): 0.8, (47, 60): 0.7},
-                         resistance_from=10)
-    if pattern == "ascending_triangle":
-        top = _u(rng, 0.05, 0.08)
-        return _Template(40, [(0, 0.0), (14, top), (19, top - 0.08), (25, top), (29, top - 0.055), (34, top),
-                              (37, top - 0.03), (39, top - 0.012)],
-                         volume_mult={(14, 40): 0.85}, resistance_from=14, triangle_touches=(14, 25, 34))
-    if pattern == "abcd":
-        ab, retrace = _u(rng, 0.09, 0.12), _u(rng, 0.5, 0.618)
-        b = -0.02 + ab
-        return _Template(32, [(0, 0.0), (12, -0.02), (19, b), (27, b - retrace * ab), (31, b - 0.01)],
-                         volume_mult={(13, 20): 1.4, (20, 28): 0.8}, resistance_from=18)
-    if role is Role.BELOW_SMA:
-        return _Template(30, [(0, 0.0), (29, -_u(rng, 0.10, 0.14))])
-    if role is Role.OVERBOUGHT:
-        return _Template(30, [(0, 0.0), (18, 0.02), (29, 0.02 + _u(rng, 0.16, 0.22))])
-    return _Template(30, [(0, 0.0), (29, _u(rng, 0.06, 0.10))])  # trend, ORB and thin-volume setups
 
 
 # ---------------------------------------------------------------------------- bars
@@ -183,8 +144,8 @@ def _planted_bar(spec: SeriesSpec, prev_close: float, breakout: float, rng: Gene
     """Open, high, low, close and intraday style of the planted day."""
     p, u = prev_close, _u
     if spec.pattern in DAILY_PATTERNS:
-        c = breakout * (1 + u(rng, 0.004, 0.009))
-        o = p * (1 + u(rng, 0.002, 0.008))
+        c = breakout * (1 + u(rng, 0.003, 0.007))
+        o = p * (1 + u(rng, 0.001, 0.005))
         return o, c * (1 + u(rng, 0.001, 0.004)), min(o, p) * (1 - u(rng, 0.002, 0.006)), c, "trend_up"
     if spec.pattern == "opening_range_breakout":
         o = p * (1 + u(rng, 0.003, 0.008))
@@ -212,7 +173,7 @@ def _planted_bar(spec: SeriesSpec, prev_close: float, breakout: float, rng: Gene
     return o, max(o, c) * (1 + u(rng, 0.008, 0.015)), min(o, c) * (1 - u(rng, 0.003, 0.008)), c, "fade"
 
 
-def _volumes(spec: SeriesSpec, n: int, tpl: _Template | None, w0: int, rng: Generator) -> F64:
+def _volumes(spec: SeriesSpec, n: int, tpl: Template | None, w0: int, rng: Generator) -> F64:
     mult = np.clip(np.exp(rng.normal(0.0, 0.22, n)), 0.6, 1.7)
     if tpl is not None:
         for (a, b), m in tpl.volume_mult.items():
@@ -243,7 +204,7 @@ def _stage3_ok(role: Role, s: DailySeries, r: int) -> bool:
     sma_incl, sma_prev = c[r - 19:r + 1].mean(), c[r - 20:r].mean()
     vr_prev, vr_incl = s.volume[r] / s.volume[r - 20:r].mean(), s.volume[r] / s.volume[r - 19:r + 1].mean()
     rsi_c, rsi_h, rsi_l = (_rsi_at(c, r, x) for x in (c[r], s.high[r], s.low[r]))
-    rsi_band = 45 <= rsi_c <= 66.5 and rsi_h <= 68.5 and rsi_l >= 42
+    rsi_band = 45 <= rsi_c <= 67.5 and rsi_h <= 69 and rsi_l >= 42
     above = c[r] > 1.015 * max(sma_incl, sma_prev)
     if role in PASSES_TECHNICALS:
         return above and rsi_band and vr_incl >= 1.9
@@ -266,32 +227,37 @@ def _kind_ok(spec: SeriesSpec, s: DailySeries) -> bool:
 
 
 def _levels(pattern: PatternName, s: DailySeries, w0: int, r: int, resistance: float) -> dict[str, float]:
-    """Key prices of a daily pattern, as a detector would read them (offsets are the template's)."""
+    """Key prices of a daily pattern, as a detector reads them (offsets are the template's)."""
     levels = {"breakout": round(resistance, 2)}
     if pattern == "abcd":  # A low, B high, C higher low; the CD leg targets C + (B - A)
-        a, b, c = float(s.low[w0 + 12]), float(s.high[w0 + 19]), float(s.low[w0 + 27])
+        a = float(s.low[w0 + 10:w0 + 24].min())
+        b = float(s.high[w0 + 24:r].max())
+        c = float(s.low[w0 + 30:r].min())
         levels.update(a=a, b=b, c=c, target=round(c + (b - a), 2))
     elif pattern == "ascending_triangle":
-        levels.update(first_low=float(s.low[w0 + 19]), last_low=float(s.low[w0 + 37]))
+        levels.update(first_low=float(s.low[w0 + 13]), last_low=float(s.low[w0 + 33]))
     elif pattern == "bull_flag":
-        levels.update(pole_start=float(s.close[w0 + 24]), flag_low=float(s.low[w0 + 30:r].min()))
+        levels.update(pole_start=float(s.low[w0 + 8:w0 + 17].min()), flag_low=float(s.low[w0 + 20:r].min()))
     elif pattern == "cup_and_handle":
-        levels.update(cup_low=float(s.low[w0 + 20:w0 + 38].min()), handle_low=float(s.low[w0 + 47:r].min()))
+        levels.update(cup_low=float(s.low[w0 + 11:w0 + 50].min()), handle_low=float(s.low[w0 + 51:r].min()))
     return levels
 
 
-def _resistance(tpl: _Template, bars: tuple[F64, F64, F64, F64], w0: int, r: int, log_start: float) -> float:
-    """The level the planted day must clear; an ascending triangle's highs are flattened onto it."""
+def _resistance(tpl: Template, bars: tuple[F64, F64, F64, F64], w0: int, r: int, log_start: float) -> float:
+    """The level the planted day must clear. An ascending triangle is squared up first: its touches
+    sit exactly on a flat top that nothing else reaches, and its swing lows are clear pivots."""
     o, h, lo, c = bars
-    if tpl.triangle_touches:  # a flat top: nothing trades above it until the breakout
-        cap = float(np.round(np.exp(log_start + tpl.points[1][1]) * 1.001, 2))
-        top = w0 + tpl.points[1][0]
-        o[top:r] = np.minimum(o[top:r], cap - 0.01)
-        c[top:r] = np.minimum(c[top:r], cap - 0.01)
-        h[top:r] = np.minimum(h[top:r], cap)
-        for t in tpl.triangle_touches:
+    if tpl.touches:
+        cap = float(np.round(np.exp(log_start + tpl.points[1][1] - tpl.points[0][1]) * 1.002, 2))
+        below = float(np.floor(cap * 0.997 * 100) / 100)
+        for arr in (o, c, h):
+            arr[w0:r] = np.minimum(arr[w0:r], below)
+        for t in tpl.touches:
             h[w0 + t] = cap
-        lo[top:r] = np.minimum(lo[top:r], np.minimum(o[top:r], c[top:r]))
+        for t in tpl.lows:
+            k = w0 + t
+            lo[k] = min(lo[k], float(np.concatenate((lo[k - 3:k], lo[k + 1:k + 4])).min()) - 0.01)
+        lo[w0:r] = np.minimum(lo[w0:r], np.minimum(o[w0:r], c[w0:r]))
         return cap
     if tpl.resistance_from is not None:
         return float(h[w0 + tpl.resistance_from:r].max())
@@ -313,6 +279,23 @@ def _plant_day(spec: SeriesSpec, bars: tuple[F64, F64, F64, F64], resistance: fl
     return style
 
 
+def _history(logs: F64, w0: int, rise: float, sigma: float, rng: Generator) -> None:
+    """Make the days before the window a walk that climbs ``rise`` (log) into it, in place."""
+    k = np.arange(w0 + 1) / w0
+    walk = np.concatenate(([0.0], np.cumsum(rng.normal(0.0, 0.6 * sigma, w0))))
+    logs[:w0 + 1] = logs[w0] - rise * (1 - k) + walk - k * walk[-1]
+
+
+def _shape_ok(spec: SeriesSpec, s: DailySeries, r: int) -> bool:
+    """The planted pattern reads clearly; a setup planted without one shows none."""
+    scores = templates.daily_pattern_scores(s.high, s.low, s.close, s.volume, r)
+    if spec.pattern is not None and spec.pattern in DAILY_PATTERNS:
+        return scores[spec.pattern] >= PLANTED_MIN_SCORE
+    if spec.role is Role.TREND_SETUP:
+        return max(scores.values()) <= UNPATTERNED_MAX_SCORE
+    return True
+
+
 def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
     """One draw of ``n`` daily bars for ``spec``; None when the draw misses its role's thresholds."""
     role = spec.role
@@ -320,9 +303,11 @@ def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
     r = spec.role_index
     w0 = r - tpl.length if tpl is not None else r
     logs = np.log(spec.start_price) + _walk(n, spec.sigma, 0.0003, rng)
-    if tpl is not None and role is not None:
-        noise = _NOISE.get(role, 0.8) * spec.sigma
-        logs[w0:r] = logs[w0] + _through(tpl.points, noise, rng, tpl.rounded)[:tpl.length]
+    if tpl is not None:
+        if tpl.history_rise is not None:
+            _history(logs, w0, tpl.history_rise, spec.sigma, rng)
+        path = templates.through(tpl, spec.sigma, rng)
+        logs[w0:r] = logs[w0] + path[:tpl.length]
     o, h, lo, c = _bars_from_closes(logs, spec.sigma, rng)
     if tpl is not None:
         # ranges inside a pattern are tighter than on an ordinary day
@@ -339,7 +324,7 @@ def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
     if not _kind_ok(spec, series):
         return None
     if tpl is not None and role is not None:
-        if not _stage3_ok(role, series, r):
+        if not _stage3_ok(role, series, r) or not _shape_ok(spec, series, r):
             return None
         if spec.pattern is not None and spec.pattern in DAILY_PATTERNS:
             series.levels = _levels(spec.pattern, series, w0, r, resistance)

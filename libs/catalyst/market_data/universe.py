@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -47,7 +47,7 @@ from catalyst.market_data.headlines import (
     catalyst_story,
     noise_story,
 )
-from catalyst.market_data.intraday import IntradayStyle, orb_range_high, synthesize_minutes
+from catalyst.market_data.intraday import IntradayStyle, synthesize_minutes
 from catalyst.market_data.names import CompanyName, draw_companies
 from catalyst.market_data.sampledata import COMPANY_NAMES, REAL_SYMBOLS, SECTORS, calendar, load_daily
 from catalyst.market_data.shapes import (
@@ -376,21 +376,32 @@ def _news(seed: int, plan: _Plan, replay: tuple[date, ...], companies: Mapping[s
     return catalysts, items, roles
 
 
-def _patterns(plan: _Plan, draws: Mapping[str, DailySeries], daily: Mapping[str, SymbolBars]) -> list[PlantedPattern]:
+def _patterns(plan: _Plan, draws: Mapping[str, DailySeries]) -> list[PlantedPattern]:
     out = []
     for (symbol, day), rank in sorted(plan.ranks.items(), key=lambda kv: (kv[0][1], kv[1])):
         spec = plan.specs[symbol]
         assert spec.pattern is not None
-        levels = dict(draws[symbol].levels)
-        timeframe = Timeframe.DAY_1
-        if spec.pattern == "opening_range_breakout":
-            f, i = daily[symbol], spec.role_index
-            levels = {"opening_range_high": orb_range_high(float(f.open[i]), float(f.close[i]), 0.01),
-                      "opening_range_low": float(f.low[i]), "range_minutes": 30.0}
-            timeframe = Timeframe.MIN_1
+        timeframe = Timeframe.MIN_1 if spec.pattern == "opening_range_breakout" else Timeframe.DAY_1
         out.append(PlantedPattern(symbol, day, spec.pattern, timeframe, top=rank <= 5, rank=rank,
-                                  levels=MappingProxyType(levels)))
+                                  levels=MappingProxyType(dict(draws[symbol].levels))))
     return out
+
+
+def _with_opening_ranges(u: Universe) -> Universe:
+    """ORB levels read off the synthesised minutes: the range (its high prints in the first five
+    minutes and its low by the fifteenth, so 5-, 15- and 30-minute ranges share them) and the
+    minute that first closes above it, when a detector should be asked."""
+    patterns = []
+    for p in u.planted_patterns:
+        if p.pattern == "opening_range_breakout":
+            m = u._synthesize(p.symbol, p.day)
+            high, low = float(m.high[:5].max()), float(m.low[:15].min())
+            first = int(np.argmax(m.close > high))
+            p = replace(p, levels=MappingProxyType({
+                "breakout": high, "opening_range_high": high, "opening_range_low": low,
+                "breakout_minute": float(first), "breakout_ts": float(m.ts[first])}))
+        patterns.append(p)
+    return replace(u, planted_patterns=patterns)
 
 
 @lru_cache(maxsize=4)
@@ -417,12 +428,12 @@ def build_universe(seed: int = DEFAULT_SEED) -> Universe:
     styles = {(s, d): draws[s].style for (s, d), r in plan.roles.items() if s in draws and r is not Role.NOISE
               and plan.specs[s].role_index == days.index(d)}
     symbols = tuple(sorted(daily))
-    return Universe(
+    return _with_opening_ranges(Universe(
         seed=seed, symbols=symbols, profiles=MappingProxyType(profiles), trading_days=days,
         replay_days=replay, daily=MappingProxyType(daily), planted_catalysts=catalysts,
-        planted_patterns=_patterns(plan, draws, daily), news=tuple(news),
+        planted_patterns=_patterns(plan, draws), news=tuple(news),
         roles=MappingProxyType(roles), intraday_styles=MappingProxyType(styles),
-    )
+    ))
 
 
 def replay_news(seed: int = DEFAULT_SEED) -> list[NewsItem]:

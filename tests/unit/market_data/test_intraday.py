@@ -122,7 +122,9 @@ def test_opening_range_breakout_shape() -> None:
         assert bars.high[:OPENING_RANGE_MINUTES].max() == orh
         assert bars.low[:OPENING_RANGE_MINUTES].min() == lo
         breakout = int(np.argmax(bars.close > orh))
-        assert OPENING_RANGE_MINUTES <= breakout <= 91
+        assert OPENING_RANGE_MINUTES <= breakout <= 61
+        for minutes in (5, 15, 30):  # every common opening range has the same high
+            assert bars.high[:minutes].max() == orh
         assert np.all(bars.low[breakout + 1:] >= orh - 0.25 * (orh - lo) - 1e-9)
         assert bars.volume[breakout:breakout + 10].mean() > bars.volume[150:240].mean()
 

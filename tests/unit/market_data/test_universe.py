@@ -199,22 +199,29 @@ def test_planted_patterns_have_their_geometry(universe: Universe) -> None:
         lv = p.levels
         if p.pattern == "opening_range_breakout":
             m = universe.minute_bars(p.day)[p.symbol]
-            assert m.high[:30].max() == lv["opening_range_high"]
-            assert m.low[:30].min() == lv["opening_range_low"] == bars.low[i]
+            first = int(lv["breakout_minute"])
+            for minutes in (5, 15, 30):
+                assert m.high[:minutes].max() == lv["opening_range_high"]
+            assert m.low[:15].min() == lv["opening_range_low"] == bars.low[i]
+            assert m.close[first] > lv["opening_range_high"] >= m.close[:first].max()
+            assert 30 <= first <= 61
+            assert m.ts[first] == lv["breakout_ts"]
             assert m.close[-1] > lv["opening_range_high"]
             continue
         assert bars.close[i] > lv["breakout"] > bars.close[i - 1]  # the planted day breaks out
         if p.pattern == "bull_flag":
-            assert lv["breakout"] / lv["pole_start"] > 1.06
-            assert lv["flag_low"] < lv["breakout"]
+            assert lv["breakout"] / lv["pole_start"] > 1.15
+            assert lv["pole_start"] < lv["flag_low"] < lv["breakout"]
         elif p.pattern == "cup_and_handle":
-            assert lv["cup_low"] < 0.92 * lv["breakout"] < lv["handle_low"] / 0.92
+            assert lv["cup_low"] < 0.85 * lv["breakout"]
+            assert lv["handle_low"] > 0.9 * lv["breakout"]
         elif p.pattern == "ascending_triangle":
-            touches = np.sum(bars.high[i - 26:i] >= 0.997 * lv["breakout"])
+            touches = np.sum(bars.high[i - 40:i] >= 0.997 * lv["breakout"])
             assert touches >= 3
             assert lv["first_low"] < lv["last_low"] < lv["breakout"]
         elif p.pattern == "abcd":
             assert lv["a"] < lv["c"] < lv["b"] < lv["target"]
+            assert 0.45 < (lv["b"] - lv["c"]) / (lv["b"] - lv["a"]) < 0.7
 
 
 @pytest.mark.parametrize("day", REPLAY)
