@@ -89,15 +89,16 @@ class SimBroker(Broker):
         """Feed the engine every new bar of ``symbols`` (lock held)."""
         for symbol in sorted(symbols):
             last = self.engine.last_bar.get(symbol)
-            earliest = self.engine.earliest_active(symbol)
-            if last is None and earliest is None:
+            earliest = self.engine.earliest_active(symbol) if last is None else None
+            if last is not None:
+                after = last.ts
+            elif earliest is not None:
+                after = earliest - _ONE_US
+            else:
                 latest = await self.feed.latest_bar(symbol)
                 if latest is not None:
                     self.engine.on_bar(latest)
                 continue
-            candidates = [t for t in (last.ts if last else None,
-                                      earliest - _ONE_US if earliest else None) if t is not None]
-            after = max(candidates)
             while True:
                 bars = await self.feed.bars_after(symbol, after, _PAGE)
                 for bar in bars:
@@ -142,7 +143,7 @@ class SimBroker(Broker):
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         await self._ensure_started()
         async with self._lock:
-            await self._pump(self.engine.open_symbols() | {request.symbol})
+            await self._pump({request.symbol})  # other symbols wait for the next sync
             order = self.engine.submit(request, self.clock())
             await self._commit()
             return self._to_broker(order)
@@ -169,7 +170,7 @@ class SimBroker(Broker):
     async def cancel_order(self, broker_order_id: str) -> None:
         await self._ensure_started()
         async with self._lock:
-            await self._pump(self.engine.open_symbols())
+            await self._pump({self.engine.get(broker_order_id).symbol})
             self.engine.cancel(broker_order_id, self.clock())
             await self._commit()
 

@@ -120,9 +120,11 @@ class SimEngine:
         self.market_fill = market_fill
         self.cash = dec(initial_cash)
         self.orders: dict[str, SimOrder] = {}
+        self.working: dict[str, dict[str, SimOrder]] = {}  # symbol → open orders (held legs included)
         self.by_client: dict[str, str] = {}
         self.positions: dict[str, PositionState] = {}
         self.last_bar: dict[str, Bar] = {}
+        self._last_bar_docs: dict[str, dict[str, Any]] = {}  # serialized once per bar, not per save
         self.seq = 0
         self._changed: dict[str, None] = {}
         self._fills: list[SimFill] = []
@@ -170,6 +172,7 @@ class SimEngine:
         )
         self.orders[order.id] = order
         self.by_client[client_id] = order.id
+        self.working.setdefault(order.symbol, {})[order.id] = order
         self._touch(order)
         return order
 
@@ -207,6 +210,7 @@ class SimEngine:
         previous = self.last_bar.get(bar.symbol)
         if previous is None or bar.ts >= previous.ts:
             self.last_bar[bar.symbol] = bar
+            self._last_bar_docs[bar.symbol] = bar.model_dump(mode="json")
         before = len(self._fills)
         self._match_bar(bar)
         return self._fills[before:]
@@ -214,7 +218,7 @@ class SimEngine:
     def _match_bar(self, bar: Bar) -> None:
         capacity = math.floor(self.costs.max_participation * bar.volume)
         working = sorted(
-            (o for o in self.orders.values() if o.symbol == bar.symbol and o.is_open and not o.held),
+            (o for o in self.working.get(bar.symbol, {}).values() if not o.held),
             key=lambda o: (o.seq, 0 if o.leg_role == "stop_loss" else 1),
         )
         for order in working:
@@ -317,6 +321,8 @@ class SimEngine:
     def _set_status(self, order: SimOrder, status: OrderStatus, at: datetime) -> None:
         if status is not order.status:
             order.status = transition(order.status, status)
+            if status.is_terminal:
+                self.working.get(order.symbol, {}).pop(order.id, None)
         order.updated_at = at
         self._touch(order)
 
@@ -355,16 +361,15 @@ class SimEngine:
     # ---------------------------------------------------------------- change feed and state
 
     def _working_roots(self) -> list[SimOrder]:
-        return [o for o in self.orders.values() if o.is_open and o.parent_id is None] + [
-            o for o in self.orders.values()
-            if o.is_open and o.parent_id is not None and not self.orders[o.parent_id].is_open
-        ]
+        live = [o for book in self.working.values() for o in book.values()]
+        return sorted((o for o in live if o.parent_id is None or not self.orders[o.parent_id].is_open),
+                      key=lambda o: o.seq)
 
     def open_symbols(self) -> set[str]:
-        return {o.symbol for o in self.orders.values() if o.is_open}
+        return {symbol for symbol, book in self.working.items() if book}
 
     def earliest_active(self, symbol: str) -> datetime | None:
-        times = [o.active_from for o in self.orders.values() if o.symbol == symbol and o.is_open and not o.held]
+        times = [o.active_from for o in self.working.get(symbol, {}).values() if not o.held]
         return min(times) if times else None
 
     def drain(self) -> tuple[list[SimOrder], list[SimFill]]:
@@ -380,7 +385,7 @@ class SimEngine:
             "seq": self.seq,
             "positions": {s: [str(p.quantity), str(p.avg_price), str(p.realized_pnl)]
                           for s, p in self.positions.items()},
-            "last_bar": {s: b.model_dump(mode="json") for s, b in self.last_bar.items()},
+            "last_bar": dict(self._last_bar_docs),
         }
 
     def restore(self, account: dict[str, Any], orders: list[dict[str, Any]]) -> None:
@@ -389,8 +394,13 @@ class SimEngine:
         self.positions = {s: PositionState(Decimal(q), Decimal(a), Decimal(r))
                           for s, (q, a, r) in account["positions"].items()}
         self.last_bar = {s: Bar.model_validate(b) for s, b in account["last_bar"].items()}
+        self._last_bar_docs = dict(account["last_bar"])
         self.orders = {d["id"]: order_from_doc(d) for d in orders}
         self.by_client = {o.client_order_id: o.id for o in self.orders.values()}
+        self.working = {}
+        for order in self.orders.values():
+            if order.is_open:
+                self.working.setdefault(order.symbol, {})[order.id] = order
         self._changed, self._fills = {}, []
 
 

@@ -40,10 +40,12 @@ class InMemorySimLedger:
         return copy.deepcopy(self.accounts[account]), copy.deepcopy(list(self.orders[account].values()))
 
     async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[SimFill]) -> None:
-        self.accounts[account] = copy.deepcopy(state)
+        # The engine builds fresh documents for every save and never touches them again, so they are
+        # kept as given; ``load`` hands out copies.
+        self.accounts[account] = state
         book = self.orders.setdefault(account, {})
         for doc in orders:
-            book[doc["id"]] = copy.deepcopy(doc)
+            book[doc["id"]] = doc
         self.fills.setdefault(account, []).extend(fills)
 
 
