@@ -111,6 +111,15 @@ def to_broker_order(order: Order) -> BrokerOrder:
     )
 
 
+def _supported(order: Order) -> BrokerOrder | None:
+    """The order, or None (logged) for kinds Catalyst does not trade: trailing stops, multi-leg options."""
+    try:
+        return to_broker_order(order)
+    except ValueError as exc:
+        log.warning("alpaca_order_not_supported", broker_order_id=str(order.id), error=str(exc))
+        return None
+
+
 def _map_tif(value: str) -> TimeInForce:
     try:
         return TimeInForce(value)
@@ -262,7 +271,7 @@ class AlpacaBroker(Broker):
     async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
         query = GetOrdersRequest(status=QueryOrderStatus(status), limit=min(limit, 500), nested=True)
         orders = await self._run(lambda c: c.get_orders(filter=query))
-        return [to_broker_order(_expect(Order, o)) for o in _expect(list, orders)]
+        return [mapped for o in _expect(list, orders) if (mapped := _supported(_expect(Order, o))) is not None]
 
     async def cancel_order(self, broker_order_id: str) -> None:
         await self._run(lambda c: c.cancel_order_by_id(broker_order_id))

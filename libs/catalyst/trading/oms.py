@@ -242,13 +242,15 @@ class OrderManager:
     async def _adopt(self, conn: Any, order: BrokerOrder, parent: OrderRow | None) -> OrderRow:
         """Record an order the broker has and the database lacks (a bracket leg, or one placed elsewhere)."""
         sid = await repo.security_id(conn, order.symbol)
-        request = OrderRequest(client_order_id=order.client_order_id, symbol=order.symbol, side=order.side,
-                               quantity=max(int(order.quantity), 1), order_type=order.order_type,
-                               time_in_force=order.time_in_force, limit_price=order.limit_price,
-                               stop_price=order.stop_price)
+        # The broker's record as it is (its client id need not follow Catalyst's pattern): not validated.
+        request = OrderRequest.model_construct(
+            client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,
+            quantity=1, order_type=order.order_type, time_in_force=order.time_in_force,
+            limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None, stop_loss=None)
         row = await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT if parent else OrderIntent.ENTRY,
                                       broker=self.broker_name, parent_order_id=parent.order_id if parent else None,
-                                      order_class=order.order_class, created_at=self.clock())
+                                      order_class=order.order_class, created_at=self.clock(),
+                                      quantity=dec(order.quantity))
         if parent is None:
             await repo.insert_risk_event(conn, "ORDER_ADOPTED", f"broker order {order.broker_order_id} was not in "
                                          "the database; recorded from the broker", sid=sid,

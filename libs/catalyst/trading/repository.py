@@ -77,13 +77,14 @@ class OrderRow(BaseModel):
 
     def to_request(self) -> OrderRequest:
         """The broker request this row stands for (to send it again after a restart)."""
-        bracket = self.take_profit_price is not None and self.stop_loss_price is not None
+        tp, sl = self.take_profit_price, self.stop_loss_price
+        bracket = tp is not None and sl is not None
         return OrderRequest(
             client_order_id=self.client_order_id, symbol=self.symbol, side=self.side, quantity=int(self.quantity),
             order_type=self.order_type, time_in_force=self.time_in_force,
             limit_price=_f(self.limit_price), stop_price=_f(self.stop_price),
-            take_profit=TakeProfit(limit_price=float(self.take_profit_price)) if bracket else None,  # type: ignore[arg-type]
-            stop_loss=StopLoss(stop_price=float(self.stop_loss_price)) if bracket else None,  # type: ignore[arg-type]
+            take_profit=TakeProfit(limit_price=float(tp)) if tp is not None and bracket else None,
+            stop_loss=StopLoss(stop_price=float(sl)) if sl is not None and bracket else None,
         )
 
     def same_order_as(self, request: OrderRequest) -> bool:
@@ -198,8 +199,11 @@ async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
 async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: OrderIntent, broker: str,
                        reference_price: Decimal | None = None, approval: TradeApproval | None = None,
                        parent_order_id: UUID | None = None, order_class: OrderClass | None = None,
-                       created_at: datetime | None = None) -> OrderRow:
-    """Insert as ``new``; ``created_at`` is the OMS clock (a replay's simulated time), else now()."""
+                       created_at: datetime | None = None, quantity: Decimal | None = None) -> OrderRow:
+    """Insert as ``new``; ``created_at`` is the OMS clock (a replay's simulated time), else now().
+
+    ``quantity`` overrides the request's whole shares (an adopted broker order may be fractional).
+    """
     order_id = await conn.fetchval(
         """INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
                                limit_price, stop_price, take_profit_price, stop_loss_price, parent_order_id, status,
@@ -208,7 +212,8 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: Or
                    coalesce($18, now()))
            RETURNING order_id""",
         request.client_order_id, sid, request.side.value, request.order_type.value,
-        (order_class or request.order_class).value, request.time_in_force.value, Decimal(request.quantity),
+        (order_class or request.order_class).value, request.time_in_force.value,
+        quantity if quantity is not None else Decimal(request.quantity),
         _dec(request.limit_price), _dec(request.stop_price),
         _dec(request.take_profit.limit_price) if request.take_profit else None,
         _dec(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,

@@ -1,4 +1,10 @@
-"""Fixtures for the Trading tests: a local server that speaks Alpaca's trading REST JSON.
+"""Fixtures for the Trading tests: a fresh database per test, worlds to trade in, and a local
+server that speaks Alpaca's trading REST JSON.
+
+``trading_dsn`` / ``trading_db``: a database cloned from a migrated template for each test, so
+reconciliation and positions of one test never see another's. ``sim_world``: an OrderManager on
+it (real Postgres, real Redis bus) trading against a SimBroker on its Postgres ledger, fed bar by
+bar. ``alpaca_world``: the same OMS with AlpacaBroker talking to ``alpaca_wire``.
 
 ``AlpacaWire`` answers ``/v2/account``, ``/v2/orders`` (create, list, get, cancel, cancel all),
 ``/v2/orders:by_client_order_id`` and ``/v2/positions`` the way Alpaca does (string numbers,

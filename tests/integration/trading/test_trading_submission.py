@@ -102,3 +102,20 @@ async def test_a_timed_out_submission_that_arrived_is_adopted_not_rejected(alpac
     row, _ = await alpaca_world.oms.submit(limit_buy("arrived"), approval())
     assert row.status is OrderStatus.ACCEPTED
     assert len(alpaca_world.wire.orders) == 1
+
+
+async def test_foreign_broker_orders_are_adopted_or_skipped_never_fatal(alpaca_world):
+    from catalyst.trading.reconcile import Reconciler
+
+    wire = alpaca_world.wire
+    wire.handle("POST", "/v2/orders", {}, {"symbol": "TSLA", "qty": "2.5", "side": "buy", "type": "market",
+                                           "time_in_force": "day", "client_order_id": "manual order #1"})
+    wire.handle("POST", "/v2/orders", {}, {"symbol": "TSLA", "qty": "1", "side": "sell", "type": "trailing_stop",
+                                           "time_in_force": "gtc", "client_order_id": "trail-1"})
+    report = await Reconciler(alpaca_world.oms).run()
+    assert report.orders_adopted == 1
+    adopted = await row_of(alpaca_world, "manual order #1")
+    assert (adopted.symbol, adopted.quantity, adopted.status) == ("TSLA", 2.5, OrderStatus.ACCEPTED)
+    assert await row_of(alpaca_world, "trail-1") is None  # not a kind Catalyst trades: logged, left alone
+    async with alpaca_world.db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM risk_events WHERE event_type = 'ORDER_ADOPTED'") == 1

@@ -142,3 +142,24 @@ async def test_a_failed_save_rolls_the_books_back():
     assert broker.engine.by_client == {}  # memory never runs ahead of the books
     ledger.fail = False
     assert (await broker.submit_order(buy(client_order_id="unsaved"))).status is OrderStatus.ACCEPTED
+
+
+async def test_driven_by_the_replay_clock():
+    from catalyst.market_data.clock import ReplayClock
+
+    replay = ReplayClock(T0.date(), speed=None)
+    feed = InMemoryBarFeed()
+    broker = SimBroker.from_settings(BrokerSettings(SIM_SLIPPAGE_BPS=0), feed, InMemorySimLedger(), clock=replay.now)
+    order = await broker.submit_order(buy(order_type=OrderType.LIMIT, limit_price=99))
+    prices = iter([100, 99.5, 98.0, 97.0])
+    async for tick in replay.minutes():
+        price = next(prices)
+        feed.publish(Bar(symbol="AAPL", ts=tick.start, open=price, high=price + 0.2, low=price - 0.2, close=price,
+                         volume=1000))
+        await broker.sync()
+        if tick.index == 3:
+            break
+    filled = await broker.get_order(order.broker_order_id)
+    assert filled.status is OrderStatus.FILLED
+    assert filled.filled_avg_price == 98.0  # the 09:32 bar opened below the limit
+    assert filled.updated_at == T0 + timedelta(minutes=2)
