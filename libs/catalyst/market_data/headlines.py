@@ -23,21 +23,20 @@ Tier = Literal["strong", "normal"]
 
 _BULLISH: dict[tuple[CatalystType, Tier], tuple[str, ...]] = {
     (CatalystType.EARNINGS_BEAT, "strong"): (
-        "{co} beats Q4 EPS estimates by ${diff}, raises FY2013 guidance above consensus",
+        "{co} beats Q4 EPS estimates by ${diff} on record revenue, raises FY2013 guidance",
         "{co} reports record Q4 revenue of ${rev}M, up {pct}%; EPS of ${eps} tops ${est} estimate",
-        "{co} shares surge premarket after blowout Q4: EPS ${eps} vs ${est} expected, revenue beats",
-        "{co} posts Q4 EPS of ${eps}, beating estimates by ${diff}; raises full-year outlook",
+        "{co} shares soar after blowout Q4: EPS of ${eps} tops ${est} estimate on record sales",
+        "{co} posts record Q4 profit, beating estimates by ${diff}; raises full-year outlook",
     ),
     (CatalystType.EARNINGS_BEAT, "normal"): (
-        "{co} Q4 EPS ${eps} beats ${est} estimate; revenue ${rev}M vs ${rev_est}M consensus",
-        "{co} tops fourth-quarter profit estimates as sales rise {pct}%",
+        "{co} Q4 EPS ${eps} beats ${est} estimate",
+        "{co} tops fourth-quarter profit estimates on higher sales",
         "{co} reports Q4 adjusted EPS of ${eps}, ahead of analyst estimates",
         "{co} fourth-quarter earnings beat expectations on strong {segment} demand",
-        "{co} Q4 revenue rises {pct}% to ${rev}M, above Street view; EPS ${eps} vs ${est} est.",
     ),
     (CatalystType.GUIDANCE, "strong"): (
-        "{co} raises FY2013 revenue guidance to ${g_lo}M-${g_hi}M, well above ${cons}M consensus",
-        "{co} hikes 2013 outlook for second time, sees EPS of ${e_lo}-${e_hi} vs ${est4} consensus",
+        "{co} raises FY2013 guidance after record Q4, sees revenue well above consensus",
+        "{co} hikes 2013 outlook for second time, sees EPS above consensus on record backlog",
     ),
     (CatalystType.GUIDANCE, "normal"): (
         "{co} lifts full-year outlook, now sees EPS of ${e_lo}-${e_hi}",
@@ -45,25 +44,24 @@ _BULLISH: dict[tuple[CatalystType, Tier], tuple[str, ...]] = {
         "{co} raises first-quarter revenue guidance on robust {segment} demand",
     ),
     (CatalystType.FDA, "strong"): (
-        "FDA approves {co}'s {drug} for {indication}",
+        "FDA approves {cos} {drug} for {indication}; shares soar premarket",
         "{co} wins FDA approval for {drug} to treat {indication}, shares jump premarket",
     ),
     (CatalystType.FDA, "normal"): (
-        "{co}'s {drug} meets primary endpoint in Phase 3 {indication} trial",
-        "{co} receives FDA 510(k) clearance for {device}",
-        "FDA grants Breakthrough Therapy designation to {co}'s {drug} in {indication}",
+        "{cos} {drug} meets primary endpoint in Phase 3 {indication} trial",
+        "{co} reports positive Phase 3 data for {drug} in {indication}",
     ),
     (CatalystType.MERGER_ACQUISITION, "strong"): (
         "{acq} to acquire {co} for ${deal_px} per share in cash, a {prem}% premium",
-        "{co} agrees to be acquired by {acq} for ${deal_px} a share in cash",
+        "{co} agrees to be acquired by {acq} for ${deal_px} a share in cash, a {prem}% premium",
     ),
     (CatalystType.MERGER_ACQUISITION, "normal"): (
         "{co} to acquire {private} for ${amt}M in deal expected to be immediately accretive",
         "{co} completes acquisition of {private}, raises 2013 revenue outlook",
     ),
     (CatalystType.ANALYST_UPGRADE, "strong"): (
-        "{broker} double-upgrades {co} to Buy from Sell, sets ${pt} price target",
-        "{co} upgraded to Outperform at {broker}; price target raised to ${pt} from ${old_pt}",
+        "{broker} double-upgrades {co} to Buy from Sell, raises price target to ${pt}, sees {upside}% upside",
+        "{co} upgraded to Outperform at {broker}; price target raised to ${pt} from ${old_pt}, {upside}% upside",
     ),
     (CatalystType.ANALYST_UPGRADE, "normal"): (
         "{broker} upgrades {co} to Overweight, citing margin expansion",
@@ -71,8 +69,8 @@ _BULLISH: dict[tuple[CatalystType, Tier], tuple[str, ...]] = {
         "{broker} upgrades {co} to Buy from Hold, price target ${pt}",
     ),
     (CatalystType.CONTRACT_WIN, "strong"): (
-        "{co} wins ${amt}M {agency} contract, largest award in company history",
-        "{co} awarded ${amt}M multi-year {agency} contract, raises 2013 revenue outlook",
+        "{co} wins record ${amt}M {agency} contract, largest award in company history",
+        "{co} awarded record ${amt}M multi-year {agency} contract, raises 2013 revenue outlook",
     ),
     (CatalystType.CONTRACT_WIN, "normal"): (
         "{co} awarded ${amt}M multi-year contract by {agency}",
@@ -84,18 +82,18 @@ _BULLISH: dict[tuple[CatalystType, Tier], tuple[str, ...]] = {
 _BEARISH: dict[CatalystType, tuple[str, ...]] = {
     CatalystType.EARNINGS_MISS: (
         "{co} misses Q4 EPS estimates by ${diff}, shares fall in premarket trading",
-        "{co} Q4 EPS ${eps_miss} vs ${est} est.; revenue ${rev}M misses ${rev_est}M consensus",
+        "{co} Q4 EPS ${eps_miss} vs ${eps} est.; revenue ${rev}M misses ${rev_high}M consensus",
         "{co} swings to surprise fourth-quarter loss, suspends guidance",
     ),
     CatalystType.GUIDANCE: (
-        "{co} cuts FY2013 guidance, sees revenue of ${g_lo}M-${g_hi}M vs ${cons}M consensus",
+        "{co} cuts FY2013 guidance, sees revenue of ${c_lo}M-${c_hi}M vs ${cons}M consensus",
         "{co} lowers full-year profit outlook, citing weak {segment} demand",
         "{co} warns first-quarter revenue will miss estimates",
     ),
     CatalystType.FDA: (
-        "FDA issues complete response letter for {co}'s {drug}",
-        "{co}'s {drug} fails to meet primary endpoint in Phase 3 {indication} study",
-        "FDA advisory panel votes against approval of {co}'s {drug}",
+        "FDA issues complete response letter for {cos} {drug}",
+        "{cos} {drug} fails to meet primary endpoint in Phase 3 {indication} study",
+        "FDA advisory panel votes against approval of {cos} {drug}",
     ),
     CatalystType.ANALYST_DOWNGRADE: (
         "{broker} downgrades {co} to Underperform, cuts price target to ${pt_cut}",
@@ -107,7 +105,7 @@ _BEARISH: dict[CatalystType, tuple[str, ...]] = {
         "{co} files for ${amt}M mixed shelf offering, plans to sell shares",
     ),
     CatalystType.LEGAL_REGULATORY: (
-        "SEC opens investigation into {co}'s revenue recognition practices",
+        "SEC opens investigation into {cos} revenue recognition practices",
         "{co} hit with class-action lawsuit alleging misleading statements to investors",
         "{co} receives subpoena from Department of Justice over billing practices",
     ),
@@ -158,7 +156,7 @@ _DRUG_STEMS = ("zelva", "orvi", "tarsi", "lumi", "crena", "bexa", "voli", "nortr
 _DRUG_ENDS = ("tinib", "mab", "cept", "vastat", "parin", "sertib", "lizumab", "dronate")
 _INDICATIONS = ("metastatic melanoma", "rheumatoid arthritis", "type 2 diabetes", "chronic migraine",
                 "non-small cell lung cancer", "psoriasis", "pulmonary arterial hypertension",
-                "Crohn's disease", "hepatitis C", "major depressive disorder")
+                "Crohn's disease", "hepatitis C", "multiple sclerosis")
 _DEVICES = ("its minimally invasive spinal fusion system", "a next-generation glucose monitor",
             "its robotic-assisted surgical platform", "a cardiac ablation catheter")
 _AGENCIES = ("U.S. Army", "U.S. Navy", "Department of Energy", "Department of Homeland Security", "NASA",
@@ -201,25 +199,34 @@ def _weekday(d: date) -> str:
     return f"{d:%B} {d.day}"
 
 
-def _figures(company: CompanyName, price: float, day: date, rng: Generator) -> dict[str, str]:
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _figures(company: CompanyName, price: float, day: date, rng: Generator,
+             premium: float | None = None) -> dict[str, str]:
     """Numbers that fit a company trading at ``price`` (EPS near a 15-25x multiple, etc.)."""
     eps = max(0.03, price / rng.uniform(15, 25) / 4)
     diff = max(0.02, round(eps * rng.uniform(0.08, 0.25), 2))
     rev = price * rng.uniform(2.0, 8.0)
     cons = rev * 4 * rng.uniform(1.02, 1.08)
     pt = price * rng.uniform(1.2, 1.45)
+    prem = premium if premium is not None else float(rng.uniform(0.22, 0.35))
     name = f"{_pick(rng, _FIRST)} {_pick(rng, _LAST)}"
     return {
-        "co": company.short_name, "ticker": company.ticker, "name": company.name,
+        "co": company.short_name, "cos": _possessive(company.short_name), "ticker": company.ticker,
+        "name": company.name,
         "eps": f"{eps:.2f}", "est": f"{eps - diff:.2f}", "diff": f"{diff:.2f}",
         "eps_miss": f"{max(0.01, eps - diff):.2f}", "est4": f"{eps * 4:.2f}",
+        "rev_high": f"{rev * rng.uniform(1.03, 1.1):.1f}", "upside": f"{100 * (pt / price - 1):.0f}",
         "rev": f"{rev:.1f}", "rev_est": f"{rev * rng.uniform(0.9, 0.97):.1f}",
         "pct": f"{rng.uniform(12, 38):.0f}",
         "g_lo": f"{cons * 1.04:.0f}", "g_hi": f"{cons * 1.09:.0f}", "cons": f"{cons:.0f}",
+        "c_lo": f"{cons * 0.88:.0f}", "c_hi": f"{cons * 0.94:.0f}",
         "e_lo": f"{eps * 4 * 1.05:.2f}", "e_hi": f"{eps * 4 * 1.12:.2f}",
         "pt": f"{pt:.0f}", "old_pt": f"{pt * rng.uniform(0.75, 0.88):.0f}",
         "pt_cut": f"{price * rng.uniform(0.7, 0.85):.0f}",
-        "deal_px": f"{price * rng.uniform(1.2, 1.3):.2f}", "prem": f"{rng.uniform(22, 35):.0f}",
+        "deal_px": f"{price * (1 + prem):.2f}", "prem": f"{100 * prem:.0f}",
         "amt": f"{rng.choice([45, 60, 75, 90, 120, 150, 180, 240, 310])}",
         "shares": f"{rng.uniform(3, 12):.1f}", "offer_px": f"{price * rng.uniform(0.88, 0.94):.2f}",
         "disc": f"{rng.uniform(6, 12):.0f}", "div": f"{max(0.02, price * rng.uniform(0.004, 0.008)):.2f}",
@@ -235,9 +242,9 @@ def _figures(company: CompanyName, price: float, day: date, rng: Generator) -> d
 
 
 def catalyst_story(kind: CatalystType, direction: Direction, tier: Tier, company: CompanyName, price: float,
-                   day: date, rng: Generator) -> Story:
-    """A headline and summary for a planted catalyst."""
-    fig = _figures(company, price, day, rng)
+                   day: date, rng: Generator, premium: float | None = None) -> Story:
+    """A headline and summary for a planted catalyst (``premium``: a takeover bid over ``price``)."""
+    fig = _figures(company, price, day, rng, premium)
     templates = (_BULLISH.get((kind, tier)) or _BULLISH[(kind, "normal")]) if direction == "bullish" \
         else _BEARISH[kind]
     return Story(_pick(rng, templates).format(**fig), _SUMMARIES[direction].format(**fig))
