@@ -1,10 +1,12 @@
 """Load the replay set into the bar store: ``python -m catalyst.market_data.load [--days N]``.
 
-Writes the universe's daily bars (260 sessions, every symbol) and the one-minute bars of the last
-``N`` replay days (default: all five), and fills each security's company name and sector. Re-running
-is cheap and safe: when the store already holds every bar it says so and writes nothing; otherwise
-bars already stored are kept (``on_conflict=skip``). The database comes from ``DATABASE_URL`` (or
-``--database-url``) and must be migrated (``make migrate``).
+Writes the universe's daily bars and the one-minute bars of ``N`` replay days (default: all five),
+and fills each security's company name and sector. ``--through DAY`` stops the data at a replay day
+(daily bars up to it, minute bars of the ``N`` replay days ending with it), so services that read
+"the latest bar" see that day as today; loading a later day afterwards adds only the new bars.
+Re-running is cheap and safe: when the store already holds every bar it says so and writes nothing;
+otherwise bars already stored are kept (``on_conflict=skip``). The database comes from
+``DATABASE_URL`` (or ``--database-url``) and must be migrated (``make migrate``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from catalyst.config import Settings
 from catalyst.db.bars import BarStore, ConflictPolicy
 from catalyst.db.pool import Database
 from catalyst.domain.market import Timeframe
-from catalyst.errors import CatalystError
+from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
-from catalyst.market_data.frame import store_frame
+from catalyst.market_data.clock import daily_bar_time
+from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
 from catalyst.market_data.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
 
 log = get_logger(__name__)
@@ -37,13 +41,19 @@ class LoadReport:
     seconds: float
 
 
-async def _stored_counts(db: Database, u: Universe, first_us: int, last_us: int) -> dict[str, int]:
+async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[SymbolBars]) -> bool:
+    """Whether the store already holds as many of the universe's ``timeframe`` bars over the span of
+    ``bars`` as ``bars`` has (each bar is unique per symbol and time, so equal counts mean all)."""
+    present = [b for b in bars if len(b)]
+    if not present:
+        return True
+    first, last = min(int(b.ts[0]) for b in present), max(int(b.ts[-1]) for b in present)
     async with db.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT h.timeframe, count(*) AS n FROM trading_history h JOIN securities s USING (security_id)"
-            " WHERE s.symbol = ANY($1::text[]) AND h.time_id BETWEEN $2 AND $3 GROUP BY h.timeframe",
-            list(u.symbols), first_us, last_us)
-    return {r["timeframe"]: int(r["n"]) for r in rows}
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM trading_history h JOIN securities s USING (security_id)"
+            " WHERE s.symbol = ANY($1::text[]) AND h.timeframe = $2 AND h.time_id BETWEEN $3 AND $4",
+            list(u.symbols), timeframe.value, first * 1_000_000, last * 1_000_000)
+    return int(stored) >= sum(len(b) for b in present)
 
 
 async def _describe_securities(db: Database, u: Universe) -> None:
@@ -58,24 +68,27 @@ async def _describe_securities(db: Database, u: Universe) -> None:
             [p.symbol for p in profiles], [p.name for p in profiles], [p.sector for p in profiles])
 
 
-async def load_replay(db: Database, *, days: int = REPLAY_DAYS, seed: int = DEFAULT_SEED) -> LoadReport:
-    """Ingest the replay set (daily bars, and minute bars of the last ``days`` replay days)."""
-    if not 0 <= days <= REPLAY_DAYS:
-        raise ValueError(f"--days must be between 0 and {REPLAY_DAYS}")
+async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFAULT_SEED,
+                      through: date | None = None) -> LoadReport:
+    """Ingest the replay set: daily bars up to ``through`` (default: the last replay day) and the
+    minute bars of the ``days`` replay days ending with it (default: every one up to it)."""
     started = time.perf_counter()
     u = build_universe(seed)
-    replay = u.replay_days[REPLAY_DAYS - days:] if days else ()
-    daily = {s: u.daily[s] for s in u.symbols}
+    through = through or u.replay_days[-1]
+    if through not in u.replay_days:
+        raise InvalidInput(f"{through} is not a replay day", code="NOT_A_REPLAY_DAY",
+                           details={"replay_days": [d.isoformat() for d in u.replay_days]})
+    last = u.replay_days.index(through) + 1
+    days = last if days is None else days
+    if not 0 <= days <= last:
+        raise InvalidInput(f"--days must be between 0 and {last} for {through}", code="INVALID_INPUT")
+    replay = u.replay_days[last - days:last] if days else ()
+    cutoff = to_epoch(daily_bar_time(through))
+    daily = {s: u.daily[s].until(cutoff) for s in u.symbols}
     minutes = [u.minute_bars(d) for d in replay]
-    expected_daily = sum(len(b) for b in daily.values())
-    expected_minutes = sum(len(b) for m in minutes for b in m.values())
-    first_us = int(min(b.ts[0] for b in daily.values() if len(b))) * 1_000_000
-    last_us = int(max(b.ts[-1] for m in minutes for b in m.values())) * 1_000_000 if minutes else \
-        int(max(b.ts[-1] for b in daily.values() if len(b))) * 1_000_000
-    counts = await _stored_counts(db, u, first_us, last_us)
     names = tuple(d.isoformat() for d in replay)
-    if counts.get(Timeframe.DAY_1.value, 0) >= expected_daily and \
-            counts.get(Timeframe.MIN_1.value, 0) >= expected_minutes:
+    if await _stored(db, u, Timeframe.DAY_1, list(daily.values())) and \
+            await _stored(db, u, Timeframe.MIN_1, [b for m in minutes for b in m.values()]):
         await _describe_securities(db, u)
         return LoadReport(0, 0, names, True, time.perf_counter() - started)
     store = BarStore(db)
@@ -92,12 +105,14 @@ async def load_replay(db: Database, *, days: int = REPLAY_DAYS, seed: int = DEFA
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m catalyst.market_data.load", description=__doc__.split("\n")[0])
-    parser.add_argument("--days", type=int, default=REPLAY_DAYS,
-                        help=f"replay days of one-minute bars to load, the latest first (0-{REPLAY_DAYS})")
+    parser.add_argument("--days", type=int, default=None,
+                        help=f"replay days of one-minute bars, ending with --through (0-{REPLAY_DAYS}; default: all)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the replay universe")
+    parser.add_argument("--through", type=date.fromisoformat, default=None,
+                        help="last replay day to load (YYYY-MM-DD; default: the last, 2013-03-01)")
     parser.add_argument("--database-url", default=None, help="default: DATABASE_URL")
     args = parser.parse_args(argv)
-    if not 0 <= args.days <= REPLAY_DAYS:
+    if args.days is not None and not 0 <= args.days <= REPLAY_DAYS:
         parser.error(f"--days must be between 0 and {REPLAY_DAYS}")
     return args
 
@@ -105,7 +120,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 async def _main(args: argparse.Namespace) -> LoadReport:
     db = Database(args.database_url or Settings().database_url, min_size=1, max_size=2)
     try:
-        return await load_replay(db, days=args.days, seed=args.seed)
+        return await load_replay(db, days=args.days, seed=args.seed, through=args.through)
     finally:
         await db.close()
 

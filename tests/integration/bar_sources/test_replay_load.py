@@ -15,7 +15,9 @@ import pytest
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.db.migrate import apply_migrations
+from catalyst.errors import InvalidInput
 from catalyst.market_data import load
+from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.universe import build_universe
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -40,17 +42,25 @@ async def replay_dsn() -> AsyncIterator[str]:
         await admin.close()
 
 
-async def test_load_then_read_back(replay_dsn: str) -> None:
+async def test_load_day_by_day_then_read_back(replay_dsn: str) -> None:
     u = build_universe(42)
     db = Database(replay_dsn, min_size=1, max_size=2)
+    store = BarStore(db)
     try:
-        report = await load.load_replay(db, days=1)
-        assert not report.already_loaded
-        assert report.days == ("2013-03-01",)
-        assert report.daily_written == sum(len(b) for b in u.daily.values())
-        assert report.minute_written == 390 * len(u.symbols)
+        first = await load.load_replay(db, days=1, through=date(2013, 2, 28))
+        assert not first.already_loaded
+        assert first.days == ("2013-02-28",)
+        assert first.daily_written == sum(len(b) for b in u.daily.values()) - len(u.symbols)  # not 1 March
+        assert first.minute_written == 390 * len(u.symbols)
+        latest = await store.latest("AAPL", "1Day")
+        assert latest.ts == daily_bar_time(date(2013, 2, 28))  # "today" for services reading the latest bar
 
-        store = BarStore(db)
+        # the next day: only its bars are new; the day already loaded does not count as this one
+        second = await load.load_replay(db, days=1)
+        assert not second.already_loaded
+        assert (second.daily_written, second.minute_written) == (len(u.symbols), 390 * len(u.symbols))
+        assert (await load.load_replay(db, days=1)).already_loaded
+
         top = list(u.expected_funnel(date(2013, 3, 1)).top5)
         daily = await store.read_many([*top, "FB"], "1Day")
         for s, arrays in daily.items():
@@ -59,9 +69,9 @@ async def test_load_then_read_back(replay_dsn: str) -> None:
             for col in ("open", "high", "low", "close", "volume"):
                 assert np.array_equal(getattr(arrays, col), getattr(ref, col)), (s, col)
         minutes = await store.read(top[0], "1Min")
-        assert np.array_equal(minutes.close, u.minute_bars(date(2013, 3, 1))[top[0]].close)
-        assert minutes.ts[0] == np.datetime64("2013-03-01T14:30:00")  # 09:30 New York
-        assert len(minutes) == 390
+        assert len(minutes) == 2 * 390
+        assert np.array_equal(minutes.close[390:], u.minute_bars(date(2013, 3, 1))[top[0]].close)
+        assert minutes.ts[390] == np.datetime64("2013-03-01T14:30:00")  # 09:30 New York
 
         async with db.acquire() as conn:
             row = await conn.fetchrow(
@@ -69,11 +79,18 @@ async def test_load_then_read_back(replay_dsn: str) -> None:
                 " WHERE s.symbol = $1", top[0])
         assert row["company_name"] == u.profiles[top[0]].name
         assert row["sector"] == u.profiles[top[0]].sector
+    finally:
+        await db.close()
 
-        again = await load.load_replay(db, days=1)
-        assert again.already_loaded
-        more = await load.load_replay(db, days=2)  # one more day: only its bars are new
-        assert (more.daily_written, more.minute_written) == (0, 390 * len(u.symbols))
+
+async def test_load_refuses_days_it_does_not_have(replay_dsn: str) -> None:
+    db = Database(replay_dsn, min_size=1, max_size=2)
+    try:
+        with pytest.raises(InvalidInput) as err:
+            await load.load_replay(db, through=date(2013, 2, 22))
+        assert err.value.code == "NOT_A_REPLAY_DAY"
+        with pytest.raises(InvalidInput):
+            await load.load_replay(db, days=3, through=date(2013, 2, 26))  # only two replay days by then
     finally:
         await db.close()
 
