@@ -16,7 +16,6 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from catalyst.errors import InvalidInput
 from catalyst.market_data.frame import I64, SymbolBars, to_epoch
@@ -55,6 +54,8 @@ def daily_from_intraday(bars: SymbolBars) -> SymbolBars:
     """Daily bars from intraday ones, one per New York calendar date, stamped at its midnight."""
     if len(bars) == 0:
         return bars
+    import pandas as pd  # only here: the clock itself stays light to import
+
     local = pd.to_datetime(bars.ts, unit="s", utc=True).tz_convert(NEW_YORK).normalize()
     midnight = np.asarray(local.tz_convert("UTC").as_unit("s").asi8, dtype=np.int64)
     return bars.group(midnight)

@@ -8,9 +8,11 @@ setup, a bounce that stays under the 20-day average, an overbought gap, a move o
 
 Each draw is checked against the scanner's stage-3 thresholds (price vs SMA20, RSI(14) computed
 with TA-Lib on the whole history, volume vs its 20-day average), with margins wide enough that
-the outcome does not depend on how much history a consumer loads or at which minute of the day
-it reads the price: RSI is checked at the day's close, high and low. A draw that misses is
-rejected and the caller draws again from the next derived seed, so results stay deterministic.
+the outcome does not depend on how much history a consumer loads (60 bars and up) or at which
+minute of the day it reads the price: RSI is checked at the day's close, high and low. A planted
+pattern must read clearly (``templates.PLANTED_MIN_SCORE``) and a setup planted without one must
+show none (``templates.UNPATTERNED_MAX_SCORE``). A draw that misses is rejected and the caller
+draws again from the next derived seed, so results stay deterministic.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def ascending_triangle(rng: Generator) -> Template:
     h = _u(rng, 0.08, 0.10)
     return Template(40, [(0, -0.06), (8, 0.0), (13, -h), (18, 0.0), (23, -0.55 * h), (28, 0.0),
                          (33, -0.28 * h), (38, -0.012), (39, -0.01)],
-                    noise=0.2, volume_mult={(8, 24): 1.15, (24, 40): 0.5}, resistance_from=0,
+                    noise=0.2, volume_mult={(8, 24): 1.15, (24, 40): 0.5},
                     touches=(8, 18, 28), lows=(13, 23, 33))
 
 

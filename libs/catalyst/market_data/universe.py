@@ -15,10 +15,12 @@ On each replay day D the news window ``[D-1 16:05, D 07:55]`` New York (see ``ne
 * 58 ``NOISE`` items (dividends, conference appearances …) for other liquid symbols.
 * 2 ``PENNY`` and 2 ``ILLIQUID`` symbols with bullish news that fail stage 1 on price / volume.
 
-So about 100 symbols pass stage 1, 35 stage 2, 20 stage 3, 10 stage 4, and ``expected_candidates(D)``
-names the top 5. Stage-3 facts hold for daily bars through D (D's bar complete), with margins (see
-``catalyst.market_data.shapes``). Everything derives from ``seed`` through ``np.random.SeedSequence``
-keyed by purpose, symbol and day, so a seed always gives byte-identical bars and news.
+So 100 symbols pass stage 1, 35 stage 2, 20 stage 3, 10 stage 4, and ``expected_candidates(D)``
+names the top 5. Stage-3 facts hold for daily bars through D (D's bar complete), with margins;
+daily patterns read as of D, the opening-range breakout at its breakout minute (see
+``catalyst.market_data.shapes`` and ``templates``; contract tests check both against the Pattern and
+News services' own code). Everything derives from ``seed`` through ``np.random.SeedSequence`` keyed
+by purpose, symbol and day/attempt, so a seed always gives byte-identical bars and news.
 """
 
 from __future__ import annotations
