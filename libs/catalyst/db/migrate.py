@@ -27,9 +27,12 @@ def apply_migrations(dsn: str, migrations_dir: Path = MIGRATIONS_DIR) -> list[st
     """Apply every pending migration; returns the ids applied (empty when up to date)."""
     backend = get_backend(yoyo_url(dsn))
     migrations = read_migrations(str(migrations_dir))
-    with backend.lock():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+    try:
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+    finally:
+        backend.connection.close()
     return [m.id for m in pending]
 
 
