@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from catalyst.db.pgcopy import NUMERIC_LIMIT, scale_numeric
 from catalyst.domain.market import Bar, Timeframe

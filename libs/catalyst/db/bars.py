@@ -26,7 +26,7 @@ from typing import Any, TypeAlias
 import asyncpg
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 from prometheus_client import Counter, Histogram
 
 from catalyst.db.bar_frame import (
