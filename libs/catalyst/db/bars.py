@@ -164,6 +164,12 @@ def _row_order(security_ids: npt.NDArray[np.int32], time_id: npt.NDArray[np.int6
     return np.lexsort((time_id, sid))
 
 
+def unknown_symbols(missing: Sequence[str]) -> NotFound:
+    """The 404 of a read that names symbols never stored (``details.symbols`` lists them)."""
+    return NotFound(f"unknown symbol(s): {', '.join(missing[:20])}", code="UNKNOWN_SYMBOL",
+                    details={"symbols": list(missing)})
+
+
 class BarStore:
     """Bars in ``trading_history`` over a ``Database``, an asyncpg pool, or one connection.
 
@@ -273,8 +279,7 @@ class BarStore:
         found = {r["symbol"]: r["security_id"] for r in rows}
         missing = sorted(set(wanted) - found.keys())
         if missing:
-            raise NotFound(f"unknown symbol(s): {', '.join(missing[:20])}", code="UNKNOWN_SYMBOL",
-                           details={"symbols": missing})
+            raise unknown_symbols(missing)
         return found
 
     async def read(self, symbol: str, timeframe: Timeframe | str, start: datetime | None = None,
@@ -389,4 +394,4 @@ def _parse_bar_rows(raw: bytes) -> npt.NDArray[np.void]:
 
 
 __all__ = ["COPY_COLUMNS", "BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar", "copy_chunks",
-           "resolve_ids"]
+           "resolve_ids", "unknown_symbols"]

@@ -3,8 +3,6 @@ services share (symbols, timeframes). I/O edge of the indicator and pattern pack
 
 from __future__ import annotations
 
-import asyncio
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,12 +10,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from catalyst.db.bars import BarStore
+from catalyst.db.bars import BarArrays, BarStore, unknown_symbols
 from catalyst.domain.market import Timeframe, is_symbol
 from catalyst.errors import CatalystError, InvalidInput, NotFound
 from catalyst.indicators.ohlcv import OHLCV
-
-SESSION_MINUTES = 390  # 09:30-16:00 New York
 
 
 @dataclass(frozen=True)
@@ -65,45 +61,29 @@ def parse_symbols(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(parse_symbol(v) for v in values))
 
 
-def calendar_span(timeframe: Timeframe, count: int) -> timedelta:
-    """A calendar window generous enough to hold ``count`` regular-session bars (weekends, holidays)."""
-    per_day = 1.0 if timeframe is Timeframe.DAY_1 else SESSION_MINUTES * 60 / timeframe.seconds
-    trading_days = math.ceil(count / per_day)
-    return timedelta(days=math.ceil(trading_days * 7 / 5) + 5)
-
-
-def _empty(symbol: str, timeframe: Timeframe) -> RecentBars:
-    z = np.zeros(0)
-    return RecentBars(symbol, timeframe, np.zeros(0, dtype="datetime64[ns]"), OHLCV(z, z, z, z, z))
+def _recent(symbol: str, timeframe: Timeframe, arrays: BarArrays) -> RecentBars:
+    bars = OHLCV(*(np.ascontiguousarray(a) for a in (arrays.open, arrays.high, arrays.low, arrays.close,
+                                                        arrays.volume)))
+    return RecentBars(symbol, timeframe, arrays.ts, bars)
 
 
 async def load_recent_bars(
     store: BarStore, symbols: Sequence[str], timeframe: Timeframe, count: int
 ) -> dict[str, RecentBars | CatalystError]:
-    """The last ``count`` bars of each symbol (fewer when history is shorter).
+    """The last ``count`` bars of each symbol (fewer when history is shorter), in one read.
 
-    Unknown symbols map to their ``NotFound`` (404). Each symbol's latest bar fixes a window
-    (``calendar_span``) read for all symbols in one query; a symbol that comes back short is
-    re-read over its whole history, so a gap in the data never hides older bars.
+    Each unknown symbol maps to its own ``NotFound`` (404); the others are still read.
     """
     out: dict[str, RecentBars | CatalystError] = {}
-    latest: dict[str, datetime] = {}
-
-    async def probe(symbol: str) -> None:
-        try:
-            latest[symbol] = (await store.latest(symbol, timeframe)).ts
-        except NotFound as exc:
-            out[symbol] = _empty(symbol, timeframe) if exc.code == "NO_BARS" else exc
-
-    await asyncio.gather(*(probe(s) for s in symbols))
-    if latest:
-        start = min(latest.values()) - calendar_span(timeframe, count)
-        found = await store.read_many(list(latest), timeframe, start=start)
-        for symbol, arrays in found.items():
-            if len(arrays) < count:
-                arrays = await store.read(symbol, timeframe)
-            k = min(count, len(arrays))
-            bars = OHLCV(*(np.ascontiguousarray(a[len(arrays) - k :]) for a in (
-                arrays.open, arrays.high, arrays.low, arrays.close, arrays.volume)))
-            out[symbol] = RecentBars(symbol, timeframe, arrays.ts[len(arrays) - k :], bars)
+    known = list(symbols)
+    try:
+        found = await store.read_last(known, timeframe, count) if known else {}
+    except NotFound as exc:
+        if exc.code != "UNKNOWN_SYMBOL":
+            raise
+        missing = set(exc.details["symbols"])
+        out.update((s, unknown_symbols([s])) for s in symbols if s in missing)
+        known = [s for s in symbols if s not in missing]
+        found = await store.read_last(known, timeframe, count) if known else {}
+    out.update((s, _recent(s, timeframe, found[s])) for s in known)
     return {s: out[s] for s in symbols}

@@ -1,4 +1,4 @@
-"""Request parsing shared by the Technical and Pattern services, and the bar window they read."""
+"""Request parsing shared by the Technical and Pattern services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
 from catalyst.indicators.catalog import ALL_INDICATORS, Indicator
-from catalyst.indicators.recent_bars import calendar_span, parse_symbols, parse_timeframe
+from catalyst.indicators.recent_bars import parse_symbols, parse_timeframe
 from catalyst.indicators.service import parse_indicators
 from catalyst.patterns import PatternSettings, PatternType
 from catalyst.patterns.service import parse_patterns
@@ -44,13 +44,3 @@ def test_patterns_follow_the_timeframe() -> None:
     with pytest.raises(InvalidInput) as err:
         parse_patterns(["opening_range_breakout"], daily, Timeframe.DAY_1)
     assert err.value.details["allowed"] == ["1Min", "5Min", "15Min"]
-
-
-@pytest.mark.parametrize(("timeframe", "count", "at_least_days"), [
-    (Timeframe.DAY_1, 400, 560),  # 400 sessions are 80 weeks
-    (Timeframe.MIN_1, 400, 3),  # two sessions, possibly across a weekend
-    (Timeframe.MIN_1, 390 * 5, 7),
-    (Timeframe.HOUR_1, 70, 14),
-])
-def test_the_read_window_covers_the_bars_asked_for(timeframe: Timeframe, count: int, at_least_days: int) -> None:
-    assert calendar_span(timeframe, count).days >= at_least_days
