@@ -1,9 +1,10 @@
-"""The latest N bars of symbols, read through ``BarStore``, and the request parsing both analysis
-services share (symbols, timeframes). I/O edge of the indicator and pattern packages."""
+"""The latest N bars of symbols, read through ``BarStore``, checked ready for analysis, and the
+request parsing both analysis services share (symbols, timeframes). I/O edge of the indicator and
+pattern packages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,7 @@ from numpy.typing import NDArray
 from catalyst.db.bars import BarArrays, BarStore, unknown_symbols
 from catalyst.domain.market import Timeframe, is_symbol
 from catalyst.errors import CatalystError, InvalidInput, NotFound
-from catalyst.indicators.ohlcv import OHLCV
+from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,46 @@ async def load_recent_bars(
         found = await store.read_last(known, timeframe, count) if known else {}
     out.update((s, _recent(s, timeframe, found[s])) for s in known)
     return {s: out[s] for s in symbols}
+
+
+# Raises ``InsufficientData`` (400) when a bar count cannot feed what was asked for.
+CountCheck = Callable[[int], None]
+
+
+def ready_bars(recent: RecentBars | CatalystError, check_count: CountCheck) -> RecentBars:
+    """The bars, or the error that stops them: unknown symbol (404), too few bars or unusable bars (400)."""
+    if isinstance(recent, CatalystError):
+        raise recent
+    check_count(recent.count)
+    validate_ohlcv(recent.bars)
+    return recent
+
+
+async def load_ready_bars(store: BarStore, symbols: Sequence[str], timeframe: Timeframe, count: int,
+                          check_count: CountCheck) -> tuple[list[RecentBars], dict[str, CatalystError]]:
+    """``load_recent_bars`` then ``ready_bars`` per symbol: the ready bars (in ``symbols`` order) and,
+    by symbol, the error of each one that is not."""
+    loaded = await load_recent_bars(store, symbols, timeframe, count) if symbols else {}
+    ready: list[RecentBars] = []
+    errors: dict[str, CatalystError] = {}
+    for symbol, recent in loaded.items():
+        try:
+            ready.append(ready_bars(recent, check_count))
+        except CatalystError as exc:
+            errors[symbol] = exc
+    return ready, errors
+
+
+async def load_ready_symbol(store: BarStore, symbol: str, timeframe: Timeframe, count: int,
+                            check_count: CountCheck) -> RecentBars:
+    """One symbol's ready bars; its error is raised."""
+    return ready_bars((await load_recent_bars(store, [symbol], timeframe, count))[symbol], check_count)
+
+
+def panels_by_count(ready: Iterable[RecentBars]) -> list[tuple[list[RecentBars], OHLCV]]:
+    """Symbols with the same number of bars grouped (first-seen order), each with its stacked 2-D panel:
+    the vectorised indicators and detectors take one panel per bar count."""
+    groups: dict[int, list[RecentBars]] = {}
+    for recent in ready:
+        groups.setdefault(recent.count, []).append(recent)
+    return [(group, OHLCV.stack([r.bars for r in group])) for group in groups.values()]

@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 
 from prometheus_client import Counter, Histogram
 
-from catalyst.cache import Cache, CacheTier
+from catalyst.cache import Cache
 from catalyst.contracts.technical import (
     SUPPORTED_TIMEFRAMES,
     IndicatorBatchRequest,
@@ -31,14 +31,21 @@ from catalyst.contracts.technical import (
 )
 from catalyst.db.bars import BarStore
 from catalyst.db.pool import Database
-from catalyst.domain.market import Timeframe
-from catalyst.errors import CatalystError, InvalidInput
+from catalyst.errors import InvalidInput
 from catalyst.indicators.batch import IndicatorSet, compute_indicators
 from catalyst.indicators.catalog import ALL_INDICATORS, Indicator, check_enough_bars
 from catalyst.indicators.levels import Levels
-from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
-from catalyst.indicators.recent_bars import RecentBars, load_recent_bars, parse_symbol, parse_symbols, parse_timeframe
+from catalyst.indicators.recent_bars import (
+    RecentBars,
+    load_ready_bars,
+    load_ready_symbol,
+    panels_by_count,
+    parse_symbol,
+    parse_symbols,
+    parse_timeframe,
+)
 from catalyst.indicators.reference import talib_indicators
+from catalyst.indicators.result_cache import cached_result, cached_results, result_key, store_result
 from catalyst.indicators.store import save_indicator_values
 from catalyst.logging import get_logger
 
@@ -86,34 +93,21 @@ def _values(recent: RecentBars, wanted: tuple[Indicator, ...], latest: dict[str,
     })
 
 
-def _ready(recent: RecentBars | CatalystError, wanted: tuple[Indicator, ...]) -> RecentBars:
-    """The bars, or the error that stops them: unknown symbol (404), too few bars (400)."""
-    if isinstance(recent, CatalystError):
-        raise recent
-    check_enough_bars(wanted, recent.count)
-    validate_ohlcv(recent.bars)
-    return recent
-
-
 class TechnicalService:
     def __init__(self, db: Database, cache: Cache):
         self._db = db
         self._bars = BarStore(db)
         self._cache = cache
 
-    @staticmethod
-    def _key(symbol: str, timeframe: Timeframe, bars: int, wanted: tuple[Indicator, ...]) -> str:
-        return f"{symbol}:{timeframe.value}:{bars}:{'+'.join(i.value for i in wanted)}"
-
     async def indicators(self, symbol: str, timeframe: str, names: Sequence[str] | None, bars: int,
                          *, refresh: bool = False) -> IndicatorValues:
         """One symbol's values at its last bar (TA-Lib)."""
         tf = parse_timeframe(timeframe, SUPPORTED_TIMEFRAMES)
         sym, wanted = parse_symbol(symbol), parse_indicators(names)
-        key = self._key(sym, tf, bars, wanted)
-        if not refresh and (hit := await self._cache.get(CACHE_NS, key, IndicatorValues, CacheTier.WARM)):
-            return hit.model_copy(update={"cached": True})
-        recent = _ready((await load_recent_bars(self._bars, [sym], tf, bars))[sym], wanted)
+        key = result_key(sym, tf, bars, wanted)
+        if hit := await cached_result(self._cache, CACHE_NS, key, IndicatorValues, refresh=refresh):
+            return hit
+        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_enough_bars, wanted))
         started = time.perf_counter()
         result = talib_indicators(recent.bars, wanted)
         latest = {k: float(v[0]) for k, v in result.latest().items()}
@@ -122,7 +116,7 @@ class TechnicalService:
         values = _values(recent, wanted, latest, levels)
         await save_indicator_values(self._db, [values])
         ROWS_STORED.inc()
-        await self._cache.set(CACHE_NS, key, values, CacheTier.WARM)
+        await store_result(self._cache, CACHE_NS, key, values)
         return values
 
     async def batch(self, request: IndicatorBatchRequest) -> IndicatorBatchResponse:
@@ -130,29 +124,14 @@ class TechnicalService:
         tf = parse_timeframe(request.timeframe, SUPPORTED_TIMEFRAMES)
         wanted = parse_indicators(request.indicators)
         symbols = parse_symbols(request.symbols)
-        results: dict[str, IndicatorValues] = {}
-        errors: dict[str, CatalystError] = {}
-        todo = []
-        for sym in symbols:
-            hit = None if request.refresh else await self._cache.get(
-                CACHE_NS, self._key(sym, tf, request.bars, wanted), IndicatorValues, CacheTier.WARM)
-            if hit is not None:
-                results[sym] = hit.model_copy(update={"cached": True})
-            else:
-                todo.append(sym)
-        loaded = await load_recent_bars(self._bars, todo, tf, request.bars) if todo else {}
-        ready: list[RecentBars] = []
-        for sym, recent in loaded.items():
-            try:
-                ready.append(_ready(recent, wanted))
-            except CatalystError as exc:
-                errors[sym] = exc
+        keys = {sym: result_key(sym, tf, request.bars, wanted) for sym in symbols}
+        results, todo = await cached_results(self._cache, CACHE_NS, keys, IndicatorValues, refresh=request.refresh)
+        ready, errors = await load_ready_bars(self._bars, todo, tf, request.bars, partial(check_enough_bars, wanted))
         computed = await asyncio.to_thread(self._compute_panels, ready, wanted)
         await save_indicator_values(self._db, computed)
         ROWS_STORED.inc(len(computed))
         for values in computed:
-            await self._cache.set(CACHE_NS, self._key(values.symbol, tf, request.bars, wanted), values,
-                                  CacheTier.WARM)
+            await store_result(self._cache, CACHE_NS, keys[values.symbol], values)
             results[values.symbol] = values
         log.info("indicator_batch", timeframe=tf.value, symbols=len(symbols), computed=len(computed),
                  cached=len(symbols) - len(todo), errors=len(errors))
@@ -166,12 +145,9 @@ class TechnicalService:
     def _compute_panels(ready: list[RecentBars], wanted: tuple[Indicator, ...]) -> list[IndicatorValues]:
         """Symbols with the same number of bars form one panel each."""
         started = time.perf_counter()
-        by_length: dict[int, list[RecentBars]] = defaultdict(list)
-        for recent in ready:
-            by_length[recent.count].append(recent)
         out: list[IndicatorValues] = []
-        for group in by_length.values():
-            result: IndicatorSet = compute_indicators(OHLCV.stack([r.bars for r in group]), wanted)
+        for group, panel in panels_by_count(ready):
+            result: IndicatorSet = compute_indicators(panel, wanted)
             latest = result.latest()
             for s, recent in enumerate(group):
                 levels = result.levels.for_symbol(s) if result.levels is not None else None

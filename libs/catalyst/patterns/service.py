@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from prometheus_client import Counter, Histogram
 
-from catalyst.cache import Cache, CacheTier
+from catalyst.cache import Cache
 from catalyst.contracts.pattern import (
     SUPPORTED_TIMEFRAMES,
     DetectedPattern,
@@ -32,9 +32,17 @@ from catalyst.contracts.pattern import (
 from catalyst.db.bars import BarStore
 from catalyst.db.pool import Database
 from catalyst.domain.market import Timeframe
-from catalyst.errors import CatalystError, InsufficientData, InvalidInput
-from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
-from catalyst.indicators.recent_bars import RecentBars, load_recent_bars, parse_symbol, parse_symbols, parse_timeframe
+from catalyst.errors import InsufficientData, InvalidInput
+from catalyst.indicators.recent_bars import (
+    RecentBars,
+    load_ready_bars,
+    load_ready_symbol,
+    panels_by_count,
+    parse_symbol,
+    parse_symbols,
+    parse_timeframe,
+)
+from catalyst.indicators.result_cache import cached_result, cached_results, result_key, store_result
 from catalyst.logging import get_logger
 from catalyst.patterns.base import PatternBatch, PatternSignal, PatternType
 from catalyst.patterns.detect import (
@@ -88,15 +96,6 @@ def check_pattern_bars(wanted: Sequence[PatternType], settings: PatternSettings,
         )
 
 
-def _ready(recent: RecentBars | CatalystError, wanted: Sequence[PatternType], settings: PatternSettings
-           ) -> RecentBars:
-    if isinstance(recent, CatalystError):
-        raise recent
-    check_pattern_bars(wanted, settings, recent.count)
-    validate_ohlcv(recent.bars)
-    return recent
-
-
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
@@ -127,12 +126,8 @@ def _session_start(recent: RecentBars) -> int:
 def detect_for(ready: list[RecentBars], wanted: Sequence[PatternType], settings: PatternSettings
                ) -> list[PatternsResponse]:
     """Symbols with the same number of bars are detected as one panel."""
-    by_length: dict[int, list[RecentBars]] = defaultdict(list)
-    for recent in ready:
-        by_length[recent.count].append(recent)
     out: list[PatternsResponse] = []
-    for group in by_length.values():
-        panel = OHLCV.stack([r.bars for r in group])
+    for group, panel in panels_by_count(ready):
         starts = np.array([_session_start(r) for r in group], dtype=np.int64)
         found = detect_patterns_batch(panel, settings, session_start=starts, patterns=wanted)
         out += [_response(recent, wanted, found, s) for s, recent in enumerate(group)]
@@ -144,23 +139,19 @@ class PatternService:
         self._bars = BarStore(db)
         self._cache = cache
 
-    @staticmethod
-    def _key(symbol: str, timeframe: Timeframe, bars: int, wanted: Sequence[PatternType]) -> str:
-        return f"{symbol}:{timeframe.value}:{bars}:{'+'.join(p.value for p in wanted)}"
-
     async def patterns(self, symbol: str, timeframe: str, names: Sequence[str] | None, bars: int,
                        *, refresh: bool = False) -> PatternsResponse:
         tf = parse_timeframe(timeframe, SUPPORTED_TIMEFRAMES)
         settings = PatternSettings.for_timeframe(tf)
         sym, wanted = parse_symbol(symbol), parse_patterns(names, settings, tf)
-        key = self._key(sym, tf, bars, wanted)
-        if not refresh and (hit := await self._cache.get(CACHE_NS, key, PatternsResponse, CacheTier.WARM)):
-            return hit.model_copy(update={"cached": True})
-        recent = _ready((await load_recent_bars(self._bars, [sym], tf, bars))[sym], wanted, settings)
+        key = result_key(sym, tf, bars, wanted)
+        if hit := await cached_result(self._cache, CACHE_NS, key, PatternsResponse, refresh=refresh):
+            return hit
+        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_pattern_bars, wanted, settings))
         started = time.perf_counter()
         (result,) = detect_for([recent], wanted, settings)
         DETECT_SECONDS.labels("single").observe(time.perf_counter() - started)
-        await self._cache.set(CACHE_NS, key, result, CacheTier.WARM)
+        await store_result(self._cache, CACHE_NS, key, result)
         return result
 
     async def batch(self, request: PatternBatchRequest) -> PatternBatchResponse:
@@ -168,29 +159,15 @@ class PatternService:
         settings = PatternSettings.for_timeframe(tf)
         wanted = parse_patterns(request.patterns, settings, tf)
         symbols = parse_symbols(request.symbols)
-        results: dict[str, PatternsResponse] = {}
-        errors: dict[str, CatalystError] = {}
-        todo = []
-        for sym in symbols:
-            hit = None if request.refresh else await self._cache.get(
-                CACHE_NS, self._key(sym, tf, request.bars, wanted), PatternsResponse, CacheTier.WARM)
-            if hit is not None:
-                results[sym] = hit.model_copy(update={"cached": True})
-            else:
-                todo.append(sym)
-        loaded = await load_recent_bars(self._bars, todo, tf, request.bars) if todo else {}
-        ready: list[RecentBars] = []
-        for sym, recent in loaded.items():
-            try:
-                ready.append(_ready(recent, wanted, settings))
-            except CatalystError as exc:
-                errors[sym] = exc
+        keys = {sym: result_key(sym, tf, request.bars, wanted) for sym in symbols}
+        results, todo = await cached_results(self._cache, CACHE_NS, keys, PatternsResponse, refresh=request.refresh)
+        ready, errors = await load_ready_bars(self._bars, todo, tf, request.bars,
+                                              partial(check_pattern_bars, wanted, settings))
         started = time.perf_counter()
         computed = await asyncio.to_thread(detect_for, ready, wanted, settings)
         DETECT_SECONDS.labels("batch").observe(time.perf_counter() - started)
         for response in computed:
-            await self._cache.set(CACHE_NS, self._key(response.symbol, tf, request.bars, wanted), response,
-                                  CacheTier.WARM)
+            await store_result(self._cache, CACHE_NS, keys[response.symbol], response)
             results[response.symbol] = response
         log.info("pattern_batch", timeframe=tf.value, symbols=len(symbols), computed=len(computed),
                  errors=len(errors))
