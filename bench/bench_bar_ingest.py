@@ -22,9 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -35,7 +33,7 @@ import numpy as np
 
 from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.db.bars import COPY_COLUMNS, BarStore, ConflictPolicy, copy_chunks, resolve_ids
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database
 from catalyst.domain.market import Timeframe
 
 ADMIN_DSN = os.environ.get("CATALYST_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -64,14 +62,6 @@ def synthetic_minutes(symbols: int, bars: int, *, start: str, seed: int, prefix:
     ts = np.datetime64(start, "ns") + np.arange(bars) * np.timedelta64(60, "s")
     return BarFrame.from_arrays(np.repeat(names, bars), np.tile(ts, symbols), open_, high, low, close,
                                 volume, vwap, trades)
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -209,7 +199,7 @@ async def _variants(conn: asyncpg.Connection, frame: BarFrame) -> list[Figure]:
 
 async def _previous_schema(frame: BarFrame) -> Figure:
     """The first ingest again, into a scratch database whose trading_history has declared foreign keys."""
-    async with _scratch_database() as dsn:
+    async with scratch_database(ADMIN_DSN, "catalyst_bench") as dsn:
         conn = await asyncpg.connect(dsn)
         try:
             await conn.execute(DECLARED_KEYS)
@@ -389,23 +379,9 @@ def _render(main: list[Figure], parts: list[Figure], client: dict[str, float],
     return "\n".join(lines) + "\n"
 
 
-@asynccontextmanager
-async def _scratch_database() -> AsyncIterator[str]:
-    """A migrated database of its own, dropped on exit: its DSN."""
-    name = f"catalyst_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    base, _, _ = ADMIN_DSN.rpartition("/")
-    try:
-        dsn = f"{base}/{name}"
-        await asyncio.to_thread(apply_migrations, dsn)
-        yield dsn
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def _run() -> str:
     load_before = _load()
-    async with _scratch_database() as dsn:
+    async with scratch_database(ADMIN_DSN, "catalyst_bench") as dsn:
         measured = await _measure(dsn)
     return _render(*measured, load_before)
 

@@ -13,7 +13,6 @@ import asyncio
 import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +22,7 @@ import numpy as np
 
 from catalyst.bar_sources.replay import ReplayBarSource
 from catalyst.db import Database
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database
 from catalyst.market_data import load
 from catalyst.market_data.intraday import synthesize_minutes
 from catalyst.market_data.universe import build_universe
@@ -82,20 +81,8 @@ def _compute() -> list[tuple[str, str, float, float, str]]:
     return rows
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def _loader() -> list[tuple[str, str, float, float, str]]:
-    name = f"catalyst_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-    try:
-        await asyncio.to_thread(apply_migrations, dsn)
+    async with scratch_database(ADMIN_DSN, "catalyst_bench") as dsn:
         db = Database(dsn, min_size=1, max_size=2)
         try:
             t0 = time.perf_counter()
@@ -106,8 +93,6 @@ async def _loader() -> list[tuple[str, str, float, float, str]]:
             again = time.perf_counter() - t0
         finally:
             await db.close()
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     rows = f"{report.daily_written:,} daily + {report.minute_written:,} minute"
     return [("load (all five replay days)", rows, first, first, ""),
             ("load again (already loaded)", "0", again, again, "")]

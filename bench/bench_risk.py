@@ -26,7 +26,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 import numpy as np
 
@@ -36,7 +35,7 @@ from catalyst.contracts.risk import ValidateRequest
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database
 from catalyst.domain.orders import Side
 from catalyst.risk.correlation import return_correlation
 from catalyst.risk.engine import TradeProposal, evaluate
@@ -51,14 +50,6 @@ OPEN = ("KO", "PEP", "XOM", "JNJ")
 CANDIDATES = ("AAPL", "MSFT", "NVDA", "AMZN", "META", "GOOG", "TSLA", "AMD")
 ENGINE_N, IN_PROCESS_N, HTTP_N, WARMUP = 20_000, 5_000, 2_000, 200
 TARGET_P99_MS = 2.0
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _seed(dsn: str) -> None:
@@ -202,16 +193,11 @@ def _load() -> str:
 
 
 async def _run() -> str:
-    name = f"catalyst_bench_risk_{uuid.uuid4().hex[:10]}"
     load_before = _load()
-    await _admin(f'CREATE DATABASE "{name}"')
-    base, _, _ = ADMIN_DSN.rpartition("/")
-    dsn = f"{base}/{name}"
-    namespace = f"bench-risk-{uuid.uuid4().hex[:8]}:"
-    env = {"DATABASE_URL": dsn, "REDIS_URL": REDIS_URL, "REDIS_NAMESPACE": namespace, "CATALYST_ENV": "test",
-           "LOG_LEVEL": "WARNING", "RISK_WATCH_PARAMETERS": "false"}
-    try:
-        await asyncio.to_thread(apply_migrations, dsn)
+    async with scratch_database(ADMIN_DSN, "catalyst_bench_risk") as dsn:
+        namespace = f"bench-risk-{uuid.uuid4().hex[:8]}:"
+        env = {"DATABASE_URL": dsn, "REDIS_URL": REDIS_URL, "REDIS_NAMESPACE": namespace, "CATALYST_ENV": "test",
+               "LOG_LEVEL": "WARNING", "RISK_WATCH_PARAMETERS": "false"}
         await _seed(dsn)
         with tempfile.TemporaryDirectory() as tmp:
             param_file = Path(tmp) / "risk_parameters.yaml"
@@ -221,8 +207,6 @@ async def _run() -> str:
                                 CATALYST_SERVICE="risk")
             local = await _in_process(settings, param_file)
             http = await asyncio.to_thread(_over_http, env, settings)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return _render(local, http, load_before)
 
 

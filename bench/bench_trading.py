@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from catalyst.brokers.feeds import InMemoryBarFeed
@@ -37,7 +36,7 @@ from catalyst.brokers.sim_engine import SimCosts, SimEngine
 from catalyst.brokers.sim_ledger import InMemorySimLedger, PostgresSimLedger, SimLedger
 from catalyst.config import dev_api_key
 from catalyst.db import Database
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database
 from catalyst.domain.market import Bar
 from catalyst.domain.orders import OrderType, Side
 from catalyst.logging import configure_logging
@@ -182,14 +181,6 @@ async def _wait_live(client: httpx.AsyncClient, proc: asyncio.subprocess.Process
     raise RuntimeError("trading service did not start")
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @dataclass
 class Figures:
     engine: float
@@ -200,19 +191,13 @@ class Figures:
 
 
 async def _measure() -> Figures:
-    name = f"catalyst_bench_trading_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-    try:
-        await asyncio.to_thread(apply_migrations, dsn)
+    async with scratch_database(ADMIN_DSN, "catalyst_bench_trading") as dsn:
         db = Database(dsn)
         await db.connect()
         postgres_rate = await bench_sim_broker(PostgresSimLedger(db), POSTGRES_N)
         await db.close()
         return Figures(engine=bench_engine(), memory=await bench_sim_broker(InMemorySimLedger(), MEMORY_N),
                        postgres=postgres_rate, oms=await bench_oms(dsn), http=await bench_http(dsn))
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run() -> str:

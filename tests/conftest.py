@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
@@ -17,37 +16,18 @@ from fastapi import FastAPI
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database_sync
 from catalyst.services import ServiceName
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CATALYST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _dsn_for(database: str) -> str:
-    base, _, _ = ADMIN_DSN.rpartition("/")
-    return f"{base}/{database}"
-
-
 @pytest.fixture(scope="session")
 def test_database_url() -> Iterator[str]:
     """A database of its own for this pytest session, migrated, dropped at the end."""
-    import asyncio
-
-    name = f"catalyst_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    dsn = _dsn_for(name)
-    apply_migrations(dsn)
-    yield dsn
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database_sync(ADMIN_DSN, "catalyst_test") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

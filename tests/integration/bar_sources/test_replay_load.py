@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
-import asyncpg
 import numpy as np
 import pytest
 
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database
 from catalyst.errors import InvalidInput
 from catalyst.market_data import load
 from catalyst.market_data.clock import daily_bar_time
@@ -26,20 +24,8 @@ ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127
 @pytest.fixture(scope="module")
 async def replay_dsn() -> AsyncIterator[str]:
     """A migrated database of its own: the load writes 150k bars other tests must not see."""
-    name = f"catalyst_test_replay_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-    await asyncio.to_thread(apply_migrations, dsn)
-    yield dsn
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(ADMIN_DSN, "catalyst_test_replay") as dsn:
+        yield dsn
 
 
 async def test_load_day_by_day_then_read_back(replay_dsn: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from catalyst.db import Database
 from catalyst.db.bars import BarFrame, BarStore
+from catalyst.db.scratch import scratch_database
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -19,19 +20,8 @@ ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127
 @pytest.fixture
 async def fresh_dsn() -> AsyncIterator[str]:
     """An empty, unmigrated database of its own, dropped after the test."""
-    name = f"catalyst_test_db_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = ADMIN_DSN.rpartition("/")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(ADMIN_DSN, "catalyst_test_db", migrate=False) as dsn:
+        yield dsn
 
 
 @pytest.fixture

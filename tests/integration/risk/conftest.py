@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import scratch_database_sync
 from catalyst.risk.book import EXCHANGE_TZ
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
@@ -38,20 +37,8 @@ ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 @pytest.fixture(scope="session")
 def risk_database_url() -> Iterator[str]:
-    name = f"catalyst_risk_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(ADMIN_DSN)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    apply_migrations(dsn)
-    yield dsn
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database_sync(ADMIN_DSN, "catalyst_risk") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

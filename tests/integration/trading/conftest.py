@@ -29,7 +29,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import asyncpg
 import pytest
 
 from catalyst.brokers.config import BrokerSettings
@@ -39,7 +38,7 @@ from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import PostgresSimLedger
 from catalyst.bus import EventBus
 from catalyst.db import Database
-from catalyst.db.migrate import apply_migrations
+from catalyst.db.scratch import admin_execute, database_name, scratch_database, scratch_database_sync
 from catalyst.domain.market import Bar
 from catalyst.domain.orders import Side
 from catalyst.risk.approvals import TradeApproval, sign_approval
@@ -328,44 +327,25 @@ def alpaca_wire() -> Iterator[AlpacaWire]:
 # books of one test never meet another's, and reconciliation sees only its own test's world.
 # ---------------------------------------------------------------------------------------------
 
-
-
-
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "trading-test-secret"
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 09:30 New York, a Monday
 
 
-def dsn_for(name: str) -> str:
-    return f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def trading_template() -> Iterator[str]:
-    name = f"catalyst_trading_tmpl_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    apply_migrations(dsn_for(name))
-    # yoyo keeps its connection open; a template must have no other session to be copied.
-    asyncio.run(_admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
-    yield name
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database_sync(ADMIN_DSN, "catalyst_trading_tmpl") as dsn:
+        name = database_name(dsn)
+        # A template must have no other session to be copied: end any the migration left behind.
+        asyncio.run(admin_execute(ADMIN_DSN, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                             f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
+        yield name
 
 
 @pytest.fixture
 async def trading_dsn(trading_template: str) -> AsyncIterator[str]:
-    name = f"catalyst_trading_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{trading_template}"')
-    yield dsn_for(name)
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with scratch_database(ADMIN_DSN, "catalyst_trading", template=trading_template, migrate=False) as dsn:
+        yield dsn
 
 
 @pytest.fixture
