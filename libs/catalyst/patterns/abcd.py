@@ -26,17 +26,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalyst.indicators.kernels import as_time_major
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
     PatternBatch,
     PatternType,
     contraction_score,
     finish,
+    hlcv,
+    later_volume_ratio,
     nothing,
+    peak_then_pause,
     ratio,
+    rise_into,
     window_extreme,
-    window_mean,
 )
 
 FEATURES = ("ab_gain_pct", "ab_bars", "bc_retrace_pct", "bc_bars", "reward_risk", "volume_contraction")
@@ -69,26 +71,22 @@ def _retrace_score(retrace: np.ndarray, p: AbcdParams) -> np.ndarray:
 def detect_abcd(bars: OHLCV, params: AbcdParams | None = None) -> PatternBatch:
     """Bullish ABCD measured moves as of the last bar, for every symbol of ``bars``."""
     p = params or AbcdParams()
-    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    h, lo, c, v = hlcv(bars)
     m, n = c.shape
     e = m - 2
     if e - p.bc_min_bars - p.ab_min_bars < 0:
         return nothing(PatternType.ABCD, n, FEATURES)
     end = np.full(n, e)
-    b_idx, b_high, ok = window_extreme(
-        h, np.full(n, max(e - p.bc_max_bars, p.ab_min_bars)), np.full(n, e - p.bc_min_bars)
-    )
-    _, after_b_high, _ = window_extreme(h, b_idx + 1, end)
-    a_idx, a_low, _ = window_extreme(lo, np.maximum(b_idx - p.ab_max_bars, 0), b_idx - 1, lowest=True, latest=True)
-    _, leg_high, _ = window_extreme(h, a_idx, b_idx - 1)
-    c_idx, c_low, _ = window_extreme(lo, b_idx + 1, end, lowest=True, latest=True)
+    b = peak_then_pause(h, lo, e, min_pause=p.bc_min_bars, max_pause=p.bc_max_bars, min_before=p.ab_min_bars)
+    b_idx, b_high, ok, after_b_high, c_idx, c_low = b.idx, b.high, b.valid, b.pause_high, b.pause_low_idx, b.pause_low
+    a_idx, a_low, leg_high = rise_into(h, lo, b_idx, p.ab_max_bars)
     _, after_c_high, _ = window_extreme(h, c_idx + 1, end)
     leg = b_high - a_low
     gain = ratio(leg, a_low)
     retrace = ratio(b_high - c_low, leg)
     target = c_low + leg
     reward_risk = ratio(target - b_high, b_high - c_low)
-    contraction = ratio(window_mean(v, b_idx + 1, end), window_mean(v, a_idx, b_idx))
+    contraction = later_volume_ratio(v, a_idx, b_idx + 1, end)
     c_high = h[c_idx, np.arange(n)]
     with np.errstate(invalid="ignore"):
         ok &= (after_b_high <= b_high) & (leg_high <= b_high) & (b_idx - a_idx >= p.ab_min_bars)

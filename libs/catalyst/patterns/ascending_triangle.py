@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalyst.indicators.kernels import FloatArray, as_time_major
+from catalyst.indicators.kernels import FloatArray
 from catalyst.indicators.levels import pivot_mask
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
@@ -36,9 +36,10 @@ from catalyst.patterns.base import (
     PatternType,
     contraction_score,
     finish,
+    hlcv,
+    later_volume_ratio,
     nothing,
     ratio,
-    window_mean,
 )
 
 FEATURES = ("touches", "higher_lows", "height_pct", "lows_rise_pct", "span_bars", "volume_contraction")
@@ -87,7 +88,7 @@ def _one_window(
     holds = ~((rows > last_low_row) & (lo < last_low)).any(axis=0)
     height = resistance - lowest
     mid = first + (w - first) // 2
-    contraction = ratio(window_mean(v, mid, np.full(n, w - 1)), window_mean(v, first, mid - 1))
+    contraction = later_volume_ratio(v, first, mid, np.full(n, w - 1))
     touches = touch.sum(axis=0)
     rise = ratio(last_low - lowest, height)
     with np.errstate(invalid="ignore"):
@@ -110,7 +111,7 @@ WEIGHTS = {"score_touches": 0.35, "score_lows": 0.25, "score_rise": 0.2, "score_
 def detect_ascending_triangle(bars: OHLCV, params: AscendingTriangleParams | None = None) -> PatternBatch:
     """Ascending triangles as of the last bar, for every symbol of ``bars``."""
     p = params or AscendingTriangleParams()
-    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    h, lo, c, v = hlcv(bars)
     m, n = c.shape
     formed = m - 1  # bars before the current one
     widths = sorted(w for w in {min(w, formed) for w in p.windows} if w > p.min_bars)

@@ -24,7 +24,8 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from catalyst.indicators.kernels import FloatArray
+from catalyst.indicators.kernels import FloatArray, as_time_major
+from catalyst.indicators.ohlcv import OHLCV
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -143,6 +144,12 @@ def nothing(pattern: PatternType, n_symbols: int, feature_names: tuple[str, ...]
     )
 
 
+def hlcv(bars: OHLCV) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """High, low, close and volume as time-major 2-D arrays (what every detector reads)."""
+    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    return h, lo, c, v
+
+
 def at(x: FloatArray, idx: IntArray) -> FloatArray:
     """``x[idx[s], s]`` for every symbol ``s`` (x time-major 2-D)."""
     return x[idx, np.arange(x.shape[1])]
@@ -201,3 +208,43 @@ def ratio(num: FloatArray, den: FloatArray) -> FloatArray:
 def contraction_score(volume_ratio: FloatArray) -> FloatArray:
     """1 when volume fell to half or less, 0 when it did not fall; NaN (no volume) scores 0."""
     return np.nan_to_num(np.clip((1.0 - volume_ratio) / 0.5, 0.0, 1.0))
+
+
+def later_volume_ratio(v: FloatArray, first: IntArray, split: IntArray, last: IntArray) -> FloatArray:
+    """Volume per bar of ``split .. last`` over that of ``first .. split - 1`` (a pause after a move);
+    NaN where the earlier bars traded nothing."""
+    return ratio(window_mean(v, split, last), window_mean(v, first, split - 1))
+
+
+@dataclass(frozen=True)
+class PeakPause:
+    """A structure's high bar (pole top, ABCD's B, the cup's right rim) and the pause after it
+    (flag, BC leg, handle): the bars ``idx + 1 .. e``."""
+
+    idx: IntArray
+    high: FloatArray
+    valid: BoolArray  # False where no bar could be the peak
+    pause_high: FloatArray  # the pause's highest high (a valid peak is not exceeded)
+    pause_low_idx: IntArray  # the pause's lowest low, the latest of equal lows
+    pause_low: FloatArray
+
+
+def peak_then_pause(h: FloatArray, lo: FloatArray, e: int, *, min_pause: int, max_pause: int,
+                    min_before: int) -> PeakPause:
+    """The highest high among bars ``e - max_pause .. e - min_pause`` (not before ``min_before``,
+    so the structure that leads to it fits) and the highs and lows of the bars after it up to ``e``."""
+    n = h.shape[1]
+    end = np.full(n, e)
+    idx, high, valid = window_extreme(h, np.full(n, max(e - max_pause, min_before)), np.full(n, e - min_pause))
+    _, pause_high, _ = window_extreme(h, idx + 1, end)
+    low_idx, pause_low, _ = window_extreme(lo, idx + 1, end, lowest=True, latest=True)
+    return PeakPause(idx, high, valid, pause_high, low_idx, pause_low)
+
+
+def rise_into(h: FloatArray, lo: FloatArray, peak: IntArray, max_bars: int) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Where the rise to ``peak`` starts: the lowest low of the ``max_bars`` bars before it (the latest
+    of equal lows), its value, and the highest high from there to the bar before the peak (a rise
+    whose peak is its top has that at or below the peak's high)."""
+    start, low, _ = window_extreme(lo, np.maximum(peak - max_bars, 0), peak - 1, lowest=True, latest=True)
+    _, high_before, _ = window_extreme(h, start, peak - 1)
+    return start, low, high_before

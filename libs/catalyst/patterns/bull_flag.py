@@ -25,17 +25,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalyst.indicators.kernels import as_time_major
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
     PatternBatch,
     PatternType,
     contraction_score,
     finish,
+    hlcv,
+    later_volume_ratio,
     nothing,
+    peak_then_pause,
     ratio,
-    window_extreme,
-    window_mean,
+    rise_into,
 )
 
 FEATURES = ("pole_gain_pct", "pole_bars", "pole_height", "flag_bars", "flag_retrace_pct", "volume_contraction")
@@ -60,24 +61,18 @@ class BullFlagParams:
 def detect_bull_flag(bars: OHLCV, params: BullFlagParams | None = None) -> PatternBatch:
     """Bull flags as of the last bar, for every symbol of ``bars``."""
     p = params or BullFlagParams()
-    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    h, lo, c, v = hlcv(bars)
     m, n = c.shape
     e = m - 2
     if e - p.flag_min_bars - p.pole_min_bars < 0:
         return nothing(PatternType.BULL_FLAG, n, FEATURES)
-    first_top = max(e - p.flag_max_bars, p.pole_min_bars)
-    top, top_high, ok = window_extreme(h, np.full(n, first_top), np.full(n, e - p.flag_min_bars))
-    end = np.full(n, e)
-    _, flag_high, _ = window_extreme(h, top + 1, end)
-    _, flag_low, _ = window_extreme(lo, top + 1, end, lowest=True)
-    bottom, bottom_low, _ = window_extreme(
-        lo, np.maximum(top - p.pole_max_bars, 0), top - 1, lowest=True, latest=True
-    )
-    _, pole_high, _ = window_extreme(h, bottom, top - 1)
+    t = peak_then_pause(h, lo, e, min_pause=p.flag_min_bars, max_pause=p.flag_max_bars, min_before=p.pole_min_bars)
+    top, top_high, ok, flag_high, flag_low = t.idx, t.high, t.valid, t.pause_high, t.pause_low
+    bottom, bottom_low, pole_high = rise_into(h, lo, top, p.pole_max_bars)
     height = top_high - bottom_low
     gain = ratio(height, bottom_low)
     retrace = ratio(top_high - flag_low, height)
-    contraction = ratio(window_mean(v, top + 1, end), window_mean(v, bottom, top))
+    contraction = later_volume_ratio(v, bottom, top + 1, np.full(n, e))
     pole_bars = top - bottom
     with np.errstate(invalid="ignore"):
         ok &= (flag_high <= top_high) & (pole_high <= top_high) & (pole_bars >= p.pole_min_bars)

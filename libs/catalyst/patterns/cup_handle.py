@@ -29,18 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalyst.indicators.kernels import as_time_major
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
     PatternBatch,
     PatternType,
     contraction_score,
     finish,
+    hlcv,
+    later_volume_ratio,
     nothing,
+    peak_then_pause,
     ratio,
     window_block,
     window_extreme,
-    window_mean,
 )
 
 FEATURES = (
@@ -79,17 +80,13 @@ def _roundness(c: np.ndarray, left: np.ndarray, right: np.ndarray, floor: np.nda
 def detect_cup_and_handle(bars: OHLCV, params: CupHandleParams | None = None) -> PatternBatch:
     """Cups with handles as of the last bar, for every symbol of ``bars``."""
     p = params or CupHandleParams()
-    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    h, lo, c, v = hlcv(bars)
     m, n = c.shape
     e = m - 2
     if e - p.handle_min_bars - p.cup_min_bars < 0:
         return nothing(PatternType.CUP_AND_HANDLE, n, FEATURES)
-    end = np.full(n, e)
-    right, right_high, ok = window_extreme(
-        h, np.full(n, max(e - p.handle_max_bars, p.cup_min_bars)), np.full(n, e - p.handle_min_bars)
-    )
-    _, handle_high, _ = window_extreme(h, right + 1, end)
-    _, handle_low, _ = window_extreme(lo, right + 1, end, lowest=True)
+    r = peak_then_pause(h, lo, e, min_pause=p.handle_min_bars, max_pause=p.handle_max_bars, min_before=p.cup_min_bars)
+    right, right_high, ok, handle_high, handle_low = r.idx, r.high, r.valid, r.pause_high, r.pause_low
     left, left_high, _ = window_extreme(h, np.maximum(right - p.cup_max_bars, 0), right - p.cup_min_bars)
     _, inner_high, _ = window_extreme(h, left + 1, right - 1)
     _, bottom_low, _ = window_extreme(lo, left + 1, right - 1, lowest=True)
@@ -98,7 +95,7 @@ def detect_cup_and_handle(bars: OHLCV, params: CupHandleParams | None = None) ->
     mismatch = ratio(np.abs(right_high - left_high), height)
     roundness = _roundness(c, left, right, bottom_low + height / 3.0)
     handle_retrace = ratio(right_high - handle_low, height)
-    contraction = ratio(window_mean(v, right + 1, end), window_mean(v, left, right))
+    contraction = later_volume_ratio(v, left, right + 1, np.full(n, e))
     with np.errstate(invalid="ignore"):
         ok &= (handle_high <= right_high) & (inner_high <= np.maximum(left_high, right_high))
         ok &= (depth >= p.min_depth) & (depth <= p.max_depth) & (mismatch <= p.rim_tolerance)

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalyst.indicators.kernels import as_time_major
 from catalyst.indicators.ohlcv import OHLCV
-from catalyst.patterns.base import IntArray, PatternBatch, PatternType, finish, nothing, ratio, window_mean
+from catalyst.patterns.base import IntArray, PatternBatch, PatternType, finish, hlcv, nothing, ratio, window_mean
 
 FEATURES = ("range_pct", "range_bars", "bars_since_open", "breakout_volume_ratio", "fresh", "extension")
 
@@ -53,7 +52,7 @@ def detect_opening_range_breakout(
 ) -> PatternBatch:
     """Opening range breakouts on the current (last) bar, for every symbol of ``bars``."""
     p = params or OpeningRangeParams()
-    h, lo, c, v = (as_time_major(a) for a in (bars.high, bars.low, bars.close, bars.volume))
+    h, lo, c, v = hlcv(bars)
     m, n = c.shape
     start = np.broadcast_to(np.asarray(session_start, dtype=np.int64), (n,))
     range_end = start + p.range_bars - 1
