@@ -29,6 +29,8 @@ from catalyst.indicators.kernels import FloatArray, as_time_major
 
 IntArray = NDArray[np.int64]
 RANGE_WINDOW = 14
+CLUSTER_TOLERANCE = 0.5  # pivots closer than this x the mean bar range form one level
+MAX_LEVELS = 3  # levels kept on each side of the last close
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ def support_resistance_batch(
     close: FloatArray,
     *,
     half_window: int = PIVOT_HALF_WINDOW,
-    tolerance: float = 0.5,
-    max_levels: int = 3,
+    tolerance: float = CLUSTER_TOLERANCE,
+    max_levels: int = MAX_LEVELS,
 ) -> LevelsBatch:
     """Support and resistance of every symbol (columns of time-major ``(n_bars, n_symbols)``)."""
     h, lo, c = as_time_major(high), as_time_major(low), as_time_major(close)
@@ -166,10 +168,10 @@ def support_resistance(
     close: FloatArray,
     *,
     half_window: int = PIVOT_HALF_WINDOW,
-    tolerance: float = 0.5,
-    max_levels: int = 3,
+    tolerance: float = CLUSTER_TOLERANCE,
+    max_levels: int = MAX_LEVELS,
 ) -> Levels:
-    """Support and resistance of one symbol (1-D arrays)."""
+    """Support and resistance of one symbol (1-D arrays): ``support_resistance_batch``'s one column."""
     batch = support_resistance_batch(
         high, low, close, half_window=half_window, tolerance=tolerance, max_levels=max_levels
     )
