@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 import redis.asyncio as aioredis
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from redis.asyncio.client import PubSub
 
 from catalyst.logging import get_logger
 from catalyst.metrics import BUS_EVENTS
@@ -111,32 +112,57 @@ class EventBus:
         BUS_EVENTS.labels(event.channel.value, "out").inc()
         return receivers
 
+    async def open_subscription(self, *channels: Channel) -> Subscription:
+        """Subscribe to ``channels`` now: every event published from here on reaches the subscription."""
+        by_name = {self.channel_name(c): c for c in channels}
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(*by_name)
+        return Subscription(pubsub, by_name)
+
     async def subscribe(self, *channels: Channel) -> AsyncIterator[Event]:
         """Yield events from ``channels`` until the consumer stops iterating.
 
         Malformed messages are logged and skipped: one bad publisher never stops a subscriber.
         """
-        by_name = {self.channel_name(c): c for c in channels}
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(*by_name)
+        subscription = await self.open_subscription(*channels)
         try:
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                name = _text(message["channel"])
-                channel = by_name.get(name)
-                if channel is None:
-                    continue
-                try:
-                    event = EVENT_TYPES[channel].model_validate_json(message["data"])
-                except ValidationError as exc:
-                    log.warning("bus_event_invalid", channel=name, error=str(exc))
-                    continue
-                BUS_EVENTS.labels(channel.value, "in").inc()
+            async for event in subscription.events():
                 yield event
         finally:
-            await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await subscription.aclose()
+
+
+class Subscription:
+    """An open subscription to some channels (one Redis connection), read with ``events()``."""
+
+    def __init__(self, pubsub: PubSub, by_name: dict[str, Channel]):
+        self._pubsub = pubsub
+        self._by_name = by_name
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Validated events as they arrive; ends when the subscription is closed. Malformed
+        messages are logged and skipped; a lost connection raises (``redis.ConnectionError``)."""
+        async for message in self._pubsub.listen():
+            if message.get("type") != "message":
+                continue
+            name = _text(message["channel"])
+            channel = self._by_name.get(name)
+            if channel is None:
+                continue
+            try:
+                event = EVENT_TYPES[channel].model_validate_json(message["data"])
+            except ValidationError as exc:
+                log.warning("bus_event_invalid", channel=name, error=str(exc))
+                continue
+            BUS_EVENTS.labels(channel.value, "in").inc()
+            yield event
+
+    async def aclose(self) -> None:
+        """Unsubscribe and give the connection back (closed even when unsubscribing fails)."""
+        try:
+            await self._pubsub.unsubscribe()
+        finally:
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
 def _text(value: Any) -> str:

@@ -5,8 +5,6 @@ Run: ``uvicorn services.risk.app:build_app --factory --port 5004``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -33,6 +31,7 @@ from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
 from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
+from catalyst.tasks import BackgroundTasks
 
 log = get_logger(__name__)
 
@@ -95,12 +94,12 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
     """The Risk Manager app. ``trading`` replaces the HTTP gateway to Trading (tests run the real
     Trading app in process through it)."""
     rs = risk_settings or RiskSettings()
-    tasks: list[asyncio.Task[None]] = []
+    tasks = BackgroundTasks()
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         store = ParameterStore(rt.db)
         manager = RiskManager(
-            db=rt.db, redis=rt.redis, bus=rt.bus, cache=rt.cache, store=store,
+            db=rt.db, bus=rt.bus, cache=rt.cache, store=store,
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
             trading=trading or TradingClient(rt.client(ServiceName.TRADING)),
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
@@ -114,21 +113,14 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
             await manager.load(rs.parameters_file)
         except (CatalystError, OSError) as exc:  # fail closed until the maintenance loop loads it
             log.error("risk_load_failed", error=str(exc))
-        tasks.append(asyncio.create_task(manager.run_events(), name="risk-events"))
-        tasks.append(asyncio.create_task(
-            manager.run_maintenance(rs.parameters_file, rs.maintenance_interval_s), name="risk-maintenance"))
+        tasks.start(manager.run_events(), name="risk-events")
+        tasks.start(manager.run_maintenance(rs.parameters_file, rs.maintenance_interval_s), name="risk-maintenance")
         if rs.watch_parameters:
-            tasks.append(asyncio.create_task(
-                watch_parameter_file(store, rs.parameters_file, debounce_ms=rs.watch_debounce_ms),
-                name="risk-parameter-watch"))
+            tasks.start(watch_parameter_file(store, rs.parameters_file, debounce_ms=rs.watch_debounce_ms),
+                        name="risk-parameter-watch")
 
     async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        tasks.clear()
+        await tasks.stop()
         await app.state.risk.close()
 
     return create_app(

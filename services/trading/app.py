@@ -8,7 +8,6 @@ Run as ``uvicorn services.trading.app:build_app --factory``.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -21,10 +20,11 @@ from catalyst.brokers.guard import GuardedBroker
 from catalyst.config import Settings
 from catalyst.logging import get_logger
 from catalyst.services import ServiceName
+from catalyst.tasks import BackgroundTasks
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
-from catalyst.trading.runner import consume_order_updates, reconcile_periodically, stop
+from catalyst.trading.runner import consume_order_updates, reconcile_periodically
 from services.trading.routes import orders_router, positions_router, reconcile_router
 
 log = get_logger(__name__)
@@ -35,7 +35,7 @@ class TradingState:
     oms: OrderManager
     reconciler: Reconciler
     broker: GuardedBroker
-    tasks: list[asyncio.Task[None]]
+    tasks: BackgroundTasks
 
 
 async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
@@ -53,18 +53,16 @@ async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
                  adopted=report.orders_adopted, rejected=report.orders_rejected, positions=report.positions_fixed)
     except Exception as exc:  # serve anyway: the periodic pass retries, /health shows the outage
         log.error("startup_reconciliation_failed", error=str(exc))
-    tasks = [
-        asyncio.create_task(consume_order_updates(oms), name="trading-order-updates"),
-        asyncio.create_task(reconcile_periodically(reconciler, settings.reconcile_interval_s),
-                            name="trading-reconcile"),
-    ]
+    tasks = BackgroundTasks()
+    tasks.start(consume_order_updates(oms), name="trading-order-updates")
+    tasks.start(reconcile_periodically(reconciler, settings.reconcile_interval_s), name="trading-reconcile")
     app.state.trading = TradingState(oms=oms, reconciler=reconciler, broker=broker, tasks=tasks)
 
 
 async def stop_trading(app: FastAPI, rt: ServiceRuntime) -> None:
     state: TradingState | None = getattr(app.state, "trading", None)
     if state is not None:
-        await stop(state.tasks)
+        await state.tasks.stop()
         await state.broker.aclose()
 
 

@@ -10,7 +10,6 @@ ready and refuses to validate (fail closed, 503).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -18,11 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
 from prometheus_client import Counter, Gauge, Histogram
-from pydantic import ValidationError
 
-from catalyst.bus import EVENT_TYPES, Channel, EventBus, OrderFilled, PositionUpdate, RiskAlert
+from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, RiskAlert, Subscription
 from catalyst.cache import Cache, CacheTier
 from catalyst.contracts.risk import (
     ActiveAlert,
@@ -52,6 +49,7 @@ from catalyst.risk.rules import RuleResult
 from catalyst.risk.sizing import TradeStats, trade_stats
 from catalyst.risk.state import RiskState, RiskTrigger, transition
 from catalyst.risk.trading_gateway import TradingGateway
+from catalyst.tasks import repeat
 
 log = get_logger(__name__)
 
@@ -81,12 +79,11 @@ def _outcome(r: RuleResult) -> RuleOutcome:
 
 class RiskManager:
     def __init__(
-        self, *, db: Database, redis: aioredis.Redis, bus: EventBus, cache: Cache, store: ParameterStore,
+        self, *, db: Database, bus: EventBus, cache: Cache, store: ParameterStore,
         history: HistoryCache, trading: TradingGateway, approval_secret: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         self._db = db
-        self._redis = redis
         self._bus = bus
         self._cache = cache
         self.store = store
@@ -101,7 +98,7 @@ class RiskManager:
         self._closed_pnls: list[float] = []
         self._stats = trade_stats([], store.parameters)
         self.ready = False
-        self._pubsub: Any = None
+        self._pubsub: Subscription | None = None
         store.on_change(self._parameters_changed)
 
     # -- start-up -----------------------------------------------------------------------------
@@ -214,42 +211,29 @@ class RiskManager:
         return self._stats
 
     # -- real time ----------------------------------------------------------------------------
-    async def subscribe(self) -> None:
+    async def subscribe(self) -> Subscription:
         """Subscribe before loading the book, so no update between the two is missed (the
         database state loaded afterwards is at least as new as anything received before it)."""
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(*(self._bus.channel_name(c) for c in WATCHED))
-        self._pubsub = pubsub
+        self._pubsub = await self._bus.open_subscription(*WATCHED)
+        return self._pubsub
 
     async def run_events(self) -> None:
-        """Apply bus events until cancelled; re-subscribes after a Redis failure."""
-        by_name = {self._bus.channel_name(c): c for c in WATCHED}
-        while True:
-            try:
-                if self._pubsub is None:
-                    await self.subscribe()
-                    if self.ready:
-                        await self.reload_book()
-                async for message in self._pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    name = message["channel"].decode() if isinstance(message["channel"], bytes) \
-                        else str(message["channel"])
-                    channel = by_name.get(name)
-                    if channel is None:
-                        continue
-                    try:
-                        event = EVENT_TYPES[channel].model_validate_json(message["data"])
-                    except ValidationError as exc:
-                        log.warning("risk_event_invalid", channel=name, error=str(exc))
-                        continue
-                    await self.handle_event(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # Redis went away: back off and subscribe again
-                log.warning("risk_bus_lost", error=str(exc))
-                await self._close_pubsub()
-                await asyncio.sleep(1.0)
+        """Apply bus events until cancelled; after a Redis failure, subscribe again a second
+        later and re-read the book (updates may have been missed meanwhile)."""
+        await repeat(self._follow_events, pause_s=1.0, failure_event="risk_bus_lost")
+
+    async def _follow_events(self) -> None:
+        try:
+            subscription = self._pubsub
+            if subscription is None:
+                subscription = await self.subscribe()
+                if self.ready:
+                    await self.reload_book()
+            async for event in subscription.events():
+                await self.handle_event(event)
+            raise ConnectionError("bus subscription closed")
+        finally:  # whatever ended it, the next round starts from a fresh subscription
+            await self._close_pubsub()
 
     async def _close_pubsub(self) -> None:
         if self._pubsub is not None:
@@ -458,19 +442,15 @@ class RiskManager:
             log.warning("risk_status_not_cached", error=str(exc))
 
     async def run_maintenance(self, parameter_file: Path, interval_s: float = 5.0) -> None:
-        """Until cancelled: retry the start-up load while not ready; else roll the day, re-read the
-        parameter file if it changed unseen, and refresh the cached status."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                if not self.ready:
-                    await self.load(parameter_file)
-                else:
-                    await self._roll_day_if_needed()
-                    await self.store.poll_file(parameter_file)
-                    await self.publish_status()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("risk_maintenance_failed", error=str(exc))
+        """Until cancelled, every ``interval_s``: retry the start-up load while not ready; else roll
+        the day, re-read the parameter file if it changed unseen, and refresh the cached status."""
+        await repeat(lambda: self._maintain(parameter_file), pause_s=interval_s,
+                     failure_event="risk_maintenance_failed", pause_first=True)
 
+    async def _maintain(self, parameter_file: Path) -> None:
+        if not self.ready:
+            await self.load(parameter_file)
+        else:
+            await self._roll_day_if_needed()
+            await self.store.poll_file(parameter_file)
+            await self.publish_status()

@@ -1,15 +1,14 @@
 """The OMS's background work: apply broker order updates as they come, reconcile every minute.
 
-Both loops survive errors (logged, retried after a pause): a broker or database outage delays
-them, it never stops them. Reconciliation catches up whatever the update feed missed.
+Both loops survive errors (logged, retried after a pause; ``catalyst.tasks.repeat``): a broker or
+database outage delays them, it never stops them. Reconciliation catches up whatever the update
+feed missed.
 """
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import suppress
-
 from catalyst.logging import get_logger
+from catalyst.tasks import repeat
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
 
@@ -17,34 +16,18 @@ log = get_logger(__name__)
 
 
 async def consume_order_updates(oms: OrderManager, *, pause_s: float = 1.0) -> None:
-    while True:
+    """Follow the broker's update feed until cancelled; a lost feed is picked up again ``pause_s`` later."""
+    await repeat(lambda: _apply_updates(oms), pause_s=pause_s, failure_event="order_update_feed_failed")
+
+
+async def _apply_updates(oms: OrderManager) -> None:
+    async for update in oms.broker.order_updates():
         try:
-            async for update in oms.broker.order_updates():
-                try:
-                    await oms.apply(update.order)
-                except Exception as exc:  # one bad update never stops the feed
-                    log.warning("order_update_failed", client_order_id=update.order.client_order_id, error=str(exc))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("order_update_feed_failed", error=str(exc))
-        await asyncio.sleep(pause_s)
+            await oms.apply(update.order)
+        except Exception as exc:  # one bad update never stops the feed
+            log.warning("order_update_failed", client_order_id=update.order.client_order_id, error=str(exc))
 
 
 async def reconcile_periodically(reconciler: Reconciler, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await reconciler.run()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("reconciliation_failed", error=str(exc))
-
-
-async def stop(tasks: list[asyncio.Task[None]]) -> None:
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with suppress(asyncio.CancelledError, Exception):
-            await task
+    """Reconcile every ``interval_s`` until cancelled (start-up has just done it once)."""
+    await repeat(reconciler.run, pause_s=interval_s, failure_event="reconciliation_failed", pause_first=True)

@@ -42,7 +42,7 @@ async def _no_bars(symbols: list[str], start: datetime, end: datetime) -> Mappin
 
 
 async def _manager(db: Database, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
-    manager = RiskManager(db=db, redis=redis_client, bus=EventBus(redis_client, namespace),
+    manager = RiskManager(db=db, bus=EventBus(redis_client, namespace),
                           cache=Cache(redis_client, namespace), store=ParameterStore(db),
                           history=HistoryCache(_no_bars), trading=NoTrading(), approval_secret="s", clock=clock)
     await manager.load(path)
