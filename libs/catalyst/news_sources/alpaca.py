@@ -23,8 +23,8 @@ from alpaca.data.requests import NewsRequest
 from pydantic import ValidationError
 
 from catalyst.domain.news import NewsItem
-from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceBatch, SourceError
-from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols, within
+from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, merge_batches, symbol_chunks
+from catalyst.news_sources.items import MalformedItem, build_item, collect_items, relevant_symbols
 from catalyst.news_sources.transport import Retryable, RetryPolicy, Sleep, call_with_retries, retryable_status
 
 NAME = "alpaca"
@@ -67,22 +67,13 @@ class AlpacaNewsSource:
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         wanted = {s.upper() for s in symbols}
-        items: list[NewsItem] = []
-        skipped = 0
-        calls = 0
-        ordered = sorted(wanted)
-        for start in range(0, len(ordered), MAX_SYMBOLS_PER_CALL):
-            chunk = ordered[start:start + MAX_SYMBOLS_PER_CALL]
+        batches: list[SourceBatch] = []
+        for chunk in symbol_chunks(wanted, MAX_SYMBOLS_PER_CALL):
             request = NewsRequest(symbols=",".join(chunk), start=since, end=until, limit=self._limit,
                                   sort="desc", exclude_contentless=False)
             raw = await call_with_retries(NAME, self._policy, self._sleep, partial(self._call, request))
-            calls += 1
-            got, bad = parse_articles(raw, wanted, since, until)
-            items.extend(got)
-            skipped += bad
-        if skipped:
-            SKIPPED_ITEMS.labels(NAME).inc(skipped)
-        return SourceBatch(items, skipped, calls)
+            batches.append(SourceBatch(*parse_articles(raw, wanted, since, until), pages=1))
+        return merge_batches(NAME, batches)
 
     async def _call(self, request: NewsRequest) -> Any:
         try:
@@ -109,19 +100,15 @@ def parse_articles(raw: Any, wanted: set[str], since: datetime, until: datetime)
     articles = raw.get("news") if isinstance(raw, dict) else None
     if not isinstance(articles, list):
         raise SourceError(NAME, "malformed", "response has no news list")
-    items: list[NewsItem] = []
-    skipped = 0
-    for article in articles:
-        try:
-            news = News(raw_data=article)
-            symbols = relevant_symbols(news.symbols, wanted)
-            if not symbols:
-                continue
-            item = build_item(source=NAME, source_id=news.id, symbols=symbols, headline=news.headline,
-                              summary=news.summary, url=news.url, published_at=news.created_at)
-        except (ValidationError, MalformedItem, TypeError):
-            skipped += 1
-            continue
-        if within(item, since, until):
-            items.append(item)
-    return items, skipped
+    return collect_items(articles, partial(_article_item, wanted=wanted), since, until,
+                         malformed=(ValidationError, MalformedItem, TypeError))
+
+
+def _article_item(article: Any, wanted: set[str]) -> NewsItem | None:
+    """One raw article as a NewsItem (validated by alpaca-py's ``News``); None when it names none of ``wanted``."""
+    news = News(raw_data=article)
+    symbols = relevant_symbols(news.symbols, wanted)
+    if not symbols:
+        return None
+    return build_item(source=NAME, source_id=news.id, symbols=symbols, headline=news.headline,
+                      summary=news.summary, url=news.url, published_at=news.created_at)

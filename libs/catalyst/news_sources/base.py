@@ -1,4 +1,5 @@
-"""The ``NewsSource`` interface every adapter implements, its settings and its metrics.
+"""The ``NewsSource`` interface every adapter implements, its settings, its metrics, and how
+adapters assemble a ``SourceBatch`` from several calls (symbol chunks, pages, concurrent queries).
 
 A source answers "stories about these symbols published in [since, until]" as domain
 ``NewsItem`` objects. Malformed items are skipped and counted, never fatal; a source that
@@ -8,18 +9,25 @@ named in ``missing_sources``).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Protocol, TypeVar, runtime_checkable
 
 from prometheus_client import Counter
 from pydantic import AliasChoices, AwareDatetime, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from catalyst.domain.news import NewsItem
+from catalyst.news_sources.items import collect_items
+
+K = TypeVar("K")
+# One page of a paged query, by 0-based page number: (the raw stories, whether another page
+# follows), or None when the source says there are no further pages.
+PageFetch = Callable[[int], Awaitable[tuple[Sequence[Any], bool] | None]]
 
 SOURCE_NAMES = ("replay", "alpaca", "newsapi", "benzinga", "sec_edgar")
 
@@ -62,6 +70,52 @@ class SourceBatch:
     items: list[NewsItem]
     skipped: int = 0  # malformed items dropped
     pages: int = 1
+
+
+def merge_batches(source: str, batches: Iterable[SourceBatch]) -> SourceBatch:
+    """The batches of several calls as one (in order); the malformed items skipped are counted."""
+    parts = list(batches)
+    skipped = sum(b.skipped for b in parts)
+    if skipped:
+        SKIPPED_ITEMS.labels(source).inc(skipped)
+    return SourceBatch([item for b in parts for item in b.items], skipped, sum(b.pages for b in parts))
+
+
+async def gather_batches(source: str, keys: Iterable[K], fetch_one: Callable[[K], Awaitable[SourceBatch]],
+                         concurrency: int) -> SourceBatch:
+    """``fetch_one`` for every key, at most ``concurrency`` at a time, merged in key order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(key: K) -> SourceBatch:
+        async with gate:
+            return await fetch_one(key)
+
+    return merge_batches(source, await asyncio.gather(*(one(k) for k in keys)))
+
+
+def symbol_chunks(symbols: Iterable[str], size: int) -> list[list[str]]:
+    """Sorted distinct symbols in lists of at most ``size`` (one call each)."""
+    ordered = sorted(symbols)
+    return [ordered[start:start + size] for start in range(0, len(ordered), size)]
+
+
+async def read_pages(fetch_page: PageFetch, parse: Callable[[Any], NewsItem | None], since: datetime,
+                     until: datetime, *, max_pages: int) -> SourceBatch:
+    """Pages of one query until the last (or ``max_pages``); ``pages`` counts the calls made."""
+    items: list[NewsItem] = []
+    skipped = pages = 0
+    while pages < max_pages:
+        pages += 1
+        page = await fetch_page(pages - 1)
+        if page is None:
+            break
+        rows, more = page
+        got, bad = collect_items(rows, parse, since, until)
+        items.extend(got)
+        skipped += bad
+        if not more:
+            break
+    return SourceBatch(items, skipped, pages)
 
 
 @runtime_checkable

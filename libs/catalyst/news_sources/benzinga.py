@@ -11,13 +11,21 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import httpx
 
 from catalyst.domain.news import NewsItem
-from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceBatch, SourceError
-from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols, within
+from catalyst.news_sources.base import (
+    NewsSourceSettings,
+    SourceBatch,
+    SourceError,
+    merge_batches,
+    read_pages,
+    symbol_chunks,
+)
+from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols
 from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
 
 NAME = "benzinga"
@@ -46,44 +54,23 @@ class BenzingaNewsSource:
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         wanted = {s.upper() for s in symbols}
-        ordered = sorted(wanted)
-        items: list[NewsItem] = []
-        skipped = pages = 0
-        for start in range(0, len(ordered), MAX_SYMBOLS_PER_CALL):
-            got, bad, used = await self._fetch_chunk(ordered[start:start + MAX_SYMBOLS_PER_CALL], wanted,
-                                                     since, until)
-            items.extend(got)
-            skipped += bad
-            pages += used
-        if skipped:
-            SKIPPED_ITEMS.labels(NAME).inc(skipped)
-        return SourceBatch(items, skipped, pages)
+        batches = [await self._fetch_chunk(chunk, wanted, since, until)
+                   for chunk in symbol_chunks(wanted, MAX_SYMBOLS_PER_CALL)]
+        return merge_batches(NAME, batches)
 
     async def _fetch_chunk(self, chunk: list[str], wanted: set[str], since: datetime,
-                           until: datetime) -> tuple[list[NewsItem], int, int]:
-        items: list[NewsItem] = []
-        skipped = 0
-        page = 0
-        while page < self._max_pages:
-            params = {"token": self._token, "tickers": ",".join(chunk), "page": page, "pageSize": self._page_size,
-                      "displayOutput": "abstract", "sort": "created:desc",
+                           until: datetime) -> SourceBatch:
+        async def page(number: int) -> tuple[list[Any], bool]:
+            params = {"token": self._token, "tickers": ",".join(chunk), "page": number,
+                      "pageSize": self._page_size, "displayOutput": "abstract", "sort": "created:desc",
                       "dateFrom": since.astimezone(UTC).date().isoformat(),
                       "dateTo": until.astimezone(UTC).date().isoformat()}
             body = await self._http.get_json(PATH, params)
-            page += 1
             if not isinstance(body, list):
                 raise SourceError(NAME, "malformed", "response is not a list of stories")
-            for story in body:
-                try:
-                    item = parse_story(story, wanted)
-                except (MalformedItem, ValueError, TypeError, KeyError):
-                    skipped += 1
-                    continue
-                if item is not None and within(item, since, until):
-                    items.append(item)
-            if len(body) < self._page_size:
-                break
-        return items, skipped, page
+            return body, len(body) >= self._page_size
+
+        return await read_pages(page, partial(parse_story, wanted=wanted), since, until, max_pages=self._max_pages)
 
 
 def parse_story(story: Any, wanted: set[str]) -> NewsItem | None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from catalyst.domain.news import NewsItem
+
+R = TypeVar("R")
 
 
 class MalformedItem(ValueError):
     """A raw story that cannot become a NewsItem (missing headline, bad date …)."""
+
+
+# What a parser raises on a story it cannot read (MalformedItem is a ValueError).
+MALFORMED = (ValueError, TypeError, KeyError)
 
 
 def aware(ts: datetime) -> datetime:
@@ -51,3 +58,23 @@ def build_item(*, source: str, source_id: object, symbols: list[str], headline: 
 
 def within(item: NewsItem, since: datetime, until: datetime) -> bool:
     return since <= item.published_at <= until
+
+
+def collect_items(raws: Iterable[R], parse: Callable[[R], NewsItem | None], since: datetime, until: datetime,
+                  *, malformed: tuple[type[Exception], ...] = MALFORMED) -> tuple[list[NewsItem], int]:
+    """``parse`` each raw story: (the items published in ``[since, until]``, how many were malformed).
+
+    A story that raises one of ``malformed`` is skipped and counted, never fatal; ``parse``
+    returns None for a story that is not about a wanted symbol (not counted).
+    """
+    items: list[NewsItem] = []
+    skipped = 0
+    for raw in raws:
+        try:
+            item = parse(raw)
+        except malformed:
+            skipped += 1
+            continue
+        if item is not None and within(item, since, until):
+            items.append(item)
+    return items, skipped

@@ -13,13 +13,14 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
 
 from catalyst.domain.news import NewsItem
-from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceBatch, SourceError
-from catalyst.news_sources.items import MalformedItem, build_item, within
+from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, gather_batches, read_pages
+from catalyst.news_sources.items import MalformedItem, build_item
 from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
 
 NAME = "newsapi"
@@ -53,44 +54,24 @@ class NewsApiSource:
         await self._http.aclose()
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(symbol: str) -> SourceBatch:
-            async with gate:
-                return await self._fetch_symbol(symbol, since, until)
-
-        batches = await asyncio.gather(*(one(s.upper()) for s in dict.fromkeys(symbols)))
-        items = [item for b in batches for item in b.items]
-        skipped = sum(b.skipped for b in batches)
-        if skipped:
-            SKIPPED_ITEMS.labels(NAME).inc(skipped)
-        return SourceBatch(items, skipped, sum(b.pages for b in batches))
+        return await gather_batches(NAME, [s.upper() for s in dict.fromkeys(symbols)],
+                                    lambda symbol: self._fetch_symbol(symbol, since, until), CONCURRENCY)
 
     async def _fetch_symbol(self, symbol: str, since: datetime, until: datetime) -> SourceBatch:
-        items: list[NewsItem] = []
-        skipped = 0
-        page = 0
-        while page < self._max_pages:
-            page += 1
+        async def page(index: int) -> tuple[list[Any], bool] | None:
+            number = index + 1  # NewsAPI pages are 1-based
             params = {"q": self._queries.get(symbol, f'"{symbol}"'), "from": _iso(since), "to": _iso(until),
                       "language": self._language, "sortBy": "publishedAt", "pageSize": self._page_size,
-                      "page": page}
+                      "page": number}
             try:
                 body = await self._http.get_json(PATH, params, on_error=_error_of)
             except _ResultCap:
-                break
+                return None
             articles, total = _page_of(body)
-            for article in articles:
-                try:
-                    item = parse_article(article, symbol)
-                except (MalformedItem, ValueError, TypeError, KeyError):
-                    skipped += 1
-                    continue
-                if item is not None and within(item, since, until):
-                    items.append(item)
-            if not articles or page * self._page_size >= total:
-                break
-        return SourceBatch(items, skipped, page)
+            return articles, bool(articles) and number * self._page_size < total
+
+        return await read_pages(page, partial(parse_article, symbol=symbol), since, until,
+                                max_pages=self._max_pages)
 
 
 def _iso(ts: datetime) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from catalyst.domain.news import NewsItem
-from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceBatch, SourceError
-from catalyst.news_sources.items import MalformedItem, build_item, within
+from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, gather_batches
+from catalyst.news_sources.items import MALFORMED, build_item, collect_items
 from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
 
 NAME = "sec_edgar"
@@ -106,18 +106,9 @@ class SecEdgarSource:
         await self._http.aclose()
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
-        gate = asyncio.Semaphore(CONCURRENCY)
         known = [self._companies[s.upper()] for s in dict.fromkeys(symbols) if s.upper() in self._companies]
-
-        async def one(company: Company) -> SourceBatch:
-            async with gate:
-                return await self._fetch_company(company, since, until)
-
-        batches = await asyncio.gather(*(one(c) for c in known))
-        skipped = sum(b.skipped for b in batches)
-        if skipped:
-            SKIPPED_ITEMS.labels(NAME).inc(skipped)
-        return SourceBatch([i for b in batches for i in b.items], skipped, sum(b.pages for b in batches))
+        return await gather_batches(NAME, known, lambda company: self._fetch_company(company, since, until),
+                                    CONCURRENCY)
 
     async def _fetch_company(self, company: Company, since: datetime, until: datetime) -> SourceBatch:
         body = await self._http.get_json(f"/submissions/CIK{company.cik:010d}.json")
@@ -141,17 +132,8 @@ class SecEdgarSource:
                      until: datetime) -> tuple[list[NewsItem], int]:
         if not isinstance(block, dict) or not isinstance(block.get("accessionNumber"), list):
             raise SourceError(NAME, "malformed", "filings block has no accessionNumber column")
-        items: list[NewsItem] = []
-        skipped = 0
-        for i in range(len(block["accessionNumber"])):
-            try:
-                item = self._filing(block, i, company, name)
-            except (MalformedItem, IndexError, KeyError, TypeError, ValueError):
-                skipped += 1
-                continue
-            if item is not None and within(item, since, until):
-                items.append(item)
-        return items, skipped
+        return collect_items(range(len(block["accessionNumber"])), lambda i: self._filing(block, i, company, name),
+                             since, until, malformed=(*MALFORMED, IndexError))
 
     def _filing(self, block: dict[str, Any], i: int, company: Company, name: str) -> NewsItem | None:
         form = str(block["form"][i])
