@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
@@ -34,7 +34,7 @@ from catalyst.cache import Cache
 from catalyst.config import Settings, get_settings
 from catalyst.context import API_KEY_HEADER, REQUEST_ID_HEADER, new_request_id, request_id_var
 from catalyst.db import Database
-from catalyst.errors import CatalystError, ErrorEnvelope, Unauthorized
+from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable, Unauthorized
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
@@ -44,6 +44,7 @@ from catalyst.services import DEPENDENCIES, ServiceName
 log = get_logger(__name__)
 
 Hook = Callable[[FastAPI, "ServiceRuntime"], Awaitable[None]]
+T = TypeVar("T")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
@@ -124,6 +125,30 @@ async def require_api_key(request: Request, rt: Runtime) -> ServiceName:
 
 
 Caller = Annotated[ServiceName, Depends(require_api_key)]
+
+
+def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A route dependency reading the service state a start-up hook set as ``app.state.<name>``.
+
+    Until it is there (start-up still running, or it failed) the route answers 503
+    ``<NAME>_NOT_READY`` rather than a 500. Use: ``Annotated[Kind, Depends(app_state("name", Kind))]``.
+    """
+
+    def read(request: Request) -> T:
+        value = getattr(request.app.state, name, None)
+        if not isinstance(value, kind):
+            raise ServiceUnavailable(f"{name} is starting", code=f"{name.upper()}_NOT_READY")
+        return value
+
+    read.__name__ = f"get_{name}"
+    return read
+
+
+def split_comma_list(values: list[str] | None) -> list[str] | None:
+    """A list query parameter given as ``?x=a,b`` or ``?x=a&x=b`` alike; None when absent or empty."""
+    if not values:
+        return None
+    return [name.strip() for v in values for name in v.split(",") if name.strip()]
 
 
 def create_app(

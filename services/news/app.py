@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import AwareDatetime
 
-from catalyst.app import ServiceRuntime, create_app
+from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.config import Settings
 from catalyst.contracts.news import (
     CatalystBatchRequest,
@@ -36,12 +36,7 @@ from catalyst.services import ServiceName
 log = get_logger(__name__)
 
 
-def get_news(request: Request) -> NewsService:
-    service: NewsService = request.app.state.news
-    return service
-
-
-News = Annotated[NewsService, Depends(get_news)]
+News = Annotated[NewsService, Depends(app_state("news", NewsService))]
 
 news_router = APIRouter(prefix="/api/v1/news", tags=["news"])
 catalyst_router = APIRouter(prefix="/api/v1/catalysts", tags=["catalysts"])

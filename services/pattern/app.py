@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 
-from catalyst.app import ServiceRuntime, create_app
+from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
 from catalyst.config import Settings
 from catalyst.contracts.pattern import (
     DEFAULT_BARS,
@@ -22,22 +22,9 @@ from catalyst.contracts.pattern import (
 from catalyst.patterns.service import PatternService
 from catalyst.services import ServiceName
 
-
-def get_patterns(request: Request) -> PatternService:
-    service: PatternService = request.app.state.patterns
-    return service
-
-
-Patterns = Annotated[PatternService, Depends(get_patterns)]
+Patterns = Annotated[PatternService, Depends(app_state("patterns", PatternService))]
 
 router = APIRouter(prefix="/api/v1/patterns", tags=["patterns"])
-
-
-def split_names(values: list[str] | None) -> list[str] | None:
-    """``?patterns=a,b`` and ``?patterns=a&patterns=b`` alike."""
-    if not values:
-        return None
-    return [name.strip() for v in values for name in v.split(",") if name.strip()]
 
 
 @router.post("/batch", response_model=PatternBatchResponse)
@@ -62,7 +49,7 @@ async def patterns_for_symbol(
     404 for an unknown symbol; 400 ``INSUFFICIENT_DATA`` when a requested pattern needs more
     bars than there are; 400 ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
     """
-    return await patterns.patterns(symbol, timeframe, split_names(names), bars, refresh=refresh)
+    return await patterns.patterns(symbol, timeframe, split_comma_list(names), bars, refresh=refresh)
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 
-from catalyst.app import Caller, ServiceRuntime, create_app
+from catalyst.app import Caller, ServiceRuntime, app_state, create_app
 from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
@@ -36,12 +36,7 @@ from catalyst.tasks import BackgroundTasks
 log = get_logger(__name__)
 
 
-def get_manager(request: Request) -> RiskManager:
-    manager: RiskManager = request.app.state.risk
-    return manager
-
-
-Manager = Annotated[RiskManager, Depends(get_manager)]
+Manager = Annotated[RiskManager, Depends(app_state("risk", RiskManager))]
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
 

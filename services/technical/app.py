@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 
-from catalyst.app import ServiceRuntime, create_app
+from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
 from catalyst.config import Settings
 from catalyst.contracts.technical import (
     DEFAULT_BARS,
@@ -22,22 +22,9 @@ from catalyst.contracts.technical import (
 from catalyst.indicators.service import TechnicalService
 from catalyst.services import ServiceName
 
-
-def get_technical(request: Request) -> TechnicalService:
-    service: TechnicalService = request.app.state.technical
-    return service
-
-
-Technical = Annotated[TechnicalService, Depends(get_technical)]
+Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]
 
 router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"])
-
-
-def split_names(values: list[str] | None) -> list[str] | None:
-    """``?indicators=a,b`` and ``?indicators=a&indicators=b`` alike."""
-    if not values:
-        return None
-    return [name.strip() for v in values for name in v.split(",") if name.strip()]
 
 
 @router.post("/batch", response_model=IndicatorBatchResponse)
@@ -66,7 +53,7 @@ async def indicators_for_symbol(
     ``indicator``) when a requested indicator needs more bars than there are; 400
     ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
     """
-    return await technical.indicators(symbol, timeframe, split_names(indicators), bars, refresh=refresh)
+    return await technical.indicators(symbol, timeframe, split_comma_list(indicators), bars, refresh=refresh)
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:

@@ -8,15 +8,12 @@ Run as ``uvicorn services.trading.app:build_app --factory``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import FastAPI
 
 from catalyst.app import ServiceRuntime, create_app
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.factory import build_broker
 from catalyst.brokers.feeds import TradingHistoryFeed
-from catalyst.brokers.guard import GuardedBroker
 from catalyst.config import Settings
 from catalyst.logging import get_logger
 from catalyst.services import ServiceName
@@ -25,17 +22,9 @@ from catalyst.trading.config import TradingSettings
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
 from catalyst.trading.runner import consume_order_updates, reconcile_periodically
-from services.trading.routes import orders_router, positions_router, reconcile_router
+from services.trading.routes import TradingState, orders_router, positions_router, reconcile_router
 
 log = get_logger(__name__)
-
-
-@dataclass
-class TradingState:
-    oms: OrderManager
-    reconciler: Reconciler
-    broker: GuardedBroker
-    tasks: BackgroundTasks
 
 
 async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:

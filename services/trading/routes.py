@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
+from catalyst.app import app_state
+from catalyst.brokers.guard import GuardedBroker
 from catalyst.contracts.trading import (
     CancelAllResult,
     ClosePositionBody,
@@ -19,25 +22,32 @@ from catalyst.contracts.trading import (
     SubmitOrderBody,
 )
 from catalyst.domain.orders import OrderStatus
-from catalyst.errors import ServiceUnavailable
+from catalyst.tasks import BackgroundTasks
 from catalyst.trading import repository as repo
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
 from catalyst.trading.views import order_out, position_out
 
 
-def get_oms(request: Request) -> OrderManager:
-    state = getattr(request.app.state, "trading", None)
-    if state is None:
-        raise ServiceUnavailable("trading is starting", code="TRADING_NOT_READY")
-    oms: OrderManager = state.oms
-    return oms
+@dataclass
+class TradingState:
+    """What start-up leaves on ``app.state.trading`` for the routes (503 TRADING_NOT_READY until then)."""
+
+    oms: OrderManager
+    reconciler: Reconciler
+    broker: GuardedBroker
+    tasks: BackgroundTasks
 
 
-def get_reconciler(request: Request) -> Reconciler:
-    get_oms(request)
-    reconciler: Reconciler = request.app.state.trading.reconciler
-    return reconciler
+State = Annotated[TradingState, Depends(app_state("trading", TradingState))]
+
+
+def get_oms(state: State) -> OrderManager:
+    return state.oms
+
+
+def get_reconciler(state: State) -> Reconciler:
+    return state.reconciler
 
 
 OMS = Annotated[OrderManager, Depends(get_oms)]
