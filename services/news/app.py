@@ -18,6 +18,8 @@ from pydantic import AwareDatetime
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.config import Settings
 from catalyst.contracts.news import (
+    CATALYSTS_PATH,
+    NEWS_PATH,
     CatalystBatchRequest,
     CatalystBatchResponse,
     IngestRequest,
@@ -38,8 +40,8 @@ log = get_logger(__name__)
 
 News = Annotated[NewsService, Depends(app_state("news", NewsService))]
 
-news_router = APIRouter(prefix="/api/v1/news", tags=["news"])
-catalyst_router = APIRouter(prefix="/api/v1/catalysts", tags=["catalysts"])
+news_router = APIRouter(prefix=NEWS_PATH, tags=["news"])
+catalyst_router = APIRouter(prefix=CATALYSTS_PATH, tags=["catalysts"])
 
 
 @news_router.get("/{symbol}", response_model=NewsResponse)

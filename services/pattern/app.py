@@ -15,6 +15,7 @@ from catalyst.contracts.pattern import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
     MAX_BARS,
+    PATTERNS_PATH,
     PatternBatchRequest,
     PatternBatchResponse,
     PatternsResponse,
@@ -24,7 +25,7 @@ from catalyst.services import ServiceName
 
 Patterns = Annotated[PatternService, Depends(app_state("patterns", PatternService))]
 
-router = APIRouter(prefix="/api/v1/patterns", tags=["patterns"])
+router = APIRouter(prefix=PATTERNS_PATH, tags=["patterns"])
 
 
 @router.post("/batch", response_model=PatternBatchResponse)

@@ -13,6 +13,7 @@ from catalyst.app import Caller, ServiceRuntime, app_state, create_app
 from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
+    RISK_PATH,
     ActiveParameters,
     EmergencyStopRequest,
     EmergencyStopResponse,
@@ -38,7 +39,7 @@ log = get_logger(__name__)
 
 Manager = Annotated[RiskManager, Depends(app_state("risk", RiskManager))]
 
-router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
+router = APIRouter(prefix=RISK_PATH, tags=["risk"])
 
 
 def _active(a: ActiveSet) -> ActiveParameters:

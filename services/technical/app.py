@@ -14,6 +14,7 @@ from catalyst.config import Settings
 from catalyst.contracts.technical import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
+    INDICATORS_PATH,
     MAX_BARS,
     IndicatorBatchRequest,
     IndicatorBatchResponse,
@@ -24,7 +25,7 @@ from catalyst.services import ServiceName
 
 Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]
 
-router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"])
+router = APIRouter(prefix=INDICATORS_PATH, tags=["indicators"])
 
 
 @router.post("/batch", response_model=IndicatorBatchResponse)

@@ -11,6 +11,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from catalyst.app import app_state
 from catalyst.brokers.guard import GuardedBroker
 from catalyst.contracts.trading import (
+    ORDERS_PATH,
+    POSITIONS_PATH,
+    RECONCILE_PATH,
     CancelAllResult,
     ClosePositionBody,
     FlattenResult,
@@ -52,9 +55,9 @@ def get_reconciler(state: State) -> Reconciler:
 
 OMS = Annotated[OrderManager, Depends(get_oms)]
 
-orders_router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
-positions_router = APIRouter(prefix="/api/v1/positions", tags=["positions"])
-reconcile_router = APIRouter(prefix="/api/v1", tags=["reconciliation"])
+orders_router = APIRouter(prefix=ORDERS_PATH, tags=["orders"])
+positions_router = APIRouter(prefix=POSITIONS_PATH, tags=["positions"])
+reconcile_router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
 
 ORDER_ERRORS: dict[int | str, dict[str, str]] = {
     403: {"description": "Entry without a valid approval"}, 409: {"description": "client_order_id conflict"},
@@ -130,6 +133,6 @@ async def close_position(position_id: UUID, body: ClosePositionBody, oms: OMS) -
     return await _with_legs(oms, row.order_id)
 
 
-@reconcile_router.post("/reconcile", response_model=ReconcileReport)
+@reconcile_router.post("", response_model=ReconcileReport)
 async def reconcile(reconciler: Annotated[Reconciler, Depends(get_reconciler)]) -> ReconcileReport:
     return await reconciler.run()

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from catalyst.contracts.news import (
+    CATALYSTS_PATH,
+    NEWS_PATH,
     CatalystBatchRequest,
     CatalystBatchResponse,
     IngestRequest,
@@ -15,9 +17,6 @@ from catalyst.contracts.news import (
 )
 from catalyst.http import ServiceClient
 
-NEWS = "/api/v1/news"
-CATALYSTS = "/api/v1/catalysts"
-
 
 class NewsClient:
     def __init__(self, client: ServiceClient):
@@ -25,18 +24,18 @@ class NewsClient:
 
     async def news(self, symbol: str, *, since: datetime | None = None, until: datetime | None = None) -> NewsResponse:
         params = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
-        result: NewsResponse = await self._client.get(f"{NEWS}/{symbol}", params=params, model=NewsResponse)
+        result: NewsResponse = await self._client.get(f"{NEWS_PATH}/{symbol}", params=params, model=NewsResponse)
         return result
 
     async def catalysts(self, symbols: Sequence[str], *, since: datetime | None = None,
                         until: datetime | None = None, min_strength: float = 0.0) -> CatalystBatchResponse:
         body = CatalystBatchRequest(symbols=list(symbols), since=since, until=until, min_strength=min_strength)
-        result: CatalystBatchResponse = await self._client.post(f"{CATALYSTS}/batch", json=body,
+        result: CatalystBatchResponse = await self._client.post(f"{CATALYSTS_PATH}/batch", json=body,
                                                                 model=CatalystBatchResponse)
         return result
 
     async def ingest(self, items: Sequence[PushedNewsItem]) -> IngestResponse:
         """Push items; safe to retry (items without source_id get a content-derived id)."""
         body = IngestRequest(items=[i.model_dump(mode="json", exclude_none=True) for i in items])
-        result: IngestResponse = await self._client.post(f"{NEWS}/ingest", json=body, model=IngestResponse)
+        result: IngestResponse = await self._client.post(f"{NEWS_PATH}/ingest", json=body, model=IngestResponse)
         return result

@@ -8,14 +8,13 @@ from typing import Any
 from catalyst.contracts.pattern import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
+    PATTERNS_PATH,
     PatternBatchRequest,
     PatternBatchResponse,
     PatternsResponse,
 )
 from catalyst.domain.market import Timeframe
 from catalyst.http import ServiceClient
-
-BASE = "/api/v1/patterns"
 
 
 class PatternClient:
@@ -31,7 +30,8 @@ class PatternClient:
         params: dict[str, Any] = {"timeframe": str(timeframe), "bars": bars, "refresh": refresh}
         if patterns:
             params["patterns"] = ",".join(patterns)
-        result: PatternsResponse = await self._client.get(f"{BASE}/{symbol}", params=params, model=PatternsResponse)
+        result: PatternsResponse = await self._client.get(f"{PATTERNS_PATH}/{symbol}", params=params,
+                                                          model=PatternsResponse)
         return result
 
     async def batch(
@@ -40,5 +40,6 @@ class PatternClient:
     ) -> PatternBatchResponse:
         body = PatternBatchRequest(symbols=list(symbols), timeframe=str(timeframe), bars=bars, refresh=refresh,
                                    patterns=list(patterns) if patterns else None)
-        result: PatternBatchResponse = await self._client.post(f"{BASE}/batch", json=body, model=PatternBatchResponse)
+        result: PatternBatchResponse = await self._client.post(f"{PATTERNS_PATH}/batch", json=body,
+                                                               model=PatternBatchResponse)
         return result

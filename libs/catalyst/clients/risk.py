@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalyst.contracts.risk import (
+    RISK_PATH,
     ActiveParameters,
     EmergencyStopRequest,
     EmergencyStopResponse,
@@ -16,8 +17,6 @@ from catalyst.contracts.risk import (
 )
 from catalyst.http import ServiceClient
 
-BASE = "/api/v1/risk"
-
 
 class RiskClient:
     def __init__(self, client: ServiceClient):
@@ -26,12 +25,12 @@ class RiskClient:
     async def validate(self, request: ValidateRequest) -> ValidateResponse:
         """Pre-trade check; not retried blindly (each call may sign a fresh approval)."""
         result: ValidateResponse = await self._client.post(
-            f"{BASE}/validate", json=request, model=ValidateResponse, retry=False
+            f"{RISK_PATH}/validate", json=request, model=ValidateResponse, retry=False
         )
         return result
 
     async def parameters(self) -> ActiveParameters:
-        result: ActiveParameters = await self._client.get(f"{BASE}/parameters", model=ActiveParameters)
+        result: ActiveParameters = await self._client.get(f"{RISK_PATH}/parameters", model=ActiveParameters)
         return result
 
     async def update_parameters(
@@ -41,21 +40,21 @@ class RiskClient:
         body = ParametersUpdate.model_validate(
             {"parameters": parameters, "applied_by": applied_by, "source": source, "reason": reason}
         )
-        result: ActiveParameters = await self._client.put(f"{BASE}/parameters", json=body, model=ActiveParameters)
+        result: ActiveParameters = await self._client.put(f"{RISK_PATH}/parameters", json=body, model=ActiveParameters)
         return result
 
     async def status(self) -> RiskStatus:
-        result: RiskStatus = await self._client.get(f"{BASE}/status", model=RiskStatus)
+        result: RiskStatus = await self._client.get(f"{RISK_PATH}/status", model=RiskStatus)
         return result
 
     async def emergency_stop(self, reason: str, *, requested_by: str | None = None) -> EmergencyStopResponse:
         body = EmergencyStopRequest(reason=reason, requested_by=requested_by)
         result: EmergencyStopResponse = await self._client.post(
-            f"{BASE}/emergency-stop", json=body, model=EmergencyStopResponse
+            f"{RISK_PATH}/emergency-stop", json=body, model=EmergencyStopResponse
         )
         return result
 
     async def reset(self, reason: str, *, requested_by: str | None = None) -> RiskStatus:
         body = ResetRequest(reason=reason, requested_by=requested_by)
-        result: RiskStatus = await self._client.post(f"{BASE}/reset", json=body, model=RiskStatus, retry=False)
+        result: RiskStatus = await self._client.post(f"{RISK_PATH}/reset", json=body, model=RiskStatus, retry=False)
         return result

@@ -8,14 +8,13 @@ from typing import Any
 from catalyst.contracts.technical import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
+    INDICATORS_PATH,
     IndicatorBatchRequest,
     IndicatorBatchResponse,
     IndicatorValues,
 )
 from catalyst.domain.market import Timeframe
 from catalyst.http import ServiceClient
-
-BASE = "/api/v1/indicators"
 
 
 class TechnicalClient:
@@ -31,7 +30,8 @@ class TechnicalClient:
         params: dict[str, Any] = {"timeframe": str(timeframe), "bars": bars, "refresh": refresh}
         if indicators:
             params["indicators"] = ",".join(indicators)
-        result: IndicatorValues = await self._client.get(f"{BASE}/{symbol}", params=params, model=IndicatorValues)
+        result: IndicatorValues = await self._client.get(f"{INDICATORS_PATH}/{symbol}", params=params,
+                                                         model=IndicatorValues)
         return result
 
     async def batch(
@@ -43,6 +43,6 @@ class TechnicalClient:
             indicators=list(indicators) if indicators else None,
         )
         result: IndicatorBatchResponse = await self._client.post(
-            f"{BASE}/batch", json=body, model=IndicatorBatchResponse
+            f"{INDICATORS_PATH}/batch", json=body, model=IndicatorBatchResponse
         )
         return result

@@ -11,6 +11,9 @@ from typing import Literal
 from uuid import UUID
 
 from catalyst.contracts.trading import (
+    ORDERS_PATH,
+    POSITIONS_PATH,
+    RECONCILE_PATH,
     CancelAllResult,
     ClosePositionBody,
     FlattenResult,
@@ -25,8 +28,6 @@ from catalyst.domain.orders import OrderStatus
 from catalyst.http import ServiceClient
 from catalyst.orders.models import new_client_order_id
 
-BASE = "/api/v1"
-
 
 class TradingClient:
     def __init__(self, client: ServiceClient):
@@ -35,46 +36,46 @@ class TradingClient:
     async def submit_order(self, body: SubmitOrderBody) -> OrderOut:
         if body.client_order_id is None:
             body = body.model_copy(update={"client_order_id": new_client_order_id()})
-        result: OrderOut = await self._client.post(f"{BASE}/orders", json=body, model=OrderOut)
+        result: OrderOut = await self._client.post(ORDERS_PATH, json=body, model=OrderOut)
         return result
 
     async def get_order(self, order_id: UUID | str) -> OrderOut:
-        result: OrderOut = await self._client.get(f"{BASE}/orders/{order_id}", model=OrderOut)
+        result: OrderOut = await self._client.get(f"{ORDERS_PATH}/{order_id}", model=OrderOut)
         return result
 
     async def list_orders(self, status: OrderStatus | None = None, limit: int = 100) -> OrderList:
         params: dict[str, str | int] = {"limit": limit}
         if status is not None:
             params["status"] = status.value
-        result: OrderList = await self._client.get(f"{BASE}/orders", params=params, model=OrderList)
+        result: OrderList = await self._client.get(ORDERS_PATH, params=params, model=OrderList)
         return result
 
     async def cancel_order(self, order_id: UUID | str) -> OrderOut:
-        result: OrderOut = await self._client.delete(f"{BASE}/orders/{order_id}", model=OrderOut)
+        result: OrderOut = await self._client.delete(f"{ORDERS_PATH}/{order_id}", model=OrderOut)
         return result
 
     async def list_positions(self, status: Literal["open", "closed", "all"] = "open") -> PositionList:
-        result: PositionList = await self._client.get(f"{BASE}/positions", params={"status": status},
+        result: PositionList = await self._client.get(POSITIONS_PATH, params={"status": status},
                                                       model=PositionList)
         return result
 
     async def close_position(self, position_id: UUID | str, quantity: int | None = None,
                              reason: str | None = None) -> OrderOut:
         body = ClosePositionBody(quantity=quantity, reason=reason)
-        result: OrderOut = await self._client.post(f"{BASE}/positions/{position_id}/close", json=body,
+        result: OrderOut = await self._client.post(f"{POSITIONS_PATH}/{position_id}/close", json=body,
                                                    model=OrderOut, retry=False)
         return result
 
     async def cancel_all_orders(self, reason: str) -> CancelAllResult:
-        result: CancelAllResult = await self._client.post(f"{BASE}/orders/cancel-all", json=ReasonBody(reason=reason),
+        result: CancelAllResult = await self._client.post(f"{ORDERS_PATH}/cancel-all", json=ReasonBody(reason=reason),
                                                           model=CancelAllResult)
         return result
 
     async def flatten_all(self, reason: str) -> FlattenResult:
-        result: FlattenResult = await self._client.post(f"{BASE}/positions/flatten", json=ReasonBody(reason=reason),
+        result: FlattenResult = await self._client.post(f"{POSITIONS_PATH}/flatten", json=ReasonBody(reason=reason),
                                                         model=FlattenResult)
         return result
 
     async def reconcile(self) -> ReconcileReport:
-        result: ReconcileReport = await self._client.post(f"{BASE}/reconcile", model=ReconcileReport)
+        result: ReconcileReport = await self._client.post(RECONCILE_PATH, model=ReconcileReport)
         return result

@@ -9,10 +9,13 @@ from pydantic import AwareDatetime, BaseModel, Field
 from catalyst.news.models import NewsEvent, StoryRef
 
 __all__ = [
-    "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest", "IngestResponse", "MissingSource",
+    "CATALYSTS_PATH", "NEWS_PATH", "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest",
+    "IngestResponse", "MissingSource",
     "NewsEvent", "NewsResponse", "PushedNewsItem", "RejectedItem", "StoryRef", "SymbolCatalysts",
 ]
 
+NEWS_PATH = "/api/v1/news"  # GET /{symbol}, POST /ingest
+CATALYSTS_PATH = "/api/v1/catalysts"  # POST /batch
 MAX_BATCH_SYMBOLS = 500
 MAX_INGEST_ITEMS = 1000
 

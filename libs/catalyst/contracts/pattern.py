@@ -9,10 +9,11 @@ from catalyst.errors import ErrorBody
 from catalyst.patterns.base import PatternType
 
 __all__ = [
-    "DEFAULT_BARS", "MAX_BARS", "MAX_BATCH_SYMBOLS", "SUPPORTED_TIMEFRAMES", "DetectedPattern",
+    "DEFAULT_BARS", "MAX_BARS", "MAX_BATCH_SYMBOLS", "PATTERNS_PATH", "SUPPORTED_TIMEFRAMES", "DetectedPattern",
     "PatternBatchRequest", "PatternBatchResponse", "PatternType", "PatternsResponse",
 ]
 
+PATTERNS_PATH = "/api/v1/patterns"  # GET /{symbol}, POST /batch
 SUPPORTED_TIMEFRAMES: tuple[Timeframe, ...] = tuple(Timeframe)
 DEFAULT_TIMEFRAME = Timeframe.DAY_1
 DEFAULT_BARS = 400

@@ -23,6 +23,7 @@ from catalyst.risk.approvals import TradeApproval
 from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.state import RiskState, Severity
 
+RISK_PATH = "/api/v1/risk"
 SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.\-]{0,9}$"
 
 ParameterSource = Literal["file", "api", "mcp", "operator"]

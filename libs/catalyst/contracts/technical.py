@@ -8,10 +8,11 @@ from catalyst.domain.market import Timeframe
 from catalyst.errors import ErrorBody
 
 __all__ = [
-    "DEFAULT_BARS", "MAX_BARS", "MAX_BATCH_SYMBOLS", "SUPPORTED_TIMEFRAMES", "IndicatorBatchRequest",
+    "DEFAULT_BARS", "INDICATORS_PATH", "MAX_BARS", "MAX_BATCH_SYMBOLS", "SUPPORTED_TIMEFRAMES", "IndicatorBatchRequest",
     "IndicatorBatchResponse", "IndicatorValues", "PriceLevel",
 ]
 
+INDICATORS_PATH = "/api/v1/indicators"  # GET /{symbol}, POST /batch
 SUPPORTED_TIMEFRAMES: tuple[Timeframe, ...] = tuple(Timeframe)
 DEFAULT_TIMEFRAME = Timeframe.DAY_1
 DEFAULT_BARS = 400

@@ -28,6 +28,10 @@ from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionS
 from catalyst.orders.models import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.risk.approvals import TradeApproval
 
+ORDERS_PATH = "/api/v1/orders"
+POSITIONS_PATH = "/api/v1/positions"
+RECONCILE_PATH = "/api/v1/reconcile"
+
 OrderIntentName = Literal["entry", "exit"]
 
 
