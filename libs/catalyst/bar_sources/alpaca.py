@@ -15,12 +15,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
 import requests
@@ -32,6 +28,7 @@ from alpaca.data.requests import StockBarsRequest
 from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from pydantic import ValidationError
 
+from catalyst.alpaca_common import ClientPool, api_error_body, configure_rest_client
 from catalyst.bar_sources.base import BarRequest, BarSource, BarSourceSettings
 from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.domain.market import Timeframe
@@ -40,7 +37,6 @@ from catalyst.logging import get_logger
 from catalyst.market_data.frame import SymbolBars
 
 log = get_logger(__name__)
-T = TypeVar("T")
 
 ALPACA_TIMEFRAMES: dict[Timeframe, TimeFrame] = {
     Timeframe.MIN_1: TimeFrame(1, TimeFrameUnit.Minute),
@@ -51,23 +47,9 @@ ALPACA_TIMEFRAMES: dict[Timeframe, TimeFrame] = {
 }
 
 
-class _TimeoutSession(requests.Session):
-    """A session that never waits forever (alpaca-py passes no timeout)."""
-
-    def __init__(self, timeout_s: float):
-        super().__init__()
-        self._timeout_s = timeout_s
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout_s)
-        return super().request(*args, **kwargs)
-
-
 def _alpaca_message(exc: APIError) -> str:
-    try:
-        return str(json.loads(str(exc))["message"])
-    except (ValueError, KeyError, TypeError):
-        return str(exc)[:300]
+    body = api_error_body(exc)
+    return str(body["message"]) if body is not None and "message" in body else str(exc)[:300]
 
 
 def translate_error(exc: Exception) -> CatalystError | None:
@@ -91,6 +73,13 @@ def translate_error(exc: Exception) -> CatalystError | None:
         return UpstreamError("Alpaca sent an unexpected answer", code="ALPACA_BAD_RESPONSE",
                              details={"error": str(exc)[:300]})
     return None
+
+
+def _logged_error(exc: Exception) -> CatalystError | None:
+    translated = translate_error(exc)
+    if translated is not None:
+        log.warning("alpaca_bars_failed", code=translated.code, error=translated.message)
+    return translated
 
 
 def _series(symbol: str, bars: Sequence[Any]) -> SymbolBars:
@@ -133,11 +122,9 @@ class AlpacaBarSource(BarSource):
         self.feed = DataFeed(feed)
         self.adjustment = Adjustment(adjustment)
         self.symbols_per_request = symbols_per_request
-        self._factory = client_factory or (lambda: self._make_client(
-            api_key, secret_key, url, timeout_s, retry_attempts, retry_wait_s))
-        self._factory()  # refuse bad configuration at start-up, not on the first request
-        self._local = threading.local()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alpaca-bars")
+        self._clients = ClientPool(client_factory or (lambda: self._make_client(
+            api_key, secret_key, url, timeout_s, retry_attempts, retry_wait_s)),
+            workers=workers, thread_name_prefix="alpaca-bars")
 
     @classmethod
     def from_settings(cls, settings: BarSourceSettings) -> AlpacaBarSource:
@@ -152,31 +139,11 @@ class AlpacaBarSource(BarSource):
     @staticmethod
     def _make_client(api_key: str, secret_key: str, url: str | None, timeout_s: float, retry_attempts: int,
                      retry_wait_s: float) -> StockHistoricalDataClient:
-        client = StockHistoricalDataClient(api_key=api_key, secret_key=secret_key, url_override=url)
-        # alpaca-py's RESTClient takes these two in its constructor, which StockHistoricalDataClient
-        # does not pass on; the wait goes to time.sleep, so fractions of a second are fine.
-        client._retry = retry_attempts
-        client._retry_wait = retry_wait_s  # type: ignore[assignment]
-        client._session = _TimeoutSession(timeout_s)
-        return client
-
-    def _client(self) -> StockHistoricalDataClient:
-        client: StockHistoricalDataClient | None = getattr(self._local, "client", None)
-        if client is None:
-            client = self._factory()
-            self._local.client = client
-        return client
-
-    async def _run(self, call: Callable[[StockHistoricalDataClient], T]) -> T:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool, lambda: call(self._client()))
-        except Exception as exc:
-            translated = translate_error(exc)
-            if translated is None:
-                raise
-            log.warning("alpaca_bars_failed", code=translated.code, error=translated.message)
-            raise translated from exc
+        # alpaca-py's RESTClient takes the retry budget in its constructor, which
+        # StockHistoricalDataClient does not pass on.
+        return configure_rest_client(
+            StockHistoricalDataClient(api_key=api_key, secret_key=secret_key, url_override=url),
+            timeout_s=timeout_s, retry_attempts=retry_attempts, retry_wait_s=retry_wait_s)
 
     async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
         out: dict[str, SymbolBars] = {}
@@ -186,7 +153,7 @@ class AlpacaBarSource(BarSource):
             params = StockBarsRequest(symbol_or_symbols=chunk, timeframe=ALPACA_TIMEFRAMES[request.timeframe],
                                       start=request.start, end=request.end, feed=self.feed,
                                       adjustment=self.adjustment)
-            barset = await self._run(_bars_call(params))
+            barset = await self._clients.run(_bars_call(params), _logged_error)
             if not isinstance(barset, BarSet):
                 raise UpstreamError("Alpaca sent an unexpected answer", code="ALPACA_BAD_RESPONSE")
             for symbol, bars in barset.data.items():
@@ -195,4 +162,4 @@ class AlpacaBarSource(BarSource):
         return out
 
     async def aclose(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._clients.shutdown()

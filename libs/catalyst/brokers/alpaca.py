@@ -17,10 +17,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -48,6 +45,7 @@ from alpaca.trading.requests import (
 from alpaca.trading.stream import TradingStream
 from pydantic import ValidationError
 
+from catalyst.alpaca_common import ClientPool, api_error_body, configure_rest_client
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import (
@@ -163,11 +161,8 @@ def broker_error(exc: Exception) -> Exception:
     """alpaca-py / requests failures as broker errors (see ``catalyst.brokers.errors``)."""
     if isinstance(exc, APIError):
         status = exc.status_code
-        try:
-            body = json.loads(str(exc))
-            code, message = body.get("code"), str(body.get("message", body))
-        except (ValueError, AttributeError):
-            code, message = None, str(exc)[:300]
+        body = api_error_body(exc)
+        code, message = (None, str(exc)[:300]) if body is None else (body.get("code"), str(body.get("message", body)))
         if status == 429:
             return BrokerRateLimited(f"Alpaca rate limit: {message}", status=status)
         if status is None or status >= 500:
@@ -182,18 +177,6 @@ def broker_error(exc: Exception) -> Exception:
     return exc
 
 
-class _TimeoutSession(requests.Session):
-    """A session that never waits forever (alpaca-py passes no timeout)."""
-
-    def __init__(self, timeout_s: float):
-        super().__init__()
-        self._timeout_s = timeout_s
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout_s)
-        return super().request(*args, **kwargs)
-
-
 def make_trading_client(settings: BrokerSettings, timeout_s: float = 10.0) -> TradingClient:
     if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
         raise ValueError("BROKER=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
@@ -203,9 +186,7 @@ def make_trading_client(settings: BrokerSettings, timeout_s: float = 10.0) -> Tr
         paper=settings.alpaca_paper,
         url_override=settings.alpaca_base_url,
     )
-    client._retry = 0  # GuardedBroker retries (see module docstring)
-    client._session = _TimeoutSession(timeout_s)
-    return client
+    return configure_rest_client(client, timeout_s=timeout_s, retry_attempts=0)  # GuardedBroker retries
 
 
 class AlpacaBroker(Broker):
@@ -214,37 +195,22 @@ class AlpacaBroker(Broker):
     def __init__(self, settings: BrokerSettings, *, timeout_s: float = 10.0, workers: int = 4,
                  client_factory: Callable[[], TradingClient] | None = None):
         self.settings = settings
-        self._factory = client_factory or (lambda: make_trading_client(settings, timeout_s))
-        self._factory()  # fail at start-up, not on the first order, when credentials are missing
-        self._local = threading.local()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alpaca")
+        # The factory runs once now: missing credentials fail at start-up, not on the first order.
+        self._clients = ClientPool(client_factory or (lambda: make_trading_client(settings, timeout_s)),
+                                   workers=workers, thread_name_prefix="alpaca")
         self._stream: TradingStream | None = None
         self._stream_task: asyncio.Task[None] | None = None
         self._stream_queue: asyncio.Queue[OrderUpdate] = asyncio.Queue(maxsize=10_000)
 
-    def _client(self) -> TradingClient:
-        client: TradingClient | None = getattr(self._local, "client", None)
-        if client is None:
-            client = self._factory()
-            self._local.client = client
-        return client
-
     async def _run(self, call: Callable[[TradingClient], object]) -> object:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool, lambda: call(self._client()))
-        except Exception as exc:
-            translated = broker_error(exc)
-            if translated is exc:
-                raise
-            raise translated from exc
+        return await self._clients.run(call, broker_error)
 
     async def aclose(self) -> None:
         if self._stream is not None:
             await self._stream.stop_ws()
         if self._stream_task is not None:
             self._stream_task.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._clients.shutdown()
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         alpaca_request = to_alpaca_request(request)

@@ -22,6 +22,7 @@ from alpaca.data.models.news import News
 from alpaca.data.requests import NewsRequest
 from pydantic import ValidationError
 
+from catalyst.alpaca_common import configure_rest_client
 from catalyst.domain.news import NewsItem
 from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, merge_batches, symbol_chunks
 from catalyst.news_sources.items import MalformedItem, build_item, collect_items, relevant_symbols
@@ -31,29 +32,18 @@ NAME = "alpaca"
 MAX_SYMBOLS_PER_CALL = 50  # keeps the comma list well inside URL limits
 
 
-class _TimedNewsClient(NewsClient):
-    """NewsClient with a request timeout and without its own fixed-wait 429 retry."""
-
-    def __init__(self, *, timeout_s: float, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._retry = 0  # RESTClient's retry budget: retries are ours (Retry-After aware)
-        self._timeout_s = timeout_s
-
-    def _one_request(self, method: str, url: str, opts: dict[str, Any], retry: int) -> Any:
-        return super()._one_request(method, url, {**opts, "timeout": self._timeout_s}, retry)
-
-
 class AlpacaNewsSource:
     def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep):
         if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
             raise SourceError(NAME, "config", "ALPACA_API_KEY and ALPACA_SECRET_KEY are required")
-        self._client = _TimedNewsClient(
-            timeout_s=settings.timeout_s,
+        client = NewsClient(
             api_key=settings.alpaca_api_key.get_secret_value(),
             secret_key=settings.alpaca_secret_key.get_secret_value(),
             raw_data=True,
             url_override=settings.alpaca_url.rstrip("/"),
         )
+        # alpaca-py's own retry is off: retries are ours (Retry-After aware)
+        self._client = configure_rest_client(client, timeout_s=settings.timeout_s, retry_attempts=0)
         self._policy = RetryPolicy.from_settings(settings)
         self._limit = settings.page_size * settings.max_pages
         self._sleep = sleep

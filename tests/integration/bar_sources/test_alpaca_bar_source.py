@@ -39,7 +39,7 @@ def source(alpaca_server: Any) -> Iterator[AlpacaBarSource]:
     src = AlpacaBarSource("key-id", "secret-key", url=alpaca_server.url, retry_attempts=2, retry_wait_s=0.01,
                           timeout_s=2.0)
     yield src
-    src._pool.shutdown(wait=True)
+    src._clients.shutdown(wait=True)
 
 
 async def test_pages_are_followed_and_merged(alpaca_server: Any, source: AlpacaBarSource) -> None:
