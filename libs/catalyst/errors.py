@@ -89,15 +89,9 @@ class ServiceUnavailable(CatalystError):
 
 
 _BY_STATUS: dict[int, type[CatalystError]] = {
-    400: InvalidInput,
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    422: Unprocessable,
-    429: RateLimited,
-    502: UpstreamError,
-    503: ServiceUnavailable,
+    cls.status_code: cls
+    for cls in (InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, RateLimited,
+                UpstreamError, ServiceUnavailable)
 }
 
 
