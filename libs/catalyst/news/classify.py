@@ -46,6 +46,7 @@ _DOWN_VERB = r"(?:cuts?|lowers?|lowered|trims?|trimmed|slashes|slashed|reduces?|
 _BULL_RATING = r"(?:buy|outperform|overweight|strong buy|accumulate|positive)"
 _BEAR_RATING = r"(?:sell|underperform|underweight|reduce|negative)"
 _HOLD_RATING = r"(?:neutral|hold|equal[- ]?weight|market perform|sector perform|in-line|peer perform)"
+_HOLD_OR_BEAR = r"(?:" + _HOLD_RATING[3:-1] + "|" + _BEAR_RATING[3:-1] + ")"  # one group of both lists
 _EXEC = r"(?:ceo|cfo|coo|cto|chief \w+ officer|chief executive|(?<!vice )president|chair(?:man|woman)?|founder)"
 
 RULES: tuple[CatalystRule, ...] = (
@@ -141,7 +142,7 @@ RULES: tuple[CatalystRule, ...] = (
     _rule("analyst_upgrade", _T.ANALYST_UPGRADE, 0.85,
           r"\bupgrad(?:es|ed|ing)\b|\bupgrade (?:to|of|on)\b"
           r"|\b(?:lifts?|raises?|moves?|bumps?|boosts?)\W+\w+(?:\W+\w+)?\W+to\W+" + _BULL_RATING + r"\b"
-          r"|\bto\W+" + _BULL_RATING + r"\W+from\W+(?:" + _HOLD_RATING[3:-1] + r"|" + _BEAR_RATING[3:-1] + r")\b"),
+          r"|\bto\W+" + _BULL_RATING + r"\W+from\W+" + _HOLD_OR_BEAR + r"\b"),
     _rule("analyst_moved_up", _T.ANALYST_UPGRADE, 0.85,
           r"\b(?:raised|lifted|moved|bumped|upgraded)\W+to\W+" + _BULL_RATING + r"\W+(?:at|by)\b"),
     _rule("analyst_target_up", _T.ANALYST_UPGRADE, 0.7,
@@ -152,12 +153,10 @@ RULES: tuple[CatalystRule, ...] = (
           + _BULL_RATING + r"\b"),
     _rule("analyst_downgrade", _T.ANALYST_DOWNGRADE, 0.85,
           r"\bdowngrad(?:es|ed|ing)\b|\bdowngrade (?:to|of|on)\b"
-          r"|\b(?:cuts?|lowers?|moves?|drops?)\W+\w+(?:\W+\w+)?\W+to\W+(?:" + _HOLD_RATING[3:-1] + "|"
-          + _BEAR_RATING[3:-1] + r")\b"
-          r"|\bto\W+(?:" + _HOLD_RATING[3:-1] + r"|" + _BEAR_RATING[3:-1] + r")\W+from\W+" + _BULL_RATING + r"\b"),
+          r"|\b(?:cuts?|lowers?|moves?|drops?)\W+\w+(?:\W+\w+)?\W+to\W+" + _HOLD_OR_BEAR + r"\b"
+          r"|\bto\W+" + _HOLD_OR_BEAR + r"\W+from\W+" + _BULL_RATING + r"\b"),
     _rule("analyst_moved_down", _T.ANALYST_DOWNGRADE, 0.85,
-          r"\b(?:cut|lowered|moved|dropped|downgraded)\W+to\W+(?:" + _HOLD_RATING[3:-1] + "|"
-          + _BEAR_RATING[3:-1] + r")\W+(?:at|by)\b"),
+          r"\b(?:cut|lowered|moved|dropped|downgraded)\W+to\W+" + _HOLD_OR_BEAR + r"\W+(?:at|by)\b"),
     _rule("analyst_target_down", _T.ANALYST_DOWNGRADE, 0.7,
           r"\bprice target\W+(?:\w+\W+){0,2}?(?:cut|lowered|slashed|reduced|trimmed)\b"
           r"|\b" + _DOWN_VERB + r"\b(?:\W+\w+){0,3}?\W+price target\b"),
@@ -259,19 +258,22 @@ def classify_text(text: str) -> CatalystMatch:
     """The catalyst of one text (usually a headline); ``OTHER`` with score 0 when no rule fires."""
     scheduled = _SCHEDULED.search(text) is not None
     best: dict[CatalystType, tuple[float, list[str], int]] = {}
+
+    def evidence(catalyst_type: CatalystType, weight: float, name: str, pos: int) -> None:
+        """Per type: the strongest weight, every rule that fired, the earliest position."""
+        strongest, names, first = best.get(catalyst_type, (0.0, [], len(text)))
+        best[catalyst_type] = (max(strongest, weight), [*names, name], min(first, pos))
+
     for rule in RULES:
         found = rule.pattern.search(text)
         if found is None:
             continue
         if scheduled and rule.catalyst_type in (_T.EARNINGS_BEAT, _T.EARNINGS_MISS):
             continue
-        weight, names, pos = best.get(rule.catalyst_type, (0.0, [], len(text)))
-        names.append(rule.name)
-        best[rule.catalyst_type] = (max(weight, rule.weight), names, min(pos, found.start()))
+        evidence(rule.catalyst_type, rule.weight, rule.name, found.start())
     surprise = None if scheduled else eps_surprise(text)
     if surprise is not None:
-        weight, names, pos = best.get(surprise, (0.0, [], len(text)))
-        best[surprise] = (max(weight, _EPS_WEIGHT), [*names, "eps_vs_estimate"], min(pos, 0))
+        evidence(surprise, _EPS_WEIGHT, "eps_vs_estimate", 0)
     if not best:
         return CatalystMatch(_T.OTHER, 0.0, ())
     length = max(len(text), 1)
