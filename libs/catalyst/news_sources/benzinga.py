@@ -26,31 +26,23 @@ from catalyst.news_sources.base import (
     symbol_chunks,
 )
 from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols
-from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
+from catalyst.news_sources.transport import JsonHttpSource, Sleep
 
 NAME = "benzinga"
 PATH = "/api/v2/news"
 MAX_SYMBOLS_PER_CALL = 50
 
 
-class BenzingaNewsSource:
+class BenzingaNewsSource(JsonHttpSource):
+    source_name = NAME
+
     def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep,
                  transport: httpx.AsyncBaseTransport | None = None):
         if settings.benzinga_api_key is None:
             raise SourceError(NAME, "config", "BENZINGA_API_KEY is required")
         self._token = settings.benzinga_api_key.get_secret_value()
-        self._http = JsonHttp(NAME, settings.benzinga_url, timeout_s=settings.timeout_s,
-                              policy=RetryPolicy.from_settings(settings), sleep=sleep, transport=transport,
-                              headers={"Accept": "application/json"})
-        self._page_size = settings.page_size
-        self._max_pages = settings.max_pages
-
-    @property
-    def name(self) -> str:
-        return NAME
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        super().__init__(settings, settings.benzinga_url, headers={"Accept": "application/json"}, sleep=sleep,
+                         transport=transport)
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         wanted = {s.upper() for s in symbols}

@@ -21,7 +21,7 @@ import httpx
 from catalyst.domain.news import NewsItem
 from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, gather_batches, read_pages
 from catalyst.news_sources.items import MalformedItem, build_item
-from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
+from catalyst.news_sources.transport import JsonHttpSource, Sleep
 
 NAME = "newsapi"
 PATH = "/v2/everything"
@@ -33,25 +33,17 @@ class _ResultCap(Exception):
     """NewsAPI's maximumResultsReached: there is no further page for this plan."""
 
 
-class NewsApiSource:
+class NewsApiSource(JsonHttpSource):
+    source_name = NAME
+
     def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep,
                  transport: httpx.AsyncBaseTransport | None = None):
         if settings.newsapi_key is None:
             raise SourceError(NAME, "config", "NEWS_API_KEY is required")
-        self._http = JsonHttp(NAME, settings.newsapi_url, timeout_s=settings.timeout_s,
-                              policy=RetryPolicy.from_settings(settings), sleep=sleep, transport=transport,
-                              headers={"X-Api-Key": settings.newsapi_key.get_secret_value()})
+        super().__init__(settings, settings.newsapi_url, headers={"X-Api-Key": settings.newsapi_key.get_secret_value()},
+                         sleep=sleep, transport=transport)
         self._queries = {k.upper(): v for k, v in settings.newsapi_queries.items()}
         self._language = settings.newsapi_language
-        self._page_size = settings.page_size
-        self._max_pages = settings.max_pages
-
-    @property
-    def name(self) -> str:
-        return NAME
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         return await gather_batches(NAME, [s.upper() for s in dict.fromkeys(symbols)],

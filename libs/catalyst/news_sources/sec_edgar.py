@@ -24,7 +24,7 @@ import httpx
 from catalyst.domain.news import NewsItem
 from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, gather_batches
 from catalyst.news_sources.items import MALFORMED, build_item, collect_items
-from catalyst.news_sources.transport import JsonHttp, RetryPolicy, Sleep
+from catalyst.news_sources.transport import JsonHttpSource, Sleep
 
 NAME = "sec_edgar"
 ARCHIVE_URL = "https://www.sec.gov/Archives/edgar/data"
@@ -84,7 +84,9 @@ def headline_for(company: str, form: str, items: str) -> str:
     return f"{company} files {form}: {'; '.join(titles)}" if titles else f"{company} files {form}"
 
 
-class SecEdgarSource:
+class SecEdgarSource(JsonHttpSource):
+    source_name = NAME
+
     def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep,
                  transport: httpx.AsyncBaseTransport | None = None):
         if not settings.sec_edgar_user_agent:
@@ -93,17 +95,8 @@ class SecEdgarSource:
             raise SourceError(NAME, "config", "SEC_EDGAR_TICKERS_FILE (company_tickers.json) is required")
         self._companies = load_company_tickers(settings.sec_edgar_tickers_file)
         self._forms = frozenset(settings.sec_edgar_forms)
-        self._max_pages = settings.max_pages
-        self._http = JsonHttp(NAME, settings.sec_edgar_url, timeout_s=settings.timeout_s,
-                              policy=RetryPolicy.from_settings(settings), sleep=sleep, transport=transport,
-                              headers={"User-Agent": settings.sec_edgar_user_agent, "Accept": "application/json"})
-
-    @property
-    def name(self) -> str:
-        return NAME
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        super().__init__(settings, settings.sec_edgar_url, sleep=sleep, transport=transport,
+                         headers={"User-Agent": settings.sec_edgar_user_agent, "Accept": "application/json"})
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         known = [self._companies[s.upper()] for s in dict.fromkeys(symbols) if s.upper() in self._companies]

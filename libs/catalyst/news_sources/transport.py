@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
@@ -155,6 +155,28 @@ class JsonHttp:
                 raise SourceError(self.source, "malformed", "response is not JSON") from exc
 
         return await call_with_retries(self.source, self.policy, self._sleep, attempt)
+
+
+class JsonHttpSource:
+    """Base of the adapters that read JSON over ``JsonHttp`` (Benzinga, NewsAPI, SEC EDGAR): the
+    client built from the shared settings (timeout, retry policy, page limits), name and close."""
+
+    source_name: ClassVar[str]
+
+    def __init__(self, settings: NewsSourceSettings, base_url: str, *, headers: Mapping[str, str],
+                 sleep: Sleep = asyncio.sleep, transport: httpx.AsyncBaseTransport | None = None):
+        self._http = JsonHttp(self.source_name, base_url, timeout_s=settings.timeout_s,
+                              policy=RetryPolicy.from_settings(settings), sleep=sleep, transport=transport,
+                              headers=headers)
+        self._page_size = settings.page_size
+        self._max_pages = settings.max_pages
+
+    @property
+    def name(self) -> str:
+        return self.source_name
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 def _excerpt(response: httpx.Response, limit: int = 200) -> str:
