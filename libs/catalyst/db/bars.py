@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 import numpy as np
@@ -65,6 +65,7 @@ COPY_COLUMNS = ("security_id", "timeframe", "time_id", "open", "high", "low", "c
             "trade_count")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STAGE = "_bar_ingest_stage"
+E = TypeVar("E", bound=StrEnum)
 
 
 class ConflictPolicy(StrEnum):
@@ -79,20 +80,21 @@ class StoredBar(Bar):
     timeframe: Timeframe
 
 
-def _timeframe(value: Timeframe | str) -> Timeframe:
+def _member(kind: type[E], value: E | str, what: str, code: str) -> E:
+    """``value`` as a member of ``kind``, or a 400 naming the allowed values."""
     try:
-        return Timeframe(value)
+        return kind(value)
     except ValueError as exc:
-        raise InvalidInput(f"unknown timeframe {value!r}", code="INVALID_TIMEFRAME",
-                           details={"allowed": [t.value for t in Timeframe]}) from exc
+        raise InvalidInput(f"unknown {what} {value!r}", code=code,
+                           details={"allowed": [m.value for m in kind]}) from exc
+
+
+def _timeframe(value: Timeframe | str) -> Timeframe:
+    return _member(Timeframe, value, "timeframe", "INVALID_TIMEFRAME")
 
 
 def _policy(value: ConflictPolicy | str) -> ConflictPolicy:
-    try:
-        return ConflictPolicy(value)
-    except ValueError as exc:
-        raise InvalidInput(f"unknown conflict policy {value!r}", code="INVALID_INPUT",
-                           details={"allowed": [p.value for p in ConflictPolicy]}) from exc
+    return _member(ConflictPolicy, value, "conflict policy", "INVALID_INPUT")
 
 
 def _time_us(value: datetime | None) -> int | None:
