@@ -11,8 +11,6 @@ best of several runs (the median is shown too); the panel is seeded random walks
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 import talib
 
+from bench.common import timed
 from catalyst.indicators import ALL_INDICATORS, OHLCV, Indicator, compute_indicators, talib_indicators
 from catalyst.patterns import PatternType, detect_patterns_batch
 
@@ -40,16 +39,6 @@ def panel(seed: int = 2024) -> OHLCV:
     low = np.minimum(open_, close) * (1.0 - rng.exponential(0.0006, close.shape))
     volume = np.round(rng.lognormal(8.0, 1.2, close.shape))
     return OHLCV(open_, high, low, close, volume)
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    """(best, median) wall seconds over ``runs`` calls."""
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return min(samples), statistics.median(samples)
 
 
 def pandas_plain(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -31,6 +31,7 @@ from typing import Any
 import asyncpg
 import numpy as np
 
+from bench.common import load_average, machine_load
 from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.db.bars import COPY_COLUMNS, BarStore, ConflictPolicy, copy_chunks, resolve_ids
 from catalyst.db.scratch import scratch_database
@@ -290,13 +291,6 @@ async def _measure(dsn: str) -> Measured:
     return main, parts, client, reads, indexes
 
 
-def _load() -> str:
-    try:
-        return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "load average unknown"
-
-
 def _cpu(f: Figure) -> str:
     return "n/a" if f.server_cpu is None else f"{f.server_cpu:.2f}"
 
@@ -372,7 +366,7 @@ def _render(main: list[Figure], parts: list[Figure], client: dict[str, float],
         "client's validation (the COPY encoding overlaps the server's work); on a loaded one the gap between "
         "Seconds and Server CPU s is time spent waiting for a core.",
         "",
-        f"Machine: {os.cpu_count()} cores shared with other work ({load_before} at start, {_load()} at end); "
+        machine_load(load_before) +
         "PostgreSQL 15 with stock settings (shared_buffers 128 MB, fsync on). Figures taken while other jobs "
         "load the CPU are noisy.",
     ]
@@ -380,7 +374,7 @@ def _render(main: list[Figure], parts: list[Figure], client: dict[str, float],
 
 
 async def _run() -> str:
-    load_before = _load()
+    load_before = load_average()
     async with scratch_database(ADMIN_DSN, "catalyst_bench") as dsn:
         measured = await _measure(dsn)
     return _render(*measured, load_before)

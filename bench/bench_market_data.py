@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
 
 import asyncpg
 import numpy as np
 
+from bench.common import load_average, machine_load, timed
 from catalyst.bar_sources.replay import ReplayBarSource
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database
@@ -30,22 +28,6 @@ from catalyst.market_data.universe import build_universe
 ADMIN_DSN = os.environ.get("CATALYST_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_BUILD_S = 2.0  # "well under a few seconds"
 DAY = date(2013, 2, 27)
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return min(samples), statistics.median(samples)
-
-
-def _load() -> str:
-    try:
-        return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "load n/a"
 
 
 def _compute() -> list[tuple[str, str, float, float, str]]:
@@ -99,7 +81,7 @@ async def _loader() -> list[tuple[str, str, float, float, str]]:
 
 
 def run() -> str:
-    load_before = _load()
+    load_before = load_average()
     rows = _compute()
     try:
         rows += asyncio.run(_loader())
@@ -121,7 +103,7 @@ def run() -> str:
         f"Universe build target (well under a few seconds, {TARGET_BUILD_S} s): "
         f"**{'met' if build < TARGET_BUILD_S else 'NOT met'}** ({build:.2f} s).{loaded}",
         "",
-        f"Machine: {os.cpu_count()} cores shared with other work ({load_before} at start, {_load()} at end); "
+        machine_load(load_before) +
         "figures taken while other jobs load the CPU are noisy. The loader time is mostly PostgreSQL "
         "(BarStore's COPY into trading_history with its foreign keys).",
     ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench.common import free_port, load_average, machine_load
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateRequest
@@ -142,14 +142,8 @@ async def _in_process(settings: Settings, param_file: Path) -> dict[str, list[fl
     return {"engine": engine, "engine_cpu": engine_cpu, "in_process": full, "in_process_cpu": full_cpu}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _over_http(env: dict[str, str], settings: Settings) -> tuple[list[float], list[float]]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "services.risk.app:build_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
@@ -185,15 +179,8 @@ def _over_http(env: dict[str, str], settings: Settings) -> tuple[list[float], li
         server.wait(timeout=10)
 
 
-def _load() -> str:
-    try:
-        return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "load average unknown"
-
-
 async def _run() -> str:
-    load_before = _load()
+    load_before = load_average()
     async with scratch_database(ADMIN_DSN, "catalyst_bench_risk") as dsn:
         namespace = f"bench-risk-{uuid.uuid4().hex[:8]}:"
         env = {"DATABASE_URL": dsn, "REDIS_URL": REDIS_URL, "REDIS_NAMESPACE": namespace, "CATALYST_ENV": "test",
@@ -245,7 +232,7 @@ def _render(local: dict[str, list[float]], http: tuple[list[float], list[float]]
         "thread's own CPU time per call) shows what is left when preemption by other processes is taken out: on a "
         "loaded machine a wall-time p99 above it is time spent waiting for a core, not work done.",
         "",
-        f"Machine: {os.cpu_count()} cores shared with other work ({load_before} at start, {_load()} at end); "
+        machine_load(load_before) +
         "figures taken while other jobs load the CPU are noisy.",
     ]
     return "\n".join(lines)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import free_port
 from catalyst.brokers.feeds import InMemoryBarFeed
 from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_engine import SimCosts, SimEngine
@@ -127,14 +127,8 @@ def _p99(values: list[float]) -> float:
     return sorted(values)[int(0.99 * (len(values) - 1))]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def bench_http(dsn: str) -> tuple[float, float, float]:
-    port = _free_port()
+    port = free_port()
     env = os.environ | {
         "CATALYST_SERVICE": "trading", "CATALYST_ENV": "test", "DATABASE_URL": dsn, "REDIS_URL": REDIS_URL,
         "REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:6]}:", "RISK_APPROVAL_SECRET": SECRET, "LOG_LEVEL": "WARNING",
