@@ -72,12 +72,11 @@ def detect_abcd(bars: OHLCV, params: AbcdParams | None = None) -> PatternBatch:
     """Bullish ABCD measured moves as of the last bar, for every symbol of ``bars``."""
     p = params or AbcdParams()
     h, lo, c, v = hlcv(bars)
-    m, n = c.shape
-    e = m - 2
-    if e - p.bc_min_bars - p.ab_min_bars < 0:
+    n = c.shape[1]
+    b = peak_then_pause(h, lo, min_pause=p.bc_min_bars, max_pause=p.bc_max_bars, min_before=p.ab_min_bars)
+    if b is None:
         return nothing(PatternType.ABCD, n, FEATURES)
-    end = np.full(n, e)
-    b = peak_then_pause(h, lo, e, min_pause=p.bc_min_bars, max_pause=p.bc_max_bars, min_before=p.ab_min_bars)
+    e, end = b.end, np.full(n, b.end)
     b_idx, b_high, ok, after_b_high, c_idx, c_low = b.idx, b.high, b.valid, b.pause_high, b.pause_low_idx, b.pause_low
     a_idx, a_low, leg_high = rise_into(h, lo, b_idx, p.ab_max_bars)
     _, after_c_high, _ = window_extreme(h, c_idx + 1, end)

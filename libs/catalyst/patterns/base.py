@@ -219,8 +219,9 @@ def later_volume_ratio(v: FloatArray, first: IntArray, split: IntArray, last: In
 @dataclass(frozen=True)
 class PeakPause:
     """A structure's high bar (pole top, ABCD's B, the cup's right rim) and the pause after it
-    (flag, BC leg, handle): the bars ``idx + 1 .. e``."""
+    (flag, BC leg, handle): the bars ``idx + 1 .. end``."""
 
+    end: int  # ``e``: the last bar before the current one
     idx: IntArray
     high: FloatArray
     valid: BoolArray  # False where no bar could be the peak
@@ -229,16 +230,20 @@ class PeakPause:
     pause_low: FloatArray
 
 
-def peak_then_pause(h: FloatArray, lo: FloatArray, e: int, *, min_pause: int, max_pause: int,
-                    min_before: int) -> PeakPause:
-    """The highest high among bars ``e - max_pause .. e - min_pause`` (not before ``min_before``,
-    so the structure that leads to it fits) and the highs and lows of the bars after it up to ``e``."""
-    n = h.shape[1]
+def peak_then_pause(h: FloatArray, lo: FloatArray, *, min_pause: int, max_pause: int,
+                    min_before: int) -> PeakPause | None:
+    """The highest high among bars ``e - max_pause .. e - min_pause`` (``e`` the last bar before the
+    current one; not before ``min_before``, so the structure that leads to it fits) and the highs and
+    lows of the bars after it up to ``e``. None when there are too few bars for any peak."""
+    m, n = h.shape
+    e = m - 2
+    if e - min_pause - min_before < 0:
+        return None
     end = np.full(n, e)
     idx, high, valid = window_extreme(h, np.full(n, max(e - max_pause, min_before)), np.full(n, e - min_pause))
     _, pause_high, _ = window_extreme(h, idx + 1, end)
     low_idx, pause_low, _ = window_extreme(lo, idx + 1, end, lowest=True, latest=True)
-    return PeakPause(idx, high, valid, pause_high, low_idx, pause_low)
+    return PeakPause(e, idx, high, valid, pause_high, low_idx, pause_low)
 
 
 def rise_into(h: FloatArray, lo: FloatArray, peak: IntArray, max_bars: int) -> tuple[IntArray, FloatArray, FloatArray]:

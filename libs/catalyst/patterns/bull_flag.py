@@ -62,11 +62,11 @@ def detect_bull_flag(bars: OHLCV, params: BullFlagParams | None = None) -> Patte
     """Bull flags as of the last bar, for every symbol of ``bars``."""
     p = params or BullFlagParams()
     h, lo, c, v = hlcv(bars)
-    m, n = c.shape
-    e = m - 2
-    if e - p.flag_min_bars - p.pole_min_bars < 0:
+    n = c.shape[1]
+    t = peak_then_pause(h, lo, min_pause=p.flag_min_bars, max_pause=p.flag_max_bars, min_before=p.pole_min_bars)
+    if t is None:
         return nothing(PatternType.BULL_FLAG, n, FEATURES)
-    t = peak_then_pause(h, lo, e, min_pause=p.flag_min_bars, max_pause=p.flag_max_bars, min_before=p.pole_min_bars)
+    e = t.end
     top, top_high, ok, flag_high, flag_low = t.idx, t.high, t.valid, t.pause_high, t.pause_low
     bottom, bottom_low, pole_high = rise_into(h, lo, top, p.pole_max_bars)
     height = top_high - bottom_low

@@ -81,11 +81,11 @@ def detect_cup_and_handle(bars: OHLCV, params: CupHandleParams | None = None) ->
     """Cups with handles as of the last bar, for every symbol of ``bars``."""
     p = params or CupHandleParams()
     h, lo, c, v = hlcv(bars)
-    m, n = c.shape
-    e = m - 2
-    if e - p.handle_min_bars - p.cup_min_bars < 0:
+    n = c.shape[1]
+    r = peak_then_pause(h, lo, min_pause=p.handle_min_bars, max_pause=p.handle_max_bars, min_before=p.cup_min_bars)
+    if r is None:
         return nothing(PatternType.CUP_AND_HANDLE, n, FEATURES)
-    r = peak_then_pause(h, lo, e, min_pause=p.handle_min_bars, max_pause=p.handle_max_bars, min_before=p.cup_min_bars)
+    e = r.end
     right, right_high, ok, handle_high, handle_low = r.idx, r.high, r.valid, r.pause_high, r.pause_low
     left, left_high, _ = window_extreme(h, np.maximum(right - p.cup_max_bars, 0), right - p.cup_min_bars)
     _, inner_high, _ = window_extreme(h, left + 1, right - 1)

@@ -18,8 +18,9 @@ def test_peak_then_pause_finds_the_high_and_the_bars_after_it() -> None:
     lo = h - 1.0
     lo[6, 0] = 11.0
     lo[7, 0] = 11.0
-    e = 7
-    got = peak_then_pause(h, lo, e, min_pause=2, max_pause=5, min_before=2)
+    got = peak_then_pause(h, lo, min_pause=2, max_pause=5, min_before=2)
+    assert got is not None
+    assert got.end == 7
     assert got.idx.tolist() == [3, 2]  # bars 2..5 (e - 5 .. e - 2) are candidates
     assert got.high.tolist() == [15.0, 10.0]
     assert got.valid.tolist() == [True, True]
@@ -28,10 +29,14 @@ def test_peak_then_pause_finds_the_high_and_the_bars_after_it() -> None:
     assert got.pause_low_idx.tolist() == [7, 7]  # the latest of equal lows
 
 
-def test_peak_window_starts_no_earlier_than_min_before() -> None:
+def test_peak_window_starts_no_earlier_than_min_before_and_needs_the_bars() -> None:
     h = _cols([30, 11, 12, 13, 12, 11, 10])
-    got = peak_then_pause(h, h - 1, 5, min_pause=1, max_pause=5, min_before=2)
+    got = peak_then_pause(h, h - 1, min_pause=1, max_pause=5, min_before=2)
+    assert got is not None
     assert got.idx.tolist() == [3]  # bar 0 is higher but leaves no room for the rise before it
+    # e = 5 needs e - min_pause - min_before >= 0: 5 - 1 - 4 = 0 just fits, 5 - 2 - 4 does not
+    assert peak_then_pause(h, h - 1, min_pause=1, max_pause=5, min_before=4) is not None
+    assert peak_then_pause(h, h - 1, min_pause=2, max_pause=5, min_before=4) is None
 
 
 def test_rise_into_starts_at_the_latest_lowest_low_before_the_peak() -> None:
