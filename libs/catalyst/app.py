@@ -8,7 +8,9 @@ Every service is ``create_app(ServiceName.X, routers=[...], on_startup=[...])``.
 - the error envelope ``{"error": {"code", "message", "details"}}`` for every error, request
   validation and malformed JSON included (400), never a bare 500 for bad input;
 - a request id (``X-Request-ID``, made up when absent) bound to every log line and forwarded
-  on service calls, and request count/latency metrics per route template and status.
+  on service calls, and request count/latency metrics per route template and status;
+- ``rt.clock``: the market clock (``catalyst.market_clock``; ``MARKET_CLOCK=wall|replay``), built
+  once per process. Market decisions read it; audit timestamps of rows stay wall time.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable, Un
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
+from catalyst.market_clock import market_clock
+from catalyst.market_data.clock import Clock
 from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from catalyst.services import DEPENDENCIES, ServiceName
 
@@ -54,7 +58,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @dataclass
 class ServiceRuntime:
-    """What a running service holds: settings, connections and clients to its peers."""
+    """What a running service holds: settings, connections, clients to its peers, and the market
+    clock every market decision reads (``clock.now()``: wall time, or the replay's simulated time)."""
 
     service: ServiceName
     settings: Settings
@@ -62,6 +67,7 @@ class ServiceRuntime:
     redis: aioredis.Redis
     bus: EventBus
     cache: Cache
+    clock: Clock
     uses_database: bool = True
     uses_redis: bool = True
     required_services: frozenset[ServiceName] = frozenset()
@@ -86,7 +92,10 @@ class ServiceRuntime:
 
 
 def build_runtime(service: ServiceName, settings: Settings, *, uses_database: bool = True,
-                  uses_redis: bool = True, required_services: Sequence[ServiceName] = ()) -> ServiceRuntime:
+                  uses_redis: bool = True, required_services: Sequence[ServiceName] = (),
+                  clock: Clock | None = None) -> ServiceRuntime:
+    """The runtime of ``service``; ``clock`` defaults to the environment's market clock
+    (``MarketClockSettings``: ``MARKET_CLOCK``, ``REPLAY_START``, ``REPLAY_ANCHOR``, ``REPLAY_SPEED``)."""
     redis = aioredis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0,
                               max_connections=10)
     return ServiceRuntime(
@@ -97,6 +106,7 @@ def build_runtime(service: ServiceName, settings: Settings, *, uses_database: bo
         redis=redis,
         bus=EventBus(redis, settings.redis_namespace),
         cache=Cache(redis, settings.redis_namespace),
+        clock=clock or market_clock(),
         uses_database=uses_database,
         uses_redis=uses_redis,
         required_services=frozenset(required_services),
@@ -163,20 +173,23 @@ def create_app(
     uses_database: bool = True,
     uses_redis: bool = True,
     required_services: Sequence[ServiceName] = (),
+    clock: Clock | None = None,
 ) -> FastAPI:
+    """``clock`` replaces the environment's market clock (tests pass a ``SimulatedClock``)."""
     settings = (settings or get_settings()).model_copy(update={"service_name": service})
     configure_logging(service.value, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = build_runtime(service, settings, uses_database=uses_database, uses_redis=uses_redis,
-                           required_services=required_services)
+                           required_services=required_services, clock=clock)
         app.state.runtime = rt
         if uses_database and not await rt.db.ping():
             log.warning("starting_without_database")
         for hook in on_startup:
             await hook(app, rt)
-        log.info("service_started", port=settings.listen_port, env=settings.env)
+        log.info("service_started", port=settings.listen_port, env=settings.env,
+                 market_time=rt.clock.now().isoformat())
         try:
             yield
         finally:
