@@ -20,6 +20,7 @@ from catalyst.contracts.pattern import (
     PatternBatchResponse,
     PatternsResponse,
 )
+from catalyst.market_data.clock import Clock
 from catalyst.patterns.service import PatternService
 from catalyst.services import ServiceName
 
@@ -53,12 +54,13 @@ async def patterns_for_symbol(
     return await patterns.patterns(symbol, timeframe, split_comma_list(names), bars, refresh=refresh)
 
 
-def build_app(settings: Settings | None = None) -> FastAPI:
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """``clock`` replaces the environment's market clock (tests); bars are read as of its now."""
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        app.state.patterns = PatternService(rt.db, rt.cache)
+        app.state.patterns = PatternService(rt.db, rt.cache, rt.clock)
 
     return create_app(
-        ServiceName.PATTERN, settings=settings, routers=[router], on_startup=[start],
+        ServiceName.PATTERN, settings=settings, routers=[router], on_startup=[start], clock=clock,
         title="Catalyst Pattern",
         description="Chart pattern detection with geometry, confidence and levels (spec 2.3, service 3).",
     )

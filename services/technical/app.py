@@ -21,6 +21,7 @@ from catalyst.contracts.technical import (
     IndicatorValues,
 )
 from catalyst.indicators.service import TechnicalService
+from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
 
 Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]
@@ -57,12 +58,13 @@ async def indicators_for_symbol(
     return await technical.indicators(symbol, timeframe, split_comma_list(indicators), bars, refresh=refresh)
 
 
-def build_app(settings: Settings | None = None) -> FastAPI:
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """``clock`` replaces the environment's market clock (tests); bars are read as of its now."""
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        app.state.technical = TechnicalService(rt.db, rt.cache)
+        app.state.technical = TechnicalService(rt.db, rt.cache, rt.clock)
 
     return create_app(
-        ServiceName.TECHNICAL, settings=settings, routers=[router], on_startup=[start],
+        ServiceName.TECHNICAL, settings=settings, routers=[router], on_startup=[start], clock=clock,
         title="Catalyst Technical",
         description="Technical indicators by TA-Lib and a fused numpy panel, cached 5 minutes (spec 2.3, service 4).",
     )

@@ -106,6 +106,17 @@ def _time_us(value: datetime | None) -> int | None:
     return (value - _EPOCH) // timedelta(microseconds=1)
 
 
+def completed_by(now: datetime, timeframe: Timeframe | str) -> datetime:
+    """The latest bar start whose bar is complete at ``now``: ``now`` minus one timeframe.
+
+    A bar starting at ``ts`` spans ``[ts, ts + timeframe)``, so it is complete once
+    ``ts + timeframe <= now`` (inclusive: the 09:30 minute bar counts from 09:31:00 exactly).
+    Daily bars (stamped at midnight New York) count from 24 hours later: after the session,
+    never before it ends.
+    """
+    return now - timedelta(seconds=_timeframe(timeframe).seconds)
+
+
 def copy_chunks(bars: ScaledBars, security_ids: npt.NDArray[np.int32], timeframe: Timeframe, *,
                 order: npt.NDArray[np.intp] | None = None, chunk_rows: int = 65_536) -> AsyncIterator[bytes]:
     """The binary COPY stream of ``bars`` for trading_history's ``COPY_COLUMNS``, in chunks of rows.
@@ -302,23 +313,31 @@ class BarStore:
                 f" AND timeframe = '{tf.value}'{bounds} ORDER BY security_id, time_id"))
         return _split_by_symbol(ids, raw)
 
-    async def read_last(self, symbols: Sequence[str], timeframe: Timeframe | str, n: int) -> dict[str, BarArrays]:
+    async def read_last(self, symbols: Sequence[str], timeframe: Timeframe | str, n: int, *,
+                        end: datetime | None = None) -> dict[str, BarArrays]:
         """The last ``n`` bars of each symbol (fewer when it has fewer), in time order, in one query.
+
+        ``end`` reads as of that instant (the market clock's now): only bars *complete* by then
+        count, i.e. bars whose start is at or before ``end`` minus one timeframe (``completed_by``).
+        A bar that started later is still forming at ``end`` (its high, low and close lie in the
+        future), so a replayed day never sees ahead. None: every stored bar.
 
         Same result form and unknown-symbol policy as ``read_many``. Each symbol is a LATERAL
         ``ORDER BY time_id DESC LIMIT n`` that walks the primary key backwards, so the cost follows
-        ``n``, not the length of the history.
+        ``n``, not the length of the history (the ``end`` bound starts the walk at it).
         """
         tf = _timeframe(timeframe)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise InvalidInput(f"bar count must be a whole number >= 0, got {n!r}", code="INVALID_INPUT",
                                details={"n": repr(n)})
+        last = _time_us(None if end is None else completed_by(end, tf))
+        bound = "" if last is None else f" AND time_id <= {int(last)}"
         async with self._connection() as conn:
             ids = await self._security_ids(conn, symbols)
             raw = await _copy_out(conn, (
                 f"SELECT {_READ_COLUMNS} FROM unnest('{_int_array(ids)}'::int[]) AS s(sid)"
                 " CROSS JOIN LATERAL (SELECT * FROM trading_history WHERE security_id = s.sid"
-                f" AND timeframe = '{tf.value}' ORDER BY time_id DESC LIMIT {n}) AS h"
+                f" AND timeframe = '{tf.value}'{bound} ORDER BY time_id DESC LIMIT {n}) AS h"
                 " ORDER BY security_id, time_id"))
         return _split_by_symbol(ids, raw)
 
@@ -395,5 +414,5 @@ def _parse_bar_rows(raw: bytes) -> npt.NDArray[np.void]:
     return np.frombuffer(body, dtype=_ROW_DTYPE)
 
 
-__all__ = ["COPY_COLUMNS", "BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar", "copy_chunks",
-           "resolve_ids", "unknown_symbols"]
+__all__ = ["COPY_COLUMNS", "BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar", "completed_by",
+           "copy_chunks", "resolve_ids", "unknown_symbols"]

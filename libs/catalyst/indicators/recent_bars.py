@@ -69,23 +69,24 @@ def _recent(symbol: str, timeframe: Timeframe, arrays: BarArrays) -> RecentBars:
 
 
 async def load_recent_bars(
-    store: BarStore, symbols: Sequence[str], timeframe: Timeframe, count: int
+    store: BarStore, symbols: Sequence[str], timeframe: Timeframe, count: int, *, end: datetime | None = None
 ) -> dict[str, RecentBars | CatalystError]:
-    """The last ``count`` bars of each symbol (fewer when history is shorter), in one read.
+    """The last ``count`` bars of each symbol (fewer when history is shorter), in one read; with
+    ``end`` (the market clock's now) only the bars complete by then (``BarStore.read_last``).
 
     Each unknown symbol maps to its own ``NotFound`` (404); the others are still read.
     """
     out: dict[str, RecentBars | CatalystError] = {}
     known = list(symbols)
     try:
-        found = await store.read_last(known, timeframe, count) if known else {}
+        found = await store.read_last(known, timeframe, count, end=end) if known else {}
     except NotFound as exc:
         if exc.code != "UNKNOWN_SYMBOL":
             raise
         missing = set(exc.details["symbols"])
         out.update((s, unknown_symbols([s])) for s in symbols if s in missing)
         known = [s for s in symbols if s not in missing]
-        found = await store.read_last(known, timeframe, count) if known else {}
+        found = await store.read_last(known, timeframe, count, end=end) if known else {}
     out.update((s, _recent(s, timeframe, found[s])) for s in known)
     return {s: out[s] for s in symbols}
 
@@ -104,10 +105,11 @@ def ready_bars(recent: RecentBars | CatalystError, check_count: CountCheck) -> R
 
 
 async def load_ready_bars(store: BarStore, symbols: Sequence[str], timeframe: Timeframe, count: int,
-                          check_count: CountCheck) -> tuple[list[RecentBars], dict[str, CatalystError]]:
+                          check_count: CountCheck, *, end: datetime | None = None
+                          ) -> tuple[list[RecentBars], dict[str, CatalystError]]:
     """``load_recent_bars`` then ``ready_bars`` per symbol: the ready bars (in ``symbols`` order) and,
     by symbol, the error of each one that is not."""
-    loaded = await load_recent_bars(store, symbols, timeframe, count) if symbols else {}
+    loaded = await load_recent_bars(store, symbols, timeframe, count, end=end) if symbols else {}
     ready: list[RecentBars] = []
     errors: dict[str, CatalystError] = {}
     for symbol, recent in loaded.items():
@@ -119,9 +121,9 @@ async def load_ready_bars(store: BarStore, symbols: Sequence[str], timeframe: Ti
 
 
 async def load_ready_symbol(store: BarStore, symbol: str, timeframe: Timeframe, count: int,
-                            check_count: CountCheck) -> RecentBars:
+                            check_count: CountCheck, *, end: datetime | None = None) -> RecentBars:
     """One symbol's ready bars; its error is raised."""
-    return ready_bars((await load_recent_bars(store, [symbol], timeframe, count))[symbol], check_count)
+    return ready_bars((await load_recent_bars(store, [symbol], timeframe, count, end=end))[symbol], check_count)
 
 
 def panels_by_count(ready: Iterable[RecentBars]) -> list[tuple[list[RecentBars], OHLCV]]:

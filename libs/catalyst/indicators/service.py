@@ -6,6 +6,10 @@ Single symbols are computed by TA-Lib (the reference); batches by the fused nump
 the symbol, timeframe, bar count and indicator set, and each computation upserts the last
 bar's values into ``technical_indicators``.
 
+With a market clock the bars are read as of its now: only bars complete by then count (a
+replayed day never sees ahead; see ``BarStore.read_last``), and the cache key names that bar
+horizon (``result_cache.bar_horizon``).
+
 Too little history is an error, never a null: a requested indicator that the available bars
 cannot feed is a 400 ``INSUFFICIENT_DATA`` naming it, the bars it needs and the bars there
 are (in a batch, that symbol's entry in ``errors``).
@@ -17,6 +21,7 @@ import asyncio
 import math
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 
 from prometheus_client import Counter, Histogram
@@ -31,6 +36,7 @@ from catalyst.contracts.technical import (
 )
 from catalyst.db.bars import BarStore
 from catalyst.db.pool import Database
+from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
 from catalyst.indicators.batch import IndicatorSet, compute_indicators
 from catalyst.indicators.catalog import ALL_INDICATORS, Indicator, check_enough_bars
@@ -45,9 +51,10 @@ from catalyst.indicators.recent_bars import (
     parse_timeframe,
 )
 from catalyst.indicators.reference import talib_indicators
-from catalyst.indicators.result_cache import cached_result, cached_results, result_key, store_result
+from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
 from catalyst.indicators.store import save_indicator_values
 from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock
 
 log = get_logger(__name__)
 
@@ -94,20 +101,30 @@ def _values(recent: RecentBars, wanted: tuple[Indicator, ...], latest: dict[str,
 
 
 class TechnicalService:
-    def __init__(self, db: Database, cache: Cache):
+    def __init__(self, db: Database, cache: Cache, clock: Clock | None = None):
+        """``clock``: the market clock the bars are read as of (None: every stored bar)."""
         self._db = db
         self._bars = BarStore(db)
         self._cache = cache
+        self._clock = clock
+
+    def _as_of(self, timeframe: Timeframe) -> tuple[datetime | None, str | None]:
+        """The read's end and the cache key's bar horizon (both None without a clock)."""
+        if self._clock is None:
+            return None, None
+        now = self._clock.now()
+        return now, bar_horizon(now, timeframe)
 
     async def indicators(self, symbol: str, timeframe: str, names: Sequence[str] | None, bars: int,
                          *, refresh: bool = False) -> IndicatorValues:
         """One symbol's values at its last bar (TA-Lib)."""
         tf = parse_timeframe(timeframe, SUPPORTED_TIMEFRAMES)
         sym, wanted = parse_symbol(symbol), parse_indicators(names)
-        key = result_key(sym, tf, bars, wanted)
+        end, horizon = self._as_of(tf)
+        key = result_key(sym, tf, bars, wanted, horizon)
         if hit := await cached_result(self._cache, CACHE_NS, key, IndicatorValues, refresh=refresh):
             return hit
-        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_enough_bars, wanted))
+        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_enough_bars, wanted), end=end)
         started = time.perf_counter()
         result = talib_indicators(recent.bars, wanted)
         latest = {k: float(v[0]) for k, v in result.latest().items()}
@@ -124,9 +141,11 @@ class TechnicalService:
         tf = parse_timeframe(request.timeframe, SUPPORTED_TIMEFRAMES)
         wanted = parse_indicators(request.indicators)
         symbols = parse_symbols(request.symbols)
-        keys = {sym: result_key(sym, tf, request.bars, wanted) for sym in symbols}
+        end, horizon = self._as_of(tf)
+        keys = {sym: result_key(sym, tf, request.bars, wanted, horizon) for sym in symbols}
         results, todo = await cached_results(self._cache, CACHE_NS, keys, IndicatorValues, refresh=request.refresh)
-        ready, errors = await load_ready_bars(self._bars, todo, tf, request.bars, partial(check_enough_bars, wanted))
+        ready, errors = await load_ready_bars(self._bars, todo, tf, request.bars, partial(check_enough_bars, wanted),
+                                              end=end)
         computed = await asyncio.to_thread(self._compute_panels, ready, wanted)
         await save_indicator_values(self._db, computed)
         ROWS_STORED.inc(len(computed))

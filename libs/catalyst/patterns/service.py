@@ -3,7 +3,9 @@
 Detection runs on the numpy detectors for one symbol or a panel of symbols of equal bar
 count. Results are cached 5 minutes (``CacheTier.WARM``, spec 2.3) under the symbol,
 timeframe, bar count and pattern set. The opening range is located from the bars' own
-timestamps (the first bar at or after 09:30 New York on the last bar's date).
+timestamps (the first bar at or after 09:30 New York on the last bar's date). With a market
+clock the bars are read as of its now (only bars complete by then; no look-ahead in a replay)
+and the cache key names that bar horizon.
 
 A pattern asked for that the bars cannot hold is a 400 ``INSUFFICIENT_DATA`` naming the
 pattern, the bars it needs and the bars there are; ORB asked for on a timeframe longer than
@@ -16,6 +18,7 @@ import asyncio
 import math
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 
 import numpy as np
@@ -42,8 +45,9 @@ from catalyst.indicators.recent_bars import (
     parse_symbols,
     parse_timeframe,
 )
-from catalyst.indicators.result_cache import cached_result, cached_results, result_key, store_result
+from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
 from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock
 from catalyst.patterns.base import PatternBatch, PatternSignal, PatternType
 from catalyst.patterns.detect import (
     ALL_PATTERNS,
@@ -135,19 +139,29 @@ def detect_for(ready: list[RecentBars], wanted: Sequence[PatternType], settings:
 
 
 class PatternService:
-    def __init__(self, db: Database, cache: Cache):
+    def __init__(self, db: Database, cache: Cache, clock: Clock | None = None):
+        """``clock``: the market clock the bars are read as of (None: every stored bar)."""
         self._bars = BarStore(db)
         self._cache = cache
+        self._clock = clock
+
+    def _as_of(self, timeframe: Timeframe) -> tuple[datetime | None, str | None]:
+        if self._clock is None:
+            return None, None
+        now = self._clock.now()
+        return now, bar_horizon(now, timeframe)
 
     async def patterns(self, symbol: str, timeframe: str, names: Sequence[str] | None, bars: int,
                        *, refresh: bool = False) -> PatternsResponse:
         tf = parse_timeframe(timeframe, SUPPORTED_TIMEFRAMES)
         settings = PatternSettings.for_timeframe(tf)
         sym, wanted = parse_symbol(symbol), parse_patterns(names, settings, tf)
-        key = result_key(sym, tf, bars, wanted)
+        end, horizon = self._as_of(tf)
+        key = result_key(sym, tf, bars, wanted, horizon)
         if hit := await cached_result(self._cache, CACHE_NS, key, PatternsResponse, refresh=refresh):
             return hit
-        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_pattern_bars, wanted, settings))
+        recent = await load_ready_symbol(self._bars, sym, tf, bars, partial(check_pattern_bars, wanted, settings),
+                                         end=end)
         started = time.perf_counter()
         (result,) = detect_for([recent], wanted, settings)
         DETECT_SECONDS.labels("single").observe(time.perf_counter() - started)
@@ -159,10 +173,11 @@ class PatternService:
         settings = PatternSettings.for_timeframe(tf)
         wanted = parse_patterns(request.patterns, settings, tf)
         symbols = parse_symbols(request.symbols)
-        keys = {sym: result_key(sym, tf, request.bars, wanted) for sym in symbols}
+        end, horizon = self._as_of(tf)
+        keys = {sym: result_key(sym, tf, request.bars, wanted, horizon) for sym in symbols}
         results, todo = await cached_results(self._cache, CACHE_NS, keys, PatternsResponse, refresh=request.refresh)
         ready, errors = await load_ready_bars(self._bars, todo, tf, request.bars,
-                                              partial(check_pattern_bars, wanted, settings))
+                                              partial(check_pattern_bars, wanted, settings), end=end)
         started = time.perf_counter()
         computed = await asyncio.to_thread(detect_for, ready, wanted, settings)
         DETECT_SECONDS.labels("batch").observe(time.perf_counter() - started)
