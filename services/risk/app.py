@@ -26,6 +26,7 @@ from catalyst.contracts.risk import (
 from catalyst.db.bars import BarStore
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
@@ -86,9 +87,9 @@ async def reset(body: ResetRequest, risk: Manager, caller: Caller) -> RiskStatus
 
 
 def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings | None = None,
-              trading: TradingGateway | None = None) -> FastAPI:
+              trading: TradingGateway | None = None, clock: Clock | None = None) -> FastAPI:
     """The Risk Manager app. ``trading`` replaces the HTTP gateway to Trading (tests run the real
-    Trading app in process through it)."""
+    Trading app in process through it); ``clock`` replaces the environment's market clock."""
     rs = risk_settings or RiskSettings()
     tasks = BackgroundTasks()
 
@@ -99,6 +100,7 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
             trading=trading or TradingClient(rt.client(ServiceName.TRADING)),
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
+            clock=rt.clock.now,  # the market clock: history window, trading day, approval expiry
         )
         app.state.risk = manager
         try:
@@ -121,6 +123,6 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
 
     return create_app(
         ServiceName.RISK, settings=settings, routers=[router], on_startup=[start], on_shutdown=[stop],
-        title="Catalyst Risk Manager",
+        clock=clock, title="Catalyst Risk Manager",
         description="Pre-trade validation, Kelly sizing, limits and alerts, emergency stop (spec 2.3, service 5).",
     )

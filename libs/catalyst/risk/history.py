@@ -3,6 +3,11 @@
 Daily bars change once a day, so each symbol is read from the bar store once and kept for
 ``max_age_s`` (an hour by default): after the first look at a symbol, validation does no
 database round trip. One read fetches every missing symbol at once.
+
+Histories are read as of the market clock's now: only daily bars complete by then (started at
+least a day earlier, ``catalyst.db.bars.completed_by``), so a replayed morning never sizes a stop
+with that day's own range. An entry also goes stale when that horizon moves to another day
+(a replay running faster than ``max_age_s``).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from catalyst.db.bars import BarStore
+from catalyst.db.bars import BarStore, completed_by
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
+from catalyst.market_data.clock import trading_day_of
 from catalyst.risk.correlation import CloseSeries, return_correlation
 from catalyst.risk.volatility import average_true_range
 
@@ -39,7 +45,9 @@ class DailyBars(Protocol):
     def close(self) -> npt.NDArray[np.float64]: ...
 
 
-# (symbols, start, end) → daily bars by symbol (a symbol without bars may be absent).
+_ONE_US = timedelta(microseconds=1)
+
+# (symbols, start, end) → daily bars starting in [start, end) by symbol (a symbol without bars may be absent).
 BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, DailyBars]]]
 
 
@@ -69,48 +77,60 @@ def calendar_span(lookback_days: int, atr_period: int) -> timedelta:
     return timedelta(days=trading_days * 7 // 5 + 10)
 
 
+def complete_daily_horizon(now_utc: datetime) -> datetime:
+    """The latest daily bar start that is complete at ``now_utc`` (bars up to it are read)."""
+    return completed_by(now_utc, Timeframe.DAY_1)
+
+
 class HistoryCache:
     def __init__(self, loader: BarLoader, *, max_age_s: float = 3600.0,
                  clock: Callable[[], float] = time.monotonic):
         self._loader = loader
         self._max_age = max_age_s
         self._clock = clock
-        self._entries: dict[str, tuple[float, SymbolHistory | None]] = {}
+        self._entries: dict[str, tuple[float, str, SymbolHistory | None]] = {}
         self._shape: tuple[int, int] | None = None
         self._pairs: dict[tuple[str, str, int, int], float | None] = {}
 
-    def _fresh(self, symbol: str, now: float) -> bool:
+    def _fresh(self, symbol: str, now: float, day: str | None) -> bool:
         entry = self._entries.get(symbol)
-        return entry is not None and now - entry[0] < self._max_age
+        return entry is not None and now - entry[0] < self._max_age and (day is None or entry[1] == day)
 
-    def cached(self, symbols: Iterable[str]) -> dict[str, SymbolHistory | None] | None:
-        """Every symbol's history from memory, or None when any must be read (no I/O)."""
-        now = self._clock()
+    @staticmethod
+    def _day(now_utc: datetime | None) -> str | None:
+        return None if now_utc is None else trading_day_of(complete_daily_horizon(now_utc)).isoformat()
+
+    def cached(self, symbols: Iterable[str], now_utc: datetime | None = None) -> dict[str, SymbolHistory | None] | None:
+        """Every symbol's history from memory, or None when any must be read (no I/O). With
+        ``now_utc`` an entry read for another daily-bar horizon counts as stale."""
+        now, day = self._clock(), self._day(now_utc)
         out: dict[str, SymbolHistory | None] = {}
         for s in symbols:
-            if not self._fresh(s, now):
+            if not self._fresh(s, now, day):
                 return None
-            out[s] = self._entries[s][1]
+            out[s] = self._entries[s][2]
         return out
 
     async def get_many(self, symbols: Iterable[str], *, lookback_days: int, atr_period: int,
                        now_utc: datetime) -> dict[str, SymbolHistory | None]:
-        """Histories of ``symbols``, reading the missing or stale ones in one call."""
+        """Histories of ``symbols`` as of ``now_utc`` (daily bars complete by then), reading the
+        missing or stale ones in one call."""
         if self._shape != (lookback_days, atr_period):
             self.invalidate()  # the parameters that shape a history changed
             self._shape = (lookback_days, atr_period)
         wanted = list(dict.fromkeys(symbols))
-        now = self._clock()
-        missing = [s for s in wanted if not self._fresh(s, now)]
+        now, day = self._clock(), self._day(now_utc)
+        missing = [s for s in wanted if not self._fresh(s, now, day)]
         if missing:
             self._pairs.clear()  # a re-read history may change any pair it is part of
-            bars = await self._loader(missing, now_utc - calendar_span(lookback_days, atr_period), now_utc)
+            last = complete_daily_horizon(now_utc)
+            bars = await self._loader(missing, last - calendar_span(lookback_days, atr_period), last + _ONE_US)
             for s in missing:
                 b = bars.get(s)
                 history = None if b is None else build_history(b, lookback_days=lookback_days,
                                                                atr_period=atr_period)
-                self._entries[s] = (now, history)
-        return {s: self._entries[s][1] for s in wanted}
+                self._entries[s] = (now, day or "", history)
+        return {s: self._entries[s][2] for s in wanted}
 
     def correlation(self, a: str, b: str, *, lookback: int, min_observations: int) -> float | None:
         """Return correlation of two cached symbols, memoised until either history is re-read
@@ -120,8 +140,8 @@ class HistoryCache:
             return self._pairs[key]
         ha, hb = self._entries.get(a), self._entries.get(b)
         value = None
-        if ha is not None and hb is not None and ha[1] is not None and hb[1] is not None:
-            value = return_correlation(ha[1].series, hb[1].series, lookback=lookback,
+        if ha is not None and hb is not None and ha[2] is not None and hb[2] is not None:
+            value = return_correlation(ha[2].series, hb[2].series, lookback=lookback,
                                        min_observations=min_observations)
         self._pairs[key] = value
         return value

@@ -6,6 +6,10 @@ follows ``catalyst:position_update`` and ``catalyst:order_filled``; parameters s
 forget: open positions, today's realized P&L, recent closed trades, the last risk state (a halt
 survives a restart) and the active parameter set. Until that load succeeds the manager is not
 ready and refuses to validate (fail closed, 503).
+
+Time comes from ``clock`` (the service passes the market clock, ``rt.clock.now``): the trading
+day, the daily-history window, approval issue and expiry, alert times. Trading checks approval
+expiry against the same market clock, so in a replay both agree on when an approval lapses.
 """
 
 from __future__ import annotations
@@ -147,12 +151,13 @@ class RiskManager:
                                      code="RISK_NOT_READY")
 
     async def _histories(self, symbols: list[str]) -> dict[str, SymbolHistory | None]:
-        cached = self._history.cached(symbols)
+        now = self._clock()
+        cached = self._history.cached(symbols, now)
         if cached is not None:
             return cached
         p = self.store.parameters
         return await self._history.get_many(symbols, lookback_days=p.correlation_lookback_days,
-                                            atr_period=p.atr_period, now_utc=self._clock())
+                                            atr_period=p.atr_period, now_utc=now)
 
     async def validate(self, request: ValidateRequest) -> ValidateResponse:
         """Approve or reject ``request``; an approval is signed for the sized quantity."""
