@@ -3,6 +3,8 @@
 Start-up: build the broker (``BROKER=sim|alpaca``), reconcile with it once before serving
 (recovers from a crash between an order row and the broker's answer), then keep two background
 tasks: the broker's order-update feed and reconciliation every ``TRADING_RECONCILE_INTERVAL``.
+Every market time (the price feed's horizon, the sim's fills, approval expiry, order and position
+times, reconciliation's grace and age) is the market clock's (``rt.clock``).
 Run as ``uvicorn services.trading.app:build_app --factory``.
 """
 
@@ -16,6 +18,7 @@ from catalyst.brokers.factory import build_broker
 from catalyst.brokers.feeds import TradingHistoryFeed
 from catalyst.config import Settings
 from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
 from catalyst.trading.config import TradingSettings
@@ -30,10 +33,12 @@ log = get_logger(__name__)
 async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
     broker_settings = BrokerSettings()
     settings = TradingSettings()
-    feed = TradingHistoryFeed(rt.db, settings.price_timeframe)
-    broker = build_broker(broker_settings, db=rt.db, feed=feed)
+    now = rt.clock.now
+    feed = TradingHistoryFeed(rt.db, settings.price_timeframe, clock=now)
+    broker = build_broker(broker_settings, db=rt.db, feed=feed, clock=now)
     oms = OrderManager(rt.db, broker, broker_name=broker_settings.venue, feed=feed, bus=rt.bus,
-                       approval_secret=rt.settings.risk_approval_secret.get_secret_value(), settings=settings)
+                       approval_secret=rt.settings.risk_approval_secret.get_secret_value(), settings=settings,
+                       clock=now)
     reconciler = Reconciler(oms)
     try:
         await broker.start()
@@ -55,10 +60,12 @@ async def stop_trading(app: FastAPI, rt: ServiceRuntime) -> None:
         await state.broker.aclose()
 
 
-def build_app(settings: Settings | None = None) -> FastAPI:
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The Trading app; ``clock`` replaces the environment's market clock (tests)."""
     return create_app(
         ServiceName.TRADING,
         settings=settings,
+        clock=clock,
         routers=[orders_router, positions_router, reconcile_router],
         on_startup=[start_trading],
         on_shutdown=[stop_trading],

@@ -319,7 +319,7 @@ class OrderManager:
                                    "commission": row.commission + commission}
         if not fresh:
             return changes
-        positions = await apply_fill_to_position(conn, row.security_id, row.side, qty, price)
+        positions = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at)
         if row.position_id is None:
             changes["position_id"] = positions[0].position_id
         if cumulative >= dec(order.quantity):

@@ -3,11 +3,13 @@
 A fill in the position's direction grows it (new average); against it, it shrinks it (realized
 P&L, average exit price); to zero, it closes the row; past zero, it closes the row and opens the
 other side for the excess at the fill price. Runs inside the caller's transaction, with the open
-row locked, so orders, fills and positions change together.
+row locked, so orders, fills and positions change together. Rows open and close at the fill's
+(market) time.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,27 +37,28 @@ def _exit_average(row: PositionRow, closed: Decimal, price: Decimal) -> tuple[De
     return exited, ((previous + price * closed) / exited).quantize(PRICE_QUANTUM)
 
 
-async def apply_fill_to_position(conn: Any, sid: int, side: Side, quantity: Decimal,
-                                 price: Decimal) -> list[PositionRow]:
-    """Apply one fill; returns every position row it changed (the closed one first on a flip)."""
+async def apply_fill_to_position(conn: Any, sid: int, side: Side, quantity: Decimal, price: Decimal,
+                                 at: datetime | None = None) -> list[PositionRow]:
+    """Apply one fill made at ``at`` (None: the database's now); returns every position row it
+    changed (the closed one first on a flip)."""
     row = await repo.open_position(conn, sid, for_update=True)
     before = state_of(row)
     after = apply_fill(before, side, quantity, price)
     if row is None:
         return [await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                           avg_price=after.avg_price, market_price=price)]
+                                           avg_price=after.avg_price, market_price=price, opened_at=at)]
     reducing = (before.quantity > 0) != (signed(side, quantity) > 0)
     closed = min(abs(before.quantity), quantity) if reducing else Decimal(0)
     exited, avg_exit = _exit_average(row, closed, price)
     common = {"realized_pnl": after.realized_pnl, "exited_quantity": exited, "avg_exit_price": avg_exit,
               "market_price": price}
     if after.is_flat:
-        return [await repo.close_position_row(conn, row.position_id, **common)]
+        return [await repo.close_position_row(conn, row.position_id, closed_at=at, **common)]
     if (after.quantity > 0) == (before.quantity > 0):
         return [await repo.update_position(conn, row.position_id, quantity=abs(after.quantity),
                                            avg_entry_price=after.avg_price,
                                            unrealized_pnl=unrealized_pnl(after, price), **common)]
-    closed_row = await repo.close_position_row(conn, row.position_id, **common)
+    closed_row = await repo.close_position_row(conn, row.position_id, closed_at=at, **common)
     opened = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                        avg_price=price, market_price=price)
+                                        avg_price=price, market_price=price, opened_at=at)
     return [closed_row, opened]

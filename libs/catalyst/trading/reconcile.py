@@ -187,12 +187,13 @@ class Reconciler:
     async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: BrokerPosition | None,
                             report: ReconcileReport) -> None:
         changed: list[PositionRow] = []
+        now = self.oms.clock()
         async with self.oms.db.transaction() as conn:
             sid = await repo.security_id(conn, symbol)
             row = await repo.open_position(conn, sid, for_update=True)
             recorded = row.signed_quantity if row else Decimal(0)
             if row is not None and (qty == 0 or (qty > 0) != (recorded > 0)):
-                changed.append(await repo.close_position_row(conn, row.position_id))
+                changed.append(await repo.close_position_row(conn, row.position_id, closed_at=now))
                 row = None
             if qty != 0 and broker_pos is not None:
                 avg = Decimal(str(broker_pos.avg_entry_price))
@@ -200,7 +201,7 @@ class Reconciler:
                 side = PositionSide.LONG if qty > 0 else PositionSide.SHORT
                 if row is None:
                     changed.append(await repo.insert_position(conn, sid=sid, side=side, quantity=abs(qty),
-                                                              avg_price=avg, market_price=mark))
+                                                              avg_price=avg, market_price=mark, opened_at=now))
                 else:
                     changed.append(await repo.update_position(conn, row.position_id, quantity=abs(qty),
                                                               avg_entry_price=avg, market_price=mark))

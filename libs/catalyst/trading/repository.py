@@ -268,11 +268,13 @@ async def list_positions(conn: Any, status: str | None = "open", limit: int = 50
 
 
 async def insert_position(conn: Any, *, sid: int, side: PositionSide, quantity: Decimal, avg_price: Decimal,
-                          market_price: Decimal | None = None) -> PositionRow:
+                          market_price: Decimal | None = None, opened_at: datetime | None = None) -> PositionRow:
+    """Open a row; ``opened_at`` is the market time of the fill that opened it (else now()), so the
+    Risk Manager's trading day of a position is the market's, in a replay too."""
     position_id = await conn.fetchval(
-        """INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price)
-           VALUES ($1, $2, $3, $4, $5) RETURNING position_id""",
-        sid, side.value, quantity, avg_price, market_price)
+        """INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING position_id""",
+        sid, side.value, quantity, avg_price, market_price, opened_at)
     row = await get_position(conn, position_id)
     assert row is not None
     return row
@@ -292,11 +294,13 @@ async def update_position(conn: Any, position_id: UUID, **fields: Any) -> Positi
     return row
 
 
-async def close_position_row(conn: Any, position_id: UUID, **fields: Any) -> PositionRow:
-    """Close the row (it keeps the quantity it had); closed_at is the database's now()."""
+async def close_position_row(conn: Any, position_id: UUID, *, closed_at: datetime | None = None,
+                             **fields: Any) -> PositionRow:
+    """Close the row (it keeps the quantity it had); ``closed_at`` is the market time of the closing
+    fill (else the database's now()), never before the row was opened."""
     await conn.execute(
-        "UPDATE positions SET status = 'closed', closed_at = greatest(now(), opened_at), unrealized_pnl = 0"
-        " WHERE position_id = $1", position_id)
+        "UPDATE positions SET status = 'closed', closed_at = greatest(coalesce($2, now()), opened_at),"
+        " unrealized_pnl = 0 WHERE position_id = $1", position_id, closed_at)
     return await update_position(conn, position_id, **fields)
 
 
