@@ -3,6 +3,8 @@
 Run: ``uvicorn services.news.app:build_app --factory --port 5008``. Sources come from
 ``NEWS_SOURCES`` (default ``replay``: the synthetic universe's planted catalysts), sentiment from
 ``SENTIMENT_BACKEND`` (default ``lexicon``; ``finbert`` loads ``FINBERT_MODEL`` offline).
+"Now" (the replay source's horizon, the default ``until``, the future-timestamp check of pushed
+items) is the market clock (``rt.clock``), unless ``NEWS_REPLAY_NOW`` pins News to one instant.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from catalyst.contracts.news import (
 )
 from catalyst.domain.news import NewsItem
 from catalyst.logging import get_logger
+from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import build_scorer
 from catalyst.news.service import NewsService
@@ -71,19 +74,20 @@ async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBat
 
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,
-              replay_items: Sequence[NewsItem] | None = None) -> FastAPI:
+              replay_items: Sequence[NewsItem] | None = None, clock: Clock | None = None) -> FastAPI:
     """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else the
-    environment; ``replay_items`` replaces the synthetic universe's news for the replay source."""
+    environment; ``replay_items`` replaces the synthetic universe's news for the replay source;
+    ``clock`` replaces the environment's market clock."""
     ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        clock = replay_clock(ns.source_settings)
-        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=clock)
+        now = replay_clock(ns.source_settings, rt.clock)
+        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=now)
         scorer = await asyncio.to_thread(build_scorer, ns.sentiment_settings)
         app.state.news = NewsService(sources=sources, scorer=scorer, store=NewsStore(rt.db), cache=rt.cache,
-                                     bus=rt.bus, settings=ns, clock=clock)
+                                     bus=rt.bus, settings=ns, clock=now)
         log.info("news_ready", sources=[s.name for s in sources], sentiment=scorer.name,
-                 now=_iso(clock.now()))
+                 now=_iso(now.now()))
 
     async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
         service: NewsService | None = getattr(app.state, "news", None)
@@ -92,7 +96,7 @@ def build_app(settings: Settings | None = None, *, news_settings: NewsSettings |
 
     return create_app(
         ServiceName.NEWS, settings=settings or ns, routers=[news_router, catalyst_router],
-        on_startup=[start], on_shutdown=[stop], title="Catalyst News",
+        on_startup=[start], on_shutdown=[stop], clock=clock, title="Catalyst News",
         description="News catalysts from several sources, FinBERT or lexicon sentiment (spec 2.3, service 8).",
     )
 

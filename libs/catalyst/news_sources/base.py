@@ -175,7 +175,7 @@ class NewsSourceSettings(BaseSettings):
     replay_seed: int = Field(42, alias="NEWS_REPLAY_SEED")
     replay_now: AwareDatetime | None = Field(
         None, validation_alias=AliasChoices("NEWS_REPLAY_NOW", "replay_now"),
-        description="Simulated now of the replay source (default: the wall clock)")
+        description="A fixed now for the News service, overriding the market clock (default: MARKET_CLOCK's now)")
 
     @field_validator("sources", "sec_edgar_forms", mode="before")
     @classmethod

@@ -23,8 +23,12 @@ def default_replay_items(seed: int) -> list[NewsItem]:
     return replay_news(seed=seed)
 
 
-def replay_clock(settings: NewsSourceSettings) -> Clock:
-    return SimulatedClock(settings.replay_now) if settings.replay_now is not None else SystemClock()
+def replay_clock(settings: NewsSourceSettings, market: Clock | None = None) -> Clock:
+    """The News service's now: ``NEWS_REPLAY_NOW`` when set (a fixed instant, pinned for News
+    only: tests, looking at one moment), else the market clock (``rt.clock``; wall time without one)."""
+    if settings.replay_now is not None:
+        return SimulatedClock(settings.replay_now)
+    return market or SystemClock()
 
 
 def build_sources(settings: NewsSourceSettings, *, replay_items: Sequence[NewsItem] | None = None,
