@@ -87,7 +87,10 @@ class SimBroker(Broker):
 
     async def _pump(self, symbols: set[str]) -> None:
         """Feed the engine every new bar of ``symbols`` (lock held)."""
+        now = self.clock()
         for symbol in sorted(symbols):
+            if self.engine.forget_bar_after(symbol, now):
+                log.warning("sim_future_bar_forgotten", symbol=symbol, now=now.isoformat())
             last = self.engine.last_bar.get(symbol)
             earliest = self.engine.earliest_active(symbol) if last is None else None
             if last is not None:

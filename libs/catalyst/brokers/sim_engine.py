@@ -205,6 +205,17 @@ class SimEngine:
 
     # ---------------------------------------------------------------- market data in
 
+    def forget_bar_after(self, symbol: str, now: datetime) -> bool:
+        """Drop ``symbol``'s last bar when it starts after ``now``: it comes from a later point of
+        another run (a replay restarted at its morning, or an earlier run on the wall clock), and
+        would hold the symbol's prices and fills in that future. The feed prices it again as of now."""
+        bar = self.last_bar.get(symbol)
+        if bar is None or bar.ts <= now:
+            return False
+        del self.last_bar[symbol]
+        self._last_bar_docs.pop(symbol, None)
+        return True
+
     def on_bar(self, bar: Bar) -> list[SimFill]:
         """Match every working order of ``bar.symbol`` against ``bar``; returns the fills."""
         previous = self.last_bar.get(bar.symbol)
