@@ -77,8 +77,9 @@ def new_york(ts: datetime) -> str:
 def describe_clock(settings: MarketClockSettings) -> str:
     if settings.market_clock == "wall":
         return "market clock: wall time"
+    anchor = settings.replay_anchor.isoformat() if settings.replay_anchor else "at each start"
     return (f"market clock: replay from {new_york(settings.replay_start)} at {settings.replay_speed:g}x "
-            f"(REPLAY_START={settings.replay_start.isoformat()}, REPLAY_ANCHOR={settings.replay_anchor})")
+            f"(REPLAY_START={settings.replay_start.isoformat()}, REPLAY_ANCHOR={anchor})")
 
 
 async def _later_trading_state(replay_start: datetime) -> tuple[int, int]:
