@@ -6,6 +6,8 @@ indicator is a small state machine, and all of them take bar ``t`` before any ta
 ``t + 1``: the rows a step reads and writes (a few rows of ``n_symbols`` floats) stay in the
 CPU cache between the steps, and each output row is written once. A step is a handful of
 numpy calls across all symbols, so the Python overhead does not grow with the symbols.
+On 10,000 symbols x 390 bars the eleven indicators take about 110 ms this way, against
+about 210 ms for the same arithmetic as whole-array passes (``kernels``, ``vectorized``).
 State that is not an output (the MACD averages, the RSI gain and loss averages) lives in a
 ring of two rows instead of a whole array.
 
@@ -71,10 +73,10 @@ def _madvise() -> Callable[[int, int, int], int] | None:
 
 
 def populate(buffer: FloatArray) -> None:
-    """Have the kernel map every page of ``buffer`` now (``madvise(MADV_POPULATE_WRITE)``).
+    """Have the kernel map every page of contiguous ``buffer`` now (``madvise(MADV_POPULATE_WRITE)``).
 
     The first write to each page of fresh memory faults and the kernel zero-fills the page:
-    for the 440 MB of a 10,000 x 390 panel's outputs that is about a third of the pass.
+    for the 440 MB of a 10,000 x 390 panel's outputs that is about a fifth of the pass's time.
     Populating maps the pages ahead without writing anything, so it may run on another
     thread while the pass writes the same buffer (ctypes releases the GIL for the call),
     and it maps in address order: for a bar-major buffer, the bars the pass reaches next.
@@ -82,8 +84,8 @@ def populate(buffer: FloatArray) -> None:
     and the pass's own writes map the pages as usual.
     """
     madvise = _madvise()
-    if madvise is None or buffer.nbytes == 0:
-        return
+    if madvise is None or buffer.nbytes == 0 or not buffer.flags.c_contiguous:
+        return  # (a strided view's bytes are not one range)
     start = buffer.ctypes.data
     aligned = start - start % mmap.PAGESIZE  # the page holding the first byte: already the process's
     madvise(aligned, start + buffer.nbytes - aligned, MADV_POPULATE_WRITE)
