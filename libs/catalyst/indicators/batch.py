@@ -151,9 +151,11 @@ def compute_indicators(
     buffer = np.empty((m, len(plan.fields()), n))
     helper = populate_in_background(buffer) if (threads or DEFAULT_THREADS) > 1 else None
     bufs = plan.views(buffer)
-    run_bars(plan.steps(bufs, h, lo, c, v), m)
-    if helper is not None:
-        helper.join()
+    try:
+        run_bars(plan.steps(bufs, h, lo, c, v), m)
+    finally:
+        if helper is not None:
+            helper.join()
     out = plan.outputs(bufs)
     levels = support_resistance_batch(h, lo, c) if Indicator.LEVELS in wanted else None
     ordered = {f: out[f].reshape(bars.close.shape) for i in ALL_INDICATORS if i in wanted for f in cat.OUTPUTS[i]}
