@@ -3,7 +3,11 @@ PostgreSQL, the real Redis under a per-session namespace, settings, and app clie
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,6 +22,29 @@ from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database_sync
 from catalyst.services import ServiceName
+
+HANG_DUMP_AFTER_S = float(os.environ.get("CATALYST_TEST_HANG_DUMP_S", "120"))
+
+
+def _dump_asyncio_tasks() -> None:
+    """Print every pending asyncio task's stack (a hung async test shows where it waits)."""
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
+    for loop in loops:
+        for task in list(asyncio.all_tasks(loop)):
+            print(f"--- pending task {task.get_name()}", file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test still running after HANG_DUMP_AFTER_S dumps the asyncio tasks; pytest-timeout
+    (pyproject) then fails it, so one hang never stalls the whole run."""
+    timer = threading.Timer(HANG_DUMP_AFTER_S, _dump_asyncio_tasks)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
+
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CATALYST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
