@@ -7,6 +7,7 @@ settings' ``redis_namespace`` (empty in production).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, Literal
 import redis.asyncio as aioredis
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from catalyst.logging import get_logger
 from catalyst.metrics import BUS_EVENTS
@@ -157,12 +159,20 @@ class Subscription:
             BUS_EVENTS.labels(channel.value, "in").inc()
             yield event
 
-    async def aclose(self) -> None:
-        """Unsubscribe and give the connection back (closed even when unsubscribing fails)."""
+    async def aclose(self, limit_s: float = 2.0) -> None:
+        """Unsubscribe and give the connection back, each step bounded by ``limit_s``: a
+        connection in a bad state (closed under a blocked reader) must never hang a shutdown."""
         try:
-            await self._pubsub.unsubscribe()
+            async with asyncio.timeout(limit_s):
+                await self._pubsub.unsubscribe()
+        except (TimeoutError, RedisError, OSError) as exc:
+            log.warning("bus_unsubscribe_failed", error=str(exc) or exc.__class__.__name__)
         finally:
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            try:
+                async with asyncio.timeout(limit_s):
+                    await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            except (TimeoutError, RedisError, OSError) as exc:
+                log.warning("bus_close_failed", error=str(exc) or exc.__class__.__name__)
 
 
 def _text(value: Any) -> str:

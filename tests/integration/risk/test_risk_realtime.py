@@ -179,6 +179,7 @@ async def test_without_a_database_validation_fails_closed_then_recovers(make_set
 async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position, eventually):
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         await add_position("AAPL", quantity=10, avg=100.0, unrealized=-40.0)  # its update was never received
-        await manager._pubsub.aclose()  # the connection drops; the event loop re-subscribes and re-reads
+        # the connection drops; the event loop re-subscribes and re-reads
+        await asyncio.wait_for(manager._pubsub.aclose(), 5)
         await eventually(lambda: "AAPL" in manager.book.view().positions)
     assert manager.book.unrealized == -40.0
