@@ -20,12 +20,13 @@ log = get_logger(__name__)
 
 class Database:
     def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 5, command_timeout: float = 10.0,
-                 connect_timeout: float = 3.0):
+                 connect_timeout: float = 3.0, acquire_timeout: float = 10.0):
         self.dsn = dsn
         self._min = min_size
         self._max = max_size
         self._command_timeout = command_timeout
         self._connect_timeout = connect_timeout
+        self._acquire_timeout = acquire_timeout
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
 
@@ -56,9 +57,19 @@ class Database:
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection. Waiting for one is bounded: an exhausted pool (a burst, or code
+        that holds one connection while waiting for another) answers 503 instead of hanging."""
         pool = await self.connect()
-        async with pool.acquire() as conn:
+        try:
+            conn = await pool.acquire(timeout=self._acquire_timeout)
+        except TimeoutError as exc:
+            log.error("database_pool_exhausted", waited_s=self._acquire_timeout, size=self._max)
+            raise ServiceUnavailable("no database connection free", code="DATABASE_BUSY",
+                                     details={"waited_s": self._acquire_timeout}) from exc
+        try:
             yield conn
+        finally:
+            await pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

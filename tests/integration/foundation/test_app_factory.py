@@ -169,3 +169,20 @@ async def test_openapi_docs_are_served(app, api_client):
         docs = await client.get("/docs")
     assert "/api/v1/echo" in spec["paths"]
     assert docs.status_code == 200
+
+
+async def test_an_exhausted_pool_is_a_503_error_not_a_hang(test_database_url):
+    from catalyst.db import Database
+    from catalyst.errors import ServiceUnavailable
+
+    db = Database(test_database_url, min_size=1, max_size=1, acquire_timeout=0.2)
+    try:
+        async with db.acquire():
+            with pytest.raises(ServiceUnavailable) as caught:
+                async with db.acquire():
+                    pass
+        assert caught.value.code == "DATABASE_BUSY"
+        async with db.acquire() as conn:  # released: usable again
+            assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await db.close()
