@@ -27,12 +27,12 @@ HANG_DUMP_AFTER_S = float(os.environ.get("CATALYST_TEST_HANG_DUMP_S", "120"))
 
 
 def _dump_asyncio_tasks() -> None:
-    """Print every pending asyncio task's stack (a hung async test shows where it waits)."""
+    """Print every pending asyncio task's stack to the real stderr (not the test's capture)."""
     loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
     for loop in loops:
         for task in list(asyncio.all_tasks(loop)):
-            print(f"--- pending task {task.get_name()}", file=sys.stderr)
-            task.print_stack(file=sys.stderr)
+            print(f"--- pending task {task.get_name()}", file=sys.__stderr__)
+            task.print_stack(file=sys.__stderr__)
 
 
 @pytest.fixture(autouse=True)
