@@ -101,7 +101,6 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
             trading=trading or TradingClient(rt.client(ServiceName.TRADING)),
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
             clock=rt.clock.now,  # the market clock: history window, trading day, approval expiry
-            book_resync_s=rs.book_resync_s,
         )
         app.state.risk = manager
         try:

@@ -20,10 +20,6 @@ class RiskSettings(BaseSettings):
     history_max_age_s: float = Field(
         3600.0, alias="RISK_HISTORY_MAX_AGE", gt=0, description="How long daily history stays cached"
     )
-    book_resync_s: float = Field(
-        30.0, alias="RISK_BOOK_RESYNC", gt=0,
-        description="How often the book is re-read from the positions table (pub/sub is at-most-once)",
-    )
     maintenance_interval_s: float = Field(
         5.0, alias="RISK_MAINTENANCE_INTERVAL", gt=0,
         description="Retry of the start-up load, day rollover check and status cache refresh",

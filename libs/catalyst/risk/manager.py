@@ -65,8 +65,6 @@ VALIDATION_LATENCY = Histogram(
 RISK_STATE = Gauge("catalyst_risk_state", "Risk state: 0 active, 1 reducing, 2 halted")
 DAILY_PNL = Gauge("catalyst_risk_daily_pnl_dollars", "Realized today plus unrealized P&L")
 ALERTS = Counter("catalyst_risk_alerts_total", "Risk alerts raised by level", ["level"])
-BOOK_DRIFT = Counter("catalyst_risk_book_drift_total",
-                     "Periodic re-reads of the book that found it had missed position updates")
 
 _STATE_CODE = {RiskState.ACTIVE: 0, RiskState.REDUCING: 1, RiskState.HALTED: 2}
 STATUS_CACHE_NS = "risk"
@@ -88,7 +86,6 @@ class RiskManager:
         self, *, db: Database, bus: EventBus, cache: Cache, store: ParameterStore,
         history: HistoryCache, trading: TradingGateway, approval_secret: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        book_resync_s: float = 30.0,
     ):
         self._db = db
         self._bus = bus
@@ -106,8 +103,6 @@ class RiskManager:
         self._stats = trade_stats([], store.parameters)
         self.ready = False
         self._pubsub: Subscription | None = None
-        self._book_resync_s = book_resync_s
-        self._book_read_at = 0.0  # monotonic time of the last read of the book from the database
         store.on_change(self._parameters_changed)
 
     # -- start-up -----------------------------------------------------------------------------
@@ -136,25 +131,6 @@ class RiskManager:
         book.load(await repository.load_open_positions(self._db, day),
                   await repository.load_closed_today(self._db, day))
         self.book = book
-        self._book_read_at = time.monotonic()
-
-    async def resync_book(self) -> bool:
-        """Re-read the book from the positions table; True when it had drifted.
-
-        Redis pub/sub is at-most-once: an update lost in transit, or never published because
-        Trading died between its commit and the publish, would leave the book short of a
-        position. Trading writes positions in the same transaction as fills, so the table is
-        the truth; events carry absolute state, so re-reading is always safe.
-        """
-        before = _book_key(self.book)
-        await self._load_book()
-        if _book_key(self.book) == before:
-            return False
-        BOOK_DRIFT.inc()
-        log.warning("risk_book_drift_repaired", positions=len(self.book.positions),
-                    daily_pnl=round(self.book.daily_pnl, 2))
-        await self.check_limits()
-        return True
 
     async def reload_book(self) -> None:
         """Re-read the book after the bus was lost (updates may have been missed meanwhile)."""
@@ -481,13 +457,5 @@ class RiskManager:
             await self.load(parameter_file)
         else:
             await self._roll_day_if_needed()
-            if time.monotonic() - self._book_read_at >= self._book_resync_s:
-                await self.resync_book()
             await self.store.poll_file(parameter_file)
             await self.publish_status()
-
-
-def _book_key(book: RiskBook) -> tuple[object, ...]:
-    """What a re-read of the book can change: positions, quantities and realized P&L (to the cent)."""
-    positions = sorted((pid, p.quantity, round(p.realized_pnl, 2)) for pid, p in book.positions.items())
-    return (book.day, tuple(positions), round(book.closed_realized_today, 2))
