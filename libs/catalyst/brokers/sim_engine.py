@@ -16,7 +16,10 @@ Given the same orders and bars it produces the same fills. Rules (documented, te
 * Brackets: the take-profit and stop-loss legs are held until the parent has filled (or is
   done with a partial fill) and then work for the filled quantity, one cancels the other; a
   partial fill of one leg shrinks the other. When one bar reaches both legs the stop-loss is
-  taken first (the path inside the bar is unknown; assume the worse).
+  taken first (the path inside the bar is unknown; assume the worse). Canceling the parent
+  ends it like an expiry does: legs canceled if it filled nothing, else armed for exactly what
+  it filled (the filled shares stay protected). Canceling a leg cancels the bracket's open legs;
+  ``cancel_all`` cancels every open order, armed legs included.
 * ``day`` orders expire when a bar of a later New York trading date arrives; ``ioc`` orders
   are canceled after their first bar.
 * Buying power is equity minus gross exposure (1× leverage); an order that opens or grows a
@@ -176,24 +179,32 @@ class SimEngine:
         self._touch(order)
         return order
 
-    def cancel(self, order_id: str, now: datetime) -> SimOrder:
+    def cancel(self, order_id: str, now: datetime, *, with_legs: bool = False) -> SimOrder:
+        """Cancel an open order. A bracket parent stops working and its legs are armed for what it
+        filled (canceled if nothing filled), unless ``with_legs``; canceling a leg cancels the
+        bracket's open legs (one cancels the other)."""
         order = self.get(order_id)
         if not order.is_open:
             raise BrokerRejected(f"order is already {order.status.value}", broker_code="ORDER_NOT_OPEN")
+        if order.parent_id is None and not with_legs:
+            self._set_status(order, OrderStatus.CANCELED, now)
+            self._on_parent_done(order, now)  # the filled shares keep their stop and target
+            return order
         root = self.orders[order.parent_id] if order.parent_id else order
         if root.is_open:
             self._set_status(root, OrderStatus.CANCELED, now)
-        for leg_id in root.leg_ids:  # canceling one leg (or the parent) cancels the bracket's open legs
+        for leg_id in root.leg_ids:
             leg = self.orders[leg_id]
             if leg.is_open:
                 self._set_status(leg, OrderStatus.CANCELED, now)
         return order
 
     def cancel_all(self, now: datetime) -> list[str]:
+        """Cancel every open order, bracket legs included (armed or not): nothing is left working."""
         ids = []
         for order in self._working_roots():
             if order.is_open:  # canceling one leg already canceled its sibling
-                self.cancel(order.id, now)
+                self.cancel(order.id, now, with_legs=True)
                 ids.append(order.id)
         return ids
 

@@ -207,6 +207,34 @@ def test_unfilled_bracket_parent_canceled_cancels_its_legs():
     assert [e.orders[i].status for i in parent.leg_ids] == [OrderStatus.CANCELED] * 2
 
 
+def test_canceling_a_partly_filled_bracket_parent_keeps_the_filled_shares_protected():
+    e = engine(max_participation=0.5)
+    parent = e.submit(bracket(quantity=100), T0)
+    sl, tp = (e.orders[i] for i in parent.leg_ids)
+    e.on_bar(bar(0, 100, 101, 99, 100, v=60))  # 30 of 100 filled
+    assert (parent.status, parent.filled_quantity) == (OrderStatus.PARTIALLY_FILLED, 30)
+    e.cancel(parent.id, T0 + timedelta(seconds=90))
+    assert parent.status is OrderStatus.CANCELED
+    assert (sl.status, tp.status) == (OrderStatus.ACCEPTED, OrderStatus.ACCEPTED)
+    assert (sl.held, tp.held) == (False, False)
+    assert (sl.quantity, tp.quantity) == (30, 30)
+    [fill] = e.on_bar(bar(2, 97, 98, 94, 95, v=1_000))  # through the stop
+    assert (fill.order_id, fill.quantity) == (sl.id, 30)
+    assert (sl.status, tp.status) == (OrderStatus.FILLED, OrderStatus.CANCELED)
+    assert e.positions["AAPL"].is_flat
+
+
+def test_cancel_all_leaves_no_open_order_even_for_a_partly_filled_bracket():
+    e = engine(max_participation=0.5)
+    parent = e.submit(bracket(quantity=100), T0)
+    e.on_bar(bar(0, 100, 101, 99, 100, v=60))  # 30 filled: canceling it alone would arm the legs
+    other = e.submit(req(order_type=OrderType.LIMIT, limit_price=50, client_order_id="other"), T0 + MIN)
+    assert set(e.cancel_all(T0 + MIN)) == {parent.id, other.id}
+    assert [o for o in e.orders.values() if o.is_open] == []
+    assert e.open_symbols() == set()
+    assert e.on_bar(bar(2, 97, 98, 94, 95, v=1_000)) == []
+
+
 def test_canceling_one_armed_leg_cancels_its_sibling():
     e = engine()
     parent = e.submit(bracket(), T0)
