@@ -14,6 +14,13 @@ Orders. Each non-terminal row is looked up at the broker by ``client_order_id``:
   and rows being sent right now alone; at start-up nothing can be in flight, so no grace;
 * not found but recorded as at the broker: corrected to ``canceled`` (critical risk event).
 
+The rows come from one snapshot, and the submit path keeps working while the broker is asked:
+it may have rejected a row meanwhile (and answered its caller 502, who may retry with a new
+order). So before acting on a not-found row, reconciliation reads it again: under its row lock
+where it writes (``rejected``, ``canceled``), freshly where it sends, with no ``await`` between
+that last check and ``OrderManager.send``. A row that is now terminal, being sent, or no longer
+in the state it was looked up in is left alone (the next pass sees it as it is).
+
 Then every open broker order unknown to the database is adopted.
 
 Positions. After the orders, broker and database positions are compared per symbol; where they
@@ -35,6 +42,7 @@ from catalyst.contracts.trading import ReconcileReport
 from catalyst.domain.orders import OrderStatus, PositionSide
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
+from catalyst.orders.state_machine import advance
 from catalyst.trading import repository as repo
 from catalyst.trading.approvals import OrderIntent
 from catalyst.trading.oms import OrderManager, position_update
@@ -92,31 +100,64 @@ class Reconciler:
             else:
                 await self._missing_at_broker(row, report)
 
+    def _unchanged(self, row: OrderRow, current: OrderRow | None) -> OrderRow | None:
+        """``current`` (``row`` read again) when it is still the row the broker was asked about and
+        nothing else acts on it; None when it is now terminal, being sent, or written since."""
+        if current is None or current.status.is_terminal or current.client_order_id in self.oms.inflight:
+            return None
+        if (current.status, current.updated_at) != (row.status, row.updated_at):
+            log.info("reconcile_row_moved_on", client_order_id=row.client_order_id,
+                     looked_up=row.status.value, now=current.status.value)
+            return None
+        return current
+
     async def _never_reached(self, row: OrderRow, report: ReconcileReport, now: datetime) -> None:
         age = (now - row.created_at).total_seconds()
         approval_ok = row.intent is OrderIntent.EXIT or (
             row.approval_expires_at is not None and now < row.approval_expires_at)
         if row.parent_order_id is None and age <= self.oms.settings.resubmit_max_age_s and approval_ok:
-            await self._event(row, "ORDER_RESUBMITTED", f"order {row.client_order_id} never reached the broker; "
-                              f"sent after {age:.1f} s", "warning")
+            if row.client_order_id in self.oms.inflight:
+                return
+            async with self.oms.db.acquire() as conn:
+                fresh = await repo.get_order_by_client_id(conn, row.client_order_id)
+            # The last check: from here to send() (which marks the row in flight before its first
+            # await) nothing else runs, so the row cannot be rejected or sent in between.
+            current = self._unchanged(row, fresh)
+            if current is None:
+                return
             try:
-                await self.oms.send(row, row.to_request())
+                await self.oms.send(current, current.to_request())
             except CatalystError as exc:  # send already marked it rejected, with the reason
                 log.warning("resubmit_failed", client_order_id=row.client_order_id, error=exc.message)
+            await self._event(row, "ORDER_RESUBMITTED", f"order {row.client_order_id} never reached the broker; "
+                              f"sent after {age:.1f} s", "warning")
             report.orders_resubmitted += 1
             report.events.append(f"order {row.client_order_id}: never reached the broker, sent now")
             RECONCILE_FIXES.labels("resubmitted").inc()
             return
         why = "approval expired" if not approval_ok else f"{age:.0f} s old"
-        await self.oms.reject(row, f"NEVER_REACHED_BROKER: not found at the broker ({why}); not sent")
-        await self._event(row, "ORDER_NOT_SENT", f"order {row.client_order_id} never reached the broker and was "
-                          f"rejected ({why})", "warning")
+        reason = f"NEVER_REACHED_BROKER: not found at the broker ({why}); not sent"
+        async with self.oms.db.transaction() as conn:
+            current = self._unchanged(row, await repo.get_order_by_client_id(conn, row.client_order_id,
+                                                                            for_update=True))
+            if current is None:
+                return
+            await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.REJECTED),
+                                    reject_reason=reason[:500])
+            await repo.insert_risk_event(conn, "ORDER_NOT_SENT", f"order {row.client_order_id} never reached the "
+                                         f"broker and was rejected ({why})", severity="warning",
+                                         sid=row.security_id, details={"client_order_id": row.client_order_id,
+                                                                       "order_id": str(row.order_id)})
+        log.warning("order_rejected", client_order_id=row.client_order_id, reason=reason)
         report.orders_rejected += 1
         report.events.append(f"order {row.client_order_id}: never reached the broker, rejected ({why})")
         RECONCILE_FIXES.labels("rejected").inc()
 
     async def _missing_at_broker(self, row: OrderRow, report: ReconcileReport) -> None:
         async with self.oms.db.transaction() as conn:
+            locked = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
+            if self._unchanged(row, locked) is None:
+                return
             await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self.oms.clock(),
                                     reject_reason="missing at the broker (reconciliation)")
             await repo.insert_risk_event(conn, "ORDER_MISSING_AT_BROKER",

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from catalyst.domain.orders import OrderStatus, OrderType, PositionSide, Side
 from catalyst.orders.models import OrderRequest
 from catalyst.trading import repository as repo
+from catalyst.trading.approvals import fillable_price
 
 
 def limit_buy(cid, price=99.0, qty=10, symbol="AAPL"):
@@ -16,7 +17,7 @@ async def record_only(world, request, *, ttl_s=60):
     """The row is committed and the process 'dies' before calling the broker."""
     approval = world.approve(request.symbol, request.side, request.quantity, 1000, ttl_s=ttl_s)
     reference = await world.oms.reference_price(request.symbol)
-    return await world.oms._record(request, approval, reference)
+    return await world.oms._record(request, approval, fillable_price(request, reference))
 
 
 async def events(world):
@@ -156,3 +157,46 @@ async def test_in_flight_orders_are_not_touched(sim_world):
     assert sim_world.sim.engine.orders == {}
     sim_world.oms.inflight.discard(row.client_order_id)
     assert (await sim_world.reconciler.run()).orders_resubmitted == 1
+
+
+def during_lookup(world, cid, action):
+    """The broker lookup of ``cid`` runs ``action`` first (another path changes the row meanwhile)."""
+    lookup = world.broker.get_order_by_client_id
+
+    async def hooked(client_order_id):
+        if client_order_id == cid:
+            await action()
+        return await lookup(client_order_id)
+
+    world.broker.get_order_by_client_id = hooked
+
+
+async def test_a_row_rejected_while_reconciliation_looked_it_up_is_not_sent(sim_world):
+    row = await record_only(sim_world, limit_buy("raced"), ttl_s=3600)
+    # Reconciliation has its snapshot (the row is new); while it asks the broker, the submit path
+    # gives up on the order, marks it rejected and answers the caller 502.
+    during_lookup(sim_world, "raced", lambda: sim_world.oms.reject(row, "BROKER_UNAVAILABLE: timed out"))
+    report = await sim_world.reconciler.run(startup=True)
+    assert (report.orders_resubmitted, report.orders_rejected) == (0, 0)
+    assert "raced" not in sim_world.sim.engine.by_client  # never reached the broker
+    assert sim_world.sim.engine.orders == {}
+    row = await row_of(sim_world, "raced")
+    assert (row.status, row.reject_reason) == (OrderStatus.REJECTED, "BROKER_UNAVAILABLE: timed out")
+    assert await events(sim_world) == []
+
+
+async def test_a_row_closed_while_reconciliation_looked_it_up_is_not_marked_missing(sim_world):
+    row = await record_only(sim_world, limit_buy("closed-meanwhile"))
+    async with sim_world.db.acquire() as conn:
+        await repo.update_order(conn, row.order_id, status="accepted", broker_order_id="not-at-the-broker")
+
+    async def canceled_meanwhile():
+        async with sim_world.db.acquire() as conn:
+            await repo.update_order(conn, row.order_id, status="canceled", reject_reason="canceled by the user")
+
+    during_lookup(sim_world, "closed-meanwhile", canceled_meanwhile)
+    report = await sim_world.reconciler.run()
+    assert report.orders_corrected == 0
+    row = await row_of(sim_world, "closed-meanwhile")
+    assert (row.status, row.reject_reason) == (OrderStatus.CANCELED, "canceled by the user")
+    assert await events(sim_world) == []
