@@ -1,7 +1,9 @@
 """Run every benchmark module and write the figures into docs/benchmarks.md.
 
 ``python -m bench`` runs all; ``python -m bench analysis risk`` runs the modules whose names
-contain those words and prints them without rewriting the document.
+contain those words and prints them without rewriting the document; ``python -m bench --write
+risk`` also replaces those modules' sections in it (matched by their ``## `` heading), leaving
+every other section and the header as they are.
 """
 
 from __future__ import annotations
@@ -30,7 +32,23 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
+def replace_sections(doc: str, sections: list[str]) -> str:
+    """``doc`` with each section (its first line, a ``## `` heading) in place of the one under the
+    same heading, up to the next ``## `` heading; a section not found is appended."""
+    for section in sections:
+        heading = section.splitlines()[0]
+        start = doc.find(f"\n{heading}\n")
+        if start < 0:
+            doc = f"{doc.rstrip()}\n\n{section}\n"
+            continue
+        end = doc.find("\n## ", start + len(heading) + 1)
+        doc = doc[:start + 1] + section + ("\n" if end < 0 else "\n\n" + doc[end + 1:])
+    return doc
+
+
 def main(argv: list[str]) -> None:
+    write = "--write" in argv
+    argv = [a for a in argv if a != "--write"]
     names = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
     selected = [n for n in names if not argv or any(a in n for a in argv)]
     sections = []
@@ -42,6 +60,9 @@ def main(argv: list[str]) -> None:
         print(f"({name} took {time.perf_counter() - started:.1f} s)", flush=True)
         sections.append(section.strip())
     if argv:
+        if write:
+            DOC.write_text(replace_sections(DOC.read_text(), sections))
+            print(f"rewrote {len(sections)} section(s) of {DOC.relative_to(ROOT)}")
         return
     header = (
         "# Benchmarks\n\n"
