@@ -4,7 +4,9 @@ Policy (spec 8.2–8.3): up to 3 attempts with exponential backoff on 429, 5xx, 
 connection errors; a circuit breaker per target opens after 5 failed attempts and lets one
 trial call through (half-open) after 60 s. 4xx answers are the caller's fault: they are neither
 retried nor counted by the breaker, and come back as the matching ``catalyst.errors`` class.
-The request id of the current request and this service's API key travel on every call.
+``breaker=False`` takes one call outside the breaker (same retries; it neither checks nor feeds
+it): for idempotent calls that must never be refused, such as the emergency stop's cancel-all
+and flatten. The request id of the current request and this service's API key travel on every call.
 """
 
 from __future__ import annotations
@@ -69,21 +71,23 @@ class ServiceClient:
 
     @overload
     async def request(self, method: str, path: str, *, model: type[M], json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True) -> M: ...
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> M: ...
 
     @overload
     async def request(self, method: str, path: str, *, model: None = None, json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True) -> Any: ...
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> Any: ...
 
     async def request(self, method: str, path: str, *, model: type[M] | None = None, json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True) -> M | Any:
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> M | Any:
         """Call ``method path``; returns the JSON body, validated as ``model`` when given.
 
         ``retry=False`` for calls that must not be repeated blindly (the caller handles it).
+        ``breaker=False`` for calls an open breaker must never refuse: the call is made (and
+        retried) whatever the breaker's state, and its failures and successes are not counted.
         """
         body = json.model_dump(mode="json") if isinstance(json, BaseModel) else json
         try:
-            response = await self._send_with_retries(method, path, body, params, retry)
+            response = await self._send_with_retries(method, path, body, params, retry, breaker)
         except OpenedState as exc:
             BREAKER_OPEN.labels(self.target).inc()
             CLIENT_REQUESTS.labels(self.target, "circuit_open").inc()
@@ -106,7 +110,7 @@ class ServiceClient:
         return TypeAdapter(model).validate_python(data)
 
     async def _send_with_retries(self, method: str, path: str, body: Any, params: dict[str, Any] | None,
-                                 retry: bool) -> httpx.Response:
+                                 retry: bool, breaker: bool = True) -> httpx.Response:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts if retry else 1),
             wait=self._backoff,
@@ -115,27 +119,35 @@ class ServiceClient:
         )
         async for attempt in retrying:
             with attempt:
+                if not breaker:
+                    return await self._send_unguarded(method, path, body, params)
                 return await self._send_once(method, path, body, params)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_once(self, method: str, path: str, body: Any, params: dict[str, Any] | None) -> httpx.Response:
+        async with await self._breakers.get_breaker(self.target):
+            return await self._send_unguarded(method, path, body, params)
+
+    async def _send_unguarded(self, method: str, path: str, body: Any,
+                              params: dict[str, Any] | None) -> httpx.Response:
+        """One attempt, outside any breaker: ``RetryableResponse`` for a 429/5xx answer."""
         headers = {}
         request_id = current_request_id()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
-        async with await self._breakers.get_breaker(self.target):
-            response = await self._http.request(method, path, json=body, params=params, headers=headers)
-            if response.status_code in RETRYABLE_STATUS:
-                log.warning("service_call_retryable", target=self.target, path=path, status=response.status_code)
-                raise RetryableResponse(response)
+        response = await self._http.request(method, path, json=body, params=params, headers=headers)
+        if response.status_code in RETRYABLE_STATUS:
+            log.warning("service_call_retryable", target=self.target, path=path, status=response.status_code)
+            raise RetryableResponse(response)
         return response
 
     async def get(self, path: str, *, model: type[M] | None = None, params: dict[str, Any] | None = None) -> Any:
         return await self.request("GET", path, model=model, params=params)
 
     async def post(self, path: str, *, json: Any = None, model: type[M] | None = None,
-                   params: dict[str, Any] | None = None, retry: bool = True) -> Any:
-        return await self.request("POST", path, json=json, model=model, params=params, retry=retry)
+                   params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> Any:
+        return await self.request("POST", path, json=json, model=model, params=params, retry=retry,
+                                  breaker=breaker)
 
     async def put(self, path: str, *, json: Any = None, model: type[M] | None = None) -> Any:
         return await self.request("PUT", path, json=json, model=model)

@@ -29,8 +29,9 @@ from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.history import HistoryCache, bar_store_loader
-from catalyst.risk.manager import RiskManager
+from catalyst.risk.manager import RiskManager, equity_of
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
+from catalyst.risk.prices import MarketPrices, bar_store_prices
 from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
@@ -74,6 +75,14 @@ async def status(risk: Manager) -> RiskStatus:
     return risk.status()
 
 
+@router.post("/mark", response_model=RiskStatus)
+async def mark_to_market(risk: Manager) -> RiskStatus:
+    """Re-mark every open position at its last complete bar now and re-check the limits (the
+    Workflow's monitor phase; the Risk Manager also does it by itself every market minute)."""
+    await risk.mark_to_market(force=True)
+    return risk.status()
+
+
 @router.post("/emergency-stop", response_model=EmergencyStopResponse)
 async def emergency_stop(body: EmergencyStopRequest, risk: Manager, caller: Caller) -> EmergencyStopResponse:
     """Halt entries, cancel every open order and flatten every position through Trading."""
@@ -95,12 +104,16 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         store = ParameterStore(rt.db)
+        gateway = trading or TradingClient(rt.client(ServiceName.TRADING))
         manager = RiskManager(
             db=rt.db, bus=rt.bus, cache=rt.cache, store=store,
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
-            trading=trading or TradingClient(rt.client(ServiceName.TRADING)),
+            trading=gateway,
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
             clock=rt.clock.now,  # the market clock: history window, trading day, approval expiry
+            emergency_deadline_s=rs.emergency_deadline_s,
+            prices=MarketPrices(bar_store_prices(BarStore(rt.db))),
+            equity_source=equity_of(gateway), book_resync_s=rs.book_resync_s,
         )
         app.state.risk = manager
         try:
@@ -112,6 +125,7 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
         except (CatalystError, OSError) as exc:  # fail closed until the maintenance loop loads it
             log.error("risk_load_failed", error=str(exc))
         tasks.start(manager.run_events(), name="risk-events")
+        tasks.start(manager.run_book_follower(), name="risk-book")
         tasks.start(manager.run_maintenance(rs.parameters_file, rs.maintenance_interval_s), name="risk-maintenance")
         if rs.watch_parameters:
             tasks.start(watch_parameter_file(store, rs.parameters_file, debounce_ms=rs.watch_debounce_ms),

@@ -25,7 +25,7 @@ from catalyst.trading.config import TradingSettings
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
 from catalyst.trading.runner import consume_order_updates, reconcile_periodically
-from services.trading.routes import TradingState, orders_router, positions_router, reconcile_router
+from services.trading.routes import TradingState, account_router, orders_router, positions_router, reconcile_router
 
 log = get_logger(__name__)
 
@@ -66,7 +66,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         ServiceName.TRADING,
         settings=settings,
         clock=clock,
-        routers=[orders_router, positions_router, reconcile_router],
+        routers=[orders_router, positions_router, reconcile_router, account_router],
         on_startup=[start_trading],
         on_shutdown=[stop_trading],
         title="Catalyst Trading Service",

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from catalyst.app import app_state
 from catalyst.brokers.guard import GuardedBroker
 from catalyst.contracts.trading import (
+    ACCOUNT_PATH,
     ORDERS_PATH,
     POSITIONS_PATH,
     RECONCILE_PATH,
+    AccountOut,
     CancelAllResult,
     ClosePositionBody,
     FlattenResult,
@@ -58,6 +60,7 @@ OMS = Annotated[OrderManager, Depends(get_oms)]
 orders_router = APIRouter(prefix=ORDERS_PATH, tags=["orders"])
 positions_router = APIRouter(prefix=POSITIONS_PATH, tags=["positions"])
 reconcile_router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
+account_router = APIRouter(prefix=ACCOUNT_PATH, tags=["account"])
 
 ORDER_ERRORS: dict[int | str, dict[str, str]] = {
     403: {"description": "Entry without a valid approval"}, 409: {"description": "client_order_id conflict"},
@@ -136,3 +139,11 @@ async def close_position(position_id: UUID, body: ClosePositionBody, oms: OMS) -
 @reconcile_router.post("", response_model=ReconcileReport)
 async def reconcile(reconciler: Annotated[Reconciler, Depends(get_reconciler)]) -> ReconcileReport:
     return await reconciler.run()
+
+
+@account_router.get("", response_model=AccountOut)
+async def get_account(oms: OMS) -> AccountOut:
+    """The broker's cash and equity now (the Risk Manager sizes its position cap from it)."""
+    a = await oms.broker.get_account()
+    return AccountOut(broker=oms.broker_name, account_id=a.account_id, status=a.status, currency=a.currency,
+                      cash=a.cash, equity=a.equity, buying_power=a.buying_power, trading_blocked=a.trading_blocked)

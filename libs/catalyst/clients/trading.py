@@ -2,7 +2,9 @@
 
 ``submit_order`` fixes the ``client_order_id`` before the first try, so the client's retries
 (429, 5xx, timeouts) can never create a second order: Trading answers a repeated id with the
-order it already has. Cancel-all and flatten are idempotent and retried too.
+order it already has. Cancel-all and flatten are idempotent and retried too, and they (with
+``open_positions``, the emergency stop's check that it is flat) go around the circuit breaker:
+an emergency stop is never refused because earlier calls to Trading failed.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from typing import Literal
 from uuid import UUID
 
 from catalyst.contracts.trading import (
+    ACCOUNT_PATH,
     ORDERS_PATH,
     POSITIONS_PATH,
     RECONCILE_PATH,
+    AccountOut,
     CancelAllResult,
     ClosePositionBody,
     FlattenResult,
@@ -66,16 +70,26 @@ class TradingClient:
                                                    model=OrderOut, retry=False)
         return result
 
+    async def open_positions(self) -> PositionList:
+        """The open positions, outside the circuit breaker (the emergency stop's "are we flat?")."""
+        result: PositionList = await self._client.request("GET", POSITIONS_PATH, params={"status": "open"},
+                                                          model=PositionList, breaker=False)
+        return result
+
     async def cancel_all_orders(self, reason: str) -> CancelAllResult:
         result: CancelAllResult = await self._client.post(f"{ORDERS_PATH}/cancel-all", json=ReasonBody(reason=reason),
-                                                          model=CancelAllResult)
+                                                          model=CancelAllResult, breaker=False)
         return result
 
     async def flatten_all(self, reason: str) -> FlattenResult:
         result: FlattenResult = await self._client.post(f"{POSITIONS_PATH}/flatten", json=ReasonBody(reason=reason),
-                                                        model=FlattenResult)
+                                                        model=FlattenResult, breaker=False)
         return result
 
     async def reconcile(self) -> ReconcileReport:
         result: ReconcileReport = await self._client.post(RECONCILE_PATH, model=ReconcileReport)
+        return result
+
+    async def account(self) -> AccountOut:
+        result: AccountOut = await self._client.get(ACCOUNT_PATH, model=AccountOut)
         return result

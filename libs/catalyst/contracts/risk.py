@@ -16,35 +16,50 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.domain.orders import Side
+from catalyst.contracts.types import MAX_PRICE as MAX_PRICE  # re-exported (defined once there)
+from catalyst.contracts.types import NO_NUL_PATTERN, SYMBOL_PATTERN, Actor, Price, Reason
+from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.risk.approvals import TradeApproval
 from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.state import RiskState, Severity
 
 RISK_PATH = "/api/v1/risk"
-SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.\-]{0,9}$"
 
 ParameterSource = Literal["file", "api", "mcp", "operator"]
 
 
 class ValidateRequest(BaseModel):
     """A proposed order. An order reducing an open position (an exit) needs only symbol, side,
-    quantity and entry; an entry needs a stop and (unless ``min_risk_reward`` is 0) a target."""
+    quantity and entry; an entry needs a stop and (unless ``min_risk_reward`` is 0) a target.
+
+    The rules price the order where it can fill: a limit (or stop-limit) at its limit, ``entry``;
+    a market order at the market (the last complete bar's close), a stop order at the worse of
+    ``trigger_price`` and the market. For market and stop orders ``entry`` is advisory, as are
+    ``atr`` and ``support``: the stop rule uses the ATR and levels computed from stored bars.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
     side: Side
     quantity: int = Field(gt=0, le=10_000_000, description="Shares asked for")
-    entry: float = Field(gt=0, description="Expected entry price (the limit price for a limit order)")
-    stop: float | None = Field(None, gt=0, description="Stop-loss price")
-    target: float | None = Field(None, gt=0, description="Take-profit price")
-    atr: float | None = Field(None, gt=0, description="Daily ATR; computed from the bar store when absent")
-    support: float | None = Field(
-        None, gt=0, description="Support level under a long's entry (resistance above a short's)"
-    )
+    entry: Price = Field(description="The limit price of a limit order; else the expected price")
+    order_type: OrderType = Field(OrderType.LIMIT, description="How the order will be sent")
+    trigger_price: Price | None = Field(None, description="Trigger of a stop or stop-limit entry (not the stop-loss)")
+    stop: Price | None = Field(None, description="Stop-loss price")
+    target: Price | None = Field(None, description="Take-profit price")
+    atr: Price | None = Field(None, description="Advisory: the rules use the ATR of stored bars")
+    support: Price | None = Field(None, description="Advisory: the rules use support/resistance levels of stored bars")
+
+    @model_validator(mode="after")
+    def _trigger_matches_type(self) -> ValidateRequest:
+        needs = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        if needs != (self.trigger_price is not None):
+            raise ValueError(f"trigger_price is {'required' if needs else 'not allowed'} "
+                             f"for a {self.order_type.value} order")
+        return self
 
 
 class RiskReason(BaseModel):
@@ -79,6 +94,8 @@ class SizingInfo(BaseModel):
 class ValidateResponse(BaseModel):
     approved: bool
     is_exit: bool = Field(description="Reduces an open position; exits are never blocked")
+    intent: Intent = Field(description="What the approval covers: an entry, or only an exit")
+    priced_at: float = Field(description="The price the rules judged the order at (where it can fill)")
     symbol: str
     side: Side
     requested_quantity: int
@@ -112,10 +129,9 @@ class ParametersUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     parameters: dict[str, Any]
-    applied_by: str | None = Field(None, min_length=1, max_length=200,
-                                   description="Who applies it; defaults to the calling service")
+    applied_by: Actor | None = Field(None, description="Who applies it; defaults to the calling service")
     source: Literal["api", "mcp", "operator"] = "api"
-    reason: str | None = Field(None, max_length=1000)
+    reason: str | None = Field(None, max_length=1000, pattern=NO_NUL_PATTERN)
 
 
 class LimitUsage(BaseModel):
@@ -137,48 +153,69 @@ class ActiveAlert(BaseModel):
 class PositionExposure(BaseModel):
     symbol: str
     quantity: float = Field(description="Signed: + long, − short")
-    market_price: float
+    market_price: float = Field(description="Last complete bar's close (or the last fill)")
     notional: float
-    unrealized_pnl: float
-    realized_pnl_today: float
+    unrealized_pnl: float = Field(description="Since the position's average entry")
+    unrealized_pnl_today: float = Field(description="Since today's reference (entry, or the previous close)")
+    stop: float | None = Field(None, description="The stop its approval was sized with")
 
 
 class RiskStatus(BaseModel):
     ready: bool = Field(description="False until the book is loaded: validation is refused (503) meanwhile")
     state: RiskState
     trading_day: date
-    daily_pnl: float
+    daily_pnl: float = Field(description="Realized today (after commissions) plus unrealized since today's reference")
     realized_pnl_today: float
     unrealized_pnl: float
     daily_loss: float
+    committed_loss: float = Field(description="Today's loss if every open position and reserved entry hit its stop")
     gross_exposure: float
     net_exposure: float
     open_positions: int
+    reservations: int = Field(description="Approvals still holding exposure (not yet filled, lapsed or revoked)")
     positions: list[PositionExposure]
     limits: list[LimitUsage]
     active_alerts: list[ActiveAlert]
     halt_reason: str | None = None
     parameters_version: int
+    epoch: int = Field(description="Risk state epoch: approvals of an earlier epoch are void")
+    account_equity: float = Field(description="Capital the limits use: the broker's equity, at most the parameter")
+    broker_equity: float | None = Field(None, description="The broker's current equity (None: not known yet)")
     updated_at: AwareDatetime
 
 
 class EmergencyStopRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500, description="Passed on to Trading (its limit: 500)")
-    requested_by: str | None = Field(None, min_length=1, max_length=200)
+    reason: Reason = Field(description="Passed on to Trading (its limit: 500)")
+    requested_by: Actor | None = None
+
+
+class PositionLeft(BaseModel):
+    """A position still open when an emergency stop ended."""
+
+    symbol: str
+    side: str | None = Field(None, description="long / short, when known")
+    quantity: float
 
 
 class EmergencyStopResponse(BaseModel):
     state: RiskState
     orders_cancelled: bool
-    positions_flattened: bool
-    trading: dict[str, Any] = Field(default_factory=dict, description="What Trading answered to each call")
+    positions_flattened: bool = Field(description="Trading reports no open position (or, for a gateway that "
+                                                  "cannot list them, flatten succeeded)")
+    trading: dict[str, Any] = Field(default_factory=dict, description="What Trading answered to each call, last "
+                                    "round: ok, response or code/message, attempts, last_error")
+    positions_left: list[PositionLeft] = Field(default_factory=list, description="Still open at the end (empty "
+                                               "when flat)")
+    positions_verified: bool = Field(False, description="The last look at Trading's positions succeeded, so "
+                                     "positions_left is current; otherwise it is the last answer Trading gave, "
+                                     "or Risk's own book if Trading never answered")
     halted_at: AwareDatetime
 
 
 class ResetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000)
-    requested_by: str | None = Field(None, min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=1000, pattern=NO_NUL_PATTERN)
+    requested_by: Actor | None = None

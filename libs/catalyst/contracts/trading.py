@@ -12,6 +12,7 @@ Routes (``X-API-Key`` required):
 - ``POST   /api/v1/positions/{position_id}/close``  ``ClosePositionBody`` → ``OrderOut`` (an exit)
 - ``POST   /api/v1/positions/flatten``      ``ReasonBody`` → ``FlattenResult`` (no approval needed)
 - ``POST   /api/v1/reconcile``              → ``ReconcileReport``
+- ``GET    /api/v1/account``                → ``AccountOut`` (the broker's cash and equity)
 
 Entry orders (opening or adding to a position) carry the Risk Manager's ``approval``; a
 missing, forged, expired, reused or insufficient one is refused with 403. Exits need none.
@@ -24,6 +25,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from catalyst.contracts.types import NO_NUL_PATTERN, Price, Reason, Shares
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 from catalyst.orders.models import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.risk.approvals import TradeApproval
@@ -31,6 +33,7 @@ from catalyst.risk.approvals import TradeApproval
 ORDERS_PATH = "/api/v1/orders"
 POSITIONS_PATH = "/api/v1/positions"
 RECONCILE_PATH = "/api/v1/reconcile"
+ACCOUNT_PATH = "/api/v1/account"
 
 OrderIntentName = Literal["entry", "exit"]
 
@@ -40,13 +43,13 @@ class SubmitOrderBody(BaseModel):
 
     symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
     side: Side
-    quantity: int = Field(gt=0, le=1_000_000, description="Whole shares")
+    quantity: Shares = Field(description="Whole shares")
     order_type: OrderType = OrderType.MARKET
     time_in_force: TimeInForce = TimeInForce.DAY
-    limit_price: float | None = Field(None, gt=0, description="Required for limit and stop_limit orders")
-    stop_price: float | None = Field(None, gt=0, description="Required for stop and stop_limit orders")
-    take_profit: float | None = Field(None, gt=0, description="Bracket: limit price of the take-profit leg")
-    stop_loss: float | None = Field(None, gt=0, description="Bracket: stop price of the stop-loss leg")
+    limit_price: Price | None = Field(None, description="Required for limit and stop_limit orders")
+    stop_price: Price | None = Field(None, description="Required for stop and stop_limit orders")
+    take_profit: Price | None = Field(None, description="Bracket: limit price of the take-profit leg")
+    stop_loss: Price | None = Field(None, description="Bracket: stop price of the stop-loss leg")
     client_order_id: str | None = Field(
         None, pattern=CLIENT_ORDER_ID_PATTERN,
         description="Idempotency key; generated when absent. Sending a known one returns that order.")
@@ -130,14 +133,14 @@ class PositionList(BaseModel):
 class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ClosePositionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int | None = Field(None, gt=0, description="Shares to close; the whole position when absent")
-    reason: str | None = Field(None, max_length=500)
+    quantity: Shares | None = Field(None, description="Shares to close; the whole position when absent")
+    reason: str | None = Field(None, max_length=500, pattern=NO_NUL_PATTERN)
 
 
 class CancelAllResult(BaseModel):
@@ -164,3 +167,16 @@ class ReconcileReport(BaseModel):
     orders_corrected: int = 0
     positions_fixed: int = 0
     events: list[str] = Field(default_factory=list, description="One line per difference found and fixed")
+
+
+class AccountOut(BaseModel):
+    """The broker account as the broker reports it now (the Risk Manager's capital)."""
+
+    broker: str
+    account_id: str
+    status: str
+    currency: str
+    cash: float
+    equity: float
+    buying_power: float
+    trading_blocked: bool

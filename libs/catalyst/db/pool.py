@@ -72,8 +72,10 @@ class Database:
             await pool.release(conn)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.acquire() as conn, conn.transaction():
+    async def transaction(self, isolation: str | None = None) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction (``isolation``: asyncpg's name, e.g. ``repeatable_read`` for a
+        consistent multi-query read; None: the server's default, read committed)."""
+        async with self.acquire() as conn, conn.transaction(isolation=isolation):
             yield conn
 
     async def ping(self, limit_s: float = 2.0) -> bool:

@@ -1,7 +1,8 @@
 """What the OMS asks a broker to do: one order request, validated once, used by every broker.
 
 Quantities are whole shares (Risk approves whole shares; fractional orders are out of scope).
-Prices are floats at this boundary and ``Decimal`` in accounting and the database.
+Prices are floats at this boundary (``catalyst.contracts.types.Price``: what ``numeric(18, 6)``
+holds) and ``Decimal`` in accounting and the database.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from catalyst.contracts.types import SYMBOL_PATTERN as SYMBOL_PATTERN  # re-exported (defined once there)
+from catalyst.contracts.types import Price, Shares
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-:.]{0,63}$"
-SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.\-]{0,9}$"
 
 
 def new_client_order_id() -> str:
@@ -24,14 +26,14 @@ def new_client_order_id() -> str:
 class TakeProfit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    limit_price: float = Field(gt=0)
+    limit_price: Price
 
 
 class StopLoss(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    stop_price: float = Field(gt=0)
-    limit_price: float | None = Field(None, gt=0, description="Set for a stop-limit loss leg")
+    stop_price: Price
+    limit_price: Price | None = Field(None, description="Set for a stop-limit loss leg")
 
 
 class OrderRequest(BaseModel):
@@ -42,11 +44,11 @@ class OrderRequest(BaseModel):
     client_order_id: str = Field(default_factory=new_client_order_id, pattern=CLIENT_ORDER_ID_PATTERN)
     symbol: str = Field(pattern=SYMBOL_PATTERN)
     side: Side
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Shares
     order_type: OrderType = OrderType.MARKET
     time_in_force: TimeInForce = TimeInForce.DAY
-    limit_price: float | None = Field(None, gt=0)
-    stop_price: float | None = Field(None, gt=0)
+    limit_price: Price | None = None
+    stop_price: Price | None = None
     take_profit: TakeProfit | None = None
     stop_loss: StopLoss | None = None
 

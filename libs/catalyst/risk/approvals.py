@@ -1,10 +1,15 @@
 """Signed trade approvals: the Risk Manager signs, Trading verifies (risk enforced twice).
 
-An approval is an HMAC-SHA256 over its canonical fields (symbol, side, max quantity, price
-bound, expiry, nonce) with the shared ``RISK_APPROVAL_SECRET``. It covers an order when the
-symbol and side match, the quantity is at most ``max_quantity`` and the price is within the
-bound (at most the bound for a buy, at least for a sell). Single use is enforced by Trading,
-which records each nonce it has consumed.
+An approval is an HMAC-SHA256 over its canonical fields (symbol, side, intent, max quantity,
+price bound, stop, Risk epoch, expiry, nonce) with the shared ``RISK_APPROVAL_SECRET``. It covers
+an order when the symbol and side match, the quantity is at most ``max_quantity`` and the price
+the order can fill at is within the bound (at most the bound for a buy, at least for a sell).
+
+Its *intent* says what Risk approved: an ``entry`` approval covers only an order that opens or
+grows a position; an ``exit`` approval never covers an entry (the position it was signed against
+may be gone by the time the order arrives). Its *epoch* is the Risk state epoch it was signed in:
+every halt or critical breach moves the epoch on, so all outstanding approvals die at once.
+Single use and the hand-over of the exposure it reserves go through ``risk_reservations``.
 """
 
 from __future__ import annotations
@@ -15,24 +20,31 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from catalyst.domain.orders import Side
+from catalyst.contracts.types import MAX_APPROVAL_PRICE, MAX_PRICE, SYMBOL_PATTERN, UtcConvertible
+from catalyst.domain.orders import Intent, Side
 
 APPROVAL_TTL = timedelta(seconds=60)
 
 
 class ApprovalFields(BaseModel):
-    symbol: str
+    symbol: str = Field(pattern=SYMBOL_PATTERN)
     side: Side
-    max_quantity: int = Field(gt=0)
-    price_bound: float = Field(gt=0, description="Highest price for a buy, lowest for a sell")
-    expires_at: AwareDatetime
-    nonce: str = Field(min_length=16)
+    intent: Intent = Intent.ENTRY
+    max_quantity: int = Field(gt=0, le=10_000_000)
+    price_bound: float = Field(gt=0, le=MAX_APPROVAL_PRICE, allow_inf_nan=False,
+                               description="Highest price for a buy, lowest for a sell (a market or stop "
+                                           "order's: the price plus the tolerance)")
+    stop: float | None = Field(None, gt=0, le=MAX_PRICE, allow_inf_nan=False,
+                               description="The stop the entry was sized with")
+    epoch: int = Field(0, ge=0, le=2**62, description="Risk state epoch the approval was signed in")
+    expires_at: UtcConvertible
+    nonce: str = Field(min_length=16, max_length=64, pattern=r"^[0-9a-f]+$")
 
 
 class TradeApproval(ApprovalFields):
-    signature: str = Field(min_length=64, max_length=64)
+    signature: str = Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")
 
 
 class ApprovalProblem(StrEnum):
@@ -42,12 +54,16 @@ class ApprovalProblem(StrEnum):
     SIDE_MISMATCH = "APPROVAL_SIDE_MISMATCH"
     QUANTITY_EXCEEDED = "APPROVAL_QUANTITY_EXCEEDED"
     PRICE_OUT_OF_BOUND = "APPROVAL_PRICE_OUT_OF_BOUND"
+    INTENT_MISMATCH = "APPROVAL_INTENT_MISMATCH"
+    STOP_WIDER = "APPROVAL_STOP_WIDER"
 
 
 def _message(f: ApprovalFields) -> bytes:
     expires = f.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stop = "" if f.stop is None else f"{f.stop:.6f}"
     return "|".join(
-        [f.symbol, f.side.value, str(f.max_quantity), f"{f.price_bound:.6f}", expires, f.nonce]
+        [f.symbol, f.side.value, f.intent.value, str(f.max_quantity), f"{f.price_bound:.6f}", stop,
+         str(f.epoch), expires, f.nonce]
     ).encode()
 
 
@@ -55,17 +71,25 @@ def _sign(fields: ApprovalFields, secret: str) -> str:
     return hmac.new(secret.encode(), _message(fields), hashlib.sha256).hexdigest()
 
 
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
 def sign_approval(
     *, symbol: str, side: Side, max_quantity: int, price_bound: float, secret: str,
-    now: datetime | None = None, ttl: timedelta = APPROVAL_TTL,
+    now: datetime | None = None, ttl: timedelta = APPROVAL_TTL, intent: Intent = Intent.ENTRY,
+    stop: float | None = None, epoch: int = 0, nonce: str | None = None,
 ) -> TradeApproval:
     fields = ApprovalFields(
         symbol=symbol,
         side=side,
+        intent=intent,
         max_quantity=max_quantity,
         price_bound=round(price_bound, 6),
+        stop=None if stop is None else round(stop, 6),
+        epoch=epoch,
         expires_at=(now or datetime.now(UTC)) + ttl,
-        nonce=secrets.token_hex(16),
+        nonce=nonce or new_nonce(),
     )
     return TradeApproval(**fields.model_dump(), signature=_sign(fields, secret))
 

@@ -1,23 +1,31 @@
-"""The risk book: open positions and today's P&L, kept in memory from position updates (pure).
+"""The risk book: what is open, what is reserved, and today's P&L, as the rules see it (pure).
 
-Daily P&L = realized today + unrealized of the open positions (the system trades intraday, so
-the whole unrealized P&L of a position carried overnight counts against today).
+The book is a copy of the database's committed state (``catalyst.risk.repository.load_snapshot``:
+open positions, today's fills, outstanding reservations and working exits), re-read whenever
+Trading says something changed and on a timer, plus the approvals this process signed since the
+last read, and the latest market marks. Nothing is applied incrementally, so a lost or repeated
+event cannot leave it wrong: the next read replaces it.
 
-Realized today per position = its cumulative realized P&L − its *base*, the part realized
-before today (0 for a position opened today; set at each day rollover and at start-up from the
-database). Positions closed today add their realized-today to ``closed_realized_today``; a
-closed position id is remembered for the day so a repeated or late update cannot count twice.
+Daily P&L = realized today + unrealized since today's reference, where
+
+* realized today is the sum over today's fills of the P&L each realized, less their commissions
+  (a position opened yesterday and partly closed today counts today's part, across restarts);
+* a position's reference price is its average entry when opened today, else the last price
+  before today started (the previous close), so a carried position counts only today's move.
+
+Exposure counts what is approved but not filled: an entry reservation holds its symbol's slot,
+its notional at the price bound and its loss at the stop, until the order that used it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from catalyst.domain.orders import PositionSide
-from catalyst.risk.engine import BookView, HeldPosition
+from catalyst.domain.orders import Intent, Side
+from catalyst.risk.engine import BookView, HeldPosition, PendingEntry
 
 EXCHANGE_TZ = ZoneInfo("America/New_York")
 
@@ -27,142 +35,186 @@ def trading_day(at: datetime) -> date:
     return at.astimezone(EXCHANGE_TZ).date()
 
 
+def day_start(day: date) -> datetime:
+    """Midnight New York at the start of ``day`` (an aware instant)."""
+    return datetime(day.year, day.month, day.day, tzinfo=EXCHANGE_TZ)
+
+
+def day_end(day: date) -> datetime:
+    return day_start(day + timedelta(days=1))
+
+
 @dataclass(frozen=True, slots=True)
 class PositionMark:
+    """One open position: signed quantity, its prices, and the stop its approval was sized with."""
+
     position_id: str
     symbol: str
-    side: PositionSide
-    quantity: float  # unsigned, > 0 while open
+    quantity: float  # signed: + long, − short
     avg_entry_price: float
+    reference_price: float  # today's P&L is measured from here
     market_price: float
-    unrealized_pnl: float
-    realized_pnl: float  # cumulative over the position's life
-    realized_base: float = 0.0  # the part of realized_pnl booked before today
-
-    @property
-    def signed_quantity(self) -> float:
-        return self.quantity if self.side is PositionSide.LONG else -self.quantity
+    stop: float | None = None
 
     @property
     def notional(self) -> float:
-        return self.quantity * self.market_price
+        return abs(self.quantity) * self.market_price
 
     @property
-    def realized_today(self) -> float:
-        return self.realized_pnl - self.realized_base
-
-    def marked(self, price: float) -> PositionMark:
-        """This position at a new market price (unrealized recomputed)."""
-        direction = 1.0 if self.side is PositionSide.LONG else -1.0
-        return replace(self, market_price=price,
-                       unrealized_pnl=(price - self.avg_entry_price) * self.quantity * direction)
-
-
-@dataclass(frozen=True, slots=True)
-class PositionChange:
-    """One position update as the book needs it (from the bus or the database)."""
-
-    position_id: str
-    symbol: str
-    side: PositionSide
-    quantity: float
-    avg_entry_price: float
-    market_price: float
-    unrealized_pnl: float
-    realized_pnl: float
-    closed: bool
-
-
-class RiskBook:
-    def __init__(self, day: date):
-        self.day = day
-        self.positions: dict[str, PositionMark] = {}
-        self.closed_realized_today = 0.0
-        self._closed_today: set[str] = set()
-        self._view: BookView | None = None
-
-    # -- changes ------------------------------------------------------------------------------
-    def load(self, open_positions: Iterable[PositionMark], closed_today: dict[str, float]) -> None:
-        """Start-up state: open positions (bases set) and the realized P&L of today's closes."""
-        self.positions = {p.position_id: p for p in open_positions}
-        self._closed_today = set(closed_today)
-        self.closed_realized_today = sum(closed_today.values())
-        self._view = None
-
-    def apply(self, change: PositionChange) -> bool:
-        """Apply one update; False when it is stale (the position already closed today)."""
-        if change.position_id in self._closed_today:
-            return False
-        previous = self.positions.get(change.position_id)
-        base = previous.realized_base if previous is not None else 0.0
-        if change.closed or change.quantity <= 0:
-            self.positions.pop(change.position_id, None)
-            self._closed_today.add(change.position_id)
-            self.closed_realized_today += change.realized_pnl - base
-        else:
-            self.positions[change.position_id] = PositionMark(
-                change.position_id, change.symbol, change.side, change.quantity, change.avg_entry_price,
-                change.market_price, change.unrealized_pnl, change.realized_pnl, base)
-        self._view = None
-        return True
-
-    def mark(self, symbol: str, price: float) -> bool:
-        """Re-mark every open position in ``symbol`` at ``price`` (a fill is a real print)."""
-        hit = False
-        for pid, p in list(self.positions.items()):
-            if p.symbol == symbol:
-                self.positions[pid] = p.marked(price)
-                hit = True
-        if hit:
-            self._view = None
-        return hit
-
-    def knows(self, position_id: str) -> bool:
-        return position_id in self.positions or position_id in self._closed_today
-
-    def roll_to(self, day: date) -> bool:
-        """Start a new trading day: realized so far becomes the base; today's closes reset."""
-        if day <= self.day:
-            return False
-        self.day = day
-        self.positions = {pid: replace(p, realized_base=p.realized_pnl) for pid, p in self.positions.items()}
-        self.closed_realized_today = 0.0
-        self._closed_today.clear()
-        self._view = None
-        return True
-
-    # -- reads --------------------------------------------------------------------------------
-    @property
-    def realized_today(self) -> float:
-        return self.closed_realized_today + sum(p.realized_today for p in self.positions.values())
+    def unrealized_today(self) -> float:
+        return (self.market_price - self.reference_price) * self.quantity
 
     @property
     def unrealized(self) -> float:
-        return sum(p.unrealized_pnl for p in self.positions.values())
+        return (self.market_price - self.avg_entry_price) * self.quantity
+
+    @property
+    def pnl_at_stop(self) -> float:
+        """Today's P&L of this position if it were stopped out now: at its stop, or at the market
+        when that is already worse (a gap through the stop); the market without a stop."""
+        if self.stop is None:
+            return self.unrealized_today
+        return min((self.stop - self.reference_price) * self.quantity, self.unrealized_today)
+
+    def marked(self, price: float) -> PositionMark:
+        return replace(self, market_price=price)
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Exposure held by an approval: in full until an order uses it, then that order's unfilled part."""
+
+    nonce: str
+    symbol: str
+    side: Side
+    intent: Intent
+    quantity: float  # outstanding shares
+    price_bound: float
+    stop: float | None
+    used: bool = False
+
+    @property
+    def signed_quantity(self) -> float:
+        return self.quantity if self.side is Side.BUY else -self.quantity
+
+    @property
+    def loss_at_stop(self) -> float:
+        if self.stop is None or self.intent is Intent.EXIT:
+            return 0.0
+        return abs(self.price_bound - self.stop) * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The database's committed state for one trading day (what ``load_snapshot`` reads)."""
+
+    day: date
+    positions: tuple[PositionMark, ...] = ()
+    realized_today: float = 0.0
+    commissions_today: float = 0.0
+    reservations: tuple[Reservation, ...] = ()
+    working_exits: Mapping[str, float] = field(default_factory=dict)  # symbol → unsigned shares
+
+
+class RiskBook:
+    """A snapshot plus the reservations signed since it was read, and the latest marks."""
+
+    def __init__(self, day: date):
+        self.snapshot = Snapshot(day)
+        self._local: dict[str, tuple[int, Reservation]] = {}
+        self._marks: dict[str, tuple[datetime, float]] = {}
+        self.seq = 0
+        self._view: BookView | None = None
+
+    @property
+    def day(self) -> date:
+        return self.snapshot.day
+
+    # -- changes ------------------------------------------------------------------------------
+    def replace(self, snapshot: Snapshot, read_from_seq: int) -> None:
+        """Install a fresh snapshot; reservations signed at or after ``read_from_seq`` (the
+        counter when the read began) may be missing from it and are kept until a later read."""
+        self.snapshot = snapshot
+        self._local = {n: (s, r) for n, (s, r) in self._local.items() if s >= read_from_seq}
+        self._view = None
+
+    def reserve(self, reservation: Reservation) -> None:
+        self._local[reservation.nonce] = (self.seq, reservation)
+        self.seq += 1
+        self._view = None
+
+    def mark(self, prices: Mapping[str, tuple[datetime, float]]) -> None:
+        """Market prints (when, price): a bar's close or a fill; the newest print of a symbol wins,
+        and marks outlive snapshots (which only know the last fill price)."""
+        for symbol, (at, price) in prices.items():
+            known = self._marks.get(symbol)
+            if known is None or at >= known[0]:
+                self._marks[symbol] = (at, price)
+        self._view = None
+
+    # -- reads --------------------------------------------------------------------------------
+    @property
+    def positions(self) -> tuple[PositionMark, ...]:
+        return tuple(p.marked(self._marks[p.symbol][1]) if p.symbol in self._marks else p
+                     for p in self.snapshot.positions)
+
+    @property
+    def reservations(self) -> tuple[Reservation, ...]:
+        known = {r.nonce for r in self.snapshot.reservations}
+        return self.snapshot.reservations + tuple(r for _, r in self._local.values() if r.nonce not in known)
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted({p.symbol for p in self.snapshot.positions})
+
+    @property
+    def realized_today(self) -> float:
+        return self.snapshot.realized_today - self.snapshot.commissions_today
+
+    @property
+    def unrealized(self) -> float:
+        return sum(p.unrealized_today for p in self.positions)
 
     @property
     def daily_pnl(self) -> float:
         return self.realized_today + self.unrealized
 
-    def by_symbol(self) -> dict[str, HeldPosition]:
-        """Net position per symbol (signed quantity, notional-weighted market price)."""
-        qty: dict[str, float] = {}
-        price: dict[str, float] = {}
-        for p in self.positions.values():
-            qty[p.symbol] = qty.get(p.symbol, 0.0) + p.signed_quantity
-            price[p.symbol] = p.market_price
-        return {s: HeldPosition(s, q, price[s]) for s, q in qty.items() if q != 0}
+    @property
+    def committed_loss(self) -> float:
+        """Today's loss if every open position and every entry reserved were stopped out."""
+        worst = (self.realized_today + sum(p.pnl_at_stop for p in self.positions)
+                 - sum(r.loss_at_stop for r in self.reservations))
+        return max(0.0, -worst)
+
+    @property
+    def gross_exposure(self) -> float:
+        return sum(p.notional for p in self.positions)
+
+    @property
+    def net_exposure(self) -> float:
+        return sum(p.quantity * p.market_price for p in self.positions)
 
     def view(self) -> BookView:
         """What the rules see; cached until the next change (the validate hot path reads it)."""
         if self._view is None:
-            self._view = BookView(self.by_symbol(), self.daily_pnl)
+            self._view = build_view(self.positions, self.reservations, self.snapshot.working_exits,
+                                    self.daily_pnl, self.committed_loss)
         return self._view
 
-    @property
-    def gross_exposure(self) -> float:
-        return sum(p.notional for p in self.positions.values())
 
-    @property
-    def net_exposure(self) -> float:
-        return sum(p.signed_quantity * p.market_price for p in self.positions.values())
+def build_view(positions: Iterable[PositionMark], reservations: Iterable[Reservation],
+               working_exits: Mapping[str, float], daily_pnl: float, committed_loss: float) -> BookView:
+    held: dict[str, HeldPosition] = {}
+    for p in positions:
+        held[p.symbol] = HeldPosition(p.symbol, p.quantity, p.market_price, p.avg_entry_price)
+    pending: dict[str, PendingEntry] = {}
+    exiting = dict(working_exits)
+    for r in reservations:
+        if r.intent is Intent.EXIT:
+            if not r.used:  # a used exit reservation is a working exit order already
+                exiting[r.symbol] = exiting.get(r.symbol, 0.0) + r.quantity
+            continue
+        before = pending.get(r.symbol, PendingEntry(r.symbol))
+        pending[r.symbol] = PendingEntry(r.symbol, before.quantity + r.signed_quantity,
+                                         before.notional + r.quantity * r.price_bound)
+    return BookView(held, daily_pnl, pending=pending, being_exited=exiting, committed_loss=committed_loss)

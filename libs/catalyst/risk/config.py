@@ -24,3 +24,11 @@ class RiskSettings(BaseSettings):
         5.0, alias="RISK_MAINTENANCE_INTERVAL", gt=0,
         description="Retry of the start-up load, day rollover check and status cache refresh",
     )
+    emergency_deadline_s: float = Field(
+        30.0, alias="RISK_EMERGENCY_DEADLINE", gt=0,
+        description="How long an emergency stop keeps cancelling and flattening until Trading is flat",
+    )
+    book_resync_s: float = Field(
+        1.0, alias="RISK_BOOK_RESYNC", gt=0, le=60,
+        description="Longest time between two re-reads of the book from the database (each fill asks sooner)",
+    )

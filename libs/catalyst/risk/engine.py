@@ -1,9 +1,16 @@
 """Pre-trade decision: every rule over one proposal and the current book (pure, no I/O).
 
-An order that reduces an open position (sell against a long, buy against a short, at most the
-held quantity) is an *exit* and is always approved, whatever the state: a protection stops new
-entries and never exits. Everything else is an *entry* and must pass every rule; the decision
-lists every result, so a rejection names every reason at once.
+An order that reduces an open position (sell against a long, buy against a short, at most what
+is held and not already being exited: ``catalyst.domain.orders.classify_intent``) is an *exit*
+and is always approved, whatever the state: a protection stops new entries and never exits.
+Everything else is an *entry* and must pass every rule; the decision lists every result, so a
+rejection names every reason at once.
+
+Entries are judged against the book *and* what is approved but not yet filled (``pending``): an
+approval reserves its symbol's slot among the open positions, its notional, and its loss at the
+stop in the daily-loss headroom, so two concurrent approvals can never add up past a limit.
+A held position's notional is counted at the higher of its entry and its market price, so a
+falling price never makes room to add past the cap at fill prices.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from catalyst.domain.orders import Side
+from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.risk import rules
 from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule, RuleResult
@@ -26,10 +33,26 @@ class HeldPosition:
     symbol: str
     quantity: float
     market_price: float
+    avg_entry_price: float | None = None
 
     @property
     def notional(self) -> float:
-        return abs(self.quantity) * self.market_price
+        """At the higher of market and entry price (the cap is on value at the fill price)."""
+        price = self.market_price if self.avg_entry_price is None else max(self.market_price, self.avg_entry_price)
+        return abs(self.quantity) * price
+
+    @property
+    def direction(self) -> int:
+        return 1 if self.quantity > 0 else -1
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """Entries approved for one symbol and not filled yet: signed shares and notional at the bound."""
+
+    symbol: str
+    quantity: float = 0.0
+    notional: float = 0.0
 
     @property
     def direction(self) -> int:
@@ -38,14 +61,23 @@ class HeldPosition:
 
 @dataclass(frozen=True, slots=True)
 class BookView:
-    """What the rules need of the book: net positions by symbol and today's P&L."""
+    """What the rules need of the book: net positions by symbol, pending entries, shares being
+    exited, today's P&L, and the loss today would reach if everything were stopped out."""
 
     positions: Mapping[str, HeldPosition] = field(default_factory=dict)
     daily_pnl: float = 0.0
+    pending: Mapping[str, PendingEntry] = field(default_factory=dict)
+    being_exited: Mapping[str, float] = field(default_factory=dict)
+    committed_loss: float = 0.0
 
     @property
     def daily_loss(self) -> float:
         return max(0.0, -self.daily_pnl)
+
+    @property
+    def exposed_symbols(self) -> set[str]:
+        """Symbols that hold a slot among the open positions: held, or with an entry pending."""
+        return set(self.positions) | {s for s, p in self.pending.items() if p.quantity != 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +85,12 @@ class TradeProposal:
     symbol: str
     side: Side
     quantity: int
-    entry: float
+    entry: float  # the price the order can fill at (limit, or the market for market/stop orders)
     stop: float | None = None
     target: float | None = None
     atr: float | None = None
     support: float | None = None
+    order_type: OrderType = OrderType.LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +111,13 @@ class RiskDecision:
         return [r for r in self.results if r.passed and r.severity is Severity.WARNING]
 
 
-def price_bound(side: Side, entry: float, tolerance: float) -> float:
-    """Worst price the approval covers: entry plus the tolerance for a buy, minus for a sell."""
+def price_bound(side: Side, entry: float, tolerance: float, order_type: OrderType = OrderType.MARKET) -> float:
+    """Worst price the approval covers: a limit order's own limit (it never fills beyond it);
+    for a market or stop order, the market plus the tolerance for a buy, minus for a sell (the
+    market moves between the approval and the order)."""
+    if order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+        return round(entry, 6)
     return round(entry * (1 + tolerance) if side is Side.BUY else entry * (1 - tolerance), 6)
-
-
-def is_exit(side: Side, quantity: int, held_signed: float) -> bool:
-    reduces = (side is Side.SELL and held_signed > 0) or (side is Side.BUY and held_signed < 0)
-    return reduces and quantity <= abs(held_signed)
 
 
 def evaluate(
@@ -97,28 +129,35 @@ def evaluate(
     p = proposal
     held = book.positions.get(p.symbol)
     held_signed = held.quantity if held is not None else 0.0
-    bound = price_bound(p.side, p.entry, params.price_tolerance_pct)
-    if is_exit(p.side, p.quantity, held_signed):
+    exiting = book.being_exited.get(p.symbol, 0.0)
+    bound = price_bound(p.side, p.entry, params.price_tolerance_pct, p.order_type)
+    if classify_intent(held_signed, exiting, p.side, float(p.quantity)) is Intent.EXIT:
+        free = abs(held_signed) - exiting
         exit_result = RuleResult(Rule.EXIT, True,
-                                 f"reduces the open position of {abs(held_signed):g}: exits are never blocked",
-                                 p.quantity, abs(held_signed))
+                                 f"reduces the open position of {abs(held_signed):g} ({free:g} not already "
+                                 "being exited): exits are never blocked", p.quantity, free)
         return RiskDecision(True, True, (exit_result,), None, p.quantity, bound)
 
     direction = 1 if p.side is Side.BUY else -1
-    same_direction_notional = held.notional if held is not None and held.direction == direction else 0.0
-    open_after = len(book.positions) + (0 if held is not None else 1)
+    pending = book.pending.get(p.symbol)
+    same_direction_notional = (held.notional if held is not None and held.direction == direction else 0.0) + (
+        pending.notional if pending is not None and pending.direction == direction else 0.0)
+    exposed = book.exposed_symbols
+    open_after = len(exposed) + (0 if p.symbol in exposed else 1)
     adjusted: dict[str, float | None] = {}
-    for symbol, position in book.positions.items():
+    for symbol in exposed:
         if symbol != p.symbol:
             c = correlations.get(symbol)  # missing counts as unknown, never as uncorrelated
-            adjusted[symbol] = None if c is None else c * direction * position.direction
+            position_direction = held_direction(book, symbol)
+            adjusted[symbol] = None if c is None else c * direction * position_direction
     results = [
         rules.check_emergency_halt(state),
         rules.check_reducing(state),
-        rules.check_no_reversal(p.side, p.quantity, held_signed),
+        rules.check_no_reversal(p.side, p.quantity, held_signed - exiting if held_signed > 0
+                                else held_signed + exiting),
         rules.check_daily_loss(book.daily_pnl, params),
         rules.check_max_positions(open_after, params),
-        rules.check_position_size(same_direction_notional + p.quantity * p.entry, params),
+        rules.check_position_size(same_direction_notional + p.quantity * bound, params),
         stop_result := rules.check_stop_loss(p.side, p.entry, p.stop, atr=p.atr, support=p.support,
                                              params=params),
         rules.check_risk_reward(p.side, p.entry, p.stop, p.target, params),
@@ -126,9 +165,18 @@ def evaluate(
     ]
     size: PositionSize | None = None
     if stop_result.passed and p.stop is not None:
-        size = size_position(entry=p.entry, stop=p.stop, requested=p.quantity, stats=stats, params=params,
-                             daily_loss=book.daily_loss, held_notional=same_direction_notional)
+        size = size_position(entry=bound, stop=p.stop, requested=p.quantity, stats=stats, params=params,
+                             daily_loss=max(book.daily_loss, book.committed_loss),
+                             held_notional=same_direction_notional)
         results.append(rules.check_sizing(size.quantity, size.binding))
     approved = all(r.passed for r in results)
     max_quantity = size.quantity if approved and size is not None else 0
     return RiskDecision(approved, False, tuple(results), size, max_quantity, bound)
+
+
+def held_direction(book: BookView, symbol: str) -> int:
+    """Direction of what is held (or, for a symbol only pending, what is approved) in ``symbol``."""
+    held = book.positions.get(symbol)
+    if held is not None:
+        return held.direction
+    return book.pending[symbol].direction

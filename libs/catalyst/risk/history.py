@@ -1,4 +1,6 @@
-"""Daily price history the rules need (closes for correlation, ATR for the stop), cached in memory.
+"""Daily price history the rules need (closes for correlation, ATR and support/resistance levels for
+the stop), cached in memory. The rules take these from stored bars only: a caller's own ATR or
+support level is advisory and never loosens the stop rule.
 
 Daily bars change once a day, so each symbol is read from the bar store once and kept for
 ``max_age_s`` (an hour by default): after the first look at a symbol, validation does no
@@ -24,6 +26,7 @@ import numpy.typing as npt
 from catalyst.db.bars import BarStore, completed_by
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
+from catalyst.indicators.levels import support_resistance
 from catalyst.market_data.clock import trading_day_of
 from catalyst.risk.correlation import CloseSeries, return_correlation
 from catalyst.risk.volatility import average_true_range
@@ -55,6 +58,17 @@ BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, Dai
 class SymbolHistory:
     series: CloseSeries
     atr: float | None
+    levels: tuple[float, ...] = ()  # support and resistance prices from clustered daily pivots
+
+    def support_below(self, price: float) -> float | None:
+        """The nearest level under ``price`` (a long's support)."""
+        below = [lv for lv in self.levels if lv < price]
+        return max(below) if below else None
+
+    def resistance_above(self, price: float) -> float | None:
+        """The nearest level over ``price`` (a short's resistance)."""
+        above = [lv for lv in self.levels if lv > price]
+        return min(above) if above else None
 
 
 def build_history(bars: DailyBars, *, lookback_days: int, atr_period: int) -> SymbolHistory | None:
@@ -66,9 +80,12 @@ def build_history(bars: DailyBars, *, lookback_days: int, atr_period: int) -> Sy
     days = np.asarray(bars.ts).astype("datetime64[D]")
     keep = slice(max(0, n - (lookback_days + 1)), n)
     series = CloseSeries(days[keep], np.asarray(bars.close, dtype=np.float64)[keep])
-    atr = average_true_range(np.asarray(bars.high, dtype=np.float64), np.asarray(bars.low, dtype=np.float64),
-                             np.asarray(bars.close, dtype=np.float64), atr_period)
-    return SymbolHistory(series, atr)
+    high, low = np.asarray(bars.high, dtype=np.float64), np.asarray(bars.low, dtype=np.float64)
+    close = np.asarray(bars.close, dtype=np.float64)
+    atr = average_true_range(high, low, close, atr_period)
+    found = support_resistance(high, low, close)
+    levels = tuple(sorted(lv.price for lv in (*found.support, *found.resistance)))
+    return SymbolHistory(series, atr, levels)
 
 
 def calendar_span(lookback_days: int, atr_period: int) -> timedelta:

@@ -1,22 +1,36 @@
-"""The Risk Manager at run time: the pure rules wired to the book, the bus, the database and Trading.
+"""The Risk Manager at run time: the pure rules wired to the book, the database, the bus and Trading.
 
-State lives in memory and is kept current by events, so validation reads no database: the book
-follows ``catalyst:position_update`` and ``catalyst:order_filled``; parameters swap in through
-``ParameterStore``; daily history is cached per symbol. Start-up loads what a restart must not
-forget: open positions, today's realized P&L, recent closed trades, the last risk state (a halt
-survives a restart) and the active parameter set. Until that load succeeds the manager is not
-ready and refuses to validate (fail closed, 503).
+**One authority over exposure.** The book (``catalyst.risk.book``) is a copy of the database's
+committed state, re-read (``resync``) whenever Trading announces a change on the bus, after every
+state change and day rollover, and every ``book_resync_s`` whatever happens, so a lost event, a
+Redis restart or a Risk restart all end with the book equal to the positions table. Validation
+reads only memory and the approval's reservation is its one write: decisions and reservations are
+made under one lock, so concurrent validations see each other's approvals. A reservation holds
+its exposure until the order that used it ends (Trading releases it in that order's transaction),
+it lapses, or a halt revokes it.
 
-Time comes from ``clock`` (the service passes the market clock, ``rt.clock.now``): the trading
-day, the daily-history window, approval issue and expiry, alert times. Trading checks approval
-expiry against the same market clock, so in a replay both agree on when an approval lapses.
+**Prices are the market's.** Market and stop orders are judged at the last complete bar's close
+(``catalyst.risk.prices``), every open position is re-marked from the same source each market
+minute (``mark_to_market``), so unrealized P&L, the daily-loss rule, the 75 %/100 % alerts and
+REDUCING follow the market, not only fills. The stop rule uses the ATR and support/resistance
+levels computed from stored daily bars; a caller's ``atr`` and ``support`` are advisory.
+
+**Capital** is the broker's current equity (``equity_source``, Trading's account), capped by the
+``account_equity`` parameter, which stays the ceiling.
+
+**State reaches Trading directly.** Each state change is written to ``risk_control``; one that
+blocks entries moves the epoch on and revokes every unused approval in the same transaction, and
+Trading reads that row in the transaction that records an order.
+
+Time comes from ``clock`` (the market clock): the trading day, history windows, approval expiry.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -38,17 +52,20 @@ from catalyst.contracts.risk import (
     ValidateResponse,
 )
 from catalyst.db import Database
-from catalyst.domain.orders import PositionSide
-from catalyst.errors import CatalystError, ServiceUnavailable, UpstreamError
+from catalyst.domain.orders import Intent, OrderType, Side
+from catalyst.errors import CatalystError, InvalidInput, ServiceUnavailable, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.risk import repository
-from catalyst.risk.approvals import sign_approval
-from catalyst.risk.book import PositionChange, RiskBook, trading_day
+from catalyst.risk.approvals import TradeApproval, new_nonce, sign_approval
+from catalyst.risk.book import Reservation, RiskBook, trading_day
+from catalyst.risk.emergency import DEFAULT_DEADLINE_S as DEFAULT_EMERGENCY_DEADLINE_S
+from catalyst.risk.emergency import EmergencyController, positions_left
 from catalyst.risk.engine import RiskDecision, TradeProposal, evaluate
 from catalyst.risk.history import HistoryCache, SymbolHistory
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore
 from catalyst.risk.parameters import RiskParameters
+from catalyst.risk.prices import MarketPrices
 from catalyst.risk.rules import RuleResult
 from catalyst.risk.sizing import TradeStats, trade_stats
 from catalyst.risk.state import RiskState, RiskTrigger, transition
@@ -65,11 +82,14 @@ VALIDATION_LATENCY = Histogram(
 RISK_STATE = Gauge("catalyst_risk_state", "Risk state: 0 active, 1 reducing, 2 halted")
 DAILY_PNL = Gauge("catalyst_risk_daily_pnl_dollars", "Realized today plus unrealized P&L")
 ALERTS = Counter("catalyst_risk_alerts_total", "Risk alerts raised by level", ["level"])
+RESERVED = Gauge("catalyst_risk_reservations", "Approvals holding exposure (not filled, lapsed or revoked)")
+RESYNCS = Counter("catalyst_risk_book_resyncs_total", "Book re-reads from the database by outcome", ["outcome"])
 
 _STATE_CODE = {RiskState.ACTIVE: 0, RiskState.REDUCING: 1, RiskState.HALTED: 2}
 STATUS_CACHE_NS = "risk"
 STATUS_CACHE_KEY = "status"
 WATCHED = (Channel.POSITION_UPDATE, Channel.ORDER_FILLED)
+EquitySource = Callable[[], Awaitable[float | None]]
 
 
 def _reason(r: RuleResult) -> RiskReason:
@@ -81,11 +101,31 @@ def _outcome(r: RuleResult) -> RuleOutcome:
                        value=r.value, limit=r.limit)
 
 
+async def _no_equity() -> float | None:
+    return None
+
+
+def equity_of(gateway: object) -> EquitySource:
+    """The broker's equity through a gateway that can read the account (Trading's client), else none."""
+    read = getattr(gateway, "account", None)
+    if read is None:
+        return _no_equity
+
+    async def equity() -> float | None:
+        account = await read()
+        value = getattr(account, "equity", None)
+        return None if value is None else float(value)
+
+    return equity
+
+
 class RiskManager:
     def __init__(
         self, *, db: Database, bus: EventBus, cache: Cache, store: ParameterStore,
-        history: HistoryCache, trading: TradingGateway, approval_secret: str,
+        history: HistoryCache, trading: TradingGateway, approval_secret: str, prices: MarketPrices,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        emergency_deadline_s: float = DEFAULT_EMERGENCY_DEADLINE_S,
+        equity_source: EquitySource = _no_equity, book_resync_s: float = 1.0,
     ):
         self._db = db
         self._bus = bus
@@ -93,16 +133,27 @@ class RiskManager:
         self.store = store
         self._history = history
         self._trading = trading
+        self._prices = prices
+        self._emergency = EmergencyController(trading, deadline_s=emergency_deadline_s)
         self._secret = approval_secret
         self._clock = clock
+        self._equity_source = equity_source
+        self.broker_equity: float | None = None
+        self.book_resync_s = book_resync_s
         self.book = RiskBook(trading_day(clock()))
         self.state = RiskState.ACTIVE
+        self.epoch = 0
         self.halt_reason: str | None = None
         self.alerts: dict[str, ActiveAlert] = {}
         self._closed_pnls: list[float] = []
         self._stats = trade_stats([], store.parameters)
         self.ready = False
         self._pubsub: Subscription | None = None
+        self._decide_lock = asyncio.Lock()  # a decision and its reservation, one at a time
+        self._sync_lock = asyncio.Lock()  # one book read at a time
+        self._resync_wanted = asyncio.Event()
+        self._marked_at: datetime | None = None
+        self._control_pending = False
         store.on_change(self._parameters_changed)
 
     # -- start-up -----------------------------------------------------------------------------
@@ -110,39 +161,71 @@ class RiskManager:
         """Everything a restart must not forget; ``ServiceUnavailable`` while the database is down."""
         await self.store.load(parameter_file)
         params = self.store.parameters
-        await self._load_book()
         self._closed_pnls = await repository.load_recent_closed_pnls(self._db, params.kelly_lookback_trades)
         self._stats = trade_stats(self._closed_pnls, params)
         stored = await repository.load_last_state(self._db)
-        day = self.book.day
+        day = trading_day(self._clock())
         if stored is not None and (stored.state is RiskState.HALTED
                                    or (stored.state is RiskState.REDUCING and stored.trading_day == day)):
             self.state, self.halt_reason = stored.state, stored.reason
+        self.epoch = await repository.write_control(self._db, self.state, self.halt_reason)
         RISK_STATE.set(_STATE_CODE[self.state])
+        await self.refresh_equity()
+        await self.resync()
         self.ready = True
         log.info("risk_book_loaded", positions=len(self.book.positions), state=self.state.value,
                  daily_pnl=round(self.book.daily_pnl, 2), parameters_version=self.store.active.version)
         await self._warm_history()
-        await self.check_limits()
+        await self.mark_to_market(force=True)
 
-    async def _load_book(self) -> None:
-        day = trading_day(self._clock())
-        book = RiskBook(day)
-        book.load(await repository.load_open_positions(self._db, day),
-                  await repository.load_closed_today(self._db, day))
-        self.book = book
+    async def resync(self) -> None:
+        """Replace the book with the database's committed state (reservations signed meanwhile kept)."""
+        async with self._sync_lock:
+            read_from = self.book.seq
+            try:
+                snapshot = await repository.load_snapshot(self._db, trading_day(self._clock()), self._clock())
+            except Exception:
+                RESYNCS.labels("failed").inc()
+                raise
+            closed = {p.position_id for p in self.book.snapshot.positions} - {p.position_id for p in snapshot.positions}
+            self.book.replace(snapshot, read_from)
+            RESYNCS.labels("ok").inc()
+            RESERVED.set(len(self.book.reservations))
+            if closed and self.ready:  # Kelly's evidence grew
+                lookback = self.store.parameters.kelly_lookback_trades
+                self._closed_pnls = await repository.load_recent_closed_pnls(self._db, lookback)
+                self._stats = trade_stats(self._closed_pnls, self.store.parameters)
 
     async def reload_book(self) -> None:
-        """Re-read the book after the bus was lost (updates may have been missed meanwhile)."""
-        await self._load_book()
-        log.info("risk_book_reloaded", positions=len(self.book.positions))
+        """Re-read the book now and re-check the limits (after the bus was lost, a restart …)."""
+        await self.resync()
         await self.check_limits()
 
+    def request_resync(self) -> None:
+        """Ask the book follower for a re-read soon (several requests fold into one)."""
+        self._resync_wanted.set()
+
     async def _warm_history(self) -> None:
-        symbols = list(self.book.view().positions)
+        symbols = self.book.symbols
         if symbols:
             with contextlib.suppress(CatalystError, OSError):
                 await self._histories(symbols)
+
+    async def refresh_equity(self) -> None:
+        """The broker's current equity (None, and the parameter alone, while Trading cannot say)."""
+        try:
+            equity = await self._equity_source()
+        except Exception as exc:  # the last known value stays; the parameter is the ceiling anyway
+            log.warning("risk_equity_unavailable", error=str(exc))
+            return
+        if equity is not None and equity > 0:
+            self.broker_equity = equity
+
+    def effective_parameters(self, params: RiskParameters) -> RiskParameters:
+        """``params`` with capital at the broker's current equity, never above the parameter."""
+        if self.broker_equity is None or self.broker_equity >= params.account_equity:
+            return params
+        return params.model_copy(update={"account_equity": self.broker_equity})
 
     # -- pre-trade ----------------------------------------------------------------------------
     def _ensure_ready(self) -> None:
@@ -159,42 +242,79 @@ class RiskManager:
         return await self._history.get_many(symbols, lookback_days=p.correlation_lookback_days,
                                             atr_period=p.atr_period, now_utc=now)
 
+    async def price_of(self, request: ValidateRequest) -> float:
+        """Where the order can fill: a limit at its limit, else at the market (never older than
+        the last complete bar); a stop at the worse of its trigger and the market."""
+        if request.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            return request.entry
+        mark = (await self._prices.latest([request.symbol], self._clock())).get(request.symbol)
+        if mark is None:
+            raise InvalidInput(f"no market price for {request.symbol}: a {request.order_type.value} order cannot "
+                               "be judged (send a limit order)", code="RISK_PRICE_UNKNOWN",
+                               details={"symbol": request.symbol, "order_type": request.order_type.value})
+        market = mark[1]
+        if request.order_type is OrderType.STOP:
+            assert request.trigger_price is not None
+            buy = request.side is Side.BUY
+            return max(request.trigger_price, market) if buy else min(request.trigger_price, market)
+        return market
+
     async def validate(self, request: ValidateRequest) -> ValidateResponse:
-        """Approve or reject ``request``; an approval is signed for the sized quantity."""
+        """Approve or reject ``request``; an approval reserves, and is signed for, the sized quantity."""
         started = time.perf_counter()
         self._ensure_ready()
         await self._roll_day_if_needed()
-        active = self.store.active
-        symbols = [request.symbol, *self.book.view().positions]
-        histories = await self._histories(symbols)
-        decision = self.decide(request, active.parameters, histories)
-        response = self._response(request, decision, active)
+        price = await self.price_of(request)
+        histories = await self._histories([request.symbol, *self.book.symbols,
+                                           *(r.symbol for r in self.book.reservations)])
+        async with self._decide_lock:
+            active = self.store.active
+            decision = self.decide(request, self.effective_parameters(active.parameters), histories, price)
+            approval = await self._reserve(request, decision) if decision.approved else None
+            response = self._response(request, decision, active, approval, price)
         VALIDATIONS.labels("approved" if decision.approved else "rejected").inc()
         VALIDATION_LATENCY.observe(time.perf_counter() - started)
         return response
 
+    async def _reserve(self, request: ValidateRequest, d: RiskDecision) -> TradeApproval:
+        """Sign the approval and commit its reservation before anyone can see it."""
+        intent = Intent.EXIT if d.is_exit else Intent.ENTRY
+        approval = sign_approval(symbol=request.symbol, side=request.side, max_quantity=d.max_quantity,
+                                 price_bound=d.price_bound, secret=self._secret, now=self._clock(), intent=intent,
+                                 stop=None if d.is_exit else request.stop, epoch=self.epoch, nonce=new_nonce())
+        try:
+            await repository.insert_reservation(self._db, approval)
+        except Exception as exc:
+            raise ServiceUnavailable("the approval could not be reserved (database unavailable): refused",
+                                     code="RISK_RESERVATION_FAILED") from exc
+        self.book.reserve(Reservation(approval.nonce, approval.symbol, approval.side, intent,
+                                      float(approval.max_quantity), approval.price_bound, approval.stop))
+        RESERVED.set(len(self.book.reservations))
+        return approval
+
     def decide(self, request: ValidateRequest, params: RiskParameters,
-               histories: dict[str, SymbolHistory | None]) -> RiskDecision:
+               histories: dict[str, SymbolHistory | None], price: float | None = None) -> RiskDecision:
         """The decision from in-memory state only (the part the latency target is about)."""
         book = self.book.view()
+        entry = request.entry if price is None else price
         candidate = histories.get(request.symbol)
         correlations: dict[str, float | None] = {}
-        for symbol in book.positions:
+        for symbol in book.exposed_symbols:
             if symbol != request.symbol:
                 correlations[symbol] = self._history.correlation(
                     request.symbol, symbol, lookback=params.correlation_lookback_days,
                     min_observations=params.min_correlation_observations)
-        atr = request.atr if request.atr is not None else (candidate.atr if candidate is not None else None)
-        proposal = TradeProposal(request.symbol, request.side, request.quantity, request.entry, request.stop,
-                                 request.target, atr, request.support)
+        atr = candidate.atr if candidate is not None else None
+        level = None
+        if candidate is not None:
+            level = candidate.support_below(entry) if request.side is Side.BUY else candidate.resistance_above(entry)
+        proposal = TradeProposal(request.symbol, request.side, request.quantity, entry, request.stop,
+                                 request.target, atr, level, request.order_type)
         return evaluate(proposal, params=params, state=self.state, book=book, stats=self._stats,
                         correlations=correlations)
 
-    def _response(self, request: ValidateRequest, d: RiskDecision, active: ActiveSet) -> ValidateResponse:
-        approval = None
-        if d.approved:
-            approval = sign_approval(symbol=request.symbol, side=request.side, max_quantity=d.max_quantity,
-                                     price_bound=d.price_bound, secret=self._secret, now=self._clock())
+    def _response(self, request: ValidateRequest, d: RiskDecision, active: ActiveSet,
+                  approval: TradeApproval | None, price: float) -> ValidateResponse:
         sizing = None
         if d.size is not None:
             s, st = d.size, self._stats
@@ -204,7 +324,8 @@ class RiskManager:
                                 from_prior=st.from_prior)
         sized = d.max_quantity if d.is_exit else (d.size.quantity if d.size is not None and d.approved else 0)
         return ValidateResponse(
-            approved=d.approved, is_exit=d.is_exit, symbol=request.symbol, side=request.side,
+            approved=d.approved, is_exit=d.is_exit, intent=Intent.EXIT if d.is_exit else Intent.ENTRY,
+            priced_at=price, symbol=request.symbol, side=request.side,
             requested_quantity=request.quantity, sized_quantity=sized, max_quantity=d.max_quantity,
             price_bound=d.price_bound, approval=approval, reasons=[_reason(r) for r in d.failures],
             warnings=[_reason(r) for r in d.warnings], rules=[_outcome(r) for r in d.results], sizing=sizing,
@@ -217,14 +338,13 @@ class RiskManager:
 
     # -- real time ----------------------------------------------------------------------------
     async def subscribe(self) -> Subscription:
-        """Subscribe before loading the book, so no update between the two is missed (the
-        database state loaded afterwards is at least as new as anything received before it)."""
+        """Subscribe to Trading's announcements (each one asks for a book re-read)."""
         self._pubsub = await self._bus.open_subscription(*WATCHED)
         return self._pubsub
 
     async def run_events(self) -> None:
-        """Apply bus events until cancelled; after a Redis failure, subscribe again a second
-        later and re-read the book (updates may have been missed meanwhile)."""
+        """Follow the bus until cancelled; after a Redis failure, subscribe again a second later
+        and re-read the book (announcements may have been missed meanwhile)."""
         await repeat(self._follow_events, pause_s=1.0, failure_event="risk_bus_lost")
 
     async def _follow_events(self) -> None:
@@ -232,8 +352,7 @@ class RiskManager:
             subscription = self._pubsub
             if subscription is None:
                 subscription = await self.subscribe()
-                if self.ready:
-                    await self.reload_book()
+                self.request_resync()
             async for event in subscription.events():
                 await self.handle_event(event)
             raise ConnectionError("bus subscription closed")
@@ -250,39 +369,43 @@ class RiskManager:
         await self._close_pubsub()
 
     async def handle_event(self, event: object) -> None:
-        if not self.ready:
-            return  # the load that follows reads the database, which already has this change
-        await self._roll_day_if_needed()
-        if isinstance(event, PositionUpdate):
-            await self.apply_position_update(event)
-        elif isinstance(event, OrderFilled):
-            await self.apply_fill(event)
+        """A fill or position change was committed: a fill is a real print (re-mark it), and the
+        book is re-read from the database soon (the event itself is never applied)."""
+        if isinstance(event, OrderFilled):
+            self.book.mark({event.symbol: (self._clock(), event.fill_price)})  # printed just now (market time)
+        elif isinstance(event, PositionUpdate) and event.status == "open":
+            self.book.mark({event.symbol: (self._clock(), event.market_price)})
+        if isinstance(event, OrderFilled | PositionUpdate):
+            self.request_resync()
 
-    async def apply_position_update(self, u: PositionUpdate) -> None:
-        change = PositionChange(u.position_id, u.symbol, PositionSide(u.side), u.quantity, u.avg_entry_price,
-                                u.market_price, u.unrealized_pnl, u.realized_pnl,
-                                closed=u.status == "closed" or u.quantity == 0)
-        if not self.book.apply(change):
-            return
-        if change.closed:
-            lookback = self.store.parameters.kelly_lookback_trades
-            self._closed_pnls = [u.realized_pnl, *self._closed_pnls][:lookback]
-            self._stats = trade_stats(self._closed_pnls, self.store.parameters)
-        await self.check_limits()
+    async def run_book_follower(self) -> None:
+        """Until cancelled: re-read the book when asked, and at least every ``book_resync_s``."""
+        await repeat(self._follow_book, pause_s=0.2, failure_event="risk_book_resync_failed")
 
-    async def apply_fill(self, f: OrderFilled) -> None:
-        """A fill is a real print: re-mark the symbol. A fill of a position the book has not seen
-        yet (its update still on the way) is read from the database right away."""
-        self.book.mark(f.symbol, f.fill_price)
-        try:
-            for mark in await repository.load_open_positions(self._db, self.book.day, f.symbol):
-                if not self.book.knows(mark.position_id):
-                    self.book.apply(PositionChange(mark.position_id, mark.symbol, mark.side, mark.quantity,
-                                                   mark.avg_entry_price, mark.market_price, mark.unrealized_pnl,
-                                                   mark.realized_pnl, closed=False))
-        except (CatalystError, OSError) as exc:
-            log.warning("risk_fill_reconcile_failed", symbol=f.symbol, error=str(exc))
+    async def _follow_book(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._resync_wanted.wait(), timeout=self.book_resync_s)
+            self._resync_wanted.clear()
+            if not self.ready:
+                continue
+            await self._roll_day_if_needed()
+            await self.resync()
+            await self.check_limits()
+
+    async def mark_to_market(self, *, force: bool = False) -> bool:
+        """Re-mark every open position at its last complete bar, once per market minute (``force``:
+        now); the limits follow. False when there was nothing new to do."""
+        now = self._clock()
+        minute = now.replace(second=0, microsecond=0)
+        if not force and self._marked_at == minute:
+            return False
+        symbols = self.book.symbols
+        if symbols:
+            self.book.mark(await self._prices.latest(symbols, now))
+        self._marked_at = minute
         await self.check_limits()
+        return True
 
     async def check_limits(self) -> None:
         """Raise/clear alerts from current usage; a critical daily loss moves to REDUCING."""
@@ -339,15 +462,28 @@ class RiskManager:
         self.halt_reason = None if new is RiskState.ACTIVE else reason
         RISK_STATE.set(_STATE_CODE[new])
         log.warning("risk_state_changed", old=old.value, new=new.value, trigger=trigger.value, reason=reason)
+        await self._publish_control()
         await self._record(event_type="state_change", severity="info" if new is RiskState.ACTIVE else "critical",
                            message=f"{old.value} → {new.value}: {reason}",
                            details={"from": old.value, "to": new.value, "trigger": trigger.value,
-                                    "trading_day": self.book.day.isoformat(), "reason": reason})
+                                    "trading_day": self.book.day.isoformat(), "reason": reason,
+                                    "epoch": self.epoch})
+
+    async def _publish_control(self) -> None:
+        """Tell Trading (``risk_control``); until that write lands, the maintenance loop retries it
+        and this process refuses entries by its own state anyway."""
+        try:
+            self.epoch = await repository.write_control(self._db, self.state, self.halt_reason)
+            self._control_pending = False
+        except Exception as exc:
+            self._control_pending = True
+            log.error("risk_control_not_written", state=self.state.value, error=str(exc))
 
     async def _roll_day_if_needed(self) -> None:
         day = trading_day(self._clock())
-        if self.book.roll_to(day):
+        if day > self.book.day:
             log.info("risk_day_rollover", day=day.isoformat())
+            await self.resync()
             await self._transition(RiskTrigger.DAY_ROLLOVER, f"new trading day {day.isoformat()}")
             self.alerts = {k: a for k, a in self.alerts.items() if a.level == "emergency"}
             await self.check_limits()
@@ -366,7 +502,9 @@ class RiskManager:
     # -- emergency ----------------------------------------------------------------------------
     async def emergency_stop(self, reason: str, requested_by: str) -> EmergencyStopResponse:
         """Block entries (HALTED) first, then cancel every open order and flatten every position
-        through Trading. Repeatable; ``UpstreamError`` (502) when Trading did not do both."""
+        through Trading, repeated until Trading reports nothing open or the emergency deadline
+        passes (``catalyst.risk.emergency``; never refused by a circuit breaker). Repeatable;
+        ``UpstreamError`` (502) naming what is left when something is still open at the deadline."""
         text = f"emergency stop by {requested_by}: {reason}"
         await self._transition(RiskTrigger.EMERGENCY_STOP, text)
         self.halt_reason = text
@@ -374,34 +512,28 @@ class RiskManager:
         self.alerts["emergency_stop"] = ActiveAlert(key="emergency_stop", rule="emergency_stop", level="emergency",
                                                     message=text, since=halted_at)
         await self._alert("emergency", "emergency_stop", text, event_type="emergency_stop")
-        results: dict[str, Any] = {}
-        cancelled = await self._call_trading("cancel_all_orders", self._trading.cancel_all_orders, reason, results)
-        flattened = await self._call_trading("flatten_all", self._trading.flatten_all, reason, results)
+        outcome = await self._emergency.flatten_until_flat(reason)
+        left = outcome.positions_left
+        if left is None:  # Trading never said (or cannot be asked): what Risk's own book holds
+            left = [] if outcome.complete else positions_left(self.book.positions)
         await self.publish_status()
-        if not (cancelled and flattened):
+        if not outcome.complete:
+            details: dict[str, Any] = {"state": self.state.value, "trading": outcome.trading,
+                                       "positions_left": [p.model_dump(mode="json") for p in left],
+                                       "positions_verified": outcome.verified, "rounds": outcome.rounds,
+                                       "deadline_s": self._emergency.deadline_s}
             await self._record(event_type="emergency_stop_incomplete", severity="critical",
-                               message="Trading did not complete the emergency stop", details=results)
-            raise UpstreamError("entries are blocked (halted) but Trading did not complete the emergency stop; "
-                                "repeat it", code="EMERGENCY_STOP_INCOMPLETE",
-                                details={"state": self.state.value, "trading": results})
-        return EmergencyStopResponse(state=self.state, orders_cancelled=cancelled, positions_flattened=flattened,
-                                     trading=results, halted_at=halted_at)
-
-    async def _call_trading(self, name: str, call: Callable[[str], Any], reason: str,
-                            results: dict[str, Any]) -> bool:
-        try:
-            answer = await call(reason)
-        except CatalystError as exc:
-            log.error("emergency_trading_call_failed", call=name, code=exc.code, error=exc.message)
-            results[name] = {"ok": False, "code": exc.code, "message": exc.message}
-            return False
-        except Exception as exc:  # e.g. an answer that does not parse: still try the next call
-            log.error("emergency_trading_call_failed", call=name, error=str(exc))
-            results[name] = {"ok": False, "code": "TRADING_ANSWER_INVALID", "message": str(exc)[:500]}
-            return False
-        results[name] = {"ok": True, "response": answer.model_dump(mode="json")
-                         if hasattr(answer, "model_dump") else answer}
-        return True
+                               message="Trading did not complete the emergency stop", details=details)
+            what = ", ".join(f"{p.symbol} {p.quantity:g} {p.side or ''}".rstrip() for p in left)
+            still = f"still open: {what}" if left else "no open position known"
+            if not outcome.orders_cancelled:
+                still += "; orders not cancelled"
+            raise UpstreamError(f"entries are blocked (halted) but Trading did not complete the emergency stop "
+                                f"in {self._emergency.deadline_s:g} s ({still}); repeat it",
+                                code="EMERGENCY_STOP_INCOMPLETE", details=details)
+        return EmergencyStopResponse(state=self.state, orders_cancelled=outcome.orders_cancelled,
+                                     positions_flattened=outcome.positions_flattened, trading=outcome.trading,
+                                     positions_left=left, positions_verified=outcome.verified, halted_at=halted_at)
 
     async def reset(self, reason: str, requested_by: str) -> RiskStatus:
         """Explicitly lift a halt (or a REDUCING latch); limits are re-checked at once, so a
@@ -413,29 +545,24 @@ class RiskManager:
 
     # -- status -------------------------------------------------------------------------------
     def status(self) -> RiskStatus:
-        params = self.store.parameters
+        params = self.effective_parameters(self.store.parameters)
         view = self.book.view()
         usages = limit_usages(view, params)
-        marks = self.book.positions.values()
-        realized_by_symbol: dict[str, float] = {}
-        unrealized_by_symbol: dict[str, float] = {}
-        for m in marks:
-            realized_by_symbol[m.symbol] = realized_by_symbol.get(m.symbol, 0.0) + m.realized_today
-            unrealized_by_symbol[m.symbol] = unrealized_by_symbol.get(m.symbol, 0.0) + m.unrealized_pnl
         return RiskStatus(
             ready=self.ready, state=self.state, trading_day=self.book.day, daily_pnl=round(view.daily_pnl, 2),
             realized_pnl_today=round(self.book.realized_today, 2), unrealized_pnl=round(self.book.unrealized, 2),
-            daily_loss=round(view.daily_loss, 2), gross_exposure=round(self.book.gross_exposure, 2),
-            net_exposure=round(self.book.net_exposure, 2), open_positions=len(view.positions),
-            positions=[PositionExposure(symbol=s, quantity=h.quantity, market_price=h.market_price,
-                                        notional=round(h.notional, 2),
-                                        unrealized_pnl=round(unrealized_by_symbol.get(s, 0.0), 2),
-                                        realized_pnl_today=round(realized_by_symbol.get(s, 0.0), 2))
-                       for s, h in sorted(view.positions.items())],
+            daily_loss=round(view.daily_loss, 2), committed_loss=round(self.book.committed_loss, 2),
+            gross_exposure=round(self.book.gross_exposure, 2), net_exposure=round(self.book.net_exposure, 2),
+            open_positions=len(view.positions), reservations=len(self.book.reservations),
+            positions=[PositionExposure(symbol=p.symbol, quantity=p.quantity, market_price=p.market_price,
+                                        notional=round(p.notional, 2), unrealized_pnl=round(p.unrealized, 2),
+                                        unrealized_pnl_today=round(p.unrealized_today, 2), stop=p.stop)
+                       for p in sorted(self.book.positions, key=lambda p: p.symbol)],
             limits=[LimitUsage(name=u.key, value=u.value, limit=u.limit, usage_pct=round(100 * u.ratio, 2),
                                severity=u.severity) for u in usages],
             active_alerts=sorted(self.alerts.values(), key=lambda a: a.since),
-            halt_reason=self.halt_reason, parameters_version=self.store.active.version,
+            halt_reason=self.halt_reason, parameters_version=self.store.active.version, epoch=self.epoch,
+            account_equity=params.account_equity, broker_equity=self.broker_equity,
             updated_at=self._clock(),
         )
 
@@ -448,14 +575,19 @@ class RiskManager:
 
     async def run_maintenance(self, parameter_file: Path, interval_s: float = 5.0) -> None:
         """Until cancelled, every ``interval_s``: retry the start-up load while not ready; else roll
-        the day, re-read the parameter file if it changed unseen, and refresh the cached status."""
+        the day, re-mark the book once per market minute, refresh the broker's equity, re-read the
+        parameter file if it changed unseen, and refresh the cached status."""
         await repeat(lambda: self._maintain(parameter_file), pause_s=interval_s,
                      failure_event="risk_maintenance_failed", pause_first=True)
 
     async def _maintain(self, parameter_file: Path) -> None:
         if not self.ready:
             await self.load(parameter_file)
-        else:
-            await self._roll_day_if_needed()
-            await self.store.poll_file(parameter_file)
+            return
+        if self._control_pending:
+            await self._publish_control()
+        await self._roll_day_if_needed()
+        await self.refresh_equity()
+        await self.store.poll_file(parameter_file)
+        if not await self.mark_to_market():
             await self.publish_status()

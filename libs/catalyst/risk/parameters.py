@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from catalyst.contracts.types import MAX_AMOUNT, MIN_AMOUNT
+
 
 class RiskParameters(BaseModel):
     """The active risk limits. Frozen: a change is a new object swapped in atomically."""
@@ -21,12 +23,14 @@ class RiskParameters(BaseModel):
 
     # Capital
     account_equity: float = Field(
-        100_000.0, gt=0, description="Capital in dollars that position limits are a share of"
+        100_000.0, ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False,
+        description="Capital in dollars that position limits are a share of",
     )
 
     # Spec limits
     daily_loss_limit: float = Field(
-        2_000.0, gt=0, description="Dollars; entries are blocked once today's loss reaches it"
+        2_000.0, ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False,
+        description="Dollars; entries are blocked once today's loss reaches it",
     )
     max_position_pct: float = Field(
         0.20, gt=0, le=1, description="Largest notional of one symbol as a fraction of equity"
@@ -65,7 +69,7 @@ class RiskParameters(BaseModel):
     )
     price_tolerance_pct: float = Field(
         0.005, ge=0, le=0.05,
-        description="Approval price bound: entry plus (buy) or minus (sell) this fraction",
+        description="Approval bound of a market or stop order: the market plus (buy) or minus (sell) this fraction",
     )
 
     # Sizing (Kelly)
@@ -80,10 +84,19 @@ class RiskParameters(BaseModel):
         0.42, gt=0, lt=1, description="Win rate assumed without enough history (thin edge with 1.5×)"
     )
     prior_payoff: float = Field(
-        1.5, gt=0, description="Average win / average loss assumed without enough history"
+        1.5, gt=0, le=100, allow_inf_nan=False,
+        description="Average win / average loss assumed without enough history",
     )
 
     # Cross-field rules sit on the later field, so an error names the field to fix.
+    @field_validator("max_position_pct")
+    @classmethod
+    def _position_limit_at_least_a_cent(cls, v: float, info: ValidationInfo) -> float:
+        equity = info.data.get("account_equity")
+        if equity is not None and round(v * equity * 100) < 1:  # the rules compare it in whole cents
+            raise ValueError(f"max_position_pct × account_equity ({equity}) must be at least ${MIN_AMOUNT}")
+        return v
+
     @field_validator("critical_fraction")
     @classmethod
     def _critical_above_warning(cls, v: float, info: ValidationInfo) -> float:

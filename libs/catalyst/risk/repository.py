@@ -1,66 +1,130 @@
-"""Risk Manager's database edge: positions it reads, and the risk events and parameter sets it writes.
+"""Risk Manager's database edge: the book it copies, the reservations and control state it writes,
+and its risk events and parameter sets.
 
-Every query is here, none on the validation hot path: positions are loaded at start-up (so a
-restart forgets nothing) and the book then follows the bus; closed-trade P&L is re-read when a
-position closes.
+The one write on the validation path is the reservation of an approval (it must be committed
+before Trading can see the approval); the book is read by ``load_snapshot`` off that path.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from catalyst.db import Database
-from catalyst.domain.orders import PositionSide
-from catalyst.risk.book import PositionMark
+from catalyst.domain.orders import Intent, PositionSide, Side
+from catalyst.risk.approvals import TradeApproval
+from catalyst.risk.book import PositionMark, Reservation, Snapshot, day_end, day_start
 from catalyst.risk.state import RiskState
 
 _OPEN_POSITIONS = """
 SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity::float8 AS quantity,
-       p.avg_entry_price::float8 AS avg_entry_price, p.unrealized_pnl::float8 AS unrealized_pnl,
-       p.realized_pnl::float8 AS realized_pnl,
-       (p.opened_at AT TIME ZONE 'America/New_York')::date AS opened_day
+       p.avg_entry_price::float8 AS avg_entry_price, p.stop_loss::float8 AS stop_loss,
+       coalesce(p.market_price, p.avg_entry_price + p.unrealized_pnl / p.quantity
+                * CASE p.side WHEN 'long' THEN 1 ELSE -1 END)::float8 AS market_price,
+       CASE WHEN p.opened_at >= $1 THEN p.avg_entry_price::float8
+            ELSE coalesce(
+                (SELECT h.close FROM trading_history h
+                 WHERE h.security_id = p.security_id AND h.timeframe = '1Min' AND h.time_id <= $2
+                 ORDER BY h.time_id DESC LIMIT 1),
+                (SELECT h.close FROM trading_history h
+                 WHERE h.security_id = p.security_id AND h.timeframe = '1Day' AND h.time_id <= $3
+                 ORDER BY h.time_id DESC LIMIT 1),
+                p.avg_entry_price)::float8 END AS reference_price
 FROM positions p JOIN securities s USING (security_id)
-WHERE p.status = 'open' {symbol_filter}
+WHERE p.status = 'open'
 ORDER BY p.opened_at
 """
 
+_TODAY_FILLS = """
+SELECT coalesce(sum(realized_pnl), 0)::float8 AS realized, coalesce(sum(commission), 0)::float8 AS commission
+FROM fills WHERE filled_at >= $1 AND filled_at < $2
+"""
 
-def _mark(row: Any, day: date) -> PositionMark:
-    side = PositionSide(row["side"])
-    qty = float(row["quantity"])
-    avg = float(row["avg_entry_price"])
-    unrealized = float(row["unrealized_pnl"])
-    # The table keeps unrealized P&L, not the mark: recover the price it was computed at.
-    price = avg + unrealized / qty if side is PositionSide.LONG else avg - unrealized / qty
-    realized = float(row["realized_pnl"])
-    base = realized if row["opened_day"] < day else 0.0
-    return PositionMark(row["position_id"], row["symbol"], side, qty, avg, price, unrealized, realized, base)
+_OUTSTANDING = """
+SELECT r.nonce, s.symbol, r.side, r.intent, r.price_bound::float8 AS price_bound, r.stop_price::float8 AS stop,
+       r.status = 'used' AS used,
+       CASE WHEN r.status = 'used' THEN (o.quantity - o.filled_quantity)::float8 ELSE r.quantity::float8 END
+           AS quantity
+FROM risk_reservations r JOIN securities s USING (security_id) LEFT JOIN orders o USING (order_id)
+WHERE r.status = 'reserved' OR (r.status = 'used' AND o.status IN ('new', 'accepted', 'partially_filled'))
+"""
+
+_WORKING_EXITS = """
+SELECT s.symbol, sum(w.quantity)::float8 AS quantity
+FROM working_exits w JOIN securities s USING (security_id) GROUP BY s.symbol
+"""
+
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def load_open_positions(db: Database, day: date, symbol: str | None = None) -> list[PositionMark]:
-    """Open positions (all, or one symbol's); realized P&L of positions opened before ``day``
-    counts as before today."""
+def _time_id(at: datetime) -> int:
+    return (at - _EPOCH) // _US
+
+
+def _position(row: Any) -> PositionMark:
+    sign = 1.0 if row["side"] == PositionSide.LONG.value else -1.0
+    return PositionMark(row["position_id"], row["symbol"], sign * float(row["quantity"]),
+                        float(row["avg_entry_price"]), float(row["reference_price"]), float(row["market_price"]),
+                        None if row["stop_loss"] is None else float(row["stop_loss"]))
+
+
+def _reservation(row: Any) -> Reservation:
+    return Reservation(row["nonce"], row["symbol"], Side(row["side"]), Intent(row["intent"]), float(row["quantity"]),
+                       float(row["price_bound"]), None if row["stop"] is None else float(row["stop"]), row["used"])
+
+
+async def load_snapshot(db: Database, day: date, now: datetime) -> Snapshot:
+    """The committed state the book copies, read in one repeatable-read transaction: open
+    positions with today's reference prices, today's fills, outstanding reservations (expiring
+    the lapsed ones first) and working exit orders."""
+    start, end = day_start(day), day_end(day)
+    async with db.acquire() as conn:  # its own statement: a claim racing it just waits for the row
+        await conn.execute("UPDATE risk_reservations SET status = 'expired' WHERE status = 'reserved' "
+                           "AND expires_at <= $1", now)
+    async with db.transaction(isolation="repeatable_read") as conn:
+        positions = await conn.fetch(_OPEN_POSITIONS, start, _time_id(start - timedelta(minutes=1)),
+                                     _time_id(start - timedelta(days=1)))
+        fills = await conn.fetchrow(_TODAY_FILLS, start, end)
+        reservations = await conn.fetch(_OUTSTANDING)
+        exits = await conn.fetch(_WORKING_EXITS)
+    return Snapshot(day, tuple(_position(r) for r in positions), float(fills["realized"]),
+                    float(fills["commission"]), tuple(_reservation(r) for r in reservations if r["quantity"] > 0),
+                    {r["symbol"]: float(r["quantity"]) for r in exits})
+
+
+async def insert_reservation(db: Database, approval: TradeApproval) -> None:
+    """Record the exposure an approval reserves, before the approval leaves the Risk Manager."""
     async with db.acquire() as conn:
-        if symbol is None:
-            rows = await conn.fetch(_OPEN_POSITIONS.format(symbol_filter=""))
-        else:
-            rows = await conn.fetch(_OPEN_POSITIONS.format(symbol_filter="AND s.symbol = $1"), symbol)
-    return [_mark(r, day) for r in rows]
+        await conn.execute(
+            """INSERT INTO risk_reservations (nonce, security_id, side, intent, quantity, price_bound, stop_price,
+                                              epoch, expires_at)
+               VALUES ($1, get_or_create_security($2), $3, $4, $5, $6, $7, $8, $9)""",
+            approval.nonce, approval.symbol, approval.side.value, approval.intent.value, approval.max_quantity,
+            approval.price_bound, approval.stop, approval.epoch, approval.expires_at)
 
 
-async def load_closed_today(db: Database, day: date) -> dict[str, float]:
-    """Realized P&L of the positions closed on trading day ``day``, by position id."""
+async def write_control(db: Database, state: RiskState, reason: str | None) -> int:
+    """Publish the Risk state to Trading; a state that blocks entries moves the epoch on and
+    revokes every approval not yet used (one transaction). Returns the epoch now in force."""
+    blocks = state is not RiskState.ACTIVE
+    async with db.transaction() as conn:
+        epoch: int = await conn.fetchval(
+            """INSERT INTO risk_control (id, epoch, state, reason) VALUES (1, 0, $1, $2)
+               ON CONFLICT (id) DO UPDATE SET state = $1, reason = $2,
+                   epoch = risk_control.epoch + CASE WHEN $3 AND risk_control.state <> $1 THEN 1 ELSE 0 END
+               RETURNING epoch""", state.value, reason, blocks)
+        if blocks:
+            await conn.execute("UPDATE risk_reservations SET status = 'revoked' WHERE status = 'reserved'")
+    return epoch
+
+
+async def read_epoch(db: Database) -> int:
     async with db.acquire() as conn:
-        rows = await conn.fetch(
-            """SELECT position_id::text AS position_id, realized_pnl::float8 AS realized_pnl
-               FROM positions
-               WHERE status = 'closed' AND (closed_at AT TIME ZONE 'America/New_York')::date = $1""",
-            day,
-        )
-    return {r["position_id"]: float(r["realized_pnl"]) for r in rows}
+        epoch: int | None = await conn.fetchval("SELECT epoch FROM risk_control WHERE id = 1")
+    return 0 if epoch is None else epoch
 
 
 async def load_recent_closed_pnls(db: Database, limit: int) -> list[float]:

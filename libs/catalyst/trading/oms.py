@@ -4,8 +4,12 @@ Submitting an order:
 
 1. A known ``client_order_id`` returns the order already recorded (idempotent; 409 when the body
    differs). Otherwise, in one transaction under a per-security lock: classify the order (entry
-   or exit against the recorded position and the exits already working), verify the approval of
-   an entry, and insert the row as ``new`` with the approval's nonce (UNIQUE: single use). Commit.
+   or exit against the recorded position and the exits already working), and for an entry read
+   the Risk state (``risk_control``: entries only while active, only with an approval of the
+   current epoch), verify the approval at the price the order can fill at, insert the row as
+   ``new`` with the approval's nonce (UNIQUE: single use) and claim the approval's reservation
+   (``risk_reservations``: a lapsed or revoked approval cannot be claimed). Commit. An approved
+   market (stop) entry is recorded and sent as a limit (stop-limit) at the approval's bound.
 2. Only then call the broker, with the same ``client_order_id`` (the broker dedupes too).
    Transient failures are retried by the broker guard; when every try fails the broker is asked
    once more whether the order arrived, and if not the row is marked ``rejected`` with the
@@ -46,7 +50,13 @@ from catalyst.orders.state_machine import IllegalTransition, advance
 from catalyst.risk.approvals import TradeApproval
 from catalyst.trading import repository as repo
 from catalyst.trading.accounting import dec, fill_delta
-from catalyst.trading.approvals import OrderIntent, approval_price, classify, verify_entry_approval
+from catalyst.trading.approvals import (
+    OrderIntent,
+    classify,
+    fillable_price,
+    protect_entry,
+    verify_entry_approval,
+)
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.positions import apply_fill_to_position
 from catalyst.trading.repository import OrderRow, PositionRow
@@ -91,18 +101,20 @@ class OrderManager:
         self.inflight: set[str] = set()
         self.cancel_generation = 0
         self._mutex = asyncio.Lock()  # one broker report applied at a time (stream, poll, reconcile)
+        self._flatten = asyncio.Lock()  # one flatten at a time: a repeated one sees the exits of the first
 
     # ------------------------------------------------------------------ submit
 
     async def submit(self, request: OrderRequest, approval: TradeApproval | None) -> tuple[OrderRow, bool]:
         """Record and send ``request``; returns (order, created). ``created`` is False for a known id."""
+        asked, request = request, protect_entry(request, approval)
         async with self.db.acquire() as conn:
             existing = await repo.get_order_by_client_id(conn, request.client_order_id)
         if existing is not None:
             return self._same_or_conflict(existing, request), False
         reference = await self.reference_price(request.symbol)
         try:
-            row = await self._record(request, approval, reference)
+            row = await self._record(request, approval, fillable_price(asked, reference))
         except Exception as exc:
             if repo.is_unique_violation(exc, "orders_client_order_id_key"):
                 async with self.db.acquire() as conn:
@@ -129,7 +141,8 @@ class OrderManager:
         return dec(bar.close)
 
     async def _record(self, request: OrderRequest, approval: TradeApproval | None,
-                      reference: Decimal | None) -> OrderRow:
+                      price: Decimal | None) -> OrderRow:
+        """``price``: what the order as asked can fill at (its approval is checked there)."""
         async with self.db.transaction() as conn:
             sid = await repo.security_id(conn, request.symbol)
             await repo.lock_security(conn, sid)
@@ -137,10 +150,10 @@ class OrderManager:
             reserved = await repo.reserved_exit_quantity(conn, sid, request.side)
             held = position.signed_quantity if position else Decimal(0)
             intent = classify(held, reserved, request.side, Decimal(request.quantity))
-            price = approval_price(request, reference)
             if intent is OrderIntent.ENTRY:
                 try:
-                    verify_entry_approval(approval, request, price, secret=self.approval_secret, now=self.clock())
+                    _refuse_oversized_exit(held, reserved, request, approval)
+                    await self._check_entry(conn, approval, request, price)
                 except CatalystError:
                     ORDERS_SUBMITTED.labels("entry", "refused").inc()
                     raise
@@ -148,14 +161,41 @@ class OrderManager:
                                           reference_price=price,
                                           approval=approval if intent is OrderIntent.ENTRY else None,
                                           created_at=self.clock())
+            if intent is OrderIntent.ENTRY and approval is not None:
+                status = await repo.claim_reservation(conn, approval, order_id=row.order_id, sid=sid)
+                if status is not None:
+                    ORDERS_SUBMITTED.labels("entry", "refused").inc()
+                    raise _unclaimable(approval, status)
         log.info("order_recorded", client_order_id=request.client_order_id, symbol=request.symbol,
                  side=request.side.value, quantity=request.quantity, intent=intent.value)
         return row
 
-    async def record_exit(self, request: OrderRequest) -> OrderRow:
-        """Record an exit the OMS itself decided on (flatten, close): no approval, no classification."""
+    async def _check_entry(self, conn: Any, approval: TradeApproval | None, request: OrderRequest,
+                           price: Decimal | None) -> None:
+        """The Risk state allows entries, and the approval (of the current epoch) covers this one."""
+        control = await repo.risk_control(conn)
+        if control is None or not control.entries_allowed:
+            raise Forbidden("the Risk Manager blocks new entries (emergency stop or daily loss limit)",
+                            code="RISK_ENTRIES_BLOCKED",
+                            details={"state": None if control is None else control.state})
+        checked = verify_entry_approval(approval, request, price, secret=self.approval_secret, now=self.clock())
+        if checked.epoch != control.epoch:
+            raise Forbidden("approval was signed before the Risk state last blocked entries",
+                            code="APPROVAL_REVOKED", details={"epoch": checked.epoch, "current": control.epoch})
+
+    async def record_exit(self, symbol: str, side: Side, held: Decimal) -> OrderRow | None:
+        """Record a market exit the OMS itself decided on (a flatten) of a position of ``held``
+        shares (the broker's count), under the security's lock: it is cut to what no working exit
+        already covers, and None when nothing is left (two flattens at once never sell twice)."""
         async with self.db.transaction() as conn:
-            sid = await repo.security_id(conn, request.symbol)
+            sid = await repo.security_id(conn, symbol)
+            await repo.lock_security(conn, sid)
+            reserved = await repo.reserved_exit_quantity(conn, sid, side)
+            size = int(abs(held) - reserved)
+            if size <= 0:
+                return None
+            request = OrderRequest(client_order_id=f"flat-{uuid.uuid4().hex}", symbol=symbol, side=side,
+                                   quantity=size, order_type=OrderType.MARKET, time_in_force=TimeInForce.DAY)
             return await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT, broker=self.broker_name,
                                            created_at=self.clock())
 
@@ -313,13 +353,17 @@ class OrderManager:
         cumulative = row.filled_quantity + qty
         commission = max(dec(order.commission) - row.commission, Decimal(0))
         at = order.updated_at or self.clock()
-        fresh = await repo.insert_fill(conn, row.order_id, quantity=qty, price=price, commission=commission,
-                                       broker_fill_id=f"{order.broker_order_id}:{cumulative}", filled_at=at)
+        fill_id = await repo.insert_fill(conn, row.order_id, quantity=qty, price=price, commission=commission,
+                                         broker_fill_id=f"{order.broker_order_id}:{cumulative}", filled_at=at)
         changes: dict[str, Any] = {"filled_quantity": cumulative, "filled_avg_price": dec(order.filled_avg_price or 0),
                                    "commission": row.commission + commission}
-        if not fresh:
+        if fill_id is None:
             return changes
-        positions = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at)
+        stop = row.approval_stop if row.intent is OrderIntent.ENTRY else None
+        effect = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at, stop=stop)
+        if effect.realized_pnl:
+            await repo.set_fill_realized(conn, fill_id, effect.realized_pnl)
+        positions = effect.positions
         if row.position_id is None:
             changes["position_id"] = positions[0].position_id
         if cumulative >= dec(order.quantity):
@@ -403,9 +447,10 @@ class OrderManager:
             live = await repo.live_orders(conn, self.broker_name)
             await repo.insert_risk_event(conn, "CANCEL_ALL", f"cancel all orders: {reason}", severity="critical",
                                          rule="trading.emergency", details={"broker_canceled": len(asked)})
+        live_ids = {r.order_id for r in live}
         for row in live:
-            if row.parent_order_id is not None:
-                continue  # refreshed with its parent
+            if row.parent_order_id in live_ids:
+                continue  # refreshed with its parent (a filled parent's legs are refreshed on their own)
             found = await self.broker.get_order_by_client_id(row.client_order_id)
             if found is not None:
                 await self.apply(found, reconciling=True)
@@ -415,18 +460,22 @@ class OrderManager:
         return len(asked), [await self.get(r.order_id) for r in live]
 
     async def flatten(self, reason: str) -> tuple[int, list[OrderRow], list[OrderRow]]:
-        """Cancel everything, then one market exit per broker position (the broker's quantities)."""
+        """Cancel everything, then one market exit per broker position (the broker's quantities)
+        for what no working exit already covers. One flatten at a time: a repeated or retried one
+        finds the first one's exits working (or filled) and sends only what is still uncovered."""
+        async with self._flatten:
+            return await self._flatten_once(reason)
+
+    async def _flatten_once(self, reason: str) -> tuple[int, list[OrderRow], list[OrderRow]]:
         asked, canceled = await self.cancel_all(reason)
         exits: list[OrderRow] = []
         for position in await self.broker.list_positions():
-            request = OrderRequest(
-                client_order_id=f"flat-{uuid.uuid4().hex}", symbol=position.symbol,
-                side=Side.SELL if position.signed_quantity > 0 else Side.BUY, quantity=int(position.quantity),
-                order_type=OrderType.MARKET, time_in_force=TimeInForce.DAY,
-            )
-            row = await self.record_exit(request)
+            side = Side.SELL if position.signed_quantity > 0 else Side.BUY
+            row = await self.record_exit(position.symbol, side, Decimal(str(position.quantity)))
+            if row is None:
+                continue
             try:
-                exits.append(await self.send(row, request))
+                exits.append(await self.send(row, row.to_request()))
             except CatalystError as exc:
                 log.error("flatten_exit_failed", symbol=position.symbol, error=exc.message)
                 exits.append(await self.get(row.order_id))
@@ -464,6 +513,25 @@ class OrderManager:
             if not latest.status.is_terminal:
                 with contextlib.suppress(Conflict):
                     await self.cancel(row.order_id)
+
+
+def _refuse_oversized_exit(held: Decimal, reserved: Decimal, request: OrderRequest,
+                           approval: TradeApproval | None) -> None:
+    """An unapproved order against the position that is larger than what is free to exit: it would
+    flip the position, so it is an entry and needs an approval (403, saying why)."""
+    opposite = (held > 0 and request.side is Side.SELL) or (held < 0 and request.side is Side.BUY)
+    if opposite and approval is None:
+        raise Forbidden("exit is larger than the position not already being exited (it would open the other "
+                        "side): that part is an entry and needs a Risk Manager approval", code="APPROVAL_REQUIRED",
+                       details={"symbol": request.symbol, "quantity": request.quantity, "held": float(abs(held)),
+                                "being_exited": float(reserved)})
+
+
+def _unclaimable(approval: TradeApproval, status: str) -> CatalystError:
+    code = {"used": "APPROVAL_REUSED", "released": "APPROVAL_REUSED", "expired": "APPROVAL_EXPIRED",
+            "revoked": "APPROVAL_REVOKED"}.get(status, "APPROVAL_REVOKED")
+    return Forbidden(f"approval can no longer be used (its reservation is {status})", code=code,
+                     details={"nonce": approval.nonce, "reservation": status})
 
 
 def _forbidden_reuse(approval: TradeApproval | None) -> CatalystError:

@@ -5,10 +5,15 @@ P&L, average exit price); to zero, it closes the row; past zero, it closes the r
 other side for the excess at the fill price. Runs inside the caller's transaction, with the open
 row locked, so orders, fills and positions change together. Rows open and close at the fill's
 (market) time.
+
+An entry fill carries the stop its approval was sized with: the position keeps the tighter of
+its stop and that one (``positions.stop_loss``), which the Risk Manager's daily-loss budget
+counts as the loss the position can still take.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -37,28 +42,51 @@ def _exit_average(row: PositionRow, closed: Decimal, price: Decimal) -> tuple[De
     return exited, ((previous + price * closed) / exited).quantize(PRICE_QUANTUM)
 
 
+@dataclass(frozen=True, slots=True)
+class FillEffect:
+    """What one fill did: the position rows it changed (the closed one first on a flip) and the
+    P&L it realized (0 for a fill that opens or adds)."""
+
+    positions: list[PositionRow]
+    realized_pnl: Decimal
+
+
+def _tighter(side: PositionSide, current: Decimal | None, stop: Decimal | None) -> Decimal | None:
+    if stop is None:
+        return current
+    if current is None:
+        return stop
+    return max(current, stop) if side is PositionSide.LONG else min(current, stop)
+
+
 async def apply_fill_to_position(conn: Any, sid: int, side: Side, quantity: Decimal, price: Decimal,
-                                 at: datetime | None = None) -> list[PositionRow]:
-    """Apply one fill made at ``at`` (None: the database's now); returns every position row it
-    changed (the closed one first on a flip)."""
+                                 at: datetime | None = None, *, stop: Decimal | None = None) -> FillEffect:
+    """Apply one fill made at ``at`` (None: the database's now); ``stop`` is the stop of the
+    approval behind an entry fill."""
     row = await repo.open_position(conn, sid, for_update=True)
     before = state_of(row)
     after = apply_fill(before, side, quantity, price)
+    realized = after.realized_pnl - before.realized_pnl
     if row is None:
-        return [await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                           avg_price=after.avg_price, market_price=price, opened_at=at)]
+        opened = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
+                                            avg_price=after.avg_price, market_price=price, opened_at=at)
+        if stop is not None:
+            opened = await repo.update_position(conn, opened.position_id, stop_loss=stop)
+        return FillEffect([opened], realized)
     reducing = (before.quantity > 0) != (signed(side, quantity) > 0)
     closed = min(abs(before.quantity), quantity) if reducing else Decimal(0)
     exited, avg_exit = _exit_average(row, closed, price)
     common = {"realized_pnl": after.realized_pnl, "exited_quantity": exited, "avg_exit_price": avg_exit,
               "market_price": price}
     if after.is_flat:
-        return [await repo.close_position_row(conn, row.position_id, closed_at=at, **common)]
+        return FillEffect([await repo.close_position_row(conn, row.position_id, closed_at=at, **common)], realized)
     if (after.quantity > 0) == (before.quantity > 0):
-        return [await repo.update_position(conn, row.position_id, quantity=abs(after.quantity),
-                                           avg_entry_price=after.avg_price,
-                                           unrealized_pnl=unrealized_pnl(after, price), **common)]
+        stop_loss = row.stop_loss if reducing else _tighter(row.side, row.stop_loss, stop)
+        return FillEffect([await repo.update_position(conn, row.position_id, quantity=abs(after.quantity),
+                                                      avg_entry_price=after.avg_price, stop_loss=stop_loss,
+                                                      unrealized_pnl=unrealized_pnl(after, price), **common)],
+                          realized)
     closed_row = await repo.close_position_row(conn, row.position_id, closed_at=at, **common)
-    opened = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                        avg_price=price, market_price=price, opened_at=at)
-    return [closed_row, opened]
+    flipped = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
+                                         avg_price=price, market_price=price, opened_at=at)
+    return FillEffect([closed_row, flipped], realized)

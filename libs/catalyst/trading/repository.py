@@ -28,7 +28,8 @@ SELECT o.order_id, o.client_order_id, o.broker_order_id, o.position_id, o.securi
        o.order_type, o.order_class, o.time_in_force, o.quantity, o.limit_price, o.stop_price,
        o.take_profit_price, o.stop_loss_price, o.parent_order_id, o.status, o.filled_quantity,
        o.filled_avg_price, o.approval_nonce, o.reject_reason, o.created_at, o.updated_at, o.submitted_at,
-       o.filled_at, o.canceled_at, o.intent, o.broker, o.reference_price, o.approval_expires_at, o.commission
+       o.filled_at, o.canceled_at, o.intent, o.broker, o.reference_price, o.approval_expires_at, o.commission,
+       o.approval_stop
 FROM orders o JOIN securities s USING (security_id)
 """
 
@@ -74,6 +75,7 @@ class OrderRow(BaseModel):
     reference_price: Decimal | None
     approval_expires_at: datetime | None
     commission: Decimal
+    approval_stop: Decimal | None = None
 
     def to_request(self) -> OrderRequest:
         """The broker request this row stands for (to send it again after a restart)."""
@@ -180,20 +182,11 @@ async def lock_security(conn: Any, sid: int) -> None:
 
 
 async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
-    """What open exit orders on ``side`` may still sell (buy) of the position.
-
-    Bracket legs are one cancels the other: a bracket reserves its larger open leg once, and only
-    after its parent filled something.
-    """
-    value = await conn.fetchval(
-        """SELECT coalesce(sum(reserved), 0) FROM (
-               SELECT max(o.quantity - o.filled_quantity) AS reserved
-               FROM orders o LEFT JOIN orders p ON p.order_id = o.parent_order_id
-               WHERE o.security_id = $1 AND o.side = $2 AND o.intent = 'exit'
-                 AND o.status = ANY($3::text[]) AND (p.order_id IS NULL OR p.filled_quantity > 0)
-               GROUP BY coalesce(o.parent_order_id, o.order_id)) r""",
-        sid, side.value, list(LIVE_STATUSES))
-    return Decimal(value)
+    """What working exit orders on ``side`` may still sell (buy) of the position (view
+    ``working_exits``, which the Risk Manager's book counts too)."""
+    value = await conn.fetchval("SELECT quantity FROM working_exits WHERE security_id = $1 AND side = $2",
+                                sid, side.value)
+    return Decimal(0) if value is None else Decimal(value)
 
 
 async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: OrderIntent, broker: str,
@@ -207,9 +200,10 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: Or
     order_id = await conn.fetchval(
         """INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
                                limit_price, stop_price, take_profit_price, stop_loss_price, parent_order_id, status,
-                               approval_nonce, approval_expires_at, intent, broker, reference_price, created_at)
+                               approval_nonce, approval_expires_at, intent, broker, reference_price, created_at,
+                               approval_stop)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14, $15, $16, $17,
-                   coalesce($18, now()))
+                   coalesce($18, now()), $19)
            RETURNING order_id""",
         request.client_order_id, sid, request.side.value, request.order_type.value,
         (order_class or request.order_class).value, request.time_in_force.value,
@@ -218,7 +212,7 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: Or
         _dec(request.take_profit.limit_price) if request.take_profit else None,
         _dec(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
         approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
-        reference_price, created_at,
+        reference_price, created_at, _dec(approval.stop) if approval else None,
     )
     row = await get_order(conn, order_id)
     assert row is not None
@@ -235,13 +229,17 @@ async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:
 
 
 async def insert_fill(conn: Any, order_id: UUID, *, quantity: Decimal, price: Decimal, commission: Decimal,
-                      broker_fill_id: str, filled_at: datetime) -> bool:
-    """Record one fill; False when this broker fill was recorded already (replayed update)."""
-    fill_id = await conn.fetchval(
+                      broker_fill_id: str, filled_at: datetime) -> UUID | None:
+    """Record one fill; None when this broker fill was recorded already (replayed update)."""
+    fill_id: UUID | None = await conn.fetchval(
         """INSERT INTO fills (order_id, quantity, price, commission, broker_fill_id, filled_at)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (broker_fill_id) DO NOTHING RETURNING fill_id""",
         order_id, quantity, price, commission, broker_fill_id, filled_at)
-    return fill_id is not None
+    return fill_id
+
+
+async def set_fill_realized(conn: Any, fill_id: UUID, realized_pnl: Decimal) -> None:
+    await conn.execute("UPDATE fills SET realized_pnl = $2 WHERE fill_id = $1", fill_id, realized_pnl)
 
 
 # ------------------------------------------------------------------------------------------ positions
@@ -302,6 +300,52 @@ async def close_position_row(conn: Any, position_id: UUID, *, closed_at: datetim
         "UPDATE positions SET status = 'closed', closed_at = greatest(coalesce($2, now()), opened_at),"
         " unrealized_pnl = 0 WHERE position_id = $1", position_id, closed_at)
     return await update_position(conn, position_id, **fields)
+
+
+# ------------------------------------------------------------------------------------------ risk authority
+
+
+class RiskControl(BaseModel):
+    """The Risk state Trading obeys (``risk_control``): entries only while ``active``, only in ``epoch``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    epoch: int
+    state: str
+
+    @property
+    def entries_allowed(self) -> bool:
+        return self.state == "active"
+
+
+async def risk_control(conn: Any) -> RiskControl | None:
+    """Read under a share lock: a halt committing meanwhile waits for this order's transaction,
+    then revokes what it did not use and cancels what it placed."""
+    row = await conn.fetchrow("SELECT epoch, state FROM risk_control WHERE id = 1 FOR SHARE")
+    return None if row is None else RiskControl(epoch=row["epoch"], state=row["state"])
+
+
+async def claim_reservation(conn: Any, approval: TradeApproval, *, order_id: UUID, sid: int) -> str | None:
+    """Mark the approval's reservation used by ``order_id``; None when claimed, else its status.
+
+    An approval Risk signed without a row (an older Risk Manager) is recorded as used here: its
+    epoch was checked, so a halt cannot be bypassed that way.
+    """
+    claimed = await conn.fetchval(
+        """UPDATE risk_reservations SET status = 'used', order_id = $2
+           WHERE nonce = $1 AND status = 'reserved' RETURNING nonce""", approval.nonce, order_id)
+    if claimed is not None:
+        return None
+    status: str | None = await conn.fetchval("SELECT status FROM risk_reservations WHERE nonce = $1", approval.nonce)
+    if status is not None:
+        return status
+    await conn.execute(
+        """INSERT INTO risk_reservations (nonce, security_id, side, intent, quantity, price_bound, stop_price,
+                                          epoch, status, order_id, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'used', $9, $10)""",
+        approval.nonce, sid, approval.side.value, approval.intent.value, approval.max_quantity,
+        _dec(approval.price_bound), _dec(approval.stop), approval.epoch, order_id, approval.expires_at)
+    return None
 
 
 # ------------------------------------------------------------------------------------------ risk events

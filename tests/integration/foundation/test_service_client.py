@@ -44,6 +44,8 @@ class Upstream:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            do_POST = do_GET
+
             def log_message(self, *args: object) -> None:
                 pass
 
@@ -106,6 +108,40 @@ async def test_breaker_opens_after_five_failures_and_recovers(upstream):
     await asyncio.sleep(0.35)  # past the recovery time: half-open lets one call through
     assert await client.get("/x") == {"ok": True}
     assert await client.breaker_state() == "closed"
+
+
+async def test_breaker_false_bypasses_an_open_breaker_and_does_not_feed_it(upstream):
+    """The emergency path (``breaker=False``) is neither refused by an open breaker nor counted by
+    it; its retries are the same as anyone's."""
+    upstream.status = 503
+    client = _client(upstream, attempts=1, breaker_recovery_s=60.0)
+    for _ in range(5):
+        with pytest.raises(ServiceUnavailable):
+            await client.get("/x")
+    assert await client.breaker_state() == "opened"
+    with pytest.raises(ServiceUnavailable) as caught:
+        await client.post("/x")
+    assert caught.value.code == "CIRCUIT_OPEN"
+    hits = upstream.hits
+    with pytest.raises(ServiceUnavailable) as caught:  # the open breaker does not stop it: the upstream answers
+        await client.post("/x", breaker=False)
+    assert caught.value.code == "DOWN"
+    assert upstream.hits == hits + 1
+    upstream.status = 200
+    assert await client.post("/x", breaker=False) == {"ok": True}
+    assert await client.request("GET", "/x", breaker=False) == {"ok": True}
+    assert await client.breaker_state() == "opened"  # a success outside the breaker does not close it either
+
+    fresh = _client(upstream)  # three attempts
+    upstream.status = 503
+    for _ in range(4):  # twelve failed attempts, none counted
+        with pytest.raises(ServiceUnavailable):
+            await fresh.post("/x", breaker=False)
+    assert await fresh.breaker_state() == "closed"
+    upstream.script, upstream.status = [503, 429], 200
+    hits = upstream.hits
+    assert await fresh.post("/x", breaker=False) == {"ok": True}  # retried as usual
+    assert upstream.hits == hits + 3
 
 
 async def test_unreachable_target_is_an_upstream_error():

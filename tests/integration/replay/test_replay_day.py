@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -164,7 +164,7 @@ async def test_an_entry_validated_and_filled_on_the_replay_clock(replay: Replay,
     entry = round(float(minutes.close[last_complete]), 2)
     atr = _expected_atr(replay_slice.daily)
     body = {"symbol": symbol, "side": "buy", "quantity": 100, "entry": entry, "stop": round(entry - 1.5 * atr, 2),
-            "target": round(entry + 3 * atr, 2)}  # no "atr": Risk reads the stored daily bars
+            "target": round(entry + 3 * atr, 2), "order_type": "market"}  # no "atr": Risk reads the stored bars
 
     status = (await replay.risk.get("/api/v1/risk/status")).json()
     assert status["trading_day"] == DAY.isoformat()
@@ -190,8 +190,10 @@ async def test_an_entry_validated_and_filled_on_the_replay_clock(replay: Replay,
     replay.clock.set(NOW.replace(second=0) + timedelta(minutes=2))  # 10:17:00: the 10:16 bar is complete
     filled = await _until_filled(replay.trading, str(accepted.order_id))
     fill_bar = _minute(minutes, NOW.replace(second=0) + timedelta(minutes=1))
-    expected = (Decimal(str(float(minutes.open[fill_bar]))) * (1 + SLIPPAGE_BPS / 10_000)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    # An approved market entry goes to the broker as a limit at the approval's bound: it fills at the
+    # next bar's open when that is within the bound (a limit fill: no slippage), never above it.
+    assert decision.priced_at == entry  # the market: the last complete bar's close
+    expected = min(Decimal(str(float(minutes.open[fill_bar]))), Decimal(str(decision.price_bound)))
     assert filled.filled_avg_price == pytest.approx(float(expected), abs=1e-4)
     assert filled.filled_quantity == decision.sized_quantity
     assert filled.filled_at == NOW.replace(second=0) + timedelta(minutes=1)  # the fill bar's market time
@@ -205,7 +207,7 @@ async def test_an_approval_expires_on_the_market_clock(replay: Replay, replay_sl
     entry = round(float(minutes.close[_minute(minutes, NOW.replace(second=0) - timedelta(minutes=1))]), 2)
     atr = _expected_atr(replay_slice.daily)
     body = {"symbol": symbol, "side": "buy", "quantity": 10, "entry": entry, "stop": round(entry - atr, 2),
-            "target": round(entry + 2 * atr, 2)}
+            "target": round(entry + 2 * atr, 2), "order_type": "market"}
     approvals = []
     for _ in range(2):
         decision = ValidateResponse.model_validate((await replay.risk.post("/api/v1/risk/validate",

@@ -52,8 +52,19 @@ async def risk_db(risk_database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture(autouse=True)
 async def clean_risk_tables(risk_db: Database) -> None:
     async with risk_db.acquire() as conn:
-        await conn.execute("TRUNCATE fills, orders, positions, risk_events, risk_parameters, trading_history "
-                           "RESTART IDENTITY CASCADE")
+        await conn.execute("TRUNCATE fills, orders, positions, risk_events, risk_parameters, trading_history, "
+                           "risk_reservations RESTART IDENTITY CASCADE")
+        await conn.execute("UPDATE risk_control SET epoch = 0, state = 'active', reason = NULL")
+
+
+# Symbols the tests trade get 40 flat daily bars at 100 with a 1% range (ATR 2.00, so a stop $4 away
+# passes the 2×ATR rule): the stop rule uses stored bars only. A test's own bars replace these.
+STOCKED = ("AAPL", "MSFT", "TSLA", "NVDA", "AMD", "GOOG", "META", "AMZN", "KO", "PEP", "XOM", "JNJ", "IBM")
+
+
+@pytest.fixture(autouse=True)
+async def stocked_daily_bars(clean_risk_tables: None, risk_db: Database) -> None:
+    await _insert_daily_bars(risk_db, {s: np.full(40, 100.0) for s in STOCKED})
 
 
 @pytest.fixture
@@ -137,6 +148,17 @@ async def _insert_position(
             symbol, side, quantity, avg, "closed" if closed else "open", realized, unrealized, opened,
             (closed_at or datetime.now(UTC)) if closed else None, avg if closed else None,
         )
+        if realized:  # today's realized P&L is the sum over fills: the exit that realized it
+            order_id = await conn.fetchval(
+                """INSERT INTO orders (client_order_id, security_id, side, order_type, quantity, status,
+                                       filled_quantity, filled_avg_price, intent, position_id)
+                   VALUES ($1, get_or_create_security($2), $3, 'market', 1, 'filled', 1, $4, 'exit', $5)
+                   RETURNING order_id""",
+                f"test-{uuid.uuid4().hex}", symbol, "sell" if side == "long" else "buy", avg, pid)
+            await conn.execute(
+                """INSERT INTO fills (order_id, quantity, price, commission, filled_at, realized_pnl)
+                   VALUES ($1, 1, $2, 0, $3, $4)""",
+                order_id, avg, (closed_at or datetime.now(UTC)) if closed else datetime.now(UTC), realized)
     return str(pid)
 
 
@@ -154,7 +176,7 @@ async def _insert_daily_bars(db: Database, closes: dict[str, np.ndarray], *, spr
     frame = BarFrame.from_arrays(symbol=np.array(symbols, dtype=object), ts=np.concatenate(ts), open=c,
                                  high=c * (1 + spread), low=c * (1 - spread), close=c,
                                  volume=np.full(len(c), 1_000_000.0))
-    await BarStore(db).ingest(frame, "1Day")
+    await BarStore(db).ingest(frame, "1Day", on_conflict="replace")
 
 
 @pytest.fixture

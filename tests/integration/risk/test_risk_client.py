@@ -15,7 +15,8 @@ from catalyst.risk.state import RiskState
 from catalyst.services import ServiceName
 
 
-async def test_client_round_trip(make_risk_app, run_risk, risk_settings):
+async def test_client_round_trip(make_risk_app, run_risk, risk_settings, monkeypatch):
+    monkeypatch.setenv("RISK_EMERGENCY_DEADLINE", "0.5")  # Trading stays unreachable: do not retry for 30 s
     trading = TradingClient(ServiceClient(ServiceName.TRADING, "http://127.0.0.1:9", "k", attempts=1, timeout=2.0))
     app = make_risk_app(watch=False, trading=trading)
     async with run_risk(app):

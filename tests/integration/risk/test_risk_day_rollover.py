@@ -11,11 +11,13 @@ from catalyst.bus import EventBus
 from catalyst.cache import Cache
 from catalyst.contracts.risk import ValidateRequest
 from catalyst.db import Database
+from catalyst.db.bars import BarStore
 from catalyst.domain.orders import Side
 from catalyst.risk.book import EXCHANGE_TZ
-from catalyst.risk.history import DailyBars, HistoryCache
+from catalyst.risk.history import DailyBars, HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ParameterStore
+from catalyst.risk.prices import MarketPrices, bar_store_prices
 from catalyst.risk.state import RiskState
 
 REQUEST = ValidateRequest(symbol="MSFT", side=Side.BUY, quantity=10, entry=100.0, stop=98.0, target=104.0, atr=1.5)
@@ -44,7 +46,9 @@ async def _no_bars(symbols: list[str], start: datetime, end: datetime) -> Mappin
 async def _manager(db: Database, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
     manager = RiskManager(db=db, bus=EventBus(redis_client, namespace),
                           cache=Cache(redis_client, namespace), store=ParameterStore(db),
-                          history=HistoryCache(_no_bars), trading=NoTrading(), approval_secret="s", clock=clock)
+                          history=HistoryCache(bar_store_loader(BarStore(db))), trading=NoTrading(),
+                          approval_secret="s", clock=clock,
+                          prices=MarketPrices(bar_store_prices(BarStore(db))))
     await manager.load(path)
     return manager
 

@@ -39,7 +39,8 @@ async def _subscribed(redis_client, name: str) -> None:
 
 
 async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app, run_risk, redis_client,
-                                                                 risk_namespace, eventually, risk_db):
+                                                                 risk_namespace, eventually, risk_db, add_position):
+    await add_position("AAPL", quantity=100, avg=100.0)  # Trading's row; the updates re-mark it
     bus = EventBus(redis_client, risk_namespace)
     alerts: list[RiskAlert] = []
     collector = asyncio.create_task(_collect(bus, alerts))
@@ -47,7 +48,7 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
     try:
         async with run_risk(make_risk_app(watch=False)) as (client, manager):
             await bus.publish(_update(-1499.99))
-            await eventually(lambda: manager.book.daily_pnl == -1499.99)
+            await eventually(lambda: round(manager.book.daily_pnl, 2) == -1499.99)
             assert alerts == []
             await bus.publish(_update(-1500.00))  # exactly 75%: warning
             await eventually(lambda: len(alerts) == 1)
@@ -59,7 +60,7 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
                                        json={"symbol": "AAPL", "side": "sell", "quantity": 100, "entry": 80.0})).json()
             status = (await client.get("/api/v1/risk/status")).json()
             await bus.publish(_update(-500.0))  # recovers intraday: still REDUCING (latched for the day)
-            await eventually(lambda: manager.book.daily_pnl == -500.0)
+            await eventually(lambda: round(manager.book.daily_pnl, 2) == -500.0)
             still = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
             cached = await Cache(redis_client, risk_namespace).get(STATUS_CACHE_NS, STATUS_CACHE_KEY, RiskStatus,
                                                                    CacheTier.HOT)
@@ -92,25 +93,30 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
 
 
 async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run_risk, redis_client,
-                                                              risk_namespace, eventually):
+                                                              risk_namespace, eventually, risk_db, add_position):
     bus = EventBus(redis_client, risk_namespace)
+    await add_position("AAPL", quantity=100, avg=100.0)
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         await bus.publish(_update(-300.0))
-        await eventually(lambda: len(manager.book.positions) == 1)
+        await eventually(lambda: len(manager.book.positions) == 1 and manager.book.daily_pnl == -300.0)
+        async with risk_db.acquire() as conn:  # Trading closes it: the row and the fill that realized -450
+            await conn.execute("DELETE FROM positions WHERE status = 'open'")
+        await add_position("AAPL", quantity=100, avg=100.0, realized=-450.0, closed=True)
         closed = _update(0.0, status="closed", realized=-450.0, quantity=0)
         await bus.publish(closed)
         await bus.publish(closed)  # delivered twice
         await bus.publish(_update(-100.0))  # a late open update of the closed position
-        await eventually(lambda: manager.book.closed_realized_today == -450.0)
+        await eventually(lambda: manager.book.realized_today == -450.0 and not manager.book.positions)
         await asyncio.sleep(0.1)
         assert manager.book.daily_pnl == -450.0
-        assert manager.book.positions == {}
+        assert manager.book.positions == ()
         assert manager.stats.trades == 1
 
 
 async def test_restart_reloads_open_positions_and_todays_realized(make_risk_app, run_risk, add_position):
-    await add_position("AAPL", quantity=100, avg=100.0, unrealized=-600.0)
-    await add_position("TSLA", side="short", quantity=10, avg=200.0, unrealized=150.0)
+    # Symbols without bars: the marks are the ones Trading recorded (with bars, the last bar marks them).
+    await add_position("ORCL", quantity=100, avg=100.0, unrealized=-600.0)
+    await add_position("NFLX", side="short", quantity=10, avg=200.0, unrealized=150.0)
     await add_position("XOM", realized=-900.0, closed=True)
     async with run_risk(make_risk_app(watch=False)) as (client, _):
         status = (await client.get("/api/v1/risk/status")).json()
@@ -119,9 +125,9 @@ async def test_restart_reloads_open_positions_and_todays_realized(make_risk_app,
     assert status["unrealized_pnl"] == -450.0
     assert status["daily_pnl"] == -1350.0
     by_symbol = {p["symbol"]: p for p in status["positions"]}
-    assert by_symbol["AAPL"]["market_price"] == 94.0
-    assert by_symbol["TSLA"]["quantity"] == -10
-    assert by_symbol["TSLA"]["market_price"] == 185.0
+    assert by_symbol["ORCL"]["market_price"] == 94.0
+    assert by_symbol["NFLX"]["quantity"] == -10
+    assert by_symbol["NFLX"]["market_price"] == 185.0
     assert status["gross_exposure"] == 94.0 * 100 + 185.0 * 10
     assert status["net_exposure"] == 94.0 * 100 - 185.0 * 10
 

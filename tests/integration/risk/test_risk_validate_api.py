@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from catalyst.db.bar_frame import BarFrame
+from catalyst.db.bars import BarStore
 from catalyst.domain.orders import Side
 from catalyst.risk.approvals import ApprovalProblem, TradeApproval, check_approval
 
@@ -32,9 +34,9 @@ async def test_clean_entry_is_approved_with_a_verifiable_approval(make_risk_app,
     assert body["sizing"]["from_prior"] is True  # no closed trades yet
     approval = TradeApproval.model_validate(body["approval"])
     assert approval.max_quantity == 100
-    assert approval.price_bound == pytest.approx(100.5)
+    assert approval.price_bound == pytest.approx(100.0)  # a limit order: its own limit
     assert approval.expires_at - datetime.now(UTC) <= timedelta(seconds=60)
-    assert check_approval(approval, symbol="AAPL", side=Side.BUY, quantity=100, price=100.5, secret=SECRET) == []
+    assert check_approval(approval, symbol="AAPL", side=Side.BUY, quantity=100, price=100.0, secret=SECRET) == []
     # What Trading refuses: forged, over quantity, expired, other symbol, price past the bound.
     assert check_approval(approval, symbol="AAPL", side=Side.BUY, quantity=100, price=100.0,
                           secret="another-secret") == [ApprovalProblem.FORGED]
@@ -197,3 +199,81 @@ async def test_requires_an_api_key(make_risk_app, run_risk):
     async with run_risk(make_risk_app(watch=False), api_key="wrong") as (client, _):
         response = await client.post("/api/v1/risk/validate", json=ENTRY)
     assert response.status_code == 401
+
+
+# -- bad input is a 400, never a 500 (found by tests/integration/contracts fuzzing) ---------------
+def _assert_400_naming(response: Any, field: str) -> None:
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert any(field in f for f in error["details"]["fields"]), error
+
+
+async def test_an_exit_priced_below_a_millionth_is_a_400_not_a_500(make_risk_app, run_risk, add_position):
+    """Exits are always approved: 1e-7 used to pass validation, its price bound rounded to 0 at six
+    decimals and signing the approval raised (500)."""
+    await add_position("AAPL", quantity=50, avg=100.0)
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        response = await client.post("/api/v1/risk/validate",
+                                     json={"symbol": "AAPL", "side": "sell", "quantity": 50, "entry": 1e-7})
+    _assert_400_naming(response, "entry")
+
+
+async def test_a_short_exit_at_the_top_price_gets_its_widened_bound(make_risk_app, run_risk, add_position, risk_db):
+    """A market exit of a short at $999,999 is bound at the market plus the tolerance, above
+    $1,000,000: the approval refused that bound and the validation was a 500."""
+    await add_position("BRK.A", side="short", quantity=2, avg=999_999.0)
+    start = np.datetime64(datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=2),
+                          "ns")
+    close = np.array([999_999.0])
+    await BarStore(risk_db).ingest(BarFrame.from_arrays(
+        symbol=np.array(["BRK.A"], dtype=object), ts=np.full(1, start), open=close, high=close, low=close,
+        close=close, volume=np.full(1, 1e3)), "1Min")
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        response = await client.post("/api/v1/risk/validate", json={
+            "symbol": "BRK.A", "side": "buy", "quantity": 2, "entry": 999_999.0, "order_type": "market"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["approved"], body["is_exit"]) == (True, True)
+    assert body["approval"]["price_bound"] == pytest.approx(999_999.0 * 1.005)
+
+
+@pytest.mark.parametrize(("parameters", "field"), [
+    ({"account_equity": 1e308}, "account_equity"),  # accepted, then every validation overflowed in cents
+    ({"daily_loss_limit": 1e308}, "daily_loss_limit"),  # same
+    ({"daily_loss_limit": 0.001}, "daily_loss_limit"),  # $0.00 in cents: every validation divided by zero
+    ({"max_position_pct": 1e-9}, "max_position_pct"),  # a position limit of $0.00: same
+])
+async def test_parameters_the_rules_cannot_hold_are_refused(make_risk_app, run_risk, parameters, field):
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        put = await client.put("/api/v1/risk/parameters", json={"parameters": parameters})
+        after = await client.post("/api/v1/risk/validate", json={**ENTRY, "entry": 0.001, "stop": 0.0005,
+                                                                  "target": 0.002, "quantity": 1})
+    assert after.status_code == 200, after.text  # was a 500 under the accepted parameters
+    assert put.status_code == 400, put.text
+    assert put.json()["error"]["details"]["fields"] == [field]
+
+
+@pytest.mark.parametrize("field", ["account_equity", "daily_loss_limit", "prior_payoff"])
+async def test_an_infinite_parameter_is_a_400_not_a_500(make_risk_app, run_risk, field):
+    """``Infinity`` (Python's JSON reads it) passed ``gt=0`` and failed as jsonb in the database (500)."""
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        put = await client.put("/api/v1/risk/parameters", content=f'{{"parameters": {{"{field}": Infinity}}}}',
+                               headers={"content-type": "application/json"})
+    assert put.status_code == 400, put.text
+    assert put.json()["error"]["details"]["fields"] == [field]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("PUT", "/api/v1/risk/parameters", {"parameters": {}, "reason": "a\x00b"}, "reason"),  # was 500
+    ("PUT", "/api/v1/risk/parameters", {"parameters": {}, "applied_by": "a\x00b"}, "applied_by"),  # was 500
+    ("POST", "/api/v1/risk/emergency-stop", {"reason": "a\x00b"}, "reason"),  # was 200, halt not persisted
+    ("POST", "/api/v1/risk/reset", {"reason": "ok", "requested_by": "a\x00b"}, "requested_by"),
+])
+async def test_text_with_a_nul_character_is_a_400(make_risk_app, run_risk, method, path, body, field):
+    """PostgreSQL's text refuses NUL: the write failed (a 500, or a halt that was never recorded)."""
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        response = await client.request(method, path, json=body)
+        status = (await client.get("/api/v1/risk/status")).json()
+    _assert_400_naming(response, field)
+    assert status["state"] == "active"

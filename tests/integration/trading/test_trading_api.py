@@ -182,3 +182,52 @@ async def test_typed_client(trading_app, api_client):
         assert (await client.cancel_all_orders("again")).broker_canceled == 0
         assert (await client.reconcile()).positions_fixed == 0
         await service.aclose()
+
+
+# -- bad input is a 400, never a 500 (found by tests/integration/contracts fuzzing) ---------------
+def assert_400_naming(answer, field):
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert any(field in f for f in error["details"]["fields"]), error
+
+
+@pytest.mark.parametrize("expires_at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+async def test_an_approval_expiring_outside_utc_is_a_400(trading_app, api_client, expires_at):
+    """Checking the signature converts the expiry to UTC, which overflowed (500)."""
+    async with api_client(trading_app) as client:
+        answer = await client.post("/api/v1/orders", json=order_body(
+            approval=approval_json() | {"expires_at": expires_at}))
+    assert_400_naming(answer, "expires_at")
+
+
+@pytest.mark.parametrize("patch", [
+    {"limit_price": 1e-9},  # rounds to 0 in numeric(18, 6): a check violation (500)
+    {"limit_price": 1e15},  # beyond numeric(18, 6): numeric overflow (500)
+    {"order_type": "stop", "limit_price": None, "stop_price": 1e13},
+    {"order_type": "market", "limit_price": None, "take_profit": 1e-9, "stop_loss": 1e13},
+])
+async def test_exit_prices_the_database_cannot_hold_are_400s(trading_app, api_client, patch):
+    """Exits need no approval, so an out-of-range price went as far as the orders table."""
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        entry = await client.post("/api/v1/orders", json=order_body(order_type="market", limit_price=None,
+                                                                     approval=approval_json(bound=100.0)))
+        assert entry.status_code == 201, entry.text
+        answer = await client.post("/api/v1/orders", json=order_body(side="sell", quantity=1) | patch)
+        assert_400_naming(answer, next(k for k, v in patch.items() if isinstance(v, float)))
+        assert (await client.get("/api/v1/orders")).json()["count"] == 1
+
+
+async def test_an_entry_price_rounding_to_zero_is_a_400(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        answer = await client.post("/api/v1/orders", json=order_body(limit_price=1e-9, approval=approval_json()))
+        assert_400_naming(answer, "limit_price")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/cancel-all", "/api/v1/positions/flatten"])
+async def test_a_reason_with_a_nul_character_is_a_400(trading_app, api_client, path):
+    """The reason is recorded as a risk event; PostgreSQL's text refuses NUL (500)."""
+    async with api_client(trading_app) as client:
+        answer = await client.post(path, json={"reason": "daily loss\x00limit"})
+    assert_400_naming(answer, "reason")

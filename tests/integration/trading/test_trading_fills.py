@@ -15,7 +15,7 @@ from catalyst.trading import repository as repo
 
 async def priced_buy(world, symbol="AAPL", qty=100, **kw):
     world.bar(symbol, 100, 100, 100, 100)
-    approval = world.approve(symbol, Side.BUY, qty, 1000, ttl_s=3600)
+    approval = world.approve(symbol, Side.BUY, qty, 101, ttl_s=3600)
     row, _ = await world.oms.submit(OrderRequest(symbol=symbol, side=Side.BUY, quantity=qty, **kw), approval)
     return row
 
@@ -142,6 +142,28 @@ async def test_bracket_stop_hit_cancels_the_target(sim_world):
     assert leg[OrderType.LIMIT].status is OrderStatus.CANCELED
     [closed] = await positions(sim_world, "closed")
     assert closed.realized_pnl == D(-500)
+    await sim_world.check_books()
+
+
+async def test_canceling_a_partly_filled_bracket_entry_keeps_its_stop_and_target(sim_world):
+    sim_world.sim.engine.costs = type(sim_world.sim.engine.costs)(slippage_bps=0, commission_per_share=0,
+                                                                  max_participation=0.5)
+    parent = await bracket(sim_world)
+    await sim_world.step("AAPL", 100, 101, 99, 100, v=60)  # 30 of 100 filled
+    assert (await sim_world.oms.get(parent.order_id)).filled_quantity == 30
+    canceled = await sim_world.oms.cancel(parent.order_id)
+    assert (canceled.status, canceled.filled_quantity) == (OrderStatus.CANCELED, 30)
+    leg = await legs(sim_world, parent.order_id)
+    assert {r.status for r in leg.values()} == {OrderStatus.ACCEPTED}
+    assert {r.quantity for r in leg.values()} == {30}
+    await sim_world.step("AAPL", 100, 101, 99, 100, v=1_000)  # began as the legs were armed: not met
+    await sim_world.step("AAPL", 97, 98, 94, 95, v=1_000)  # through the stop
+    leg = await legs(sim_world, parent.order_id)
+    assert (leg[OrderType.STOP].status, leg[OrderType.STOP].filled_quantity) == (OrderStatus.FILLED, 30)
+    assert leg[OrderType.LIMIT].status is OrderStatus.CANCELED
+    assert await positions(sim_world) == []
+    [closed] = await positions(sim_world, "closed")
+    assert closed.realized_pnl == D(-150)  # (95 - 100) × 30
     await sim_world.check_books()
 
 

@@ -1,4 +1,4 @@
-"""The in-memory book: today's P&L from updates, idempotent closes, day rollover, net by symbol."""
+"""The book: a snapshot of committed state, the approvals signed since, and the latest marks."""
 
 from __future__ import annotations
 
@@ -6,15 +6,22 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from catalyst.domain.orders import PositionSide
-from catalyst.risk.book import PositionChange, PositionMark, RiskBook, trading_day
+from catalyst.domain.orders import Intent, Side
+from catalyst.risk.book import PositionMark, Reservation, RiskBook, Snapshot, trading_day
 
 DAY = date(2026, 3, 10)
+T = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
-def _change(pid: str, unrealized: float = 0.0, *, symbol: str = "AAPL", side: PositionSide = PositionSide.LONG,
-            quantity: float = 100, realized: float = 0.0, closed: bool = False, price: float = 100.0) -> PositionChange:
-    return PositionChange(pid, symbol, side, quantity, 100.0, price, unrealized, realized, closed)
+def _position(pid: str = "a", symbol: str = "AAPL", qty: float = 100, avg: float = 100.0, ref: float | None = None,
+              mark: float = 100.0, stop: float | None = None) -> PositionMark:
+    return PositionMark(pid, symbol, qty, avg, avg if ref is None else ref, mark, stop)
+
+
+def _reservation(nonce: str = "n" * 16, symbol: str = "MSFT", qty: float = 10, bound: float = 50.0,
+                 stop: float | None = 48.0, side: Side = Side.BUY, intent: Intent = Intent.ENTRY,
+                 used: bool = False) -> Reservation:
+    return Reservation(nonce, symbol, side, intent, qty, bound, stop, used)
 
 
 def test_trading_day_is_new_york_calendar() -> None:
@@ -22,59 +29,70 @@ def test_trading_day_is_new_york_calendar() -> None:
     assert trading_day(datetime(2026, 3, 11, 4, 0, tzinfo=UTC)) == date(2026, 3, 11)
 
 
-def test_daily_pnl_is_realized_today_plus_unrealized() -> None:
+def test_daily_pnl_is_realized_after_commission_plus_unrealized_since_the_reference() -> None:
     book = RiskBook(DAY)
-    book.apply(_change("a", -300.0))
-    book.apply(_change("b", 120.0, symbol="MSFT", realized=50.0))
-    assert book.daily_pnl == pytest.approx(-130.0)
-    book.apply(_change("a", 0.0, realized=-280.0, closed=True, quantity=0))
-    assert book.closed_realized_today == -280.0
-    assert book.daily_pnl == pytest.approx(-280.0 + 50.0 + 120.0)
+    carried = _position("a", qty=100, avg=90.0, ref=100.0, mark=97.0)  # bought yesterday at 90, closed at 100
+    today = _position("b", "MSFT", qty=-10, avg=200.0, mark=210.0)  # short opened today
+    book.replace(Snapshot(DAY, (carried, today), realized_today=-1_500.0, commissions_today=4.0), 0)
+    assert book.realized_today == -1_504.0
+    assert book.unrealized == pytest.approx(-300.0 - 100.0)  # only today's move of the carried long
+    assert book.daily_pnl == pytest.approx(-1_904.0)
+    assert book.view().daily_loss == pytest.approx(1_904.0)
 
 
-def test_a_close_counts_once_and_late_updates_are_ignored() -> None:
+def test_marks_outlive_a_snapshot_and_move_the_pnl() -> None:
     book = RiskBook(DAY)
-    book.apply(_change("a", -100.0))
-    assert book.apply(_change("a", realized=-90.0, closed=True, quantity=0))
-    assert not book.apply(_change("a", realized=-90.0, closed=True, quantity=0))
-    assert not book.apply(_change("a", -50.0))
-    assert book.daily_pnl == -90.0
-    assert book.positions == {}
+    book.replace(Snapshot(DAY, (_position(mark=100.0),)), 0)
+    book.mark({"AAPL": (T, 70.0)})
+    assert book.daily_pnl == pytest.approx(-3_000.0)
+    book.replace(Snapshot(DAY, (_position(mark=100.0),)), book.seq)  # a re-read still has the fill price
+    assert book.daily_pnl == pytest.approx(-3_000.0)
 
 
-def test_realized_before_today_is_not_counted() -> None:
+def test_committed_loss_counts_stops_gaps_and_reserved_entries() -> None:
     book = RiskBook(DAY)
-    carried = PositionMark("a", "AAPL", PositionSide.LONG, 100, 100.0, 101.0, 100.0, 400.0, realized_base=400.0)
-    book.load([carried], {"z": -75.0})
-    assert book.realized_today == -75.0
-    book.apply(_change("a", 100.0, realized=450.0))  # a partial exit today realizes 50 more
-    assert book.realized_today == pytest.approx(-25.0)
-    assert not book.apply(_change("z", closed=True, quantity=0, realized=-75.0))  # already closed today
+    at_stop = _position("a", qty=100, avg=100.0, mark=100.0, stop=98.0)  # −200 at its stop
+    gapped = _position("b", "TSLA", qty=10, avg=100.0, mark=80.0, stop=95.0)  # already −200, worse than −50
+    book.replace(Snapshot(DAY, (at_stop, gapped), realized_today=-100.0), 0)
+    book.reserve(_reservation(qty=10, bound=50.0, stop=48.0))  # −20 at its stop
+    assert book.committed_loss == pytest.approx(100.0 + 200.0 + 200.0 + 20.0)
 
 
-def test_day_rollover_moves_realized_into_the_base() -> None:
+def test_a_reservation_holds_a_slot_notional_and_loss_until_a_read_drops_it() -> None:
     book = RiskBook(DAY)
-    book.apply(_change("a", -100.0, realized=-40.0))
-    book.apply(_change("b", realized=-500.0, closed=True, quantity=0))
-    assert not book.roll_to(DAY)
-    assert book.roll_to(date(2026, 3, 11))
-    assert book.realized_today == 0.0
-    assert book.daily_pnl == -100.0  # only the open position's unrealized
-    assert book.apply(_change("b", realized=-500.0, closed=True, quantity=0))  # a new day forgets yesterday's ids
-
-
-def test_net_position_by_symbol_and_exposure() -> None:
-    book = RiskBook(DAY)
-    book.apply(_change("a", symbol="AAPL", quantity=100, price=101.0))
-    book.apply(_change("b", symbol="AAPL", quantity=50, price=101.0))
-    book.apply(_change("c", symbol="TSLA", side=PositionSide.SHORT, quantity=10, price=200.0))
+    book.replace(Snapshot(DAY, (_position(),)), 0)
+    book.reserve(_reservation(nonce="x" * 16))
     view = book.view()
-    assert view.positions["AAPL"].quantity == 150
-    assert view.positions["TSLA"].quantity == -10
-    assert view.positions["TSLA"].direction == -1
-    assert book.gross_exposure == 150 * 101.0 + 2000.0
-    assert book.net_exposure == 150 * 101.0 - 2000.0
-    assert book.view() is view  # cached until the next change
-    book.mark("TSLA", 190.0)
-    assert book.view() is not view
-    assert book.positions["c"].unrealized_pnl == pytest.approx(-900.0)  # short from 100, marked at 190
+    assert view.exposed_symbols == {"AAPL", "MSFT"}
+    assert view.pending["MSFT"].notional == 500.0
+    read_from = book.seq  # a read that begins after the reservation was committed sees it, or its end
+    book.replace(Snapshot(DAY, (_position(),)), read_from)
+    assert book.view().exposed_symbols == {"AAPL"}
+
+
+def test_a_reservation_signed_while_a_read_was_running_is_kept() -> None:
+    book = RiskBook(DAY)
+    read_from = book.seq
+    book.reserve(_reservation(nonce="y" * 16))
+    book.replace(Snapshot(DAY), read_from)  # the read began before the reservation was written
+    assert [r.nonce for r in book.reservations] == ["y" * 16]
+
+
+def test_exit_reservations_and_working_exits_are_being_exited() -> None:
+    book = RiskBook(DAY)
+    snapshot = Snapshot(DAY, (_position(qty=100),), working_exits={"AAPL": 30.0},
+                        reservations=(_reservation(nonce="e" * 16, symbol="AAPL", qty=50, side=Side.SELL,
+                                                   intent=Intent.EXIT),
+                                      _reservation(nonce="u" * 16, symbol="AAPL", qty=30, side=Side.SELL,
+                                                   intent=Intent.EXIT, used=True)))
+    book.replace(snapshot, 0)
+    assert book.view().being_exited == {"AAPL": 80.0}  # the used one is the working exit already
+    assert book.committed_loss == 0.0
+
+
+def test_held_notional_counts_the_higher_of_entry_and_market() -> None:
+    book = RiskBook(DAY)
+    book.replace(Snapshot(DAY, (_position(qty=100, avg=100.0, mark=70.0),)), 0)
+    assert book.view().positions["AAPL"].notional == 10_000.0  # a fall never makes room past the cap
+    book.mark({"AAPL": (T, 130.0)})
+    assert book.view().positions["AAPL"].notional == 13_000.0

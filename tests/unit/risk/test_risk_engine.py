@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from catalyst.domain.orders import Side
-from catalyst.risk.engine import BookView, HeldPosition, TradeProposal, evaluate, is_exit, price_bound
+from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
+from catalyst.risk.engine import BookView, HeldPosition, TradeProposal, evaluate, price_bound
 from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule
 from catalyst.risk.sizing import TradeStats
@@ -34,7 +34,7 @@ def test_clean_entry_is_approved_with_its_size() -> None:
     assert not d.is_exit
     assert not d.failures
     assert d.max_quantity == 100  # requested binds (cap 200, Kelly 6250, headroom 1000)
-    assert d.price_bound == 100.5
+    assert d.price_bound == 100.0  # a limit order's bound is its limit
     assert {r.rule for r in d.results} >= {Rule.DAILY_LOSS, Rule.POSITION_SIZE, Rule.MAX_POSITIONS,
                                           Rule.CORRELATION, Rule.STOP_LOSS, Rule.RISK_REWARD, Rule.SIZING}
 
@@ -76,11 +76,12 @@ def test_adding_to_a_held_symbol_counts_its_notional_but_not_a_new_position() ->
 
 def test_exit_is_approved_while_halted() -> None:
     book = _book(HeldPosition("AAPL", 100, 95.0), pnl=-5_000.0)
-    d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=95.0), state=RiskState.HALTED, book=book)
+    d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=95.0, order_type=OrderType.MARKET), state=RiskState.HALTED,
+             book=book)
     assert d.approved
     assert d.is_exit
     assert d.max_quantity == 100
-    assert d.price_bound == pytest.approx(94.525)
+    assert d.price_bound == pytest.approx(94.525)  # a market order: the market less the tolerance
 
 
 def test_exit_of_a_short_is_approved_while_reducing() -> None:
@@ -140,11 +141,16 @@ def test_invalid_stop_skips_sizing() -> None:
 def test_short_entry() -> None:
     d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=100.0, stop=102.0, target=96.0, atr=1.5))
     assert d.approved
-    assert d.price_bound == 99.5
+    assert d.price_bound == 100.0
+    market = _run(TradeProposal("AAPL", Side.SELL, 100, entry=100.0, stop=102.0, target=96.0, atr=1.5,
+                                order_type=OrderType.MARKET))
+    assert market.price_bound == 99.5
 
 
 def test_helpers() -> None:
-    assert is_exit(Side.SELL, 10, 10.0)
-    assert not is_exit(Side.SELL, 11, 10.0)
-    assert not is_exit(Side.BUY, 1, 10.0)
+    assert classify_intent(10.0, 0.0, Side.SELL, 10.0) is Intent.EXIT
+    assert classify_intent(10.0, 0.0, Side.SELL, 11.0) is Intent.ENTRY
+    assert classify_intent(10.0, 0.0, Side.BUY, 1.0) is Intent.ENTRY
+    assert classify_intent(10.0, 4.0, Side.SELL, 7.0) is Intent.ENTRY  # 4 already being exited
     assert price_bound(Side.BUY, 10.0, 0.01) == 10.1
+    assert price_bound(Side.BUY, 10.0, 0.01, OrderType.LIMIT) == 10.0

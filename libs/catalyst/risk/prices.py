@@ -1,0 +1,69 @@
+"""Market prices the Risk Manager trusts: the close of the last complete bar at the market clock's now.
+
+Market and stop orders are priced here, never at a caller's ``entry``, and every open position is
+marked from here each minute. One-minute bars come first; a symbol without any falls back to its
+last complete daily bar (before the session, that is the previous close). A price is cached for
+the bar horizon it was read at, so validations within one minute share one read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from catalyst.db.bars import BarStore, completed_by
+from catalyst.domain.market import Timeframe
+from catalyst.errors import NotFound
+
+Mark = tuple[datetime, float]  # when the price was printed (a bar's end), the price
+# (symbols, timeframe, as of) → last close by symbol (symbols without a bar absent)
+PriceLoader = Callable[[list[str], Timeframe, datetime], Awaitable[Mapping[str, Mark]]]
+
+
+class MarketPrices:
+    def __init__(self, loader: PriceLoader):
+        self._loader = loader
+        self._cache: dict[str, tuple[datetime, Mark | None]] = {}
+
+    async def latest(self, symbols: Iterable[str], now: datetime) -> dict[str, Mark]:
+        """Last complete close of each symbol at ``now`` (symbols with no bar at all are absent)."""
+        horizon = completed_by(now, Timeframe.MIN_1)
+        wanted = list(dict.fromkeys(symbols))
+        missing = [s for s in wanted if self._cache.get(s, (None, None))[0] != horizon]
+        if missing:
+            found = dict(await self._loader(missing, Timeframe.MIN_1, now))
+            rest = [s for s in missing if s not in found]
+            if rest:
+                found.update(await self._loader(rest, Timeframe.DAY_1, now))
+            for s in missing:
+                self._cache[s] = (horizon, found.get(s))
+        out: dict[str, Mark] = {}
+        for s in wanted:
+            price = self._cache[s][1]
+            if price is not None:
+                out[s] = price
+        return out
+
+
+def bar_store_prices(store: BarStore) -> PriceLoader:
+    """Last closes from ``catalyst.db.bars.BarStore.read_last`` (symbols never stored are absent)."""
+
+    async def load(symbols: list[str], timeframe: Timeframe, now: datetime) -> Mapping[str, Mark]:
+        try:
+            bars = await store.read_last(symbols, timeframe, 1, end=now)
+        except NotFound as exc:
+            unknown = set(exc.details.get("symbols", ()))
+            known = [s for s in symbols if s not in unknown]
+            if not known or len(known) == len(symbols):
+                return {}
+            bars = await store.read_last(known, timeframe, 1, end=now)
+        span = timedelta(seconds=timeframe.seconds)
+        return {s: (_utc(b.ts[-1]) + span, float(b.close[-1])) for s, b in bars.items() if len(b)}
+
+    return load
+
+
+def _utc(ts: np.datetime64) -> datetime:
+    return datetime.fromtimestamp(int(ts.astype("datetime64[us]").astype(np.int64)) / 1e6, tz=UTC)
