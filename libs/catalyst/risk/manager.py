@@ -196,11 +196,6 @@ class RiskManager:
                 self._closed_pnls = await repository.load_recent_closed_pnls(self._db, lookback)
                 self._stats = trade_stats(self._closed_pnls, self.store.parameters)
 
-    async def reload_book(self) -> None:
-        """Re-read the book now and re-check the limits (after the bus was lost, a restart …)."""
-        await self.resync()
-        await self.check_limits()
-
     def request_resync(self) -> None:
         """Ask the book follower for a re-read soon (several requests fold into one)."""
         self._resync_wanted.set()

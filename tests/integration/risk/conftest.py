@@ -8,7 +8,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,18 +18,23 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 
+from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
+from catalyst.contracts.risk import ValidateResponse
+from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database_sync
+from catalyst.http import ServiceClient
 from catalyst.risk.book import EXCHANGE_TZ
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
 from services.risk.app import build_app
+from services.trading.app import build_app as build_trading_app
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -200,3 +205,67 @@ def add_daily_bars(risk_db: Database) -> Callable[..., Awaitable[None]]:
         await _insert_daily_bars(risk_db, closes, **kwargs)
 
     return add
+
+
+# -- the real Trading service beside the Risk Manager ----------------------------------------------
+@pytest.fixture
+def trading_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trading on the simulated broker, filling at the last bar's close, no slippage."""
+    for key, value in {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_MARKET_FILL": "last_price",
+                       "SIM_SLIPPAGE_BPS": "0", "TRADING_RECONCILE_INTERVAL": "3600"}.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def run_trading(make_settings: Callable[..., Settings], risk_database_url: str, risk_namespace: str,
+                risk_settings: Settings) -> Callable[[], AbstractAsyncContextManager[TradingClient]]:
+    """``async with run_trading() as trading``: the real Trading app on the Risk tests' database and
+    Redis namespace, with the typed client Risk uses (presenting Risk's key)."""
+
+    @asynccontextmanager
+    async def run() -> AsyncIterator[TradingClient]:
+        settings = make_settings(ServiceName.TRADING, DATABASE_URL=risk_database_url, REDIS_NAMESPACE=risk_namespace,
+                                 RISK_APPROVAL_SECRET="test-approval-secret")
+        app: FastAPI = build_trading_app(settings)
+        async with app.router.lifespan_context(app):
+            client = ServiceClient(ServiceName.TRADING, "http://trading", risk_settings.api_key(ServiceName.RISK),
+                                   attempts=1, transport=httpx.ASGITransport(app=app))
+            try:
+                yield TradingClient(client)
+            finally:
+                await client.aclose()
+
+    return run
+
+
+@pytest.fixture
+def add_minute_bars(risk_db: Database) -> Callable[..., Awaitable[None]]:
+    """``await add_minute_bars({"AAPL": 100.0}, minutes_ago=2)``: one completed one-minute bar per
+    symbol (the market price Risk and the simulated broker see)."""
+
+    async def add(prices: dict[str, float], *, minutes_ago: int = 2) -> None:
+        start = np.datetime64(datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+                              - timedelta(minutes=minutes_ago), "ns")
+        p = np.array(list(prices.values()))
+        frame = BarFrame.from_arrays(symbol=np.array(list(prices), dtype=object), ts=np.full(len(p), start), open=p,
+                                     high=p, low=p, close=p, volume=np.full(len(p), 1e6))
+        await BarStore(risk_db).ingest(frame, "1Min", on_conflict="replace")
+
+    return add
+
+
+async def _open_via_risk(client: httpx.AsyncClient, trading: TradingClient, symbol: str, side: str,
+                         quantity: int) -> ValidateResponse:
+    """An entry the way the workflow makes it: Risk approves a limit at 100, Trading executes it."""
+    stop, target = (98.0, 104.0) if side == "buy" else (102.0, 96.0)
+    body = {"symbol": symbol, "side": side, "quantity": quantity, "entry": 100.0, "stop": stop, "target": target}
+    decision = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
+    assert decision.approved, decision.reasons
+    await trading.submit_order(SubmitOrderBody(symbol=symbol, side=decision.side, quantity=decision.max_quantity,
+                                               approval=decision.approval))
+    return decision
+
+
+@pytest.fixture
+def open_via_risk() -> Callable[..., Awaitable[ValidateResponse]]:
+    return _open_via_risk

@@ -3,7 +3,6 @@ latch reset; an emergency halt does not."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.orders import Side
 from catalyst.risk.book import EXCHANGE_TZ
-from catalyst.risk.history import DailyBars, HistoryCache, bar_store_loader
+from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ParameterStore
 from catalyst.risk.prices import MarketPrices, bar_store_prices
@@ -37,10 +36,6 @@ class NoTrading:
 
     async def flatten_all(self, reason: str) -> dict[str, str]:
         return {"reason": reason}
-
-
-async def _no_bars(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
-    return {}
 
 
 async def _manager(db: Database, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:

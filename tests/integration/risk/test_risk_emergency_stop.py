@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -34,27 +32,13 @@ from catalyst.contracts.trading import (
     ReasonBody,
     SubmitOrderBody,
 )
-from catalyst.db import Database
-from catalyst.db.bar_frame import BarFrame
-from catalyst.db.bars import BarStore
 from catalyst.domain.orders import PositionSide
 from catalyst.errors import Forbidden, ServiceUnavailable
 from catalyst.http import ServiceClient
 from catalyst.services import ServiceName
-from services.trading.app import build_app as build_trading_app
 
 ENTRY = {"symbol": "MSFT", "side": "buy", "quantity": 10, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
-
-
-async def _minute_bars(db: Database, prices: dict[str, float]) -> None:
-    """One completed one-minute bar per symbol: the simulated broker's reference price."""
-    start = np.datetime64(datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=2),
-                          "ns")
-    p = np.array(list(prices.values()))
-    frame = BarFrame.from_arrays(symbol=np.array(list(prices), dtype=object), ts=np.full(len(p), start), open=p,
-                                 high=p, low=p, close=p, volume=np.full(len(p), 1e6))
-    await BarStore(db).ingest(frame, "1Min")
 
 
 @pytest.fixture(autouse=True)
@@ -63,49 +47,15 @@ def short_emergency_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RISK_EMERGENCY_DEADLINE", "1.0")
 
 
-@pytest.fixture
-def trading_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_MARKET_FILL": "last_price",
-                       "SIM_SLIPPAGE_BPS": "0", "TRADING_RECONCILE_INTERVAL": "3600"}.items():
-        monkeypatch.setenv(key, value)
-
-
-@asynccontextmanager
-async def trading_service(make_settings: Callable[..., Settings], risk_database_url: str, risk_namespace: str,
-                          risk_settings: Settings) -> AsyncIterator[TradingClient]:
-    """The real Trading app, with the typed client Risk uses (presenting Risk's key)."""
-    settings = make_settings(ServiceName.TRADING, DATABASE_URL=risk_database_url, REDIS_NAMESPACE=risk_namespace,
-                             RISK_APPROVAL_SECRET="test-approval-secret")
-    app: FastAPI = build_trading_app(settings)
-    async with app.router.lifespan_context(app):
-        client = ServiceClient(ServiceName.TRADING, "http://trading", risk_settings.api_key(ServiceName.RISK),
-                               attempts=1, transport=httpx.ASGITransport(app=app))
-        try:
-            yield TradingClient(client)
-        finally:
-            await client.aclose()
-
-
 def unreachable_trading(risk_settings: Settings) -> TradingClient:
     return TradingClient(ServiceClient(ServiceName.TRADING, "http://127.0.0.1:9", risk_settings.api_key(
         ServiceName.RISK), attempts=1, timeout=2.0))
 
 
-async def _open(client: httpx.AsyncClient, trading: TradingClient, symbol: str, side: str, quantity: int) -> None:
-    """Entry the way the workflow does it: Risk approves, Trading executes with the approval."""
-    stop, target = (98.0, 104.0) if side == "buy" else (102.0, 96.0)
-    body = {"symbol": symbol, "side": side, "quantity": quantity, "entry": 100.0, "stop": stop, "target": target,
-            "atr": 1.5}
-    decision = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
-    assert decision.approved, decision.reasons
-    await trading.submit_order(SubmitOrderBody(symbol=symbol, side=decision.side, quantity=decision.max_quantity,
-                                               approval=decision.approval))
-
-
 async def test_emergency_stop_flattens_everything_and_blocks_the_next_entry(
-        trading_env, make_settings, risk_database_url, risk_namespace, risk_settings, risk_db, make_risk_app,
+        trading_env, run_trading, add_minute_bars, open_via_risk, risk_settings, risk_db, risk_namespace, make_risk_app,
         run_risk, redis_client, eventually):
-    await _minute_bars(risk_db, {"AAPL": 100.0, "TSLA": 100.0, "MSFT": 100.0})
+    await add_minute_bars({"AAPL": 100.0, "TSLA": 100.0, "MSFT": 100.0})
     bus = EventBus(redis_client, risk_namespace)
     alerts: list[RiskAlert] = []
 
@@ -116,10 +66,10 @@ async def test_emergency_stop_flattens_everything_and_blocks_the_next_entry(
 
     collector = asyncio.create_task(collect())
     try:
-        async with trading_service(make_settings, risk_database_url, risk_namespace, risk_settings) as trading, \
+        async with run_trading() as trading, \
                 run_risk(make_risk_app(watch=False, trading=trading)) as (client, manager):
-            await _open(client, trading, "AAPL", "buy", 100)
-            await _open(client, trading, "TSLA", "sell", 50)
+            await open_via_risk(client, trading, "AAPL", "buy", 100)
+            await open_via_risk(client, trading, "TSLA", "sell", 50)
             await eventually(lambda: len(manager.book.view().positions) == 2)
             before = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
             stop = await client.post("/api/v1/risk/emergency-stop", json={"reason": "flash crash"})
@@ -204,13 +154,13 @@ async def test_emergency_stop_needs_a_reason(make_risk_app, run_risk, body):
 
 
 async def test_trading_accepts_risk_approvals_and_refuses_reuse_and_excess(
-        trading_env, make_settings, risk_database_url, risk_namespace, risk_settings, risk_db, make_risk_app,
+        trading_env, run_trading, add_minute_bars, risk_settings, risk_db, make_risk_app,
         run_risk):
     """The contract end to end: an approval from Risk is accepted by Trading once, for at most its quantity."""
-    await _minute_bars(risk_db, {"AAPL": 100.0})
+    await add_minute_bars({"AAPL": 100.0})
     body = {"symbol": "AAPL", "side": "buy", "quantity": 20, "entry": 100.0, "stop": 98.0, "target": 104.0,
             "atr": 1.5}
-    async with trading_service(make_settings, risk_database_url, risk_namespace, risk_settings) as trading, \
+    async with run_trading() as trading, \
             run_risk(make_risk_app(watch=False, trading=trading)) as (client, _):
         first = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
         second = ValidateResponse.model_validate((await client.post("/api/v1/risk/validate", json=body)).json())
