@@ -94,10 +94,6 @@ class Reservation:
     used: bool = False
 
     @property
-    def signed_quantity(self) -> float:
-        return self.quantity if self.side is Side.BUY else -self.quantity
-
-    @property
     def loss_at_stop(self) -> float:
         if self.stop is None or self.intent is Intent.EXIT:
             return 0.0
@@ -215,6 +211,5 @@ def build_view(positions: Iterable[PositionMark], reservations: Iterable[Reserva
                 exiting[r.symbol] = exiting.get(r.symbol, 0.0) + r.quantity
             continue
         before = pending.get(r.symbol, PendingEntry(r.symbol))
-        pending[r.symbol] = PendingEntry(r.symbol, before.quantity + r.signed_quantity,
-                                         before.notional + r.quantity * r.price_bound)
+        pending[r.symbol] = before.plus(1 if r.side is Side.BUY else -1, r.quantity, r.quantity * r.price_bound)
     return BookView(held, daily_pnl, pending=pending, being_exited=exiting, committed_loss=committed_loss)

@@ -16,7 +16,7 @@ falling price never makes room to add past the cap at fill prices.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.risk import rules
@@ -48,15 +48,33 @@ class HeldPosition:
 
 @dataclass(frozen=True, slots=True)
 class PendingEntry:
-    """Entries approved for one symbol and not filled yet: signed shares and notional at the bound."""
+    """Entries approved for one symbol and not filled yet, per side (a buy and a sell pending at
+    once never cancel out): shares and notional at the price bound."""
 
     symbol: str
-    quantity: float = 0.0
-    notional: float = 0.0
+    long_quantity: float = 0.0
+    long_notional: float = 0.0
+    short_quantity: float = 0.0
+    short_notional: float = 0.0
+
+    def notional(self, direction: int) -> float:
+        return self.long_notional if direction > 0 else self.short_notional
 
     @property
     def direction(self) -> int:
-        return 1 if self.quantity > 0 else -1
+        """The side with more pending notional (what a pending-only symbol correlates as)."""
+        return 1 if self.long_notional >= self.short_notional else -1
+
+    @property
+    def any(self) -> bool:
+        return self.long_quantity > 0 or self.short_quantity > 0
+
+    def plus(self, side_direction: int, quantity: float, notional: float) -> PendingEntry:
+        if side_direction > 0:
+            return replace(self, long_quantity=self.long_quantity + quantity,
+                           long_notional=self.long_notional + notional)
+        return replace(self, short_quantity=self.short_quantity + quantity,
+                       short_notional=self.short_notional + notional)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +95,7 @@ class BookView:
     @property
     def exposed_symbols(self) -> set[str]:
         """Symbols that hold a slot among the open positions: held, or with an entry pending."""
-        return set(self.positions) | {s for s, p in self.pending.items() if p.quantity != 0}
+        return set(self.positions) | {s for s, p in self.pending.items() if p.any}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +159,7 @@ def evaluate(
     direction = 1 if p.side is Side.BUY else -1
     pending = book.pending.get(p.symbol)
     same_direction_notional = (held.notional if held is not None and held.direction == direction else 0.0) + (
-        pending.notional if pending is not None and pending.direction == direction else 0.0)
+        pending.notional(direction) if pending is not None else 0.0)
     exposed = book.exposed_symbols
     open_after = len(exposed) + (0 if p.symbol in exposed else 1)
     adjusted: dict[str, float | None] = {}

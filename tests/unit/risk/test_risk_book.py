@@ -64,7 +64,7 @@ def test_a_reservation_holds_a_slot_notional_and_loss_until_a_read_drops_it() ->
     book.reserve(_reservation(nonce="x" * 16))
     view = book.view()
     assert view.exposed_symbols == {"AAPL", "MSFT"}
-    assert view.pending["MSFT"].notional == 500.0
+    assert view.pending["MSFT"].notional(1) == 500.0
     read_from = book.seq  # a read that begins after the reservation was committed sees it, or its end
     book.replace(Snapshot(DAY, (_position(),)), read_from)
     assert book.view().exposed_symbols == {"AAPL"}
@@ -96,3 +96,13 @@ def test_held_notional_counts_the_higher_of_entry_and_market() -> None:
     assert book.view().positions["AAPL"].notional == 10_000.0  # a fall never makes room past the cap
     book.mark({"AAPL": (T, 130.0)})
     assert book.view().positions["AAPL"].notional == 13_000.0
+
+
+def test_a_pending_buy_and_sell_of_one_symbol_never_cancel_out() -> None:
+    book = RiskBook(DAY)
+    book.reserve(_reservation(nonce="b" * 16, qty=150, bound=100.0, stop=98.0))
+    book.reserve(_reservation(nonce="s" * 16, qty=150, bound=100.0, stop=102.0, side=Side.SELL))
+    view = book.view()
+    assert view.exposed_symbols == {"MSFT"}  # it holds a slot
+    assert view.pending["MSFT"].notional(1) == 15_000.0  # a third buy still sees the first
+    assert view.pending["MSFT"].notional(-1) == 15_000.0
