@@ -379,8 +379,11 @@ class RiskManager:
 
     async def _follow_book(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a shutdown's cancel
+            # that lands as the event is set, and this loop would then never end.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._resync_wanted.wait(), timeout=self.book_resync_s)
+                async with asyncio.timeout(self.book_resync_s):
+                    await self._resync_wanted.wait()
             self._resync_wanted.clear()
             if not self.ready:
                 continue

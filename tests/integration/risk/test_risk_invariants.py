@@ -31,7 +31,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import numpy as np
+import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -54,6 +55,7 @@ from catalyst.contracts.risk import ValidateResponse
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
+from catalyst.db.scratch import scratch_database_sync
 from catalyst.http import ServiceClient
 from catalyst.market_data.clock import SimulatedClock
 from catalyst.risk.config import RiskSettings
@@ -62,6 +64,7 @@ from services.risk.app import build_app as build_risk_app
 from services.trading.app import build_app as build_trading_app
 
 ROOT = Path(__file__).resolve().parents[3]
+ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 NEW_YORK = ZoneInfo("America/New_York")
 SYMBOLS = ("AAPL", "MSFT", "NVDA", "AMD", "KO", "PEP", "XOM")
 START = datetime(2026, 3, 2, 14, 31, tzinfo=UTC)  # Monday 09:31 New York
@@ -502,13 +505,20 @@ class RiskWorld(RuleBasedStateMachine):
         assert not flipped, f"an exit opened the other side: {[r['symbol'] for r in flipped]}"
 
 
-def test_no_risk_limit_is_ever_broken(make_settings: Callable[..., Settings], risk_database_url: str,
+@pytest.fixture(scope="module")
+def property_database_url() -> Iterator[str]:
+    """A database of its own: each example starts by ending every other session on it."""
+    with scratch_database_sync(ADMIN_DSN, "catalyst_property") as dsn:
+        yield dsn
+
+
+def test_no_risk_limit_is_ever_broken(make_settings: Callable[..., Settings], property_database_url: str,
                                       risk_namespace: str, tmp_path: Path, monkeypatch: Any) -> None:
     for key, value in TRADING_ENV.items():
         monkeypatch.setenv(key, value)
     parameter_file = tmp_path / "risk_parameters.yaml"
     shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameter_file)
-    RiskWorld.config = Config(risk_database_url, make_settings, risk_namespace, parameter_file)
+    RiskWorld.config = Config(property_database_url, make_settings, risk_namespace, parameter_file)
     RESULTS.update(dict.fromkeys(RESULTS, 0))
     run_state_machine_as_test(RiskWorld, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=False, database=None,
