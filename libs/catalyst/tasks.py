@@ -3,7 +3,7 @@
 A loop made by :func:`repeat` never dies of an exception: it logs it (``failure_event`` with
 ``error``) and goes round again after its pause, so a broker, Redis or database outage delays
 the work, it never stops it. Cancellation (shutdown) is the only way out.
-:class:`BackgroundTasks` starts such loops at start-up and cancels and awaits them at shutdown.
+:class:`BackgroundTasks` starts such loops at start-up and cancels and awaits them (bounded) at shutdown.
 """
 
 from __future__ import annotations
@@ -43,10 +43,19 @@ class BackgroundTasks:
         self._tasks.append(task)
         return task
 
-    async def stop(self) -> None:
+    async def stop(self, limit_s: float = 5.0) -> None:
+        """Cancel every task and wait up to ``limit_s`` for them to end. A task that swallowed its
+        cancel (a library's wait_for can lose one) is cancelled again and left behind, logged: a
+        shutdown never hangs on it."""
         for task in self._tasks:
             task.cancel()
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=limit_s)
+            for task in stuck:
+                log.warning("background_task_stuck", task=task.get_name())
+                task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if task.done() and not task.cancelled():
+                with contextlib.suppress(Exception):
+                    task.result()
         self._tasks.clear()

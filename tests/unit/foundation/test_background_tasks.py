@@ -92,3 +92,25 @@ async def test_stop_cancels_and_awaits_every_task_even_a_failed_one() -> None:
     assert c.done()
     assert (a.get_name(), b.get_name()) == ("a", "b")
     await tasks.stop()  # nothing left: a second stop is a no-op
+
+
+async def test_stop_never_hangs_on_a_task_that_swallows_its_cancel() -> None:
+    swallowed = 0
+
+    async def stubborn() -> None:
+        nonlocal swallowed
+        while swallowed < 2:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:  # what a lost cancel inside a library looks like
+                swallowed += 1
+        await asyncio.sleep(10)
+
+    tasks = BackgroundTasks()
+    task = tasks.start(stubborn(), name="stubborn")
+    started = asyncio.get_running_loop().time()
+    await tasks.stop(limit_s=0.1)
+    assert asyncio.get_running_loop().time() - started < 1.0
+    task.cancel()  # its third cancel ends it
+    with pytest.raises(asyncio.CancelledError):
+        await task
