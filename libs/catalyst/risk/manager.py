@@ -259,6 +259,7 @@ class RiskManager:
         started = time.perf_counter()
         self._ensure_ready()
         await self._roll_day_if_needed()
+        await self.mark_to_market()  # once per market minute: a decision never sees last minute's marks
         price = await self.price_of(request)
         histories = await self._histories([request.symbol, *self.book.symbols,
                                            *(r.symbol for r in self.book.reservations)])

@@ -9,8 +9,8 @@ Risk restarts and day rollovers. After every step, once Trading has applied what
 * **positions**: a step that opens positions never leaves more open than the ``max_positions`` in
   force when the orders that opened them were approved;
 * **size**: every position's value at its fill prices is within the largest cap in force when its
-  entries were approved, plus one share (a short at the lower of its fill price and its approval's
-  bound: a sell limit fills at its bound or higher, so a market that jumps before the order works
+  entries were approved, plus one share (a short at the lower of its fill prices and its approvals'
+  bounds: a sell limit fills at its bound or higher, so a market that jumps before the order works
   sells the approved shares at a better price, a larger notional no order type can prevent);
 * **daily loss**: no entry takes today's realized P&L (an exit's loss counted at most down to the
   position's stop: what a gap takes past a stop is the market's, not a decision Risk made) plus the
@@ -70,7 +70,7 @@ SYMBOLS = ("AAPL", "MSFT", "NVDA", "AMD", "KO", "PEP", "XOM")
 START = datetime(2026, 3, 2, 14, 31, tzinfo=UTC)  # Monday 09:31 New York
 EXAMPLES = int(os.environ.get("CATALYST_PROPERTY_EXAMPLES", "25"))
 STEPS = int(os.environ.get("CATALYST_PROPERTY_STEPS", "20"))
-SHRINK = os.environ.get("CATALYST_PROPERTY_SHRINK", "1") == "1"
+SHRINK = os.environ.get("CATALYST_PROPERTY_SHRINK", "0") == "1"  # 1: shrink a failure (minutes)
 STEP_TIMEOUT_S = 30.0
 RESULTS: dict[str, int] = dict.fromkeys(("examples", "days", "steps", "breaches", "fills", "approved", "refused",
                                           "placed", "invalid", "batches"), 0)
@@ -448,9 +448,8 @@ class RiskWorld(RuleBasedStateMachine):
             caps = [a["max_position_pct"] * a["account_equity"] for a in approved]
             if caps:
                 price = float(r["avg_entry_price"])
-                if r["side"] == "short":  # a short sells at its bound or better (higher): judge it at the bound
-                    price = min(price, max(self.ledger.bound_by_nonce[n] for n in r["nonces"]
-                                           if n in self.ledger.bound_by_nonce))
+                if r["side"] == "short":  # a short sells at its bound or better (higher): judge each at its bound
+                    price = min(price, await self._short_bound(conn, r["pid"]))
                 value = float(r["quantity"]) * price
                 if value > max(caps) + float(r["avg_entry_price"]) + 1e-6:
                     history = await conn.fetch(
@@ -461,6 +460,17 @@ class RiskWorld(RuleBasedStateMachine):
                     raise AssertionError(f"{r['symbol']} position ${value:,.2f} over the cap ${max(caps):,.2f}: "
                                          + "; ".join(str(dict(h)) for h in history))
         self.opened_before = {r["pid"] for r in rows}
+
+    async def _short_bound(self, conn: asyncpg.Connection, position_id: str) -> float:
+        """The average of the approval bounds a short position was sold at (weighted by shares)."""
+        fills = await conn.fetch(
+            """SELECT o.approval_nonce AS n, f.quantity FROM fills f JOIN orders o USING (order_id)
+               JOIN positions p ON p.security_id = o.security_id
+               WHERE p.position_id = $1::uuid AND o.intent = 'entry' AND f.filled_at >= p.opened_at""", position_id)
+        known = [(self.ledger.bound_by_nonce[f["n"]], float(f["quantity"])) for f in fills
+                 if f["n"] in self.ledger.bound_by_nonce]
+        shares = sum(q for _, q in known)
+        return sum(b * q for b, q in known) / shares if shares else float("inf")
 
     async def _check_daily_loss(self, conn: asyncpg.Connection) -> None:
         day_start = datetime.combine(self.clock.now().astimezone(NEW_YORK).date(), time(0), NEW_YORK)
@@ -484,8 +494,19 @@ class RiskWorld(RuleBasedStateMachine):
         grew_by_entry = entry_fills > self.entry_fills_seen and worst > self.worst_seen + 0.01
         # A day rollover re-bases carried positions (their stop is measured from the previous close):
         # only an entry can push the budget past the limit, and none may.
-        assert not (grew_by_entry and worst > limit + 0.01), \
-            f"an entry took the loss at the stops to ${worst:,.2f}, over the daily limit ${limit:,.2f}"
+        if grew_by_entry and worst > limit + 0.01:
+            positions = await conn.fetch(
+                """SELECT s.symbol, p.side, p.quantity, p.avg_entry_price, p.stop_loss, p.opened_at >= $1 AS today
+                   FROM positions p JOIN securities s USING (security_id) WHERE p.status = 'open'""", day_start)
+            fills = await conn.fetch(
+                """SELECT s.symbol, o.intent, o.side, f.quantity, f.price, f.realized_pnl, f.filled_at
+                   FROM fills f JOIN orders o USING (order_id) JOIN securities s USING (security_id)
+                   WHERE f.filled_at >= $1 ORDER BY f.filled_at""", day_start)
+            raise AssertionError(
+                f"an entry took the loss at the stops to ${worst:,.2f} (realized {float(realized):,.2f}, at the "
+                f"stops {float(at_stops):,.2f}), over the daily limit ${limit:,.2f}: positions "
+                + "; ".join(str(tuple(r.values())) for r in positions) + " fills "
+                + "; ".join(str(tuple(r.values())) for r in fills))
         self.entry_fills_seen, self.worst_seen = entry_fills, worst
 
     async def _check_halt(self, conn: asyncpg.Connection) -> None:
