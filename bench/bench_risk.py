@@ -15,7 +15,8 @@ reservations count against the limits until they are used, lapse (60 s) or are r
 - Engine: ``catalyst.risk.engine.evaluate`` alone (rules + sizing, correlations given).
 - In process: ``RiskManager.validate`` — histories from memory, correlations, every rule, Kelly
   sizing, HMAC-signed approval, its reservation INSERT and the response model (all but HTTP);
-  beside it, that INSERT alone (``repository.insert_reservation``) and on a connection held throughout.
+  beside it, that INSERT alone (``repository.insert_reservation`` on the manager's held connection) and
+  the same INSERT through the pool.
 - HTTP: ``POST /api/v1/risk/validate`` to the real service run by uvicorn in its own process on
   127.0.0.1, from one keep-alive httpx client.
 - Race: the shipped parameters (``max_positions`` 5) with 4 positions open; 50 validations for 50
@@ -34,14 +35,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-import asyncpg
 import httpx
 import numpy as np
 
@@ -49,7 +48,7 @@ from bench.common import free_port, load_average, machine_load
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import RISK_PATH, ValidateRequest, ValidateResponse
-from catalyst.db import Database
+from catalyst.db import Database, HeldConnection
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database
@@ -252,28 +251,29 @@ async def _in_process(settings: Settings, param_file: Path, dsn: str) -> tuple[d
     return {"engine": engine, "engine_cpu": engine_cpu, "in_process": full, "in_process_cpu": full_cpu}, races
 
 
-class _HeldConnection:
-    """A ``Database`` stand-in whose ``acquire`` yields one connection held throughout."""
+class _PooledWrites:
+    """The reservation INSERT as it was before ``HeldConnection``: a pooled connection per write."""
 
-    def __init__(self, conn: asyncpg.Connection):
-        self._conn = conn
+    def __init__(self, db: Database):
+        self._db = db
 
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        yield self._conn
+    async def execute(self, query: str, *args: object) -> None:
+        async with self._db.acquire() as conn:
+            await conn.execute(query, *args)
 
 
 async def _insert_floor(dsn: str) -> dict[str, list[float]]:
-    """The reservation write alone, the call ``validate`` makes (``repository.insert_reservation``:
-    pool acquire, one autocommitted INSERT, release), and the same INSERT on a connection held
-    throughout (no acquire/release); the rows are expired afterwards."""
+    """The reservation write alone, the call ``validate`` makes (``repository.insert_reservation``
+    on the manager's held connection: one autocommitted INSERT), and the same INSERT through the
+    service's pool (acquire, INSERT, release with asyncpg's reset query); the rows are expired afterwards."""
     db = Database(dsn)  # the service's pool settings (2..5 connections)
+    held = HeldConnection(db)
     n = IN_PROCESS_N + WARMUP
     approvals = [sign_approval(symbol=CANDIDATES[i % len(CANDIDATES)], side=Side.BUY, max_quantity=50,
                                price_bound=100.0, secret="bench", stop=98.0) for i in range(2 * n)]
     out: dict[str, list[float]] = {"pooled": [], "pooled_cpu": [], "held": [], "held_cpu": []}
 
-    async def timed(kind: str, target: Database, batch: list[TradeApproval]) -> None:
+    async def timed(kind: str, target: HeldConnection, batch: list[TradeApproval]) -> None:
         for i, approval in enumerate(batch):
             t0, c0 = time.perf_counter(), time.thread_time()
             await repository.insert_reservation(target, approval)
@@ -283,11 +283,11 @@ async def _insert_floor(dsn: str) -> dict[str, list[float]]:
                 out[f"{kind}_cpu"].append(c1 - c0)
 
     try:
-        await timed("pooled", db, approvals[:n])
-        async with db.acquire() as conn:
-            await timed("held", cast(Database, _HeldConnection(conn)), approvals[n:])
+        await timed("held", held, approvals[:n])
+        await timed("pooled", cast(HeldConnection, _PooledWrites(db)), approvals[n:])
         assert await _expire_reservations(db) == 2 * n
     finally:
+        await held.close()
         await db.close()
     return out
 
@@ -477,10 +477,10 @@ def _render(local: dict[str, list[float]], http: tuple[list[float], list[float]]
     rows = [("Engine only (`evaluate`: rules + Kelly sizing)", local["engine"], local["engine_cpu"]),
             ("In process (`RiskManager.validate`: + correlations, signing, reservation INSERT, response model)",
              local["in_process"], local["in_process_cpu"]),
-            ("… its reservation write alone: `repository.insert_reservation` (pool acquire, INSERT, release)",
-             local["pooled"], local["pooled_cpu"]),
-            ("… the same INSERT on one connection held throughout (no acquire/release)", local["held"],
-             local["held_cpu"]),
+            ("… its reservation write alone: `repository.insert_reservation` (the manager's held connection)",
+             local["held"], local["held_cpu"]),
+            ("… the same INSERT through the service's pool (acquire, INSERT, release)", local["pooled"],
+             local["pooled_cpu"]),
             ("HTTP on loopback: `POST /api/v1/risk/validate` (uvicorn process, keep-alive httpx client)", http[0],
              None),
             ("HTTP on loopback: `GET /live`, same server and client (the framework's floor)", http[1], None)]
@@ -524,8 +524,10 @@ def _render(local: dict[str, list[float]], http: tuple[list[float], list[float]]
         "concurrent validations see each other's approvals); everything else is memory: the book is a snapshot "
         "re-read off the path (every second and after each fill), parameters are swapped in memory, daily "
         "history is cached per symbol (first look reads the bar store; warm-up calls excluded). The two rows "
-        "marked … time that write alone, the same call on the same pool settings (2..5 connections): acquiring "
-        "and releasing a pooled connection adds asyncpg's reset query on release (`pg_advisory_unlock_all(); "
+        "marked … time that write alone: the manager makes it on a connection held apart from the pool "
+        "(`catalyst.db.HeldConnection`; the writes are serialized by the decision lock anyway), because acquiring "
+        "and releasing a pooled connection (same pool settings, 2..5 connections) adds asyncpg's reset query "
+        "on release (`pg_advisory_unlock_all(); "
         "CLOSE ALL; UNLISTEN *; RESET ALL`), a second round trip, and every commit waits for the WAL flush "
         "(`synchronous_commit` on). The HTTP figure "
         "adds the app factory's middleware (request id, metrics, API-key check), JSON parsing and serialisation, "

@@ -51,7 +51,7 @@ from catalyst.contracts.risk import (
     ValidateRequest,
     ValidateResponse,
 )
-from catalyst.db import Database
+from catalyst.db import Database, HeldConnection
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.errors import CatalystError, InvalidInput, ServiceUnavailable, UpstreamError
 from catalyst.logging import get_logger
@@ -128,6 +128,7 @@ class RiskManager:
         equity_source: EquitySource = _no_equity, book_resync_s: float = 1.0,
     ):
         self._db = db
+        self._reservations = HeldConnection(db)  # the approval path's one write, off the pool
         self._bus = bus
         self._cache = cache
         self.store = store
@@ -279,7 +280,7 @@ class RiskManager:
                                  price_bound=d.price_bound, secret=self._secret, now=self._clock(), intent=intent,
                                  stop=None if d.is_exit else request.stop, epoch=self.epoch, nonce=new_nonce())
         try:
-            await repository.insert_reservation(self._db, approval)
+            await repository.insert_reservation(self._reservations, approval)
         except Exception as exc:
             raise ServiceUnavailable("the approval could not be reserved (database unavailable): refused",
                                      code="RISK_RESERVATION_FAILED") from exc
@@ -363,6 +364,7 @@ class RiskManager:
 
     async def close(self) -> None:
         await self._close_pubsub()
+        await self._reservations.close()
 
     async def handle_event(self, event: object) -> None:
         """A fill or position change was committed: a fill is a real print (re-mark it), and the

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from catalyst.db import Database
+from catalyst.db import Database, HeldConnection
 from catalyst.domain.orders import Intent, PositionSide, Side
 from catalyst.risk.approvals import TradeApproval
 from catalyst.risk.book import PositionMark, Reservation, Snapshot, day_end, day_start
@@ -95,15 +95,14 @@ async def load_snapshot(db: Database, day: date, now: datetime) -> Snapshot:
                     {r["symbol"]: float(r["quantity"]) for r in exits})
 
 
-async def insert_reservation(db: Database, approval: TradeApproval) -> None:
+async def insert_reservation(conn: HeldConnection, approval: TradeApproval) -> None:
     """Record the exposure an approval reserves, before the approval leaves the Risk Manager."""
-    async with db.acquire() as conn:
-        await conn.execute(
-            """INSERT INTO risk_reservations (nonce, security_id, side, intent, quantity, price_bound, stop_price,
-                                              epoch, expires_at)
-               VALUES ($1, get_or_create_security($2), $3, $4, $5, $6, $7, $8, $9)""",
-            approval.nonce, approval.symbol, approval.side.value, approval.intent.value, approval.max_quantity,
-            approval.price_bound, approval.stop, approval.epoch, approval.expires_at)
+    await conn.execute(
+        """INSERT INTO risk_reservations (nonce, security_id, side, intent, quantity, price_bound, stop_price,
+                                          epoch, expires_at)
+           VALUES ($1, get_or_create_security($2), $3, $4, $5, $6, $7, $8, $9)""",
+        approval.nonce, approval.symbol, approval.side.value, approval.intent.value, approval.max_quantity,
+        approval.price_bound, approval.stop, approval.epoch, approval.expires_at)
 
 
 async def write_control(db: Database, state: RiskState, reason: str | None) -> int:
