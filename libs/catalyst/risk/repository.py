@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from catalyst.db import Database, HeldConnection
@@ -23,23 +23,24 @@ SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity::float8 
        p.avg_entry_price::float8 AS avg_entry_price, p.stop_loss::float8 AS stop_loss,
        coalesce(p.market_price, p.avg_entry_price + p.unrealized_pnl / p.quantity
                 * CASE p.side WHEN 'long' THEN 1 ELSE -1 END)::float8 AS market_price,
-       CASE WHEN p.opened_at >= $1 THEN p.avg_entry_price::float8
-            ELSE coalesce(
-                (SELECT h.close FROM trading_history h
-                 WHERE h.security_id = p.security_id AND h.timeframe = '1Min' AND h.time_id <= $2
-                 ORDER BY h.time_id DESC LIMIT 1),
-                (SELECT h.close FROM trading_history h
-                 WHERE h.security_id = p.security_id AND h.timeframe = '1Day' AND h.time_id <= $3
-                 ORDER BY h.time_id DESC LIMIT 1),
-                p.avg_entry_price)::float8 END AS reference_price
+       CASE WHEN p.opened_at >= $1 THEN p.avg_entry_price
+            ELSE coalesce(prior_close(p.security_id, $1), p.avg_entry_price) END::float8 AS reference_price
 FROM positions p JOIN securities s USING (security_id)
 WHERE p.status = 'open'
 ORDER BY p.opened_at
 """
 
+# An exit fill of a position carried into today realizes, today, its move from the prior close:
+# realized_pnl (from the entry) + (entry - prior close) x quantity x direction.
 _TODAY_FILLS = """
-SELECT coalesce(sum(realized_pnl), 0)::float8 AS realized, coalesce(sum(commission), 0)::float8 AS commission
-FROM fills WHERE filled_at >= $1 AND filled_at < $2
+SELECT coalesce(sum(f.realized_pnl + CASE
+           WHEN p.opened_at < $1 AND o.side = CASE p.side WHEN 'long' THEN 'sell' ELSE 'buy' END
+           THEN (p.avg_entry_price - coalesce(prior_close(p.security_id, $1), p.avg_entry_price))
+                * f.quantity * CASE p.side WHEN 'long' THEN 1 ELSE -1 END
+           ELSE 0 END), 0)::float8 AS realized,
+       coalesce(sum(f.commission), 0)::float8 AS commission
+FROM fills f JOIN orders o USING (order_id) LEFT JOIN positions p USING (position_id)
+WHERE f.filled_at >= $1 AND f.filled_at < $2
 """
 
 _OUTSTANDING = """
@@ -55,14 +56,6 @@ _WORKING_EXITS = """
 SELECT s.symbol, sum(w.quantity)::float8 AS quantity
 FROM working_exits w JOIN securities s USING (security_id) GROUP BY s.symbol
 """
-
-_US = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _time_id(at: datetime) -> int:
-    return (at - _EPOCH) // _US
-
 
 def _position(row: Any) -> PositionMark:
     sign = 1.0 if row["side"] == PositionSide.LONG.value else -1.0
@@ -85,8 +78,7 @@ async def load_snapshot(db: Database, day: date, now: datetime) -> Snapshot:
         await conn.execute("UPDATE risk_reservations SET status = 'expired' WHERE status = 'reserved' "
                            "AND expires_at <= $1", now)
     async with db.transaction(isolation="repeatable_read") as conn:
-        positions = await conn.fetch(_OPEN_POSITIONS, start, _time_id(start - timedelta(minutes=1)),
-                                     _time_id(start - timedelta(days=1)))
+        positions = await conn.fetch(_OPEN_POSITIONS, start)
         fills = await conn.fetchrow(_TODAY_FILLS, start, end)
         reservations = await conn.fetch(_OUTSTANDING)
         exits = await conn.fetch(_WORKING_EXITS)

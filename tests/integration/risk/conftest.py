@@ -142,6 +142,7 @@ async def _insert_position(
     db: Database, symbol: str, *, side: str = "long", quantity: float = 10, avg: float = 100.0,
     unrealized: float = 0.0, realized: float = 0.0, closed: bool = False,
     opened_at: datetime | None = None, closed_at: datetime | None = None,
+    exit_price: float | None = None, exit_quantity: float = 1,
 ) -> str:
     opened = opened_at or datetime.now(UTC) - timedelta(minutes=5)
     async with db.acquire() as conn:
@@ -157,13 +158,15 @@ async def _insert_position(
             order_id = await conn.fetchval(
                 """INSERT INTO orders (client_order_id, security_id, side, order_type, quantity, status,
                                        filled_quantity, filled_avg_price, intent, position_id)
-                   VALUES ($1, get_or_create_security($2), $3, 'market', 1, 'filled', 1, $4, 'exit', $5)
+                   VALUES ($1, get_or_create_security($2), $3, 'market', $6, 'filled', $6, $4, 'exit', $5)
                    RETURNING order_id""",
-                f"test-{uuid.uuid4().hex}", symbol, "sell" if side == "long" else "buy", avg, pid)
+                f"test-{uuid.uuid4().hex}", symbol, "sell" if side == "long" else "buy", exit_price or avg, pid,
+                exit_quantity)
             await conn.execute(
                 """INSERT INTO fills (order_id, quantity, price, commission, filled_at, realized_pnl)
-                   VALUES ($1, 1, $2, 0, $3, $4)""",
-                order_id, avg, (closed_at or datetime.now(UTC)) if closed else datetime.now(UTC), realized)
+                   VALUES ($1, $5, $2, 0, $3, $4)""",
+                order_id, exit_price or avg, (closed_at or datetime.now(UTC)) if closed else datetime.now(UTC),
+                realized, exit_quantity)
     return str(pid)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from catalyst.contracts.risk import ValidateResponse
@@ -100,3 +101,16 @@ async def test_todays_realized_loss_on_a_carried_position_survives_a_restart(
     assert first["realized_pnl_today"] == -1_500.0
     assert again["realized_pnl_today"] == first["realized_pnl_today"]
     assert again["daily_pnl"] == first["daily_pnl"]
+
+
+async def test_an_exit_of_a_carried_position_realizes_today_only_its_move_since_the_prior_close(
+        add_position, add_daily_bars, make_risk_app, run_risk):
+    """Bought yesterday at 100, closed yesterday at 110, 10 of 40 sold today at 105: the fill
+    realized +50 from the entry, but today's P&L from it is -50 (yesterday's +100 is not today's)."""
+    await add_daily_bars({"ORCL": np.full(40, 110.0)})
+    yesterday = datetime.now(UTC) - timedelta(days=1, hours=1)
+    await add_position("ORCL", quantity=30, avg=100.0, realized=50.0, opened_at=yesterday,
+                       exit_price=105.0, exit_quantity=10)
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        status = (await client.get("/api/v1/risk/status")).json()
+    assert status["realized_pnl_today"] == -50.0
