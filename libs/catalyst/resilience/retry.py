@@ -129,7 +129,10 @@ class Retrier:
             if on_retry is not None:
                 on_retry(RetryEvent(state.attempt_number, state.upcoming_sleep, error_of(state)))
 
+        async def run() -> T:  # tenacity awaits only coroutine functions: a lambda's awaitable would be the result
+            return await attempt()
+
         retrying = AsyncRetrying(sleep=self._sleep, stop=stop, wait=wait,
                                  retry=retry_if_exception_type(policy.retry_on), before_sleep=before_sleep,
                                  retry_error_callback=give_up)
-        return await retrying(attempt)
+        return await retrying(run)

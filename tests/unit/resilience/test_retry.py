@@ -59,6 +59,13 @@ async def test_retries_until_success_with_doubling_waits():
     assert time.waits == [0.5, 1.0]
 
 
+async def test_an_attempt_may_be_any_callable_returning_an_awaitable():
+    time = FakeTime()
+    attempt = Script(Flaky())
+    assert await retrier(time).call(lambda: attempt()) == "ok"
+    assert attempt.calls == 2
+
+
 async def test_gives_up_after_the_attempts_and_raises_the_last_error_itself():
     time = FakeTime()
     last = Flaky()
