@@ -6,23 +6,25 @@ trial call through (half-open) after 60 s. 4xx answers are the caller's fault: t
 retried nor counted by the breaker, and come back as the matching ``catalyst.errors`` class.
 ``breaker=False`` takes one call outside the breaker (same retries; it neither checks nor feeds
 it): for idempotent calls that must never be refused, such as the emergency stop's cancel-all
-and flatten. The request id of the current request and this service's API key travel on every call.
+and flatten. Waits are shortened at random by up to ``backoff_jitter`` of themselves, so services
+retrying one peer after a blip do not retry in step. Retries and breaker are ``catalyst.resilience``.
+The request id of the current request and this service's API key travel on every call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, TypeVar, overload
 
 import httpx
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
 from pydantic import BaseModel, TypeAdapter
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from catalyst.context import API_KEY_HEADER, REQUEST_ID_HEADER, current_request_id
 from catalyst.errors import CatalystError, ServiceUnavailable, UpstreamError, error_for_status
 from catalyst.logging import get_logger
 from catalyst.metrics import BREAKER_OPEN, CLIENT_REQUESTS
+from catalyst.resilience import CircuitBreaker, CircuitOpen, Monotonic, Retrier, RetryPolicy, Sleep
 from catalyst.services import ServiceName
 
 log = get_logger(__name__)
@@ -50,15 +52,19 @@ class ServiceClient:
         attempts: int = 3,
         backoff_initial: float = 0.2,
         backoff_max: float = 2.0,
+        backoff_jitter: float = 0.5,
         breaker_threshold: int = 5,
         breaker_recovery_s: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Monotonic = time.monotonic,
     ):
         self.target = str(target)
-        self._attempts = attempts
-        self._backoff = wait_exponential(multiplier=backoff_initial, max=backoff_max)
-        self._breakers = AsyncCircuitBreakerFactory(default_threshold=breaker_threshold,
-                                                    default_ttl=breaker_recovery_s)
+        policy = RetryPolicy(retry_on=(RetryableResponse, httpx.TransportError), attempts=attempts,
+                             backoff_s=backoff_initial, max_backoff_s=backoff_max, jitter=backoff_jitter)
+        self._retrier = Retrier(policy, sleep=sleep, clock=clock)
+        self._breaker = CircuitBreaker(self.target, threshold=breaker_threshold, recovery_s=breaker_recovery_s,
+                                       clock=clock)
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport,
                                        headers={API_KEY_HEADER: api_key})
 
@@ -66,8 +72,7 @@ class ServiceClient:
         await self._http.aclose()
 
     async def breaker_state(self) -> str:
-        breaker = await self._breakers.get_breaker(self.target)
-        return breaker.context.state
+        return self._breaker.state.value
 
     @overload
     async def request(self, method: str, path: str, *, model: type[M], json: Any = None,
@@ -87,8 +92,8 @@ class ServiceClient:
         """
         body = json.model_dump(mode="json") if isinstance(json, BaseModel) else json
         try:
-            response = await self._send_with_retries(method, path, body, params, retry, breaker)
-        except OpenedState as exc:
+            response = await self._send(method, path, body, params, retry, breaker)
+        except CircuitOpen as exc:
             BREAKER_OPEN.labels(self.target).inc()
             CLIENT_REQUESTS.labels(self.target, "circuit_open").inc()
             raise ServiceUnavailable(f"{self.target} circuit breaker is open", code="CIRCUIT_OPEN",
@@ -109,24 +114,17 @@ class ServiceClient:
             return data
         return TypeAdapter(model).validate_python(data)
 
-    async def _send_with_retries(self, method: str, path: str, body: Any, params: dict[str, Any] | None,
-                                 retry: bool, breaker: bool = True) -> httpx.Response:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._attempts if retry else 1),
-            wait=self._backoff,
-            retry=retry_if_exception_type((RetryableResponse, httpx.TransportError)),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                if not breaker:
-                    return await self._send_unguarded(method, path, body, params)
-                return await self._send_once(method, path, body, params)
-        raise AssertionError("unreachable")  # pragma: no cover
+    async def _send(self, method: str, path: str, body: Any, params: dict[str, Any] | None,
+                    retry: bool, breaker: bool) -> httpx.Response:
+        """Each attempt passes the breaker (unless ``breaker=False``), so each failed one counts."""
 
-    async def _send_once(self, method: str, path: str, body: Any, params: dict[str, Any] | None) -> httpx.Response:
-        async with await self._breakers.get_breaker(self.target):
-            return await self._send_unguarded(method, path, body, params)
+        async def attempt() -> httpx.Response:
+            if not breaker:
+                return await self._send_unguarded(method, path, body, params)
+            with self._breaker.guard():
+                return await self._send_unguarded(method, path, body, params)
+
+        return await (self._retrier.call(attempt) if retry else attempt())
 
     async def _send_unguarded(self, method: str, path: str, body: Any,
                               params: dict[str, Any] | None) -> httpx.Response:

@@ -4,23 +4,25 @@ Policy, the same as ``catalyst.http``: a call that fails with ``BrokerTransientE
 5xx, connection) is tried up to ``attempts`` times with exponential backoff; each failed try
 counts toward the breaker, which opens after ``threshold`` consecutive failures and lets one
 trial through after ``recovery_s``. Refusals (``BrokerRejected``) and unknown orders are the
-caller's business: never retried, never counted. The adapters themselves do not retry
+caller's business: never retried, and counted as the broker answering. The adapters do not retry
 (``AlpacaBroker`` turns alpaca-py's own 429 retry off) so a failure is never retried twice.
 
 Submitting is retried safely because it is idempotent on ``client_order_id``: after a failure
 that may have reached the broker (5xx, connection lost), the next try first asks the broker for
 that client id and adopts the order it finds instead of sending a second one.
+
+The policy and the breaker are ``catalyst.resilience``'s; what is here is the broker's own part:
+which errors are transient, the client-order-id adoption, and the per-operation metrics.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ClassVar, TypeVar
 
 from prometheus_client import Counter
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.errors import (
@@ -33,6 +35,7 @@ from catalyst.brokers.errors import (
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
 from catalyst.logging import get_logger
 from catalyst.orders.models import OrderRequest
+from catalyst.resilience import CircuitBreaker, CircuitOpen, Monotonic, Retrier, RetryPolicy, Sleep
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -50,22 +53,21 @@ class GuardedBroker(Broker):
     name: ClassVar[str] = "guarded"
 
     def __init__(self, inner: Broker, *, attempts: int = 3, wait_initial_s: float = 0.5, wait_max_s: float = 4.0,
-                 breaker_threshold: int = 5, breaker_recovery_s: float = 60.0):
+                 breaker_threshold: int = 5, breaker_recovery_s: float = 60.0, sleep: Sleep = asyncio.sleep,
+                 clock: Monotonic = time.monotonic):
         self.inner = inner
-        self._attempts = attempts
-        self._wait = wait_exponential(multiplier=wait_initial_s, max=wait_max_s)
-        self._breakers = AsyncCircuitBreakerFactory(
-            default_threshold=breaker_threshold, default_ttl=breaker_recovery_s,
-            exclude=[BrokerRejected, BrokerOrderNotFound],
-        )
+        policy = RetryPolicy(retry_on=(BrokerTransientError,), attempts=attempts, backoff_s=wait_initial_s,
+                             max_backoff_s=wait_max_s)
+        self._retrier = Retrier(policy, sleep=sleep, clock=clock)
+        self._breaker = CircuitBreaker(inner.name, threshold=breaker_threshold, recovery_s=breaker_recovery_s,
+                                       healthy=(BrokerRejected, BrokerOrderNotFound), clock=clock)
 
     @property
     def broker_name(self) -> str:
         return self.inner.name
 
     async def breaker_state(self) -> str:
-        breaker = await self._breakers.get_breaker(self.inner.name)
-        return breaker.context.state
+        return self._breaker.state.value
 
     async def start(self) -> None:
         await self.inner.start()
@@ -75,9 +77,9 @@ class GuardedBroker(Broker):
 
     async def _once(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
-            async with await self._breakers.get_breaker(self.inner.name):
+            with self._breaker.guard():
                 return await call()
-        except OpenedState as exc:
+        except CircuitOpen as exc:
             BROKER_CALLS.labels(self.inner.name, operation, "circuit_open").inc()
             raise BrokerCircuitOpen(f"{self.inner.name} circuit breaker is open",
                                     details={"broker": self.inner.name}) from exc
@@ -90,21 +92,14 @@ class GuardedBroker(Broker):
             BROKER_CALLS.labels(self.inner.name, operation, "rejected").inc()
             raise
 
-    def _retrying(self) -> AsyncRetrying:
-        return AsyncRetrying(stop=stop_after_attempt(self._attempts), wait=self._wait,
-                             retry=retry_if_exception_type(BrokerTransientError), reraise=True)
-
     async def _call(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
-            async for attempt in self._retrying():
-                with attempt:
-                    result = await self._once(operation, call)
-                    BROKER_CALLS.labels(self.inner.name, operation, "ok").inc()
-                    return result
+            result = await self._retrier.call(lambda: self._once(operation, call))
         except BrokerTransientError:
             BROKER_CALLS.labels(self.inner.name, operation, "failed").inc()
             raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        BROKER_CALLS.labels(self.inner.name, operation, "ok").inc()
+        return result
 
     async def submit_order(self, request: OrderRequest) -> BrokerOrder:
         maybe_sent = False

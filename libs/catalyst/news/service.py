@@ -5,13 +5,14 @@ is named in ``missing_sources``, logged as a warning and counted; the response i
 is stored (earlier fetches of that source included: the cached news) and marked ``degraded``.
 Complete responses are cached per symbol and window (WARM tier) and invalidated when news for the
 symbol is written; degraded ones are not cached, so the next request tries the source again.
+Each source has a ``catalyst.resilience`` breaker: consecutive failures take it out, and after the
+recovery time one request probes it again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +38,7 @@ from catalyst.news.pipeline import SYMBOL, check_pushed, pushed_symbols, score_i
 from catalyst.news.sentiment.base import SentimentScorer
 from catalyst.news.store import NewsStore, SaveResult
 from catalyst.news_sources.base import NewsSource, SourceError
+from catalyst.resilience import CircuitBreaker, CircuitOpen
 
 log = get_logger(__name__)
 
@@ -49,32 +51,6 @@ PUBLISH_FAILURES = Counter("catalyst_news_catalyst_publish_failures_total",
                            "Strong events that could not be published (retried on a later save)")
 
 CACHE_NS = "news"
-
-
-class SourceBreaker:
-    """Takes a source out after consecutive failures; lets one call through after ``recovery_s``."""
-
-    def __init__(self, failures: int, recovery_s: float, clock: Callable[[], float] = time.monotonic):
-        self._threshold = failures
-        self._recovery_s = recovery_s
-        self._clock = clock
-        self._failures = 0
-        self._opened_at: float | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._opened_at is not None and self._clock() - self._opened_at < self._recovery_s
-
-    def allow(self) -> bool:
-        return not self.is_open
-
-    def record(self, ok: bool) -> None:
-        if ok:
-            self._failures, self._opened_at = 0, None
-            return
-        self._failures += 1
-        if self._failures >= self._threshold:
-            self._opened_at = self._clock()
 
 
 @dataclass
@@ -111,7 +87,8 @@ class NewsService:
         self._settings = settings
         self._clock = clock
         self._reliability = settings.source_settings.reliability()
-        self._breakers = {s.name: SourceBreaker(settings.source_breaker_failures, settings.source_breaker_recovery_s)
+        self._breakers = {s.name: CircuitBreaker(s.name, threshold=settings.source_breaker_failures,
+                                                 recovery_s=settings.source_breaker_recovery_s)
                           for s in self.sources}
 
     async def aclose(self) -> None:
@@ -145,23 +122,19 @@ class NewsService:
 
     async def _fetch_one(self, source: NewsSource, symbols: Sequence[str], since: datetime,
                          until: datetime) -> tuple[list[NewsItem], MissingSource | None]:
-        breaker = self._breakers[source.name]
-        if not breaker.allow():
-            return [], self._missing(source.name, "circuit_open", "source taken out after repeated failures")
         try:
-            async with asyncio.timeout(self._settings.source_deadline_s):
-                batch = await source.fetch(symbols, since, until)
+            with self._breakers[source.name].guard():  # every failure below counts against the source
+                async with asyncio.timeout(self._settings.source_deadline_s):
+                    batch = await source.fetch(symbols, since, until)
+        except CircuitOpen:
+            return [], self._missing(source.name, "circuit_open", "source taken out after repeated failures")
         except SourceError as exc:
-            breaker.record(ok=False)
             return [], self._missing(source.name, exc.reason, str(exc))
         except TimeoutError:
-            breaker.record(ok=False)
             return [], self._missing(source.name, "timeout", f"no answer within {self._settings.source_deadline_s}s")
         except Exception as exc:  # an adapter bug must degrade the answer, not fail it
-            breaker.record(ok=False)
             log.exception("news_source_crashed", source=source.name)
             return [], self._missing(source.name, "error", exc.__class__.__name__)
-        breaker.record(ok=True)
         return batch.items, None
 
     @staticmethod

@@ -26,7 +26,7 @@ from catalyst.alpaca_common import configure_rest_client
 from catalyst.domain.news import NewsItem
 from catalyst.news_sources.base import NewsSourceSettings, SourceBatch, SourceError, merge_batches, symbol_chunks
 from catalyst.news_sources.items import MalformedItem, build_item, collect_items, relevant_symbols
-from catalyst.news_sources.transport import Retryable, RetryPolicy, Sleep, call_with_retries, retryable_status
+from catalyst.news_sources.transport import Retryable, Sleep, call_with_retries, retry_policy, retryable_status
 
 NAME = "alpaca"
 MAX_SYMBOLS_PER_CALL = 50  # keeps the comma list well inside URL limits
@@ -44,7 +44,7 @@ class AlpacaNewsSource:
         )
         # alpaca-py's own retry is off: retries are ours (Retry-After aware)
         self._client = configure_rest_client(client, timeout_s=settings.timeout_s, retry_attempts=0)
-        self._policy = RetryPolicy.from_settings(settings)
+        self._policy = retry_policy(settings)
         self._limit = settings.page_size * settings.max_pages
         self._sleep = sleep
 

@@ -3,14 +3,15 @@
 429 and 503 wait for the server's ``Retry-After`` (seconds or an HTTP date) when it gives one,
 otherwise for an exponential backoff; 5xx, timeouts and connection errors back off and retry;
 other 4xx answers are final. Waits are capped by ``max_backoff_s``: a server asking for longer
-is treated as down (the service serves cached news instead of stalling a request).
+is treated as down (the service serves cached news instead of stalling a request). The loop is
+``catalyst.resilience``'s; what is here is the sources' part: which answers are retryable, the
+``Retry-After`` header, and turning the last failure into a ``SourceError``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, TypeVar
@@ -19,27 +20,20 @@ import httpx
 
 from catalyst.logging import get_logger
 from catalyst.news_sources.base import SOURCE_RETRIES, NewsSourceSettings, SourceError
+from catalyst.resilience import Retrier, RetryAfterTooLong, RetryEvent, RetryPolicy
+from catalyst.resilience import Sleep as Sleep  # the adapters take it from here
 
 log = get_logger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 RETRY_AFTER_STATUS = frozenset({429, 503})
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 4
-    backoff_s: float = 0.5
-    max_backoff_s: float = 30.0
-
-    @classmethod
-    def from_settings(cls, settings: NewsSourceSettings) -> RetryPolicy:
-        return cls(settings.attempts, settings.backoff_s, settings.max_backoff_s)
-
-    def backoff(self, attempt: int) -> float:
-        """Wait before retry number ``attempt`` (1-based): backoff_s, 2·backoff_s, 4·backoff_s …"""
-        return float(min(self.backoff_s * 2.0 ** (attempt - 1), self.max_backoff_s))
+def retry_policy(settings: NewsSourceSettings) -> RetryPolicy:
+    """The sources' policy: ``Retryable`` failures, backoff_s doubling up to max_backoff_s, no jitter
+    (a ``Retry-After`` is what spreads the retries of a rate-limited source)."""
+    return RetryPolicy(retry_on=(Retryable,), attempts=settings.attempts, backoff_s=settings.backoff_s,
+                       max_backoff_s=settings.max_backoff_s)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -58,15 +52,6 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
-def wait_for(attempt: int, policy: RetryPolicy, retry_after: float | None) -> float | None:
-    """How long to wait before the next attempt, or None when the server asks for more than we allow."""
-    if retry_after is None:
-        return policy.backoff(attempt)
-    if retry_after > policy.max_backoff_s:
-        return None
-    return retry_after
-
-
 class Retryable(Exception):
     """One attempt failed in a way worth another try (429, 5xx, timeout, connection refused)."""
 
@@ -77,24 +62,34 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
+def _asked_wait(error: BaseException) -> float | None:
+    return error.retry_after if isinstance(error, Retryable) else None
+
+
 async def call_with_retries(source: str, policy: RetryPolicy, sleep: Sleep,
                             attempt: Callable[[], Awaitable[T]]) -> T:
     """Run ``attempt`` until it succeeds, raises a final SourceError, or the policy gives up."""
-    for n in range(1, policy.attempts + 1):
-        try:
-            return await attempt()
-        except Retryable as exc:
-            if n >= policy.attempts:
-                raise exc.error from exc
-            wait = wait_for(n, policy, exc.retry_after)
-            if wait is None:
-                raise SourceError(source, exc.error.reason,
-                                  f"{exc.error}; Retry-After {exc.retry_after:.0f}s exceeds the "
-                                  f"{policy.max_backoff_s:.0f}s cap") from exc
-            SOURCE_RETRIES.labels(source, exc.metric_reason).inc()
-            log.info("news_source_retry", source=source, reason=exc.metric_reason, attempt=n, wait_s=wait)
-            await sleep(wait)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def on_retry(event: RetryEvent) -> None:
+        assert isinstance(event.error, Retryable)  # the policy retries nothing else
+        reason = event.error.metric_reason
+        SOURCE_RETRIES.labels(source, reason).inc()
+        log.info("news_source_retry", source=source, reason=reason, attempt=event.attempt, wait_s=event.wait_s)
+
+    try:
+        return await Retrier(policy, sleep=sleep).call(attempt, on_retry=on_retry, requested_wait=_asked_wait)
+    except Retryable as exc:
+        raise exc.error from exc
+    except RetryAfterTooLong as exc:
+        raise _over_cap(source, exc) from exc
+
+
+def _over_cap(source: str, refused: RetryAfterTooLong) -> SourceError:
+    """The SourceError for a server that asked to wait longer than the policy allows."""
+    assert isinstance(refused.error, Retryable)  # only a Retryable asks for a wait
+    last = refused.error.error
+    return SourceError(source, last.reason, f"{last}; Retry-After {refused.requested_s:.0f}s exceeds the "
+                                            f"{refused.cap_s:.0f}s cap")
 
 
 def retryable_status(source: str, status: int, body: str, retry_after_header: str | None) -> Retryable | None:
@@ -166,7 +161,7 @@ class JsonHttpSource:
     def __init__(self, settings: NewsSourceSettings, base_url: str, *, headers: Mapping[str, str],
                  sleep: Sleep = asyncio.sleep, transport: httpx.AsyncBaseTransport | None = None):
         self._http = JsonHttp(self.source_name, base_url, timeout_s=settings.timeout_s,
-                              policy=RetryPolicy.from_settings(settings), sleep=sleep, transport=transport,
+                              policy=retry_policy(settings), sleep=sleep, transport=transport,
                               headers=headers)
         self._page_size = settings.page_size
         self._max_pages = settings.max_pages

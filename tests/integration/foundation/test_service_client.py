@@ -160,3 +160,41 @@ async def test_forwards_request_id_and_api_key(upstream):
         request_id_var.reset(token)
     assert upstream.headers[-1]["X-Request-ID"] == "req-42"
     assert upstream.headers[-1]["X-API-Key"] == "key-1"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+async def test_backoff_and_recovery_run_on_the_injected_sleep_and_clock(upstream):
+    """Jittered exponential backoff between the three attempts; the breaker half-opens when the
+    injected clock says so, with no real waiting."""
+    time = FakeTime()
+    upstream.status = 503
+    client = ServiceClient("technical", upstream.url, "key-1", backoff_initial=0.2, backoff_max=2.0,
+                           breaker_threshold=5, breaker_recovery_s=60.0, sleep=time.sleep, clock=time)
+    with pytest.raises(ServiceUnavailable):
+        await client.get("/x")
+    assert len(time.waits) == 2
+    assert 0.1 <= time.waits[0] <= 0.2  # up to half of each wait is jitter
+    assert 0.2 <= time.waits[1] <= 0.4
+    with pytest.raises(ServiceUnavailable):
+        await client.get("/x")  # the fifth failed attempt opens the breaker
+    assert await client.breaker_state() == "opened"
+    upstream.status = 200
+    time.now += 59.0
+    with pytest.raises(ServiceUnavailable) as caught:
+        await client.get("/x")
+    assert caught.value.code == "CIRCUIT_OPEN"
+    time.now += 1.0
+    assert await client.get("/x") == {"ok": True}  # the probe
+    assert await client.breaker_state() == "closed"

@@ -1,4 +1,5 @@
-"""Pure parts of the service: the per-source breaker and the per-symbol catalyst summary."""
+"""Pure parts of the service: the per-symbol catalyst summary. (The per-source breaker is
+``catalyst.resilience.CircuitBreaker``, tested in tests/unit/resilience/test_breaker.py.)"""
 
 from __future__ import annotations
 
@@ -9,35 +10,9 @@ import pytest
 
 from catalyst.domain.news import CatalystType, SentimentLabel
 from catalyst.news.models import NewsEvent, StoryRef
-from catalyst.news.service import SourceBreaker, summarise
+from catalyst.news.service import summarise
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_breaker_opens_after_consecutive_failures_and_half_opens_after_recovery():
-    clock = FakeTime()
-    breaker = SourceBreaker(failures=3, recovery_s=60, clock=clock)
-    breaker.record(ok=False)
-    breaker.record(ok=False)
-    assert breaker.allow()
-    breaker.record(ok=True)  # a success resets the count
-    for _ in range(3):
-        breaker.record(ok=False)
-    assert not breaker.allow()
-    clock.now = 59.999
-    assert not breaker.allow()
-    clock.now = 60.0
-    assert breaker.allow()  # one trial call
-    breaker.record(ok=False)
-    assert not breaker.allow()  # failed trial: open again
 
 
 def event(strength: float, sentiment: float, minutes: int = 0) -> NewsEvent:

@@ -14,7 +14,7 @@ from catalyst.news_sources.base import DEFAULT_RELIABILITY, NewsSourceSettings, 
 from catalyst.news_sources.factory import build_sources
 from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols
 from catalyst.news_sources.replay import ReplayNewsSource
-from catalyst.news_sources.transport import RetryPolicy, retry_after_seconds, wait_for
+from catalyst.news_sources.transport import Retryable, call_with_retries, retry_after_seconds, retry_policy
 
 T0 = datetime(2025, 3, 3, 14, 30, tzinfo=UTC)
 
@@ -71,14 +71,31 @@ class TestRetryAfter:
         assert retry_after_seconds(value) is None
 
     def test_backoff_doubles_and_is_capped(self):
-        policy = RetryPolicy(attempts=6, backoff_s=0.5, max_backoff_s=3.0)
+        policy = retry_policy(NewsSourceSettings(NEWS_SOURCE_ATTEMPTS=6, NEWS_SOURCE_BACKOFF=0.5,
+                                                 NEWS_SOURCE_MAX_BACKOFF=3.0))
         assert [policy.backoff(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
 
-    def test_retry_after_exactly_at_the_cap_is_honoured_one_over_is_not(self):
-        policy = RetryPolicy(attempts=3, backoff_s=0.5, max_backoff_s=30.0)
-        assert wait_for(1, policy, 30.0) == 30.0
-        assert wait_for(1, policy, 31.0) is None
-        assert wait_for(2, policy, None) == 1.0
+    @pytest.mark.parametrize(("asked", "waits"), [(30.0, [30.0]), (31.0, [])])
+    async def test_retry_after_exactly_at_the_cap_is_honoured_one_over_is_not(self, asked, waits):
+        policy = retry_policy(NewsSourceSettings(NEWS_SOURCE_ATTEMPTS=3, NEWS_SOURCE_MAX_BACKOFF=30.0))
+        slept: list[float] = []
+        answers = [Retryable(SourceError("x", "rate_limited", "HTTP 429"), "rate_limited", asked)]
+
+        async def sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+        async def attempt() -> str:
+            if answers:
+                raise answers.pop()
+            return "ok"
+
+        if waits:
+            assert await call_with_retries("x", policy, sleep, attempt) == "ok"
+        else:
+            with pytest.raises(SourceError, match="exceeds the 30s cap") as info:
+                await call_with_retries("x", policy, sleep, attempt)
+            assert info.value.reason == "rate_limited"
+        assert slept == waits
 
 
 class TestReplay:
