@@ -38,8 +38,8 @@ from zoneinfo import ZoneInfo
 
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRejected
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, Side, TimeInForce
-from catalyst.orders.models import OrderRequest
 from catalyst.orders.state_machine import transition
 from catalyst.trading.accounting import ZERO, PositionState, apply_fill, commission, dec
 

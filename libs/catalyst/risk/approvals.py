@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from catalyst.contracts.types import MAX_APPROVAL_PRICE, MAX_PRICE, SYMBOL_PATTERN, UtcConvertible
+from catalyst.domain.bounded import MAX_APPROVAL_PRICE, MAX_PRICE, SYMBOL_PATTERN, UtcConvertible
 from catalyst.domain.orders import Intent, Side
 
 APPROVAL_TTL = timedelta(seconds=60)

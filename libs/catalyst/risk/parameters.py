@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from catalyst.contracts.types import MAX_AMOUNT, MIN_AMOUNT
+from catalyst.domain.bounded import MAX_AMOUNT, MIN_AMOUNT
 
 
 class RiskParameters(BaseModel):

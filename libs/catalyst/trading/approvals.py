@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.errors import Forbidden
-from catalyst.orders.models import OrderRequest
 from catalyst.risk.approvals import ApprovalProblem, TradeApproval, check_approval
 
 OrderIntent = Intent  # the name the OMS and its rows use
