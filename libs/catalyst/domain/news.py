@@ -1,8 +1,9 @@
-"""News items as they come from any source, and the catalyst vocabulary."""
+"""News items as they come from any source, the catalyst vocabulary, and the merged events served."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -38,3 +39,29 @@ class NewsItem(BaseModel):
     summary: str = ""
     url: str | None = None
     published_at: AwareDatetime
+
+
+class StoryRef(BaseModel):
+    source: str
+    source_id: str
+    headline: str
+    url: str | None = None
+    published_at: AwareDatetime
+
+
+class NewsEvent(BaseModel):
+    """One story as reported by one or more sources, about one symbol."""
+
+    event_id: UUID
+    symbol: str
+    headline: str = Field(description="From the most reliable source that carried it")
+    summary: str = ""
+    url: str | None = None
+    published_at: AwareDatetime = Field(description="When the first source published it")
+    catalyst_type: CatalystType
+    catalyst_strength: float = Field(ge=0, le=1, description="Pattern evidence weighed by source reliability")
+    sentiment_score: float = Field(ge=-1, le=1)
+    sentiment_label: SentimentLabel
+    reliability: float = Field(ge=0, le=1, description="Chance at least one reporting source is right")
+    sources: list[str]
+    stories: list[StoryRef]

@@ -15,9 +15,9 @@ from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid5
 
-from catalyst.domain.news import CatalystType, SentimentLabel
+from catalyst.domain.news import CatalystType, NewsEvent, SentimentLabel, StoryRef
 from catalyst.news.classify import CatalystMatch, catalyst_strength, combined_reliability
-from catalyst.news.models import NewsEvent, ScoredStory, StoryRef
+from catalyst.news.models import ScoredStory
 from catalyst.news.sentiment.base import label_for
 from catalyst.news_sources.base import reliability_of
 
