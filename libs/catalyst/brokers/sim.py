@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from prometheus_client import Counter
 
+from catalyst.accounting import unrealized_pnl
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerRejected, BrokerTransientError
@@ -28,7 +29,6 @@ from catalyst.brokers.sim_ledger import SimLedger
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderType, PositionSide, Side, TimeInForce
 from catalyst.logging import get_logger
-from catalyst.trading.accounting import unrealized_pnl
 
 log = get_logger(__name__)
 

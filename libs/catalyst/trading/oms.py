@@ -36,6 +36,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
+from catalyst.accounting import dec, fill_delta
 from catalyst.brokers.base import Broker
 from catalyst.brokers.errors import BrokerRejected
 from catalyst.brokers.feeds import PriceFeed
@@ -49,7 +50,6 @@ from catalyst.errors import CatalystError, Conflict, Forbidden, InvalidInput, No
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import IllegalTransition, advance
 from catalyst.trading import repository as repo
-from catalyst.trading.accounting import dec, fill_delta
 from catalyst.trading.approvals import (
     OrderIntent,
     classify,
