@@ -29,6 +29,25 @@ class SentimentLabel(StrEnum):
     NEUTRAL = "neutral"
 
 
+# How far each source is trusted to report a story correctly (0..1). SEC filings are the
+# company's own word; Benzinga and Alpaca (which redistributes Benzinga) are curated newswires;
+# NewsAPI aggregates general media; pushed items come from whoever holds a service key.
+DEFAULT_RELIABILITY: dict[str, float] = {
+    "sec_edgar": 0.95,
+    "benzinga": 0.9,
+    "alpaca": 0.85,
+    "replay": 0.9,
+    "newsapi": 0.6,
+    "push": 0.7,
+}
+UNKNOWN_SOURCE_RELIABILITY = 0.5
+
+
+def reliability_of(source: str, table: dict[str, float]) -> float:
+    """A source's weight in a merged event: its configured reliability, else the unknown-source one."""
+    return table.get(source, UNKNOWN_SOURCE_RELIABILITY)
+
+
 class NewsItem(BaseModel):
     """A story as one source reported it (before merging across sources)."""
 
