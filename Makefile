@@ -39,9 +39,10 @@ test: migrate ## Install, start infra, migrate, then run the whole suite
 test-unit: $(STAMP) ## Pure-logic tests only
 	$(PY) -m pytest -q tests/unit
 
-lint: $(STAMP) ## ruff + mypy
+lint: $(STAMP) ## ruff + mypy --strict + import-linter (the layers in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy libs services bench scripts
+	$(VENV)/bin/lint-imports
 
 bench: migrate ## Benchmarks; figures go to docs/benchmarks.md
 	$(PY) -m bench

@@ -52,9 +52,10 @@ from catalyst.db import Database, HeldConnection
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database
+from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.orders import Side
 from catalyst.risk import repository
-from catalyst.risk.approvals import TradeApproval, sign_approval
+from catalyst.risk.approvals import sign_approval
 from catalyst.risk.correlation import return_correlation
 from catalyst.risk.engine import TradeProposal, evaluate
 from catalyst.risk.manager import RiskManager

@@ -38,9 +38,9 @@ from catalyst.config import dev_api_key
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderType, Side
 from catalyst.logging import configure_logging
-from catalyst.orders.models import OrderRequest
 from catalyst.risk.approvals import sign_approval
 from catalyst.services import ServiceName
 from catalyst.trading.config import TradingSettings

@@ -29,7 +29,8 @@ from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from pydantic import ValidationError
 
 from catalyst.alpaca_common import ClientPool, api_error_body, configure_rest_client
-from catalyst.bar_sources.base import BarRequest, BarSource, BarSourceSettings
+from catalyst.bar_sources.base import BarRequest, BarSource
+from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.domain.market import Timeframe
 from catalyst.errors import CatalystError, InvalidInput, RateLimited, UpstreamError

@@ -7,8 +7,8 @@ same bars as numpy columns (``SymbolBars``) and ``get_arrays`` in the bar store'
 that computes over many bars. Requests are validated here, once, for every source: bad input is an
 ``InvalidInput`` (400), never a source error.
 
-Which source a service uses is configuration (``BarSourceSettings``): ``BAR_SOURCE=replay`` (the
-offline default), ``alpaca`` or ``files``; ``bar_source_from_settings`` builds it.
+Which source a service uses is configuration (``catalyst.bar_sources.config``) and
+``catalyst.bar_sources.factory`` builds it: the interface knows none of its implementations.
 """
 
 from __future__ import annotations
@@ -18,17 +18,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from prometheus_client import Counter, Histogram
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalyst.db.bar_frame import BarArrays
 from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import CatalystError, InvalidInput
-from catalyst.market_data.clock import Clock
 from catalyst.market_data.frame import SymbolBars, to_epoch
 
 MAX_SYMBOLS_PER_REQUEST = 2000
@@ -45,41 +41,6 @@ BARS_SERVED = Counter(
     "catalyst_bar_source_bars_total", "Bars returned by a bar source, by source and timeframe",
     ["source", "timeframe"],
 )
-
-
-class BarSourceSettings(BaseSettings):
-    """Where bars come from. Defaults are the offline ones: the seeded replay set, no network."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False,
-                                      populate_by_name=True)
-
-    bar_source: Literal["replay", "alpaca", "files"] = Field("replay", alias="BAR_SOURCE")
-    replay_seed: int = Field(42, alias="REPLAY_SEED", description="Seed of the synthetic replay universe")
-    bar_files_dir: Path | None = Field(None, alias="BAR_FILES_DIR",
-                                       description="Folder of CSV/Parquet bar files (BAR_SOURCE=files)")
-    bar_files_tz: str = Field("America/New_York", alias="BAR_FILES_TZ",
-                              description="Zone of timestamps written without an offset in bar files")
-    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
-    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
-    alpaca_data_url: str | None = Field(None, alias="ALPACA_DATA_URL",
-                                        description="Market-data base URL; default https://data.alpaca.markets")
-    alpaca_feed: Literal["iex", "sip", "delayed_sip"] = Field("iex", alias="ALPACA_DATA_FEED",
-                                                             description="iex is the free feed")
-    alpaca_adjustment: Literal["raw", "split", "dividend", "all"] = Field(
-        "split", alias="ALPACA_ADJUSTMENT", description="split-adjusted keeps moving averages continuous")
-    alpaca_timeout_s: float = Field(10.0, alias="ALPACA_DATA_TIMEOUT", gt=0)
-    alpaca_retry_attempts: int = Field(3, alias="ALPACA_DATA_RETRY_ATTEMPTS", ge=0,
-                                       description="alpaca-py's own retries of 429/504 answers")
-    alpaca_retry_wait_s: float = Field(3.0, alias="ALPACA_DATA_RETRY_WAIT", ge=0)
-    alpaca_symbols_per_request: int = Field(100, alias="ALPACA_SYMBOLS_PER_REQUEST", ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _source_is_usable(self) -> BarSourceSettings:
-        if self.bar_source == "files" and self.bar_files_dir is None:
-            raise ValueError("BAR_SOURCE=files needs BAR_FILES_DIR")
-        if self.bar_source == "alpaca" and (self.alpaca_api_key is None or self.alpaca_secret_key is None):
-            raise ValueError("BAR_SOURCE=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
-        return self
 
 
 @dataclass(frozen=True)
@@ -171,20 +132,3 @@ class BarSource(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
         """Release connections and threads (no-op for sources that hold none)."""
-
-
-def bar_source_from_settings(settings: BarSourceSettings | None = None, *, clock: Clock | None = None) -> BarSource:
-    """The configured source; ``clock`` (replay only) hides bars that have not happened yet."""
-    settings = settings or BarSourceSettings()
-    if settings.bar_source == "alpaca":
-        from catalyst.bar_sources.alpaca import AlpacaBarSource
-
-        return AlpacaBarSource.from_settings(settings)
-    if settings.bar_source == "files":
-        from catalyst.bar_sources.files import FileBarSource
-
-        assert settings.bar_files_dir is not None  # the settings validator guarantees it
-        return FileBarSource(settings.bar_files_dir, naive_tz=settings.bar_files_tz)
-    from catalyst.bar_sources.replay import ReplayBarSource
-
-    return ReplayBarSource(seed=settings.replay_seed, clock=clock)

@@ -55,9 +55,9 @@ from catalyst.brokers.errors import (
     BrokerTransientError,
 )
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 from catalyst.logging import get_logger
-from catalyst.orders.models import OrderRequest
 
 log = get_logger(__name__)
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from typing import ClassVar, Literal
 
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
-from catalyst.orders.models import OrderRequest
+from catalyst.domain.order_request import OrderRequest
 
 OrderQuery = Literal["open", "closed", "all"]
 

@@ -33,8 +33,8 @@ from catalyst.brokers.errors import (
     BrokerTransientError,
 )
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.domain.order_request import OrderRequest
 from catalyst.logging import get_logger
-from catalyst.orders.models import OrderRequest
 from catalyst.resilience import CircuitBreaker, CircuitOpen, Monotonic, Retrier, RetryPolicy, Sleep
 
 log = get_logger(__name__)

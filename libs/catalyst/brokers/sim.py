@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from prometheus_client import Counter
 
+from catalyst.accounting import unrealized_pnl
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerRejected, BrokerTransientError
@@ -25,10 +26,9 @@ from catalyst.brokers.feeds import PriceFeed
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
 from catalyst.brokers.sim_engine import SimCosts, SimEngine, SimOrder, order_to_doc
 from catalyst.brokers.sim_ledger import SimLedger
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderType, PositionSide, Side, TimeInForce
 from catalyst.logging import get_logger
-from catalyst.orders.models import OrderRequest
-from catalyst.trading.accounting import unrealized_pnl
 
 log = get_logger(__name__)
 

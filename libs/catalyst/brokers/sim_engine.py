@@ -36,12 +36,12 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from catalyst.accounting import ZERO, PositionState, apply_fill, commission, dec
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRejected
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, Side, TimeInForce
-from catalyst.orders.models import OrderRequest
 from catalyst.orders.state_machine import transition
-from catalyst.trading.accounting import ZERO, PositionState, apply_fill, commission, dec
 
 NEW_YORK = ZoneInfo("America/New_York")
 _SIM_NAMESPACE = uuid.UUID("6f1c2d3e-5a4b-4c8d-9e0f-a1b2c3d4e5f6")

@@ -28,9 +28,9 @@ from catalyst.contracts.trading import (
     ReconcileReport,
     SubmitOrderBody,
 )
+from catalyst.domain.order_request import new_client_order_id
 from catalyst.domain.orders import OrderStatus
 from catalyst.http import ServiceClient
-from catalyst.orders.models import new_client_order_id
 
 
 class TradingClient:

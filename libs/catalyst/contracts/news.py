@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from catalyst.news.models import NewsEvent, StoryRef
+from catalyst.domain.news import NewsEvent, StoryRef
 
 __all__ = [
     "CATALYSTS_PATH", "NEWS_PATH", "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, Field
 
 from catalyst.domain.market import Timeframe
+from catalyst.domain.patterns import PatternType
 from catalyst.errors import ErrorBody
-from catalyst.patterns.base import PatternType
 
 __all__ = [
     "DEFAULT_BARS", "MAX_BARS", "MAX_BATCH_SYMBOLS", "PATTERNS_PATH", "SUPPORTED_TIMEFRAMES", "DetectedPattern",

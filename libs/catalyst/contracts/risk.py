@@ -18,12 +18,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.contracts.types import MAX_PRICE as MAX_PRICE  # re-exported (defined once there)
-from catalyst.contracts.types import NO_NUL_PATTERN, SYMBOL_PATTERN, Actor, Price, Reason
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.bounded import MAX_PRICE as MAX_PRICE
+from catalyst.domain.bounded import NO_NUL_PATTERN, SYMBOL_PATTERN, Actor, Price, Reason
 from catalyst.domain.orders import Intent, OrderType, Side
-from catalyst.risk.approvals import TradeApproval
-from catalyst.risk.parameters import RiskParameters
-from catalyst.risk.state import RiskState, Severity
+from catalyst.domain.risk import RiskParameters, RiskState, Severity
 
 RISK_PATH = "/api/v1/risk"
 

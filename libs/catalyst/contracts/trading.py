@@ -25,10 +25,10 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.contracts.types import NO_NUL_PATTERN, Price, Reason, Shares
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.bounded import NO_NUL_PATTERN, Price, Reason, Shares
+from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
-from catalyst.orders.models import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
-from catalyst.risk.approvals import TradeApproval
 
 ORDERS_PATH = "/api/v1/orders"
 POSITIONS_PATH = "/api/v1/positions"

@@ -15,11 +15,10 @@ from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid5
 
-from catalyst.domain.news import CatalystType, SentimentLabel
+from catalyst.domain.news import CatalystType, NewsEvent, SentimentLabel, StoryRef, reliability_of
 from catalyst.news.classify import CatalystMatch, catalyst_strength, combined_reliability
-from catalyst.news.models import NewsEvent, ScoredStory, StoryRef
+from catalyst.news.models import ScoredStory
 from catalyst.news.sentiment.base import label_for
-from catalyst.news_sources.base import reliability_of
 
 MIN_SHARED_WORDS = 2
 EVENT_NAMESPACE = UUID("6f1c1f8e-3b5a-4c1e-9a57-8f2f0c6d9b10")

@@ -1,12 +1,13 @@
-"""What the news pipeline produces: a scored story per (symbol, source story), merged into events."""
+"""What the news pipeline works on: a scored story per (symbol, source story), before merging.
+
+The merged ``NewsEvent`` the News contract serves is in ``catalyst.domain.news``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
-
-from pydantic import AwareDatetime, BaseModel, Field
 
 from catalyst.domain.news import CatalystType, SentimentLabel
 
@@ -31,29 +32,3 @@ class ScoredStory:
     @property
     def key(self) -> tuple[str, str, str]:
         return self.symbol, self.source, self.source_id
-
-
-class StoryRef(BaseModel):
-    source: str
-    source_id: str
-    headline: str
-    url: str | None = None
-    published_at: AwareDatetime
-
-
-class NewsEvent(BaseModel):
-    """One story as reported by one or more sources, about one symbol."""
-
-    event_id: UUID
-    symbol: str
-    headline: str = Field(description="From the most reliable source that carried it")
-    summary: str = ""
-    url: str | None = None
-    published_at: AwareDatetime = Field(description="When the first source published it")
-    catalyst_type: CatalystType
-    catalyst_strength: float = Field(ge=0, le=1, description="Pattern evidence weighed by source reliability")
-    sentiment_score: float = Field(ge=-1, le=1)
-    sentiment_label: SentimentLabel
-    reliability: float = Field(ge=0, le=1, description="Chance at least one reporting source is right")
-    sources: list[str]
-    stories: list[StoryRef]

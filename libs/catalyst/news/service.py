@@ -28,12 +28,11 @@ from catalyst.contracts.news import (
     NewsResponse,
     SymbolCatalysts,
 )
-from catalyst.domain.news import NewsItem
+from catalyst.domain.news import NewsEvent, NewsItem
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
-from catalyst.news.models import NewsEvent
 from catalyst.news.pipeline import SYMBOL, check_pushed, pushed_symbols, score_items
 from catalyst.news.sentiment.base import SentimentScorer
 from catalyst.news.store import NewsStore, SaveResult

@@ -19,9 +19,9 @@ from uuid import UUID
 import asyncpg
 
 from catalyst.db import Database
-from catalyst.domain.news import CatalystType, SentimentLabel
+from catalyst.domain.news import CatalystType, NewsEvent, SentimentLabel
 from catalyst.news.merge import assign_events, build_event
-from catalyst.news.models import NewsEvent, ScoredStory
+from catalyst.news.models import ScoredStory
 
 NEWS_LOCK_CLASS = 8008  # advisory lock namespace of the News service (key 2 = security_id)
 

@@ -21,7 +21,7 @@ from prometheus_client import Counter
 from pydantic import AliasChoices, AwareDatetime, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from catalyst.domain.news import NewsItem
+from catalyst.domain.news import DEFAULT_RELIABILITY, NewsItem
 from catalyst.news_sources.items import collect_items
 
 K = TypeVar("K")
@@ -30,19 +30,6 @@ K = TypeVar("K")
 PageFetch = Callable[[int], Awaitable[tuple[Sequence[Any], bool] | None]]
 
 SOURCE_NAMES = ("replay", "alpaca", "newsapi", "benzinga", "sec_edgar")
-
-# How far each source is trusted to report a story correctly (0..1). SEC filings are the
-# company's own word; Benzinga and Alpaca (which redistributes Benzinga) are curated newswires;
-# NewsAPI aggregates general media; pushed items come from whoever holds a service key.
-DEFAULT_RELIABILITY: dict[str, float] = {
-    "sec_edgar": 0.95,
-    "benzinga": 0.9,
-    "alpaca": 0.85,
-    "replay": 0.9,
-    "newsapi": 0.6,
-    "push": 0.7,
-}
-UNKNOWN_SOURCE_RELIABILITY = 0.5
 
 SKIPPED_ITEMS = Counter(
     "catalyst_news_source_items_skipped_total",
@@ -213,7 +200,3 @@ class NewsSourceSettings(BaseSettings):
     def reliability(self) -> dict[str, float]:
         """Every source's reliability: the defaults with the configured overrides applied."""
         return {**DEFAULT_RELIABILITY, **self.reliability_overrides}
-
-
-def reliability_of(source: str, table: dict[str, float]) -> float:
-    return table.get(source, UNKNOWN_SOURCE_RELIABILITY)

@@ -1,1 +1,1 @@
-"""Order domain: the life-cycle transition table and the order models the OMS and brokers share."""
+"""Order life cycle: the transition table the OMS applies to broker reports (the order request is ``domain``)."""

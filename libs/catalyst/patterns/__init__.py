@@ -1,8 +1,9 @@
 """Chart pattern detectors (spec 2.3, service 3): pure numpy, one symbol or thousands at once."""
 
+from catalyst.domain.patterns import PatternType
 from catalyst.patterns.abcd import AbcdParams, detect_abcd
 from catalyst.patterns.ascending_triangle import AscendingTriangleParams, detect_ascending_triangle
-from catalyst.patterns.base import PatternBatch, PatternSignal, PatternType
+from catalyst.patterns.base import PatternBatch, PatternSignal
 from catalyst.patterns.bull_flag import BullFlagParams, detect_bull_flag
 from catalyst.patterns.cup_handle import CupHandleParams, detect_cup_and_handle
 from catalyst.patterns.detect import (

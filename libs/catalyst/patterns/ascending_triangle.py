@@ -27,13 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalyst.domain.patterns import PatternType
 from catalyst.indicators.kernels import FloatArray
 from catalyst.indicators.levels import pivot_mask
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
     BoolArray,
     PatternBatch,
-    PatternType,
     contraction_score,
     finish,
     hlcv,

@@ -19,24 +19,16 @@ Conventions for all detectors (``catalyst.patterns.*``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
 
+from catalyst.domain.patterns import PatternType
 from catalyst.indicators.kernels import FloatArray, as_time_major
 from catalyst.indicators.ohlcv import OHLCV
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-
-class PatternType(StrEnum):
-    BULL_FLAG = "bull_flag"
-    CUP_AND_HANDLE = "cup_and_handle"
-    ASCENDING_TRIANGLE = "ascending_triangle"
-    ABCD = "abcd"
-    OPENING_RANGE_BREAKOUT = "opening_range_breakout"
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalyst.domain.patterns import PatternType
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.base import (
     PatternBatch,
-    PatternType,
     contraction_score,
     finish,
     hlcv,

@@ -11,10 +11,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from catalyst.domain.market import Timeframe
+from catalyst.domain.patterns import PatternType
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns.abcd import AbcdParams, detect_abcd
 from catalyst.patterns.ascending_triangle import AscendingTriangleParams, detect_ascending_triangle
-from catalyst.patterns.base import IntArray, PatternBatch, PatternSignal, PatternType
+from catalyst.patterns.base import IntArray, PatternBatch, PatternSignal
 from catalyst.patterns.bull_flag import BullFlagParams, detect_bull_flag
 from catalyst.patterns.cup_handle import CupHandleParams, detect_cup_and_handle
 from catalyst.patterns.opening_range import OpeningRangeParams, detect_opening_range_breakout

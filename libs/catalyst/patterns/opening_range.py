@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalyst.domain.patterns import PatternType
 from catalyst.indicators.ohlcv import OHLCV
-from catalyst.patterns.base import IntArray, PatternBatch, PatternType, finish, hlcv, nothing, ratio, window_mean
+from catalyst.patterns.base import IntArray, PatternBatch, finish, hlcv, nothing, ratio, window_mean
 
 FEATURES = ("range_pct", "range_bars", "bars_since_open", "breakout_volume_ratio", "fresh", "extension")
 

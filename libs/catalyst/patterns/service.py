@@ -35,6 +35,7 @@ from catalyst.contracts.pattern import (
 from catalyst.db.bars import BarStore
 from catalyst.db.pool import Database
 from catalyst.domain.market import Timeframe
+from catalyst.domain.patterns import PatternType
 from catalyst.errors import InsufficientData, InvalidInput
 from catalyst.indicators.recent_bars import (
     RecentBars,
@@ -48,7 +49,7 @@ from catalyst.indicators.recent_bars import (
 from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
-from catalyst.patterns.base import PatternBatch, PatternSignal, PatternType
+from catalyst.patterns.base import PatternBatch, PatternSignal
 from catalyst.patterns.detect import (
     ALL_PATTERNS,
     PatternSettings,

@@ -19,11 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
+from catalyst.domain.risk import RiskParameters, RiskState, Severity
 from catalyst.risk import rules
-from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule, RuleResult
 from catalyst.risk.sizing import PositionSize, TradeStats, size_position
-from catalyst.risk.state import RiskState, Severity
 
 
 @dataclass(frozen=True, slots=True)

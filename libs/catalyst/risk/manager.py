@@ -52,11 +52,13 @@ from catalyst.contracts.risk import (
     ValidateResponse,
 )
 from catalyst.db import Database, HeldConnection
+from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.orders import Intent, OrderType, Side
+from catalyst.domain.risk import RiskParameters, RiskState
 from catalyst.errors import CatalystError, InvalidInput, ServiceUnavailable, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.risk import repository
-from catalyst.risk.approvals import TradeApproval, new_nonce, sign_approval
+from catalyst.risk.approvals import new_nonce, sign_approval
 from catalyst.risk.book import Reservation, RiskBook, trading_day
 from catalyst.risk.emergency import DEFAULT_DEADLINE_S as DEFAULT_EMERGENCY_DEADLINE_S
 from catalyst.risk.emergency import EmergencyController, positions_left
@@ -64,11 +66,10 @@ from catalyst.risk.engine import RiskDecision, TradeProposal, evaluate
 from catalyst.risk.history import HistoryCache, SymbolHistory
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore
-from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.prices import MarketPrices
 from catalyst.risk.rules import RuleResult
 from catalyst.risk.sizing import TradeStats, trade_stats
-from catalyst.risk.state import RiskState, RiskTrigger, transition
+from catalyst.risk.state import RiskTrigger, transition
 from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.tasks import repeat
 

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from catalyst.domain.risk import RiskParameters, Severity
 from catalyst.risk.engine import BookView
-from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule
-from catalyst.risk.state import Severity, classify_usage
+from catalyst.risk.state import classify_usage
 
 AlertLevel = Literal["warning", "critical"]
 

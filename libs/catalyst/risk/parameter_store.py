@@ -25,10 +25,10 @@ import yaml
 from pydantic import ValidationError
 
 from catalyst.db import Database
+from catalyst.domain.risk import RiskParameters
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
 from catalyst.risk import repository
-from catalyst.risk.parameters import RiskParameters
 
 log = get_logger(__name__)
 

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from catalyst.db import Database, HeldConnection
+from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.orders import Intent, PositionSide, Side
-from catalyst.risk.approvals import TradeApproval
+from catalyst.domain.risk import RiskState
 from catalyst.risk.book import PositionMark, Reservation, Snapshot, day_end, day_start
-from catalyst.risk.state import RiskState
 
 _OPEN_POSITIONS = """
 SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity::float8 AS quantity,

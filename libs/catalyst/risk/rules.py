@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from catalyst.domain.orders import Side
-from catalyst.risk.parameters import RiskParameters
-from catalyst.risk.state import RiskState, Severity, classify_usage
+from catalyst.domain.risk import RiskParameters, RiskState, Severity
+from catalyst.risk.state import classify_usage
 
 
 class Rule(StrEnum):

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from catalyst.risk.parameters import RiskParameters
+from catalyst.domain.risk import RiskParameters
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class RiskState(StrEnum):
-    ACTIVE = "active"
-    REDUCING = "reducing"
-    HALTED = "halted"
+from catalyst.domain.risk import RiskState, Severity
 
 
 class RiskTrigger(StrEnum):
@@ -26,14 +22,6 @@ class RiskTrigger(StrEnum):
     EMERGENCY_STOP = "emergency_stop"
     RESET = "reset"
     DAY_ROLLOVER = "day_rollover"
-
-
-class Severity(StrEnum):
-    """How close a value is to its limit: below warning, at/over warning, at/over critical."""
-
-    OK = "ok"
-    WARNING = "warning"
-    CRITICAL = "critical"
 
 
 _A, _R, _H = RiskState.ACTIVE, RiskState.REDUCING, RiskState.HALTED

@@ -21,10 +21,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.errors import Forbidden
-from catalyst.orders.models import OrderRequest
-from catalyst.risk.approvals import ApprovalProblem, TradeApproval, check_approval
+from catalyst.risk.approvals import ApprovalProblem, check_approval
 
 OrderIntent = Intent  # the name the OMS and its rows use
 

@@ -36,20 +36,20 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
+from catalyst.accounting import dec, fill_delta
 from catalyst.brokers.base import Broker
 from catalyst.brokers.errors import BrokerRejected
 from catalyst.brokers.feeds import PriceFeed
 from catalyst.brokers.models import BrokerOrder
 from catalyst.bus import EventBus, OrderFilled, PositionUpdate
 from catalyst.db import Database
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.order_request import OrderRequest, new_client_order_id
 from catalyst.domain.orders import OrderStatus, OrderType, Side, TimeInForce
 from catalyst.errors import CatalystError, Conflict, Forbidden, InvalidInput, NotFound, UpstreamError
 from catalyst.logging import get_logger
-from catalyst.orders.models import OrderRequest, new_client_order_id
 from catalyst.orders.state_machine import IllegalTransition, advance
-from catalyst.risk.approvals import TradeApproval
 from catalyst.trading import repository as repo
-from catalyst.trading.accounting import dec, fill_delta
 from catalyst.trading.approvals import (
     OrderIntent,
     classify,

@@ -18,9 +18,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from catalyst.accounting import PRICE_QUANTUM, PositionState, apply_fill, signed, unrealized_pnl
 from catalyst.domain.orders import PositionSide, Side
 from catalyst.trading import repository as repo
-from catalyst.trading.accounting import PRICE_QUANTUM, PositionState, apply_fill, signed, unrealized_pnl
 from catalyst.trading.repository import PositionRow
 
 

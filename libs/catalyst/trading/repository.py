@@ -16,9 +16,9 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
-from catalyst.risk.approvals import TradeApproval
 from catalyst.trading.approvals import OrderIntent
 
 LIVE_STATUSES = ("new", "accepted", "partially_filled")

@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from catalyst.bar_sources.alpaca import AlpacaBarSource
-from catalyst.bar_sources.base import BarSourceSettings, bar_source_from_settings
+from catalyst.bar_sources.config import BarSourceSettings
+from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, RateLimited, UpstreamError
 from catalyst.market_data.clock import daily_bar_time

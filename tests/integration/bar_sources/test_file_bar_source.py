@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from catalyst.bar_sources.base import BarSourceSettings, bar_source_from_settings
+from catalyst.bar_sources.config import BarSourceSettings
+from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.files import FileBarSource
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput

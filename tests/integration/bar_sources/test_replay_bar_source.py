@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time
 import numpy as np
 import pytest
 
-from catalyst.bar_sources.base import BarSourceSettings, bar_source_from_settings
+from catalyst.bar_sources.config import BarSourceSettings
+from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.replay import ReplayBarSource
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput

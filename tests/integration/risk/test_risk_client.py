@@ -9,9 +9,9 @@ from catalyst.clients.risk import RiskClient
 from catalyst.clients.trading import TradingClient
 from catalyst.contracts.risk import ValidateRequest
 from catalyst.domain.orders import Side
+from catalyst.domain.risk import RiskState
 from catalyst.errors import InvalidInput, UpstreamError
 from catalyst.http import ServiceClient
-from catalyst.risk.state import RiskState
 from catalyst.services import ServiceName
 
 

@@ -12,12 +12,12 @@ from catalyst.contracts.risk import ValidateRequest
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.orders import Side
+from catalyst.domain.risk import RiskState
 from catalyst.risk.book import EXCHANGE_TZ
 from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ParameterStore
 from catalyst.risk.prices import MarketPrices, bar_store_prices
-from catalyst.risk.state import RiskState
 
 REQUEST = ValidateRequest(symbol="MSFT", side=Side.BUY, quantity=10, entry=100.0, stop=98.0, target=104.0, atr=1.5)
 

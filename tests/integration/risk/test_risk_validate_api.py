@@ -11,8 +11,9 @@ import pytest
 
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
+from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.orders import Side
-from catalyst.risk.approvals import ApprovalProblem, TradeApproval, check_approval
+from catalyst.risk.approvals import ApprovalProblem, check_approval
 
 SECRET = "test-approval-secret"
 ENTRY = {"symbol": "AAPL", "side": "buy", "quantity": 100, "entry": 100.0, "stop": 98.0, "target": 104.0,

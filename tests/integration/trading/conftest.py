@@ -39,9 +39,10 @@ from catalyst.brokers.sim_ledger import PostgresSimLedger
 from catalyst.bus import EventBus
 from catalyst.db import Database
 from catalyst.db.scratch import admin_execute, database_name, scratch_database, scratch_database_sync
+from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.market import Bar
 from catalyst.domain.orders import Side
-from catalyst.risk.approvals import TradeApproval, sign_approval
+from catalyst.risk.approvals import sign_approval
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler

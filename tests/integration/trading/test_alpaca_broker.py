@@ -8,8 +8,8 @@ from catalyst.brokers.alpaca import AlpacaBroker, OrderPoller
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerCircuitOpen, BrokerRateLimited, BrokerRejected, BrokerTransientError
 from catalyst.brokers.guard import GuardedBroker
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
 
 
 def make(wire, **guard):

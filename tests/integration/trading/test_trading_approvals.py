@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Conflict, Forbidden
-from catalyst.orders.models import OrderRequest
-from catalyst.risk.approvals import TradeApproval
 
 
 def buy(symbol="AAPL", qty=100, cid=None, **kw):

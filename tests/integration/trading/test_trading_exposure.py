@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Forbidden
-from catalyst.orders.models import OrderRequest
 
 
 async def _own_100(world, price=100.0):

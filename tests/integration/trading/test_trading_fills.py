@@ -7,9 +7,9 @@ import pytest
 
 from catalyst.brokers.models import BrokerOrder
 from catalyst.bus import Channel, OrderFilled, PositionUpdate
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Conflict
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
 from catalyst.trading import repository as repo
 
 

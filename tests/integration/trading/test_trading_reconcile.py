@@ -2,8 +2,8 @@
 
 from decimal import Decimal as D
 
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, PositionSide, Side
-from catalyst.orders.models import OrderRequest
 from catalyst.trading import repository as repo
 from catalyst.trading.approvals import fillable_price
 

@@ -6,9 +6,9 @@ import psycopg
 import pytest
 
 from catalyst.brokers.errors import BrokerRejected
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import ServiceUnavailable, UpstreamError
-from catalyst.orders.models import OrderRequest
 from catalyst.risk.approvals import sign_approval
 from catalyst.trading import repository as repo
 

@@ -18,9 +18,9 @@ from catalyst.brokers.alpaca import (
 )
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRateLimited, BrokerRejected, BrokerTransientError
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus as S
 from catalyst.domain.orders import OrderType, Side
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
 
 
 @pytest.mark.parametrize(("alpaca", "filled", "ours"), [

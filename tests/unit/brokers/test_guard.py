@@ -11,8 +11,8 @@ from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.errors import BrokerCircuitOpen, BrokerRateLimited, BrokerRejected, BrokerTransientError
 from catalyst.brokers.guard import BROKER_CALLS, GuardedBroker
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, Side
-from catalyst.orders.models import OrderRequest
 
 
 class FakeTime:

@@ -11,8 +11,8 @@ from catalyst.brokers.feeds import InMemoryBarFeed
 from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import InMemorySimLedger
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 

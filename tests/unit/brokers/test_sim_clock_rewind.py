@@ -8,8 +8,8 @@ from catalyst.brokers.feeds import InMemoryBarFeed
 from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import InMemorySimLedger
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, Side
-from catalyst.orders.models import OrderRequest
 
 T0 = datetime(2013, 3, 1, 14, 30, tzinfo=UTC)
 SETTINGS = BrokerSettings(SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0)

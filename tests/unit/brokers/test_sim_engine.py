@@ -6,8 +6,8 @@ import pytest
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRejected
 from catalyst.brokers.sim_engine import SimCosts, SimEngine, order_from_doc, order_to_doc
 from catalyst.domain.market import Bar
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus, OrderType, Side, TimeInForce
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 09:30 New York, a Monday
 MIN = timedelta(minutes=1)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from catalyst.domain.news import DEFAULT_RELIABILITY
 from catalyst.market_data.universe import build_universe, news_window
 from catalyst.news.classify import catalyst_strength, classify
 from catalyst.news.sentiment.config import SentimentSettings, build_scorer
-from catalyst.news_sources.base import DEFAULT_RELIABILITY
 
 
 @pytest.mark.parametrize("seed", [42, 7])

@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from catalyst.domain.news import SentimentLabel
+from catalyst.news.calibrate_sentiment import agreement_of, calibrate, cross_validated_agreement, feature_matrix
 from catalyst.news.evaluation import by_split, load_labelled, sentiment_agreement
 from catalyst.news.sentiment.base import NEUTRAL_BAND, label_for
-from catalyst.news.sentiment.calibrate import (
-    agreement_of,
-    calibrate,
-    cross_validated_agreement,
-    feature_matrix,
-)
 from catalyst.news.sentiment.lexicon import (
     DEFAULT_WEIGHTS,
     LexiconSentimentScorer,

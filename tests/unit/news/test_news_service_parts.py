@@ -8,8 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from catalyst.domain.news import CatalystType, SentimentLabel
-from catalyst.news.models import NewsEvent, StoryRef
+from catalyst.domain.news import CatalystType, NewsEvent, SentimentLabel, StoryRef
 from catalyst.news.service import summarise
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)

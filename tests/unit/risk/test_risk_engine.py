@@ -7,11 +7,10 @@ from collections.abc import Mapping
 import pytest
 
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
+from catalyst.domain.risk import RiskParameters, RiskState
 from catalyst.risk.engine import BookView, HeldPosition, TradeProposal, evaluate, price_bound
-from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule
 from catalyst.risk.sizing import TradeStats
-from catalyst.risk.state import RiskState
 
 P = RiskParameters()
 STATS = TradeStats(win_rate=0.5, payoff=2.0, trades=50, from_prior=False)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from catalyst.domain.risk import RiskParameters, Severity
 from catalyst.risk.engine import BookView, HeldPosition
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
-from catalyst.risk.parameters import RiskParameters
 from catalyst.risk.rules import Rule
-from catalyst.risk.state import Severity
 
 P = RiskParameters()
 

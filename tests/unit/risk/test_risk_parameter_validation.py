@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from catalyst.domain.risk import RiskParameters
 from catalyst.errors import InvalidInput
 from catalyst.risk.parameter_store import read_parameter_file, validate_parameters
-from catalyst.risk.parameters import RiskParameters
 
 
 def test_valid_candidate() -> None:

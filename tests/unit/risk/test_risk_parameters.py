@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from catalyst.risk.parameters import RiskParameters
+from catalyst.domain.risk import RiskParameters
 
 ROOT = Path(__file__).resolve().parents[3]
 

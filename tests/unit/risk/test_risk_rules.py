@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalyst.domain.orders import Side
-from catalyst.risk.parameters import RiskParameters
+from catalyst.domain.risk import RiskParameters, RiskState, Severity
 from catalyst.risk.rules import (
     Rule,
     check_correlation,
@@ -19,7 +19,6 @@ from catalyst.risk.rules import (
     check_sizing,
     check_stop_loss,
 )
-from catalyst.risk.state import RiskState, Severity
 
 P = RiskParameters()  # spec defaults: $2,000 loss, 20% of $100,000, 5 positions, 0.7, 2×ATR
 

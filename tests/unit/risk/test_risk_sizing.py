@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalyst.risk.parameters import RiskParameters
+from catalyst.domain.risk import RiskParameters
 from catalyst.risk.sizing import TradeStats, kelly_fraction, size_position, trade_stats
 
 P = RiskParameters()

@@ -6,15 +6,8 @@ import itertools
 
 import pytest
 
-from catalyst.risk.state import (
-    TRANSITIONS,
-    RiskState,
-    RiskTrigger,
-    Severity,
-    classify_usage,
-    entries_allowed,
-    transition,
-)
+from catalyst.domain.risk import RiskState, Severity
+from catalyst.risk.state import TRANSITIONS, RiskTrigger, classify_usage, entries_allowed, transition
 
 
 def test_table_is_total() -> None:

@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
+from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit, new_client_order_id
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
-from catalyst.orders.models import OrderRequest, StopLoss, TakeProfit, new_client_order_id
 
 
 def test_defaults_to_a_day_market_order_with_a_fresh_client_id():

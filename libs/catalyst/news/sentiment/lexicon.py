@@ -7,7 +7,7 @@ finance lexicon for newswire verbs that neither list reads right ("beats", "down
 words, so "raises $1 billion in an offering" is not good news. Negators flip the next three words;
 "but" halves what came before and stresses what follows; "despite" mutes what follows. The weights
 of the three sums and the neutral threshold are calibrated on the hand-labelled table
-(:mod:`catalyst.news.sentiment.calibrate`).
+(:mod:`catalyst.news.calibrate_sentiment`).
 
 Everything is precomputed into one dict of ``token -> (lm, vader, finance)`` so a headline costs a
 regex split and one dict look-up per token.
@@ -43,7 +43,7 @@ class LexiconWeights:
 
 
 # Calibrated on tests/unit/news/labelled_headlines.csv (all splits) with
-# ``python -m catalyst.news.sentiment.calibrate``; docs/news.md has the agreement figures.
+# ``python -m catalyst.news.calibrate_sentiment``; docs/news.md has the agreement figures.
 DEFAULT_WEIGHTS = LexiconWeights(lm=0.1, vader=0.15, finance=1.0, threshold=0.05)
 
 # Newswire words whose market meaning neither general list captures (valence on VADER's −4..+4 scale).

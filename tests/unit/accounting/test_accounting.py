@@ -2,16 +2,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from catalyst.accounting import PositionState, apply_fill, commission, dec, fill_delta, is_reducing, unrealized_pnl
 from catalyst.domain.orders import PositionSide, Side
-from catalyst.trading.accounting import (
-    PositionState,
-    apply_fill,
-    commission,
-    dec,
-    fill_delta,
-    is_reducing,
-    unrealized_pnl,
-)
 
 
 def test_buys_average_the_entry_price():

@@ -2,8 +2,11 @@
 
 Grid search (deterministic) over the LM and VADER weights relative to the finance lexicon's, and
 over the raw-score threshold of the neutral band, maximising agreement with the hand labels.
-Run ``python -m catalyst.news.sentiment.calibrate <table.csv>`` to print the weights (to paste into
+Run ``python -m catalyst.news.calibrate_sentiment <table.csv>`` to print the weights (to paste into
 :data:`catalyst.news.sentiment.lexicon.DEFAULT_WEIGHTS`) with in-sample and cross-validated agreement.
+
+A tool over the scorers and the labelled table (``catalyst.news.evaluation``), so it sits beside
+that module rather than inside ``catalyst.news.sentiment``, which the table's code imports.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Risk parameters: one frozen, validated set is active at a time (spec 2.3, service 5).
+"""Risk vocabulary: the parameters (one frozen, validated set is active at a time; spec 2.3, service 5),
+the Risk state and a limit's severity. The transition table and the rules are in ``catalyst.risk``.
 
 Defaults are the spec's values (daily loss limit $2,000, max position 20% of capital, max 5
 positions, max correlation 0.7, stop at 2×ATR or support, warning at 75% and critical at 100%
@@ -9,11 +10,28 @@ through this model, so a bad value is refused the same way wherever it comes fro
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from catalyst.contracts.types import MAX_AMOUNT, MIN_AMOUNT
+from catalyst.domain.bounded import MAX_AMOUNT, MIN_AMOUNT
+
+
+class RiskState(StrEnum):
+    """What Risk allows now (see ``catalyst.risk.state`` for the table that moves it)."""
+
+    ACTIVE = "active"
+    REDUCING = "reducing"
+    HALTED = "halted"
+
+
+class Severity(StrEnum):
+    """How close a value is to its limit: below warning, at/over warning, at/over critical."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
 
 
 class RiskParameters(BaseModel):

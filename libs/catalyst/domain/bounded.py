@@ -1,4 +1,7 @@
-"""Bounded field types shared by the service contracts and the order model.
+"""Bounded field types: the domain's money, quantity and text limits, shared by contracts and logic.
+
+They live in the domain (not in ``contracts``) so that the order model, the risk rules and the
+service contracts all import them downward.
 
 What comes in over HTTP must fit what the database and the rules can hold, so that bad input is
 a 400 naming the field and never a 500 further down:

@@ -1,8 +1,9 @@
 """What the OMS asks a broker to do: one order request, validated once, used by every broker.
 
 Quantities are whole shares (Risk approves whole shares; fractional orders are out of scope).
-Prices are floats at this boundary (``catalyst.contracts.types.Price``: what ``numeric(18, 6)``
-holds) and ``Decimal`` in accounting and the database.
+Prices are floats at this boundary (``catalyst.domain.bounded.Price``: what ``numeric(18, 6)``
+holds) and ``Decimal`` in accounting and the database. It is domain, not OMS, because the trading
+contract, the typed client and every broker adapter speak it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.contracts.types import SYMBOL_PATTERN as SYMBOL_PATTERN  # re-exported (defined once there)
-from catalyst.contracts.types import Price, Shares
+from catalyst.domain.bounded import SYMBOL_PATTERN as SYMBOL_PATTERN
+from catalyst.domain.bounded import Price, Shares
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-:.]{0,63}$"

@@ -4,6 +4,9 @@ A position is a signed quantity (long > 0, short < 0) at an average entry price.
 position's direction (or from flat) moves the average; a fill against it realizes P&L on the
 closed part at the average price, and whatever exceeds the position opens the other side at the
 fill price. Realized P&L is gross: commissions are recorded per fill and reported apart.
+
+Pure logic under both the OMS and the simulated broker (which books its own fills with it), so
+neither adapter nor service imports the other for it.
 """
 
 from __future__ import annotations
