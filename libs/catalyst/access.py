@@ -9,8 +9,9 @@ that declare it as a peer (``catalyst.services.callers_of``). On top of that, de
   moves no money. Their commands stay with the callers that really send them.
 - Risk controls (parameter changes, emergency stop, reset) are open to Workflow, Orchestration
   (the MCP tools ``update_risk_parameter``, ``stop_trading_session``) and the operator (spec 2.3).
-- Trading's commands are for Risk (cancel-all and flatten in an emergency stop; entries it has
-  approved) and Workflow (entries, exits, the market-close flatten, reconciliation).
+- Trading's commands are for its matrix callers: Risk (cancel-all and flatten in an emergency stop)
+  and Workflow (entries, exits, the market-close flatten, reconciliation). An entry still needs
+  Risk's signed approval whoever sends it.
 - Pushed news is taken from Workflow and the operator; the Scanner only reads News.
 
 Each service mounts a router with its group here (``create_app(routers=[(router, GROUP)])``);
@@ -41,14 +42,10 @@ class RouteGroup:
         return self.callers | self.readers if method.upper() in READ_METHODS else self.callers
 
 
-def _peers_of(service: ServiceName) -> frozenset[Identity]:
-    return frozenset(callers_of(service))
-
-
-NEWS_QUERIES = RouteGroup(ServiceName.NEWS, _peers_of(ServiceName.NEWS))
+NEWS_QUERIES = RouteGroup(ServiceName.NEWS, callers_of(ServiceName.NEWS))
 NEWS_INGEST = RouteGroup(ServiceName.NEWS, frozenset({ServiceName.WORKFLOW, Operator.OPERATOR}))
-TECHNICAL_QUERIES = RouteGroup(ServiceName.TECHNICAL, _peers_of(ServiceName.TECHNICAL))
-PATTERN_QUERIES = RouteGroup(ServiceName.PATTERN, _peers_of(ServiceName.PATTERN))
-RISK_CHECKS = RouteGroup(ServiceName.RISK, _peers_of(ServiceName.RISK), readers=OVERSEERS)
-RISK_CONTROLS = RouteGroup(ServiceName.RISK, _peers_of(ServiceName.RISK) | OVERSEERS)
-TRADING_BOOK = RouteGroup(ServiceName.TRADING, _peers_of(ServiceName.TRADING), readers=OVERSEERS)
+TECHNICAL_QUERIES = RouteGroup(ServiceName.TECHNICAL, callers_of(ServiceName.TECHNICAL))
+PATTERN_QUERIES = RouteGroup(ServiceName.PATTERN, callers_of(ServiceName.PATTERN))
+RISK_CHECKS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK), readers=OVERSEERS)
+RISK_CONTROLS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVERSEERS)
+TRADING_BOOK = RouteGroup(ServiceName.TRADING, callers_of(ServiceName.TRADING), readers=OVERSEERS)
