@@ -419,7 +419,7 @@ async def _over_http(env: dict[str, str], settings: Settings, dsn: str) -> tuple
                                                                                  list[RaceRow]]:
     server, base = await asyncio.to_thread(_start_server, env)
     db = Database(dsn)
-    headers = {API_KEY_HEADER: settings.api_key(ServiceName.ORCHESTRATION)}
+    headers = {API_KEY_HEADER: settings.api_key(ServiceName.WORKFLOW)}
     limits = httpx.Limits(max_connections=len(RACE), max_keepalive_connections=len(RACE))
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=10) as client:

@@ -140,7 +140,7 @@ async def bench_http(dsn: str) -> tuple[float, float, float]:
             "--port", str(port), cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                         headers={"X-API-Key": dev_api_key(ServiceName.ORCHESTRATION)}) as client:
+                                         headers={"X-API-Key": dev_api_key(ServiceName.WORKFLOW)}) as client:
                 await _wait_live(client, proc)
                 latencies = []
                 started = time.perf_counter()

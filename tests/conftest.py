@@ -103,13 +103,14 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture(scope="session")
 def api_client() -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
-    """``async with api_client(app) as client``: runs the app's lifespan, authenticates as orchestration."""
+    """``async with api_client(app) as client``: runs the app's lifespan, authenticates as Workflow
+    (the service that calls every other, spec 2.1); ``api_key`` presents another caller's key."""
 
     @asynccontextmanager
     async def open_client(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
         async with app.router.lifespan_context(app):
             settings: Settings = app.state.runtime.settings
-            key = api_key if api_key is not None else settings.api_key(ServiceName.ORCHESTRATION)
+            key = api_key if api_key is not None else settings.api_key(ServiceName.WORKFLOW)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
                                          headers={API_KEY_HEADER: key}) as client:

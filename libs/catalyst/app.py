@@ -1,10 +1,13 @@
 """The app factory behind every service: one place for health, metrics, auth, errors, context.
 
-Every service is ``create_app(ServiceName.X, routers=[...], on_startup=[...])``. What it adds:
+Every service is ``create_app(ServiceName.X, routers=[(router, access.GROUP), ...], on_startup=[...])``.
+What it adds:
 
 - ``GET /health`` (spec 8.1; 503 when a required dependency is down), ``GET /live`` (process
   liveness for Kubernetes), ``GET /metrics`` (Prometheus), ``/docs`` and ``/openapi.json``;
-- ``X-API-Key`` auth on every router passed in (each service's key identifies the caller);
+- ``X-API-Key`` auth on every router passed in: the key names the caller (401 otherwise) and the
+  router's group in ``catalyst.access`` admits it or answers 403 ``FORBIDDEN_CALLER``; each
+  operation's ``x-allowed-callers`` in the OpenAPI document lists who is admitted;
 - the error envelope ``{"error": {"code", "message", "details"}}`` for every error, request
   validation and malformed JSON included (400), never a bare 500 for bad input;
 - a request id (``X-Request-ID``, made up when absent) bound to every log line and forwarded
@@ -27,23 +30,26 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalyst import __version__
+from catalyst.access import RouteGroup
+from catalyst.auth import allow
 from catalyst.bus import EventBus
 from catalyst.cache import Cache
 from catalyst.config import Settings, get_settings
-from catalyst.context import API_KEY_HEADER, REQUEST_ID_HEADER, new_request_id, request_id_var
+from catalyst.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from catalyst.db import Database
-from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable, Unauthorized
+from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
 from catalyst.market_clock import market_clock
 from catalyst.market_data.clock import Clock
 from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from catalyst.services import DEPENDENCIES, ServiceName
+from catalyst.services import DEPENDENCIES, Identity, ServiceName
 
 log = get_logger(__name__)
 
@@ -52,7 +58,8 @@ T = TypeVar("T")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
-    for status, text in ((400, "Bad input"), (401, "Missing or wrong X-API-Key"), (404, "Not found"))
+    for status, text in ((400, "Bad input"), (401, "Missing or wrong X-API-Key"),
+                         (403, "Caller not allowed here, or the request is refused"), (404, "Not found"))
 }
 
 
@@ -121,22 +128,6 @@ def get_runtime(request: Request) -> ServiceRuntime:
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-async def require_api_key(request: Request, rt: Runtime) -> ServiceName:
-    """Accept any service's own key; the key names the calling service (kept for audit)."""
-    key = request.headers.get(API_KEY_HEADER)
-    if not key:
-        raise Unauthorized("missing X-API-Key header", code="MISSING_API_KEY")
-    caller = rt.settings.key_owners().get(key)
-    if caller is None:
-        raise Unauthorized("invalid API key", code="INVALID_API_KEY")
-    request.state.caller = caller
-    structlog.contextvars.bind_contextvars(caller=caller.value)
-    return caller
-
-
-Caller = Annotated[ServiceName, Depends(require_api_key)]
-
-
 def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
     """A route dependency reading the service state a start-up hook set as ``app.state.<name>``.
 
@@ -165,7 +156,7 @@ def create_app(
     service: ServiceName,
     *,
     settings: Settings | None = None,
-    routers: Sequence[APIRouter] = (),
+    routers: Sequence[tuple[APIRouter, RouteGroup]] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     title: str | None = None,
@@ -175,7 +166,8 @@ def create_app(
     required_services: Sequence[ServiceName] = (),
     clock: Clock | None = None,
 ) -> FastAPI:
-    """``clock`` replaces the environment's market clock (tests pass a ``SimulatedClock``)."""
+    """``routers``: each with the group (``catalyst.access``) whose callers may call it.
+    ``clock`` replaces the environment's market clock (tests pass a ``SimulatedClock``)."""
     settings = (settings or get_settings()).model_copy(update={"service_name": service})
     configure_logging(service.value, settings.log_level)
 
@@ -207,9 +199,36 @@ def create_app(
     _install_error_handlers(app)
     _install_context_middleware(app, service)
     app.include_router(_ops_router(service))
-    for router in routers:
-        app.include_router(router, dependencies=[Depends(require_api_key)], responses=ERROR_RESPONSES)
+    callers: dict[tuple[str, str], frozenset[Identity]] = {}
+    for router, group in routers:
+        callers.update(_include_guarded(app, service, router, group))
+    _document_callers(app, callers)
     return app
+
+
+def _include_guarded(app: FastAPI, service: ServiceName, router: APIRouter,
+                     group: RouteGroup) -> dict[tuple[str, str], frozenset[Identity]]:
+    """Mount ``router`` behind ``group``'s callers; answer who may call each (path, method)."""
+    if group.service is not service:
+        raise ValueError(f"a {group.service.value} route group mounted on {service.value}")
+    app.include_router(router, dependencies=[Depends(allow(group))], responses=ERROR_RESPONSES)
+    return {(route.path, method.lower()): group.allowed(method)
+            for route in router.routes if isinstance(route, APIRoute) for method in route.methods or ()}
+
+
+def _document_callers(app: FastAPI, callers: dict[tuple[str, str], frozenset[Identity]]) -> None:
+    """Write each operation's allowed callers into the OpenAPI document as ``x-allowed-callers``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            operations = build()["paths"]
+            for (path, method), allowed in callers.items():
+                if method in operations.get(path, {}):
+                    operations[path][method]["x-allowed-callers"] = sorted(a.value for a in allowed)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def _ops_router(service: ServiceName) -> APIRouter:

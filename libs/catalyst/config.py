@@ -2,7 +2,8 @@
 
 Names follow the spec (section 6.3): ``DATABASE_URL``, ``REDIS_URL``, ``ALPACA_API_KEY`` …
 Each service has its own API key (``<SERVICE>_API_KEY``), presented when it calls another
-service and accepted from it; its URL is ``<SERVICE>_URL`` (defaults: loopback and the
+service and accepted from it (where ``catalyst.access`` lets it in), and so has the operator
+(``OPERATOR_API_KEY``); a service's URL is ``<SERVICE>_URL`` (defaults: loopback and the
 spec's port). Development keys are generated from the service name so that ``make run``
 works on a fresh machine; ``CATALYST_ENV=production`` refuses them.
 """
@@ -15,14 +16,14 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from catalyst.services import PORTS, ServiceName
+from catalyst.services import IDENTITIES, PORTS, Identity, Operator, ServiceName
 
 DEV_KEY_PREFIX = "dev-key-"
 
 
-def dev_api_key(service: ServiceName) -> str:
-    """The development key of a service (never accepted in production)."""
-    return f"{DEV_KEY_PREFIX}{service.value}"
+def dev_api_key(identity: Identity) -> str:
+    """The development key of a service or the operator (never accepted in production)."""
+    return f"{DEV_KEY_PREFIX}{identity.value}"
 
 
 class Settings(BaseSettings):
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
                                              description="The News service's own key (NEWS_API_KEY is NewsAPI's)")
     reporting_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.REPORTING)),
                                          alias="REPORTING_API_KEY")
+    operator_api_key: SecretStr = Field(SecretStr(dev_api_key(Operator.OPERATOR)), alias="OPERATOR_API_KEY")
 
     orchestration_url: str | None = Field(None, alias="ORCHESTRATION_URL")
     scanner_url: str | None = Field(None, alias="SCANNER_URL")
@@ -88,7 +90,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Settings:
         if self.env == "production":
-            weak = [s.value for s in ServiceName if self.api_key(s).startswith(DEV_KEY_PREFIX)]
+            weak = [s.value for s in IDENTITIES if self.api_key(s).startswith(DEV_KEY_PREFIX)]
             if self.risk_approval_secret.get_secret_value().startswith("dev-"):
                 weak.append("risk_approval_secret")
             if weak:
@@ -103,9 +105,9 @@ class Settings(BaseSettings):
     def listen_port(self) -> int:
         return self.port if self.port is not None else PORTS[self.service_name]
 
-    def api_key(self, service: ServiceName) -> str:
-        """The key ``service`` presents (and that others accept from it)."""
-        field = "news_api_key_internal" if service is ServiceName.NEWS else f"{service.value}_api_key"
+    def api_key(self, identity: Identity) -> str:
+        """The key ``identity`` presents (and that others accept from it)."""
+        field = "news_api_key_internal" if identity is ServiceName.NEWS else f"{identity.value}_api_key"
         secret: SecretStr = getattr(self, field)
         return secret.get_secret_value()
 
@@ -113,9 +115,9 @@ class Settings(BaseSettings):
         url: str | None = getattr(self, f"{service.value}_url")
         return (url or f"http://127.0.0.1:{PORTS[service]}").rstrip("/")
 
-    def key_owners(self) -> dict[str, ServiceName]:
-        """Accepted inbound keys and the service each one identifies."""
-        return {self.api_key(s): s for s in ServiceName}
+    def key_owners(self) -> dict[str, Identity]:
+        """Accepted inbound keys and the service (or the operator) each one identifies."""
+        return {self.api_key(s): s for s in IDENTITIES}
 
 
 @lru_cache(maxsize=1)

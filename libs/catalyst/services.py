@@ -1,4 +1,4 @@
-"""The spec's service matrix (section 2.1): names, ports and who depends on whom."""
+"""The spec's service matrix (section 2.1): names, ports, who calls whom, and who may present a key."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ class ServiceName(StrEnum):
     REPORTING = "reporting"
 
 
+class Operator(StrEnum):
+    """The one caller that is not a service: the operator (the Kubernetes operator, or a person at
+    its console) who changes risk parameters and stops trading in an emergency (spec 6.2)."""
+
+    OPERATOR = "operator"
+
+
+# Whoever presents an X-API-Key: a service, or the operator.
+Identity = ServiceName | Operator
+IDENTITIES: tuple[Identity, ...] = (*ServiceName, *Operator)
+
+
 PORTS: dict[ServiceName, int] = {
     ServiceName.ORCHESTRATION: 5000,
     ServiceName.SCANNER: 5001,
@@ -29,14 +41,17 @@ PORTS: dict[ServiceName, int] = {
     ServiceName.REPORTING: 5009,
 }
 
-# Services each one calls over REST; /health reports them under "dependencies".
+# Services each one calls over REST, read from the code that calls them (the typed clients each
+# service builds); /health probes them under "dependencies" and catalyst.access lets them in.
+# Risk calls Trading (cancel-all, flatten, positions, account in an emergency stop and for sizing);
+# Trading calls no one. Workflow calls every service (spec 2.1); Reporting only reads the database.
 DEPENDENCIES: dict[ServiceName, tuple[ServiceName, ...]] = {
     ServiceName.ORCHESTRATION: (ServiceName.WORKFLOW,),
     ServiceName.SCANNER: (ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN),
     ServiceName.PATTERN: (),
     ServiceName.TECHNICAL: (),
-    ServiceName.RISK: (),
-    ServiceName.TRADING: (ServiceName.RISK,),
+    ServiceName.RISK: (ServiceName.TRADING,),
+    ServiceName.TRADING: (),
     ServiceName.WORKFLOW: (
         ServiceName.SCANNER,
         ServiceName.NEWS,
@@ -49,3 +64,8 @@ DEPENDENCIES: dict[ServiceName, tuple[ServiceName, ...]] = {
     ServiceName.NEWS: (),
     ServiceName.REPORTING: (),
 }
+
+
+def callers_of(service: ServiceName) -> frozenset[ServiceName]:
+    """The services that declare ``service`` as a peer: the inverse of ``DEPENDENCIES``."""
+    return frozenset(caller for caller, peers in DEPENDENCIES.items() if service in peers)

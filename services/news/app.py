@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import AwareDatetime
 
+from catalyst.access import NEWS_INGEST, NEWS_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.config import Settings
 from catalyst.contracts.news import (
@@ -44,6 +45,7 @@ log = get_logger(__name__)
 News = Annotated[NewsService, Depends(app_state("news", NewsService))]
 
 news_router = APIRouter(prefix=NEWS_PATH, tags=["news"])
+ingest_router = APIRouter(prefix=NEWS_PATH, tags=["news"])  # pushed stories: other callers than the reads
 catalyst_router = APIRouter(prefix=CATALYSTS_PATH, tags=["catalysts"])
 
 
@@ -60,7 +62,7 @@ async def news_for_symbol(
     return await news.news(symbol, since, until)
 
 
-@news_router.post("/ingest", response_model=IngestResponse)
+@ingest_router.post("/ingest", response_model=IngestResponse)
 async def ingest(body: IngestRequest, news: News) -> IngestResponse:
     """Store pushed items. Bad items (no headline, unknown symbol, future timestamp …) are listed in
     ``rejected`` by index; when every item is bad the answer is a 400 envelope naming them all."""
@@ -95,7 +97,8 @@ def build_app(settings: Settings | None = None, *, news_settings: NewsSettings |
             await service.aclose()
 
     return create_app(
-        ServiceName.NEWS, settings=settings or ns, routers=[news_router, catalyst_router],
+        ServiceName.NEWS, settings=settings or ns,
+        routers=[(news_router, NEWS_QUERIES), (ingest_router, NEWS_INGEST), (catalyst_router, NEWS_QUERIES)],
         on_startup=[start], on_shutdown=[stop], clock=clock, title="Catalyst News",
         description="News catalysts from several sources, FinBERT or lexicon sentiment (spec 2.3, service 8).",
     )

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
+from catalyst.access import PATTERN_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
 from catalyst.config import Settings
 from catalyst.contracts.pattern import (
@@ -60,7 +61,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         app.state.patterns = PatternService(rt.db, rt.cache, rt.clock)
 
     return create_app(
-        ServiceName.PATTERN, settings=settings, routers=[router], on_startup=[start], clock=clock,
+        ServiceName.PATTERN, settings=settings, routers=[(router, PATTERN_QUERIES)], on_startup=[start],
+        clock=clock,
         title="Catalyst Pattern",
         description="Chart pattern detection with geometry, confidence and levels (spec 2.3, service 3).",
     )

@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from catalyst.app import Caller, ServiceRuntime, app_state, create_app
+from catalyst.access import RISK_CHECKS, RISK_CONTROLS
+from catalyst.app import ServiceRuntime, app_state, create_app
+from catalyst.auth import Caller
 from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
@@ -41,7 +43,10 @@ log = get_logger(__name__)
 
 Manager = Annotated[RiskManager, Depends(app_state("risk", RiskManager))]
 
-router = APIRouter(prefix=RISK_PATH, tags=["risk"])
+# The pre-trade checks and reads (Workflow; reads also Orchestration and the operator) apart from the
+# controls that change what is allowed (Workflow, Orchestration, the operator): catalyst.access.
+checks_router = APIRouter(prefix=RISK_PATH, tags=["risk"])
+controls_router = APIRouter(prefix=RISK_PATH, tags=["risk controls"])
 
 
 def _active(a: ActiveSet) -> ActiveParameters:
@@ -49,19 +54,19 @@ def _active(a: ActiveSet) -> ActiveParameters:
                             source=a.source, applied_at=a.applied_at, reason=a.reason)
 
 
-@router.post("/validate", response_model=ValidateResponse)
+@checks_router.post("/validate", response_model=ValidateResponse)
 async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
     """Pre-trade check of one order: every rule, Kelly sizing, and a signed approval when approved."""
     return await risk.validate(body)
 
 
-@router.get("/parameters", response_model=ActiveParameters)
+@checks_router.get("/parameters", response_model=ActiveParameters)
 async def get_parameters(risk: Manager) -> ActiveParameters:
     """The active parameter set and its version."""
     return _active(risk.store.active)
 
 
-@router.put("/parameters", response_model=ActiveParameters)
+@controls_router.put("/parameters", response_model=ActiveParameters)
 async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) -> ActiveParameters:
     """Replace the active set (absent keys take the documented defaults); applies at once."""
     applied = await risk.store.apply_parameters(body.parameters, source=body.source,
@@ -69,13 +74,13 @@ async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) 
     return _active(applied)
 
 
-@router.get("/status", response_model=RiskStatus)
+@checks_router.get("/status", response_model=RiskStatus)
 async def status(risk: Manager) -> RiskStatus:
     """State, daily P&L, exposure, usage of every limit and the active alerts."""
     return risk.status()
 
 
-@router.post("/mark", response_model=RiskStatus)
+@checks_router.post("/mark", response_model=RiskStatus)
 async def mark_to_market(risk: Manager) -> RiskStatus:
     """Re-mark every open position at its last complete bar now and re-check the limits (the
     Workflow's monitor phase; the Risk Manager also does it by itself every market minute)."""
@@ -83,13 +88,13 @@ async def mark_to_market(risk: Manager) -> RiskStatus:
     return risk.status()
 
 
-@router.post("/emergency-stop", response_model=EmergencyStopResponse)
+@controls_router.post("/emergency-stop", response_model=EmergencyStopResponse)
 async def emergency_stop(body: EmergencyStopRequest, risk: Manager, caller: Caller) -> EmergencyStopResponse:
     """Halt entries, cancel every open order and flatten every position through Trading."""
     return await risk.emergency_stop(body.reason, body.requested_by or caller.value)
 
 
-@router.post("/reset", response_model=RiskStatus)
+@controls_router.post("/reset", response_model=RiskStatus)
 async def reset(body: ResetRequest, risk: Manager, caller: Caller) -> RiskStatus:
     """Explicitly lift an emergency halt (or the day's REDUCING latch)."""
     return await risk.reset(body.reason, body.requested_by or caller.value)
@@ -136,7 +141,9 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
         await app.state.risk.close()
 
     return create_app(
-        ServiceName.RISK, settings=settings, routers=[router], on_startup=[start], on_shutdown=[stop],
+        ServiceName.RISK, settings=settings,
+        routers=[(checks_router, RISK_CHECKS), (controls_router, RISK_CONTROLS)],
+        on_startup=[start], on_shutdown=[stop],
         clock=clock, title="Catalyst Risk Manager",
         description="Pre-trade validation, Kelly sizing, limits and alerts, emergency stop (spec 2.3, service 5).",
     )

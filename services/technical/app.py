@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
+from catalyst.access import TECHNICAL_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
 from catalyst.config import Settings
 from catalyst.contracts.technical import (
@@ -64,7 +65,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         app.state.technical = TechnicalService(rt.db, rt.cache, rt.clock)
 
     return create_app(
-        ServiceName.TECHNICAL, settings=settings, routers=[router], on_startup=[start], clock=clock,
+        ServiceName.TECHNICAL, settings=settings, routers=[(router, TECHNICAL_QUERIES)], on_startup=[start],
+        clock=clock,
         title="Catalyst Technical",
         description="Technical indicators by TA-Lib and a fused numpy panel, cached 5 minutes (spec 2.3, service 4).",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from catalyst.access import TRADING_BOOK
 from catalyst.app import ServiceRuntime, create_app
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.factory import build_broker
@@ -66,7 +67,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         ServiceName.TRADING,
         settings=settings,
         clock=clock,
-        routers=[orders_router, positions_router, reconcile_router, account_router],
+        routers=[(r, TRADING_BOOK) for r in (orders_router, positions_router, reconcile_router, account_router)],
         on_startup=[start_trading],
         on_shutdown=[stop_trading],
         title="Catalyst Trading Service",

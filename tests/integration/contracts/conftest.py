@@ -1,5 +1,6 @@
 """Fixtures for the OpenAPI contract fuzzing: the real Risk and Trading apps, on a scratch
-database of their own and a fresh Redis namespace each, and the key orchestration presents.
+database of their own and a fresh Redis namespace each, and the key Workflow presents (it may call
+every operation of both).
 
 Schemathesis reaches an app over ASGI in process: it starts the app's lifespan on its own event
 loop thread at the first request of a test and its pytest plugin ends it after the test: each
@@ -49,7 +50,7 @@ class FlatTrading:
 
 @dataclass
 class Target:
-    """An app to fuzz and the headers orchestration sends it."""
+    """An app to fuzz and the headers Workflow sends it."""
 
     app: FastAPI
     headers: dict[str, str]
@@ -76,7 +77,7 @@ def _settings(make_settings: Callable[..., Settings], service: ServiceName, dsn:
 
 
 def _target(app: FastAPI, settings: Settings) -> Target:
-    return Target(app, {API_KEY_HEADER: settings.api_key(ServiceName.ORCHESTRATION)})
+    return Target(app, {API_KEY_HEADER: settings.api_key(ServiceName.WORKFLOW)})
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 For every operation schemathesis generates requests (schema examples, the coverage phase's
 boundary and invalid values, then a bounded number of fuzzed ones; fixed seed, derandomized)
-and sends them in process with orchestration's ``X-API-Key``. Whatever comes in, the answer is
+and sends them in process with Workflow's ``X-API-Key``. Whatever comes in, the answer is
 never a 5xx and always matches the documented response schema: bad input is a 4xx envelope.
 
 The schemas are the apps' own ``openapi()``, built here at import with placeholder settings
@@ -50,7 +50,7 @@ trading = schemathesis.openapi.from_dict(
 
 @risk.parametrize()
 def test_risk_api_never_answers_5xx_and_conforms(case: schemathesis.Case, risk_target: Any) -> None:
-    """``risk_target``: the app and orchestration's headers (conftest ``Target``)."""
+    """``risk_target``: the app and Workflow's headers (conftest ``Target``)."""
     case.call_and_validate(app=risk_target.app, headers=risk_target.headers, checks=CHECKS)
 
 

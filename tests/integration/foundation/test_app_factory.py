@@ -8,6 +8,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from catalyst.access import RISK_CHECKS, TECHNICAL_QUERIES
 from catalyst.app import Runtime, create_app
 from catalyst.errors import NotFound
 from catalyst.services import ServiceName
@@ -39,7 +40,8 @@ async def boom() -> None:
 
 @pytest.fixture
 def app(make_settings):
-    return create_app(ServiceName.TECHNICAL, settings=make_settings(ServiceName.TECHNICAL), routers=[router])
+    return create_app(ServiceName.TECHNICAL, settings=make_settings(ServiceName.TECHNICAL),
+                      routers=[(router, TECHNICAL_QUERIES)])
 
 
 async def test_missing_api_key_is_401_envelope(app, api_client):
@@ -57,12 +59,33 @@ async def test_wrong_api_key_is_401_envelope(app, api_client):
     assert response.json()["error"]["code"] == "INVALID_API_KEY"
 
 
-async def test_each_service_key_is_accepted_and_names_the_caller(app, api_client, make_settings):
-    key = make_settings().api_key(ServiceName.WORKFLOW)
+async def test_an_allowed_callers_key_is_accepted(app, api_client, make_settings):
+    key = make_settings().api_key(ServiceName.SCANNER)
     async with api_client(app, api_key=key) as client:
         response = await client.get("/api/v1/things/1")
     assert response.status_code == 200
     assert response.json() == {"thing_id": 1, "service": "technical"}
+
+
+async def test_a_valid_key_of_a_caller_the_group_does_not_name_is_403_envelope(app, api_client, make_settings):
+    async with api_client(app, api_key=make_settings().api_key(ServiceName.RISK)) as client:
+        response = await client.get("/api/v1/things/1")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "FORBIDDEN_CALLER"
+    assert error["details"] == {"caller": "risk", "allowed": ["scanner", "workflow"]}
+
+
+def test_openapi_lists_the_allowed_callers_of_each_operation(app):
+    operation = app.openapi()["paths"]["/api/v1/things/{thing_id}"]["get"]
+    assert operation["x-allowed-callers"] == ["scanner", "workflow"]
+    assert "403" in operation["responses"]
+
+
+def test_a_route_group_of_another_service_is_not_mounted(make_settings):
+    with pytest.raises(ValueError, match="risk route group mounted on technical"):
+        create_app(ServiceName.TECHNICAL, settings=make_settings(ServiceName.TECHNICAL),
+                   routers=[(router, RISK_CHECKS)])
 
 
 async def test_malformed_json_is_400_envelope(app, api_client):
@@ -133,7 +156,7 @@ async def test_health_has_the_spec_shape_without_auth(app, api_client):
 
 async def test_health_is_503_when_postgres_is_unreachable(make_settings, api_client):
     settings = make_settings(ServiceName.TECHNICAL, DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
-    app = create_app(ServiceName.TECHNICAL, settings=settings, routers=[router])
+    app = create_app(ServiceName.TECHNICAL, settings=settings, routers=[(router, TECHNICAL_QUERIES)])
     async with api_client(app) as client:
         response = await client.get("/health")
     assert response.status_code == 503
@@ -151,6 +174,16 @@ async def test_health_reports_dependencies(make_settings, api_client):
     body = response.json()
     assert body["dependencies"] == {"news": "unreachable", "technical": "unreachable", "pattern": "unreachable"}
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize(("service", "probed"), [(ServiceName.RISK, {"trading": "unreachable"}),
+                                                 (ServiceName.TRADING, {})])
+async def test_health_probes_the_peers_a_service_calls(make_settings, api_client, service, probed):
+    # Risk calls Trading (emergency stop, sizing); Trading calls no one.
+    settings = make_settings(service, TRADING_URL="http://127.0.0.1:1", RISK_URL="http://127.0.0.1:1")
+    async with api_client(create_app(service, settings=settings)) as client:
+        body = (await client.get("/health")).json()
+    assert body["dependencies"] == probed
 
 
 async def test_metrics_count_requests_by_route_template(app, api_client):

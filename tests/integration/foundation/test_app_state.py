@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
+from catalyst.access import PATTERN_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
 from catalyst.services import ServiceName
 
@@ -26,8 +27,8 @@ async def widget(w: Annotated[Widget, Depends(app_state("widget", Widget))],
 
 
 def _app(make_settings, hook) -> FastAPI:
-    return create_app(ServiceName.PATTERN, settings=make_settings(ServiceName.PATTERN), routers=[router],
-                      on_startup=[hook])
+    return create_app(ServiceName.PATTERN, settings=make_settings(ServiceName.PATTERN),
+                      routers=[(router, PATTERN_QUERIES)], on_startup=[hook])
 
 
 async def test_state_set_at_start_up_is_read_by_the_route(make_settings, api_client):

@@ -27,6 +27,10 @@ async def test_scanner_batch_finds_exactly_the_planted_bullish_catalysts(build_n
         service = ServiceClient(ServiceName.NEWS, "http://news", settings.api_key(ServiceName.SCANNER),
                                 transport=transport)
         client = NewsClient(service)
+        # Pushed news comes from Workflow (or the operator); the Scanner only reads (catalyst.access).
+        pusher_service = ServiceClient(ServiceName.NEWS, "http://news", settings.api_key(ServiceName.WORKFLOW),
+                                       transport=transport)
+        pusher = NewsClient(pusher_service)
         try:
             batch = await client.catalysts(sorted(funnel.stage1), since=since, until=until, min_strength=0.5)
             bullish = {c.symbol for c in batch.catalysts if c.mean_sentiment > 0.2}
@@ -40,11 +44,12 @@ async def test_scanner_batch_finds_exactly_the_planted_bullish_catalysts(build_n
             assert news.events[0].sources == ["replay"]
             assert news.events[0].catalyst_strength > 0.5
 
-            pushed = await client.ingest([PushedNewsItem(symbols=[top], headline=f"{top} wins $50 million contract",
+            pushed = await pusher.ingest([PushedNewsItem(symbols=[top], headline=f"{top} wins $50 million contract",
                                                          published_at=since)])
             assert pushed.stored == 1
-            again = await client.ingest([PushedNewsItem(symbols=[top], headline=f"{top} wins $50 million contract",
+            again = await pusher.ingest([PushedNewsItem(symbols=[top], headline=f"{top} wins $50 million contract",
                                                         published_at=since)])
             assert again.duplicates == 1  # the derived id makes a retried push idempotent
         finally:
             await service.aclose()
+            await pusher_service.aclose()

@@ -113,7 +113,7 @@ async def replay(replay_slice: ReplaySlice, replay_dsn: str, make_settings: Call
     env = {"DATABASE_URL": replay_dsn, "RISK_APPROVAL_SECRET": SECRET}
     settings = {s: make_settings(s, **env) for s in (ServiceName.RISK, ServiceName.TRADING, ServiceName.TECHNICAL,
                                                      ServiceName.PATTERN)}
-    orchestration_key = settings[ServiceName.RISK].api_key(ServiceName.ORCHESTRATION)
+    workflow_key = settings[ServiceName.RISK].api_key(ServiceName.WORKFLOW)
     parameters = tmp_path / "risk_parameters.yaml"
     shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameters)
     trading_app = build_trading_app(settings[ServiceName.TRADING], clock=clock)
@@ -130,7 +130,7 @@ async def replay(replay_slice: ReplaySlice, replay_dsn: str, make_settings: Call
                                                              RISK_WATCH_PARAMETERS=False))
         for app in (risk_app, technical_app, pattern_app):
             await stack.enter_async_context(app.router.lifespan_context(app))
-        clients = [stack.enter_async_context(_client(app, orchestration_key, f"http://{name}"))
+        clients = [stack.enter_async_context(_client(app, workflow_key, f"http://{name}"))
                    for name, app in (("risk", risk_app), ("trading", trading_app), ("technical", technical_app),
                                      ("pattern", pattern_app))]
         risk, trading, technical, pattern = [await c for c in clients]

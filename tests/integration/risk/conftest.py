@@ -105,10 +105,11 @@ def make_risk_app(risk_settings: Settings, parameter_file: Path) -> RiskAppFacto
 
 @asynccontextmanager
 async def running(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[tuple[httpx.AsyncClient, RiskManager]]:
-    """Run the app's lifespan; yield a client (orchestration's key) and the manager inside it."""
+    """Run the app's lifespan; yield a client (Workflow's key: it validates, marks and controls) and
+    the manager inside it."""
     async with app.router.lifespan_context(app):
         settings: Settings = app.state.runtime.settings
-        key = api_key or settings.api_key(ServiceName.ORCHESTRATION)
+        key = api_key or settings.api_key(ServiceName.WORKFLOW)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk",
                                      headers={API_KEY_HEADER: key}) as client:
             yield client, app.state.risk

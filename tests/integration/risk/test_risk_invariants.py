@@ -159,7 +159,7 @@ class RiskWorld(RuleBasedStateMachine):
                                              RISK_APPROVAL_SECRET="property-secret")
         self.trading_app: FastAPI = build_trading_app(trading_settings, clock=self.clock)
         await self.stack.enter_async_context(self.trading_app.router.lifespan_context(self.trading_app))
-        key = trading_settings.api_key(ServiceName.ORCHESTRATION)
+        key = trading_settings.api_key(ServiceName.WORKFLOW)
         self.trading_http = await self.stack.enter_async_context(httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.trading_app), base_url="http://trading",
             headers={API_KEY_HEADER: key}, timeout=30))
@@ -181,7 +181,7 @@ class RiskWorld(RuleBasedStateMachine):
         self.risk_app = app
         self.risk = await self.risk_stack.enter_async_context(httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://risk",
-            headers={API_KEY_HEADER: self.risk_settings.api_key(ServiceName.ORCHESTRATION)}, timeout=30))
+            headers={API_KEY_HEADER: self.risk_settings.api_key(ServiceName.WORKFLOW)}, timeout=30))
         active = (await self.risk.get("/api/v1/risk/parameters")).json()
         self._remember_params(active["version"], active["parameters"])
 

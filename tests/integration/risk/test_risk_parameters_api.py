@@ -8,6 +8,8 @@ import time
 
 import yaml
 
+from catalyst.services import ServiceName
+
 ENTRY = {"symbol": "AAPL", "side": "buy", "quantity": 100, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
 
@@ -51,8 +53,9 @@ async def test_put_changes_the_next_decision_without_restart(make_risk_app, run_
     assert rows[1]["applied_at"] is not None
 
 
-async def test_put_records_the_calling_service_when_no_one_is_named(make_risk_app, run_risk):
-    async with run_risk(make_risk_app(watch=False)) as (client, _):
+async def test_put_records_the_calling_service_when_no_one_is_named(make_risk_app, run_risk, risk_settings):
+    orchestration = risk_settings.api_key(ServiceName.ORCHESTRATION)
+    async with run_risk(make_risk_app(watch=False), api_key=orchestration) as (client, _):
         body = (await client.put("/api/v1/risk/parameters", json={"parameters": {"max_positions": 3},
                                                                   "source": "operator"})).json()
     assert (body["applied_by"], body["source"]) == ("orchestration", "operator")

@@ -53,7 +53,7 @@ async def trading_process(env: dict[str, str], log: Path):
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=60,
-                                     headers={"X-API-Key": dev_api_key(ServiceName.ORCHESTRATION)}) as client:
+                                     headers={"X-API-Key": dev_api_key(ServiceName.WORKFLOW)}) as client:
             deadline = time.monotonic() + 60
             while True:
                 assert proc.returncode is None, tail(log)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalyst.config import Settings
-from catalyst.services import PORTS, ServiceName
+from catalyst.services import IDENTITIES, PORTS, Operator, ServiceName
 
 
 def test_defaults_follow_the_service_matrix():
@@ -34,3 +34,14 @@ def test_every_service_key_is_distinct():
 def test_production_refuses_development_secrets():
     with pytest.raises(ValidationError, match="development secrets"):
         Settings(CATALYST_ENV="production")
+
+
+def test_the_operator_has_a_key_of_its_own_that_production_checks(monkeypatch):
+    monkeypatch.setenv("OPERATOR_API_KEY", "k-operator")
+    assert Settings().key_owners()["k-operator"] is Operator.OPERATOR
+    monkeypatch.delenv("OPERATOR_API_KEY")
+    strong = {f"{s.value.upper()}_API_KEY": f"strong-{s.value}" for s in ServiceName if s is not ServiceName.NEWS}
+    with pytest.raises(ValidationError, match=r"not allowed in production: operator \[type"):
+        Settings(CATALYST_ENV="production", NEWS_SERVICE_API_KEY="strong-news", RISK_APPROVAL_SECRET="strong",
+                 **strong)
+    assert len(set(Settings().key_owners().values())) == len(IDENTITIES) == 10
