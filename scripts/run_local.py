@@ -30,8 +30,8 @@ from pydantic import ValidationError
 
 from catalyst.config import Settings
 from catalyst.db import Database
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.market_clock import DEFAULT_REPLAY_START, MarketClockSettings, market_clock
-from catalyst.market_data.clock import NEW_YORK
 from catalyst.services import PORTS, ServiceName
 
 ROOT = Path(__file__).resolve().parents[1]

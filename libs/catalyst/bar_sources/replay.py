@@ -18,18 +18,10 @@ from datetime import date
 from typing import ClassVar
 
 from catalyst.bar_sources.base import BarRequest, BarSource
+from catalyst.domain.calendar import SESSION_MINUTES, daily_bar_time, session_close, session_open, trading_day
 from catalyst.domain.market import Bar, Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import (
-    SESSION_MINUTES,
-    Clock,
-    MinuteTick,
-    ReplayClock,
-    daily_bar_time,
-    session_close,
-    session_open,
-    trading_day_of,
-)
+from catalyst.market_data.clock import Clock, MinuteTick, ReplayClock
 from catalyst.market_data.frame import SymbolBars, concat, from_epoch, summarize, to_epoch
 from catalyst.market_data.universe import DEFAULT_SEED, Universe, build_universe
 
@@ -75,7 +67,7 @@ class ReplayBarSource(BarSource):
         daily = u.daily[symbol]
         if now_s is None or self.clock is None:
             return daily
-        today = trading_day_of(self.clock.now())
+        today = trading_day(self.clock.now())
         today_ts = to_epoch(daily_bar_time(today))
         past = daily.until(today_ts - 1)
         if now_s >= to_epoch(session_close(today)):

@@ -34,16 +34,15 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from catalyst.accounting import ZERO, PositionState, apply_fill, commission, dec
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRejected
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import Bar
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, Side, TimeInForce
 from catalyst.orders.state_machine import transition
 
-NEW_YORK = ZoneInfo("America/New_York")
 _SIM_NAMESPACE = uuid.UUID("6f1c2d3e-5a4b-4c8d-9e0f-a1b2c3d4e5f6")
 _ONE_US = timedelta(microseconds=1)
 _PRICE_TICK = Decimal("0.0001")

@@ -12,7 +12,6 @@ rounded values, so what passes here also passes the table's CHECK constraints. `
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,13 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from catalyst.db.pgcopy import NUMERIC_LIMIT, scale_numeric
-from catalyst.domain.market import Bar, Timeframe
+from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import InvalidInput
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9.\-]{0,9}")
 NS_PER_US = 1_000
 NS_PER_S = 1_000_000_000
 TS_MIN_NS = 0  # 1970-01-01
@@ -226,7 +224,7 @@ def prepare_bars(frame: BarFrame, timeframe: Timeframe) -> tuple[ScaledBars, Bad
     raw_codes, uniques = pd.factorize(frame.symbol, use_na_sentinel=False)
     codes = np.asarray(raw_codes, dtype=np.intp)
     symbols = [s if isinstance(s, str) else "" for s in uniques]
-    bad_symbol = np.array([SYMBOL_RE.fullmatch(s) is None for s in symbols], dtype=bool)
+    bad_symbol = np.array([not is_symbol(s) for s in symbols], dtype=bool)
     scaled = {name: _scaled(getattr(frame, name)) for name in ("open", "high", "low", "close", "vwap")}
     checks = _row_checks(frame, timeframe, codes, bad_symbol, scaled)
     has_vwap, has_count = ~np.isnan(frame.vwap), ~np.isnan(frame.trade_count)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from catalyst.domain.bounded import SYMBOL_PATTERN
+
+SYMBOL = re.compile(SYMBOL_PATTERN)  # the one ticker rule (the securities table checks the same)
 
 
 class Timeframe(StrEnum):
@@ -36,7 +41,7 @@ class Bar(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    symbol: str = Field(pattern=r"^[A-Z][A-Z0-9.\-]{0,9}$")
+    symbol: str = Field(pattern=SYMBOL_PATTERN)
     ts: AwareDatetime
     open: float = Field(gt=0)
     high: float = Field(gt=0)
@@ -49,9 +54,7 @@ class Bar(BaseModel):
 
 def is_symbol(text: str) -> bool:
     """True for a US equity ticker as the system spells it (upper case, up to 10 chars)."""
-    import re
-
-    return re.fullmatch(r"[A-Z][A-Z0-9.\-]{0,9}", text) is not None
+    return SYMBOL.fullmatch(text) is not None  # not match: "$" would let a trailing newline through
 
 
 class Quote(BaseModel):

@@ -20,8 +20,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from catalyst.cache import Cache, CacheTier
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import Timeframe
-from catalyst.market_data.clock import NEW_YORK
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -11,43 +11,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from catalyst.domain.calendar import NEW_YORK, SESSION_MINUTES, session_open
 from catalyst.errors import InvalidInput
 from catalyst.market_data.frame import I64, SymbolBars, to_epoch
-
-NEW_YORK = ZoneInfo("America/New_York")
-SESSION_OPEN = time(9, 30)
-SESSION_CLOSE = time(16, 0)
-SESSION_MINUTES = 390
-
-
-def session_open(day: date) -> datetime:
-    """09:30 New York on ``day``, as aware UTC (DST handled by the zone database)."""
-    return datetime.combine(day, SESSION_OPEN, tzinfo=NEW_YORK).astimezone(UTC)
-
-
-def session_close(day: date) -> datetime:
-    return datetime.combine(day, SESSION_CLOSE, tzinfo=NEW_YORK).astimezone(UTC)
-
-
-def daily_bar_time(day: date) -> datetime:
-    """The timestamp of ``day``'s daily bar: midnight New York, in UTC."""
-    return datetime.combine(day, time(0, 0), tzinfo=NEW_YORK).astimezone(UTC)
 
 
 def session_minute_starts(day: date) -> I64:
     """Epoch seconds of the 390 one-minute bar starts of ``day`` (09:30 … 15:59 New York)."""
     return to_epoch(session_open(day)) + 60 * np.arange(SESSION_MINUTES, dtype=np.int64)
-
-
-def trading_day_of(ts: datetime) -> date:
-    """The New York calendar date of an instant."""
-    return ts.astimezone(NEW_YORK).date()
 
 
 def daily_from_intraday(bars: SymbolBars) -> SymbolBars:

@@ -23,8 +23,9 @@ from typing import Literal
 import numpy as np
 from numpy.random import Generator
 
+from catalyst.domain.calendar import SESSION_MINUTES
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import SESSION_MINUTES, session_minute_starts
+from catalyst.market_data.clock import session_minute_starts
 from catalyst.market_data.frame import F64, SymbolBars
 
 IntradayStyle = Literal["random", "trend_up", "fade", "orb"]

@@ -22,10 +22,10 @@ from datetime import date
 from catalyst.config import Settings
 from catalyst.db.bars import BarStore, ConflictPolicy
 from catalyst.db.pool import Database
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
 from catalyst.market_data.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
 

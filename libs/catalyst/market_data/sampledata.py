@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from catalyst.market_data.clock import daily_bar_time
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.market_data.frame import F64, SymbolBars, to_epoch
 
 REAL_SYMBOLS: tuple[str, ...] = ("AAPL", "IBM", "MSFT", "GOOG", "FB")

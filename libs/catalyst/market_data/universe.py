@@ -35,10 +35,10 @@ from types import MappingProxyType
 import numpy as np
 from numpy.random import Generator
 
+from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.domain.news import CatalystType, NewsItem
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import NEW_YORK, daily_bar_time
 from catalyst.market_data.frame import SymbolBars, to_epoch
 from catalyst.market_data.headlines import (
     Direction,

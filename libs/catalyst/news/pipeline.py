@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,12 +10,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from catalyst.contracts.news import PushedNewsItem, RejectedItem
+from catalyst.domain.market import is_symbol
 from catalyst.domain.news import NewsItem
 from catalyst.news.classify import classify
 from catalyst.news.models import ScoredStory
 from catalyst.news.sentiment.base import SentimentScorer
-
-SYMBOL = re.compile(r"^[A-Z][A-Z0-9.-]{0,9}$")  # as the securities table's check
 
 
 def pushed_source_id(item: PushedNewsItem, published_at: datetime) -> str:
@@ -47,7 +45,7 @@ def check_pushed_item(index: int, raw: Any, *, known_symbols: Collection[str], n
     symbols = list(dict.fromkeys(s.strip().upper() for s in item.symbols if s.strip()))
     if not symbols:
         return _reject(index, raw, "symbols", "at least one symbol is required")
-    malformed = [s for s in symbols if not SYMBOL.match(s)]
+    malformed = [s for s in symbols if not is_symbol(s)]
     if malformed:
         return _reject(index, raw, "symbols", f"malformed symbol(s): {', '.join(malformed)}")
     unknown = [s for s in symbols if s not in known_symbols]
@@ -83,7 +81,7 @@ def pushed_symbols(raw_items: Sequence[Any]) -> set[str]:
     for raw in raw_items:
         symbols = raw.get("symbols") if isinstance(raw, Mapping) else None
         if isinstance(symbols, list):
-            found.update(s.strip().upper() for s in symbols if isinstance(s, str) and SYMBOL.match(s.strip().upper()))
+            found.update(s.strip().upper() for s in symbols if isinstance(s, str) and is_symbol(s.strip().upper()))
     return found
 
 

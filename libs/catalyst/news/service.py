@@ -28,12 +28,13 @@ from catalyst.contracts.news import (
     NewsResponse,
     SymbolCatalysts,
 )
+from catalyst.domain.market import is_symbol
 from catalyst.domain.news import NewsEvent, NewsItem
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
-from catalyst.news.pipeline import SYMBOL, check_pushed, pushed_symbols, score_items
+from catalyst.news.pipeline import check_pushed, pushed_symbols, score_items
 from catalyst.news.sentiment.base import SentimentScorer
 from catalyst.news.store import NewsStore, SaveResult
 from catalyst.news_sources.base import NewsSource, SourceError
@@ -258,6 +259,6 @@ class NewsService:
 
 def _symbol(raw: str) -> str:
     symbol = raw.strip().upper()
-    if not SYMBOL.match(symbol):
+    if not is_symbol(symbol):
         raise InvalidInput(f"malformed symbol {raw!r}", code="INVALID_SYMBOL", details={"symbol": raw})
     return symbol

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import Timeframe
 from catalyst.domain.patterns import PatternType
 from catalyst.indicators.ohlcv import OHLCV
@@ -21,7 +22,6 @@ from catalyst.patterns.cup_handle import CupHandleParams, detect_cup_and_handle
 from catalyst.patterns.opening_range import OpeningRangeParams, detect_opening_range_breakout
 
 ALL_PATTERNS: tuple[PatternType, ...] = tuple(PatternType)
-MARKET_TZ = ZoneInfo("America/New_York")
 MARKET_OPEN = time(9, 30)
 OPENING_RANGE_MINUTES = 15
 
@@ -117,7 +117,7 @@ def session_start_index(ts: NDArray[np.datetime64]) -> int:
         return -1
     epoch_ns = ts.astype("datetime64[ns]").astype(np.int64)
     last = np.datetime64(int(epoch_ns[-1]), "ns").astype("datetime64[us]").item()
-    local = last.replace(tzinfo=ZoneInfo("UTC")).astimezone(MARKET_TZ)
+    local = last.replace(tzinfo=ZoneInfo("UTC")).astimezone(NEW_YORK)
     opening = local.replace(hour=MARKET_OPEN.hour, minute=MARKET_OPEN.minute, second=0, microsecond=0)
     if local < opening:
         return -1

@@ -21,27 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from catalyst.domain.orders import Intent, Side
 from catalyst.risk.engine import BookView, HeldPosition, PendingEntry
-
-EXCHANGE_TZ = ZoneInfo("America/New_York")
-
-
-def trading_day(at: datetime) -> date:
-    """The exchange's calendar day of an instant (the risk day rolls over at midnight ET)."""
-    return at.astimezone(EXCHANGE_TZ).date()
-
-
-def day_start(day: date) -> datetime:
-    """Midnight New York at the start of ``day`` (an aware instant)."""
-    return datetime(day.year, day.month, day.day, tzinfo=EXCHANGE_TZ)
-
-
-def day_end(day: date) -> datetime:
-    return day_start(day + timedelta(days=1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from catalyst.db.bars import BarStore, completed_by
+from catalyst.domain.calendar import trading_day
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
 from catalyst.indicators.levels import support_resistance
-from catalyst.market_data.clock import trading_day_of
 from catalyst.risk.correlation import CloseSeries, return_correlation
 from catalyst.risk.volatility import average_true_range
 
@@ -115,7 +115,7 @@ class HistoryCache:
 
     @staticmethod
     def _day(now_utc: datetime | None) -> str | None:
-        return None if now_utc is None else trading_day_of(complete_daily_horizon(now_utc)).isoformat()
+        return None if now_utc is None else trading_day(complete_daily_horizon(now_utc)).isoformat()
 
     def cached(self, symbols: Iterable[str], now_utc: datetime | None = None) -> dict[str, SymbolHistory | None] | None:
         """Every symbol's history from memory, or None when any must be read (no I/O). With

@@ -53,13 +53,14 @@ from catalyst.contracts.risk import (
 )
 from catalyst.db import Database, HeldConnection
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.calendar import trading_day
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.domain.risk import RiskParameters, RiskState
 from catalyst.errors import CatalystError, InvalidInput, ServiceUnavailable, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.risk import repository
 from catalyst.risk.approvals import new_nonce, sign_approval
-from catalyst.risk.book import Reservation, RiskBook, trading_day
+from catalyst.risk.book import Reservation, RiskBook
 from catalyst.risk.emergency import DEFAULT_DEADLINE_S as DEFAULT_EMERGENCY_DEADLINE_S
 from catalyst.risk.emergency import EmergencyController, positions_left
 from catalyst.risk.engine import RiskDecision, TradeProposal, evaluate

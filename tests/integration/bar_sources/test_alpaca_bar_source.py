@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from catalyst.bar_sources.alpaca import AlpacaBarSource
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, RateLimited, UpstreamError
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.sampledata import load_daily
 
 START = datetime(2013, 2, 19, tzinfo=UTC)

@@ -15,9 +15,9 @@ import pytest
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.files import FileBarSource
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.sampledata import load_daily
 from catalyst.market_data.universe import build_universe
 

@@ -10,9 +10,10 @@ import pytest
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.replay import ReplayBarSource
+from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import NEW_YORK, ReplayClock, SimulatedClock, daily_bar_time
+from catalyst.market_data.clock import ReplayClock, SimulatedClock
 from catalyst.market_data.frame import summarize, to_epoch
 from catalyst.market_data.universe import build_universe
 

@@ -13,9 +13,9 @@ import pytest
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.errors import InvalidInput
 from catalyst.market_data import load
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.universe import build_universe
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from catalyst.db.bars import BarFrame, BarStore, completed_by
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import daily_bar_time
 
 OPEN = datetime(2024, 3, 4, 14, 30, tzinfo=UTC)  # the first of 10 one-minute bars: 14:30 … 14:39
 US = timedelta(microseconds=1)

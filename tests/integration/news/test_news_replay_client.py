@@ -9,8 +9,8 @@ import httpx
 
 from catalyst.clients.news import NewsClient
 from catalyst.contracts.news import PushedNewsItem
+from catalyst.domain.calendar import session_open
 from catalyst.http import ServiceClient
-from catalyst.market_data.clock import session_open
 from catalyst.market_data.universe import expected_funnel, news_window
 from catalyst.services import ServiceName
 

@@ -33,9 +33,10 @@ from catalyst.contracts.risk import ValidateResponse
 from catalyst.contracts.trading import OrderOut
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
+from catalyst.domain.calendar import NEW_YORK, daily_bar_time, session_open
 from catalyst.http import ServiceClient
 from catalyst.market_clock import AnchoredReplayClock
-from catalyst.market_data.clock import NEW_YORK, SimulatedClock, daily_bar_time, session_open
+from catalyst.market_data.clock import SimulatedClock
 from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
 from catalyst.market_data.universe import build_universe, expected_candidates
 from catalyst.risk.config import RiskSettings

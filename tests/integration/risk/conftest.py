@@ -27,8 +27,8 @@ from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database_sync
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.http import ServiceClient
-from catalyst.risk.book import EXCHANGE_TZ
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.trading_gateway import TradingGateway
@@ -136,7 +136,7 @@ async def _eventually(check: Callable[[], Awaitable[bool] | bool], *, within_s: 
 
 # -- data helpers -------------------------------------------------------------------------------
 def today_et() -> date:
-    return datetime.now(UTC).astimezone(EXCHANGE_TZ).date()
+    return datetime.now(UTC).astimezone(NEW_YORK).date()
 
 
 async def _insert_position(

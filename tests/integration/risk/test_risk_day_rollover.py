@@ -11,9 +11,9 @@ from catalyst.cache import Cache
 from catalyst.contracts.risk import ValidateRequest
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.orders import Side
 from catalyst.domain.risk import RiskState
-from catalyst.risk.book import EXCHANGE_TZ
 from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ParameterStore
@@ -51,8 +51,8 @@ async def _manager(db: Database, redis_client, namespace: str, clock: Clock, pat
 async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_client, risk_namespace, parameter_file,
                                                       add_position):
     # 15:00 New York; the loss was realized an hour earlier.
-    yesterday = datetime.now(EXCHANGE_TZ).date() - timedelta(days=1)
-    clock = Clock(datetime.combine(yesterday, time(15, 0), tzinfo=EXCHANGE_TZ).astimezone(UTC))
+    yesterday = datetime.now(NEW_YORK).date() - timedelta(days=1)
+    clock = Clock(datetime.combine(yesterday, time(15, 0), tzinfo=NEW_YORK).astimezone(UTC))
     await add_position("XOM", realized=-2500.0, closed=True, opened_at=clock.at - timedelta(hours=2),
                        closed_at=clock.at - timedelta(hours=1))
     db = Database(risk_database_url)

@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from catalyst.market_data.clock import daily_bar_time
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.market_data.sampledata import REAL_SYMBOLS, calendar, load_daily
 
 

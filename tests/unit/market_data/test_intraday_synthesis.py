@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
+from catalyst.domain.calendar import SESSION_MINUTES
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import SESSION_MINUTES
 from catalyst.market_data.frame import SymbolBars
 from catalyst.market_data.intraday import (
     OPENING_RANGE_MINUTES,

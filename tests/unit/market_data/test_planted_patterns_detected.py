@@ -12,9 +12,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.indicators.ohlcv import OHLCV
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.frame import SymbolBars
 from catalyst.market_data.universe import Universe, build_universe
 from catalyst.patterns import PatternSettings, PatternType, detect_patterns

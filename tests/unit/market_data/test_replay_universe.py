@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import talib
 
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.news import CatalystType
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import daily_bar_time
 from catalyst.market_data.frame import SymbolBars, to_epoch
 from catalyst.market_data.sampledata import REAL_SYMBOLS, load_daily
 from catalyst.market_data.shapes import Role

@@ -7,18 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from catalyst.domain.calendar import SESSION_MINUTES, daily_bar_time, session_close, session_open, trading_day
 from catalyst.errors import InvalidInput
 from catalyst.market_data.clock import (
-    SESSION_MINUTES,
     ReplayClock,
     SimulatedClock,
     SystemClock,
-    daily_bar_time,
     daily_from_intraday,
-    session_close,
     session_minute_starts,
-    session_open,
-    trading_day_of,
 )
 from catalyst.market_data.frame import SymbolBars
 
@@ -40,8 +36,8 @@ def test_session_has_390_minutes_from_0930() -> None:
 
 
 def test_trading_day_is_the_new_york_date() -> None:
-    assert trading_day_of(datetime(2013, 2, 26, 3, 0, tzinfo=UTC)) == date(2013, 2, 25)
-    assert trading_day_of(datetime(2013, 2, 26, 5, 0, tzinfo=UTC)) == date(2013, 2, 26)
+    assert trading_day(datetime(2013, 2, 26, 3, 0, tzinfo=UTC)) == date(2013, 2, 25)
+    assert trading_day(datetime(2013, 2, 26, 5, 0, tzinfo=UTC)) == date(2013, 2, 26)
 
 
 def test_system_clock_is_aware_utc() -> None:

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from catalyst.domain.calendar import trading_day
 from catalyst.domain.orders import Intent, Side
-from catalyst.risk.book import PositionMark, Reservation, RiskBook, Snapshot, trading_day
+from catalyst.risk.book import PositionMark, Reservation, RiskBook, Snapshot
 
 DAY = date(2026, 3, 10)
 T = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
