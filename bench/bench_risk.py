@@ -13,7 +13,7 @@ reservations count against the limits until they are used, lapse (60 s) or are r
   Requests rotate over 8 candidate symbols, each correlated against every exposed symbol over 60
   days of returns. Limit orders: priced at their limit, no market price needed.
 - Engine: ``catalyst.risk.engine.evaluate`` alone (rules + sizing, correlations given).
-- In process: ``RiskManager.validate`` — histories from memory, correlations, every rule, Kelly
+- In process: ``RiskManager.validator.validate`` — histories from memory, correlations, every rule, Kelly
   sizing, HMAC-signed approval, its reservation INSERT and the response model (all but HTTP);
   beside it, that INSERT alone (``repository.insert_reservation`` on the manager's held connection) and
   the same INSERT through the pool.
@@ -58,6 +58,7 @@ from catalyst.risk import repository
 from catalyst.risk.approvals import sign_approval
 from catalyst.risk.correlation import return_correlation
 from catalyst.risk.engine import TradeProposal, evaluate
+from catalyst.risk.history import SymbolHistory
 from catalyst.risk.manager import RiskManager
 from catalyst.services import ServiceName
 from services.risk.app import build_app
@@ -206,15 +207,16 @@ async def _in_process(settings: Settings, param_file: Path, dsn: str) -> tuple[d
 
             async def clear() -> None:
                 await _expire_reservations(db)
-                await manager.resync()
+                await manager.follower.resync()
                 assert not manager.book.reservations, "reservations left in the book after a clear"
 
             await manager.store.apply_parameters({**shipped, **LATENCY_OVERRIDES}, source="api",
                                                  applied_by="bench", reason="latency rows")
             for r in requests:  # the first look at a symbol reads its bars; every later one is in memory
-                assert (await manager.validate(r)).approved
+                assert (await manager.validator.validate(r)).approved
             await clear()
-            engine, engine_cpu = _engine(manager, requests)
+            engine, engine_cpu = _engine(manager, requests,
+                                         await manager.validator.histories([*CANDIDATES, *OPEN]))
             full: list[float] = []
             full_cpu: list[float] = []
             approved = 0
@@ -222,7 +224,7 @@ async def _in_process(settings: Settings, param_file: Path, dsn: str) -> tuple[d
                 if i and i % ROUND == 0:
                     await clear()
                 t0, c0 = time.perf_counter(), time.thread_time()
-                response = await manager.validate(requests[i % len(requests)])
+                response = await manager.validator.validate(requests[i % len(requests)])
                 t1, c1 = time.perf_counter(), time.thread_time()
                 if not response.approved:
                     raise RuntimeError(f"validate rejected: {[x.message for x in response.reasons]}")
@@ -240,10 +242,10 @@ async def _in_process(settings: Settings, param_file: Path, dsn: str) -> tuple[d
             race = _race_requests()
 
             async def concurrent() -> list[ValidateResponse]:
-                return list(await asyncio.gather(*(manager.validate(r) for r in race)))
+                return list(await asyncio.gather(*(manager.validator.validate(r) for r in race)))
 
             async def sequential() -> list[ValidateResponse]:
-                return [await manager.validate(r) for r in race]
+                return [await manager.validator.validate(r) for r in race]
 
             races = await _races(concurrent, sequential, clear, db, "In process",
                                  "`asyncio.gather` of `RiskManager.validate`")
@@ -293,11 +295,11 @@ async def _insert_floor(dsn: str) -> dict[str, list[float]]:
     return out
 
 
-def _engine(manager: RiskManager, requests: list[ValidateRequest]) -> tuple[list[float], list[float]]:
+def _engine(manager: RiskManager, requests: list[ValidateRequest],
+            histories: dict[str, SymbolHistory | None]) -> tuple[list[float], list[float]]:
     """The engine alone, with the correlations it is given precomputed (book: 4 positions, no reservation)."""
-    params = manager.effective_parameters(manager.store.parameters)
+    params = manager.equity.cap(manager.store.parameters)
     book = manager.book.view()
-    histories = manager._history.cached([*CANDIDATES, *OPEN]) or {}
     proposals, correlations = [], []
     for r in requests:
         cand = histories[r.symbol]
@@ -315,8 +317,8 @@ def _engine(manager: RiskManager, requests: list[ValidateRequest]) -> tuple[list
     for i in range(ENGINE_N + WARMUP):
         k = i % len(proposals)
         t0, c0 = time.perf_counter(), time.thread_time()
-        decision = evaluate(proposals[k], params=params, state=manager.state, book=book, stats=manager.stats,
-                            correlations=correlations[k])
+        decision = evaluate(proposals[k], params=params, state=manager.control.state, book=book,
+                            stats=manager.evidence.stats, correlations=correlations[k])
         t1, c1 = time.perf_counter(), time.thread_time()
         if i >= WARMUP:
             engine.append(t1 - t0)

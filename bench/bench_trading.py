@@ -116,7 +116,7 @@ async def bench_oms(dsn: str) -> tuple[float, float, float]:
         request = OrderRequest(symbol=symbol, side=Side.BUY, quantity=10, order_type=OrderType.LIMIT,
                                limit_price=90)
         t = time.perf_counter()
-        await oms.submit(request, approval)
+        await oms.commands.submit(request, approval)
         latencies.append(time.perf_counter() - t)
     elapsed = time.perf_counter() - started
     await db.close()

@@ -30,8 +30,9 @@ from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
 from catalyst.risk.config import RiskSettings
+from catalyst.risk.equity import equity_of
 from catalyst.risk.history import HistoryCache, bar_store_loader
-from catalyst.risk.manager import RiskManager, equity_of
+from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
 from catalyst.risk.prices import MarketPrices, bar_store_prices
 from catalyst.risk.trading_gateway import TradingGateway
@@ -57,7 +58,7 @@ def _active(a: ActiveSet) -> ActiveParameters:
 @checks_router.post("/validate", response_model=ValidateResponse)
 async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
     """Pre-trade check of one order: every rule, Kelly sizing, and a signed approval when approved."""
-    return await risk.validate(body)
+    return await risk.validator.validate(body)
 
 
 @checks_router.get("/parameters", response_model=ActiveParameters)
@@ -77,15 +78,15 @@ async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) 
 @checks_router.get("/status", response_model=RiskStatus)
 async def status(risk: Manager) -> RiskStatus:
     """State, daily P&L, exposure, usage of every limit and the active alerts."""
-    return risk.status()
+    return risk.status_report.status()
 
 
 @checks_router.post("/mark", response_model=RiskStatus)
 async def mark_to_market(risk: Manager) -> RiskStatus:
     """Re-mark every open position at its last complete bar now and re-check the limits (the
     Workflow's monitor phase; the Risk Manager also does it by itself every market minute)."""
-    await risk.mark_to_market(force=True)
-    return risk.status()
+    await risk.follower.mark_to_market(force=True)
+    return risk.status_report.status()
 
 
 @controls_router.post("/emergency-stop", response_model=EmergencyStopResponse)
@@ -122,15 +123,15 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
         )
         app.state.risk = manager
         try:
-            await manager.subscribe()
+            await manager.follower.subscribe()
         except Exception as exc:  # Redis down: the event loop below keeps trying
             log.warning("risk_subscribe_failed", error=str(exc))
         try:
             await manager.load(rs.parameters_file)
         except (CatalystError, OSError) as exc:  # fail closed until the maintenance loop loads it
             log.error("risk_load_failed", error=str(exc))
-        tasks.start(manager.run_events(), name="risk-events")
-        tasks.start(manager.run_book_follower(), name="risk-book")
+        tasks.start(manager.follower.run_events(), name="risk-events")
+        tasks.start(manager.follower.run_book_follower(), name="risk-book")
         tasks.start(manager.run_maintenance(rs.parameters_file, rs.maintenance_interval_s), name="risk-maintenance")
         if rs.watch_parameters:
             tasks.start(watch_parameter_file(store, rs.parameters_file, debounce_ms=rs.watch_debounce_ms),

@@ -49,7 +49,7 @@ async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
     except Exception as exc:  # serve anyway: the periodic pass retries, /health shows the outage
         log.error("startup_reconciliation_failed", error=str(exc))
     tasks = BackgroundTasks()
-    tasks.start(consume_order_updates(oms), name="trading-order-updates")
+    tasks.start(consume_order_updates(broker, oms.sync), name="trading-order-updates")
     tasks.start(reconcile_periodically(reconciler, settings.reconcile_interval_s), name="trading-reconcile")
     app.state.trading = TradingState(oms=oms, reconciler=reconciler, broker=broker, tasks=tasks)
 

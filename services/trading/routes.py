@@ -28,8 +28,9 @@ from catalyst.contracts.trading import (
 )
 from catalyst.domain.orders import OrderStatus
 from catalyst.tasks import BackgroundTasks
-from catalyst.trading import repository as repo
 from catalyst.trading.oms import OrderManager
+from catalyst.trading.order_commands import OrderCommands
+from catalyst.trading.order_queries import OrderQueries
 from catalyst.trading.reconcile import Reconciler
 from catalyst.trading.views import order_out, position_out
 
@@ -47,15 +48,20 @@ class TradingState:
 State = Annotated[TradingState, Depends(app_state("trading", TradingState))]
 
 
-def get_oms(state: State) -> OrderManager:
-    return state.oms
+def get_commands(state: State) -> OrderCommands:
+    return state.oms.commands
+
+
+def get_queries(state: State) -> OrderQueries:
+    return state.oms.queries
 
 
 def get_reconciler(state: State) -> Reconciler:
     return state.reconciler
 
 
-OMS = Annotated[OrderManager, Depends(get_oms)]
+Commands = Annotated[OrderCommands, Depends(get_commands)]
+Queries = Annotated[OrderQueries, Depends(get_queries)]
 
 orders_router = APIRouter(prefix=ORDERS_PATH, tags=["orders"])
 positions_router = APIRouter(prefix=POSITIONS_PATH, tags=["positions"])
@@ -69,60 +75,54 @@ ORDER_ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-async def _with_legs(oms: OrderManager, order_id: UUID) -> OrderOut:
-    async with oms.db.acquire() as conn:
-        row = await repo.get_order(conn, order_id)
-        legs = await repo.list_orders(conn, parent_order_id=order_id) if row else []
-    if row is None:
-        await oms.get(order_id)  # raises NotFound
-        raise AssertionError("unreachable")
-    return order_out(row, sorted(legs, key=lambda r: r.order_type.value))
+async def _with_legs(queries: OrderQueries, order_id: UUID) -> OrderOut:
+    row, legs = await queries.with_legs(order_id)
+    return order_out(row, legs)
 
 
 @orders_router.post("", response_model=OrderOut, status_code=201, responses=ORDER_ERRORS)
-async def submit_order(body: SubmitOrderBody, oms: OMS, response: Response) -> OrderOut:
+async def submit_order(body: SubmitOrderBody, commands: Commands, queries: Queries,
+                       response: Response) -> OrderOut:
     """Record, then send. 201 for a new order; 200 and the existing order for a known client_order_id."""
-    row, created = await oms.submit(body.to_request(), body.approval)
+    row, created = await commands.submit(body.to_request(), body.approval)
     response.status_code = 201 if created else 200
-    return await _with_legs(oms, row.order_id)
+    return await _with_legs(queries, row.order_id)
 
 
 @orders_router.post("/cancel-all", response_model=CancelAllResult)
-async def cancel_all_orders(body: ReasonBody, oms: OMS) -> CancelAllResult:
-    asked, rows = await oms.cancel_all(body.reason)
+async def cancel_all_orders(body: ReasonBody, commands: Commands) -> CancelAllResult:
+    asked, rows = await commands.cancel_all(body.reason)
     return CancelAllResult(reason=body.reason, broker_canceled=asked, orders=[order_out(r) for r in rows])
 
 
 @orders_router.get("", response_model=OrderList)
-async def list_orders(oms: OMS, status: OrderStatus | None = None,
+async def list_orders(queries: Queries, status: OrderStatus | None = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> OrderList:
-    async with oms.db.acquire() as conn:
-        rows = await repo.list_orders(conn, statuses=(status.value,) if status else None, limit=limit)
+    rows = await queries.list_orders(status, limit)
     return OrderList(orders=[order_out(r) for r in rows], count=len(rows))
 
 
 @orders_router.get("/{order_id}", response_model=OrderOut)
-async def get_order(order_id: UUID, oms: OMS) -> OrderOut:
-    return await _with_legs(oms, order_id)
+async def get_order(order_id: UUID, queries: Queries) -> OrderOut:
+    return await _with_legs(queries, order_id)
 
 
 @orders_router.delete("/{order_id}", response_model=OrderOut)
-async def cancel_order(order_id: UUID, oms: OMS) -> OrderOut:
-    await oms.cancel(order_id)
-    return await _with_legs(oms, order_id)
+async def cancel_order(order_id: UUID, commands: Commands, queries: Queries) -> OrderOut:
+    await commands.cancel(order_id)
+    return await _with_legs(queries, order_id)
 
 
 @positions_router.get("", response_model=PositionList)
-async def list_positions(oms: OMS, status: Literal["open", "closed", "all"] = "open",
+async def list_positions(queries: Queries, status: Literal["open", "closed", "all"] = "open",
                          limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> PositionList:
-    async with oms.db.acquire() as conn:
-        rows = await repo.list_positions(conn, None if status == "all" else status, limit)
+    rows = await queries.list_positions(None if status == "all" else status, limit)
     return PositionList(positions=[position_out(r) for r in rows], count=len(rows))
 
 
 @positions_router.post("/flatten", response_model=FlattenResult)
-async def flatten_positions(body: ReasonBody, oms: OMS) -> FlattenResult:
-    asked, canceled, exits = await oms.flatten(body.reason)
+async def flatten_positions(body: ReasonBody, commands: Commands) -> FlattenResult:
+    asked, canceled, exits = await commands.flatten(body.reason)
     return FlattenResult(
         reason=body.reason,
         canceled=CancelAllResult(reason=body.reason, broker_canceled=asked, orders=[order_out(r) for r in canceled]),
@@ -131,9 +131,10 @@ async def flatten_positions(body: ReasonBody, oms: OMS) -> FlattenResult:
 
 
 @positions_router.post("/{position_id}/close", response_model=OrderOut, status_code=201)
-async def close_position(position_id: UUID, body: ClosePositionBody, oms: OMS) -> OrderOut:
-    row = await oms.close_position(position_id, body.quantity)
-    return await _with_legs(oms, row.order_id)
+async def close_position(position_id: UUID, body: ClosePositionBody, commands: Commands,
+                         queries: Queries) -> OrderOut:
+    row = await commands.close_position(position_id, body.quantity)
+    return await _with_legs(queries, row.order_id)
 
 
 @reconcile_router.post("", response_model=ReconcileReport)
@@ -142,8 +143,8 @@ async def reconcile(reconciler: Annotated[Reconciler, Depends(get_reconciler)]) 
 
 
 @account_router.get("", response_model=AccountOut)
-async def get_account(oms: OMS) -> AccountOut:
+async def get_account(queries: Queries) -> AccountOut:
     """The broker's cash and equity now (the Risk Manager sizes its position cap from it)."""
-    a = await oms.broker.get_account()
-    return AccountOut(broker=oms.broker_name, account_id=a.account_id, status=a.status, currency=a.currency,
+    a = await queries.account()
+    return AccountOut(broker=queries.broker_name, account_id=a.account_id, status=a.status, currency=a.currency,
                       cash=a.cash, equity=a.equity, buying_power=a.buying_power, trading_blocked=a.trading_blocked)

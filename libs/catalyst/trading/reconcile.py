@@ -18,7 +18,7 @@ The rows come from one snapshot, and the submit path keeps working while the bro
 it may have rejected a row meanwhile (and answered its caller 502, who may retry with a new
 order). So before acting on a not-found row, reconciliation reads it again: under its row lock
 where it writes (``rejected``, ``canceled``), freshly where it sends, with no ``await`` between
-that last check and ``OrderManager.send``. A row that is now terminal, being sent, or no longer
+that last check and ``OrderCommands.send``. A row that is now terminal, being sent, or no longer
 in the state it was looked up in is left alone (the next pass sees it as it is).
 
 Then every open broker order unknown to the database is adopted.
@@ -45,7 +45,8 @@ from catalyst.logging import get_logger
 from catalyst.orders.state_machine import advance
 from catalyst.trading import repository as repo
 from catalyst.trading.approvals import OrderIntent
-from catalyst.trading.oms import OrderManager, position_update
+from catalyst.trading.oms import OrderManager
+from catalyst.trading.order_sync import position_update
 from catalyst.trading.repository import OrderRow, PositionRow
 
 log = get_logger(__name__)
@@ -56,17 +57,24 @@ RECONCILE_FIXES = Counter("catalyst_trading_reconcile_fixes_total", "Differences
 
 class Reconciler:
     def __init__(self, oms: OrderManager):
-        self.oms = oms
+        self._db = oms.db
+        self._broker = oms.broker
+        self._broker_name = oms.broker_name
+        self._bus = oms.bus
+        self._settings = oms.settings
+        self._clock = oms.clock
+        self._sync = oms.sync
+        self._commands = oms.commands
         self._lock = asyncio.Lock()
 
     async def run(self, *, startup: bool = False) -> ReconcileReport:
         async with self._lock:
-            report = ReconcileReport(started_at=self.oms.clock(), finished_at=self.oms.clock(),
-                                     broker=self.oms.broker_name)
+            report = ReconcileReport(started_at=self._clock(), finished_at=self._clock(),
+                                     broker=self._broker_name)
             await self._orders(report, startup)
             await self._unknown_broker_orders(report)
             await self._positions(report)
-            report.finished_at = self.oms.clock()
+            report.finished_at = self._clock()
         if report.events:
             log.warning("reconciliation_fixed", events=report.events)
         return report
@@ -74,22 +82,22 @@ class Reconciler:
     # ------------------------------------------------------------------ orders
 
     async def _orders(self, report: ReconcileReport, startup: bool) -> None:
-        async with self.oms.db.acquire() as conn:
-            rows = await repo.live_orders(conn, self.oms.broker_name)
+        async with self._db.acquire() as conn:
+            rows = await repo.live_orders(conn, self._broker_name)
         synced_parents: set[Any] = set()
-        now = self.oms.clock()
+        now = self._clock()
         for row in rows:
             report.orders_checked += 1
             if row.parent_order_id is not None and row.parent_order_id in synced_parents:
                 continue  # refreshed together with its parent
-            if row.client_order_id in self.oms.inflight:
+            if self._commands.is_in_flight(row.client_order_id):
                 continue
-            young = (now - row.created_at).total_seconds() < self.oms.settings.reconcile_grace_s
+            young = (now - row.created_at).total_seconds() < self._settings.reconcile_grace_s
             if not startup and row.status is OrderStatus.NEW and young:
                 continue
-            found = await self.oms.broker.get_order_by_client_id(row.client_order_id)
+            found = await self._broker.get_order_by_client_id(row.client_order_id)
             if found is not None:
-                outcome = await self.oms.apply(found, reconciling=True)
+                outcome = await self._sync.apply(found, reconciling=True)
                 synced_parents.add(row.order_id)
                 report.orders_updated += int(outcome.updated)
                 if outcome.corrected:
@@ -103,7 +111,7 @@ class Reconciler:
     def _unchanged(self, row: OrderRow, current: OrderRow | None) -> OrderRow | None:
         """``current`` (``row`` read again) when it is still the row the broker was asked about and
         nothing else acts on it; None when it is now terminal, being sent, or written since."""
-        if current is None or current.status.is_terminal or current.client_order_id in self.oms.inflight:
+        if current is None or current.status.is_terminal or self._commands.is_in_flight(current.client_order_id):
             return None
         if (current.status, current.updated_at) != (row.status, row.updated_at):
             log.info("reconcile_row_moved_on", client_order_id=row.client_order_id,
@@ -115,10 +123,10 @@ class Reconciler:
         age = (now - row.created_at).total_seconds()
         approval_ok = row.intent is OrderIntent.EXIT or (
             row.approval_expires_at is not None and now < row.approval_expires_at)
-        if row.parent_order_id is None and age <= self.oms.settings.resubmit_max_age_s and approval_ok:
-            if row.client_order_id in self.oms.inflight:
+        if row.parent_order_id is None and age <= self._settings.resubmit_max_age_s and approval_ok:
+            if self._commands.is_in_flight(row.client_order_id):
                 return
-            async with self.oms.db.acquire() as conn:
+            async with self._db.acquire() as conn:
                 fresh = await repo.get_order_by_client_id(conn, row.client_order_id)
             # The last check: from here to send() (which marks the row in flight before its first
             # await) nothing else runs, so the row cannot be rejected or sent in between.
@@ -126,7 +134,7 @@ class Reconciler:
             if current is None:
                 return
             try:
-                await self.oms.send(current, current.to_request())
+                await self._commands.send(current, current.to_request())
             except CatalystError as exc:  # send already marked it rejected, with the reason
                 log.warning("resubmit_failed", client_order_id=row.client_order_id, error=exc.message)
             await self._event(row, "ORDER_RESUBMITTED", f"order {row.client_order_id} never reached the broker; "
@@ -137,7 +145,7 @@ class Reconciler:
             return
         why = "approval expired" if not approval_ok else f"{age:.0f} s old"
         reason = f"NEVER_REACHED_BROKER: not found at the broker ({why}); not sent"
-        async with self.oms.db.transaction() as conn:
+        async with self._db.transaction() as conn:
             current = self._unchanged(row, await repo.get_order_by_client_id(conn, row.client_order_id,
                                                                             for_update=True))
             if current is None:
@@ -154,11 +162,11 @@ class Reconciler:
         RECONCILE_FIXES.labels("rejected").inc()
 
     async def _missing_at_broker(self, row: OrderRow, report: ReconcileReport) -> None:
-        async with self.oms.db.transaction() as conn:
+        async with self._db.transaction() as conn:
             locked = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
             if self._unchanged(row, locked) is None:
                 return
-            await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self.oms.clock(),
+            await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self._clock(),
                                     reject_reason="missing at the broker (reconciliation)")
             await repo.insert_risk_event(conn, "ORDER_MISSING_AT_BROKER",
                                          f"order {row.client_order_id} was {row.status.value} here but the broker "
@@ -169,12 +177,12 @@ class Reconciler:
         RECONCILE_FIXES.labels("missing_at_broker").inc()
 
     async def _unknown_broker_orders(self, report: ReconcileReport) -> None:
-        for order in await self.oms.broker.list_orders("open"):
-            async with self.oms.db.acquire() as conn:
+        for order in await self._broker.list_orders("open"):
+            async with self._db.acquire() as conn:
                 known = await repo.get_order_by_client_id(conn, order.client_order_id)
             if known is not None and known.status is order.status and not known.status.is_terminal:
                 continue
-            outcome = await self.oms.apply(order, reconciling=True)
+            outcome = await self._sync.apply(order, reconciling=True)
             if outcome.adopted:
                 report.orders_adopted += 1
                 report.events.append(f"broker order {order.client_order_id} unknown here: adopted")
@@ -184,7 +192,7 @@ class Reconciler:
                 report.events.append(f"order {order.client_order_id}: state corrected from the broker")
 
     async def _event(self, row: OrderRow, kind: str, message: str, severity: str) -> None:
-        async with self.oms.db.acquire() as conn:
+        async with self._db.acquire() as conn:
             await repo.insert_risk_event(conn, kind, message, severity=severity, sid=row.security_id,
                                          details={"client_order_id": row.client_order_id,
                                                   "order_id": str(row.order_id)})
@@ -192,8 +200,8 @@ class Reconciler:
     # ------------------------------------------------------------------ positions
 
     async def _differences(self) -> dict[str, tuple[Decimal, BrokerPosition | None]]:
-        broker = {p.symbol: p for p in await self.oms.broker.list_positions()}
-        async with self.oms.db.acquire() as conn:
+        broker = {p.symbol: p for p in await self._broker.list_positions()}
+        async with self._db.acquire() as conn:
             recorded = {p.symbol: p for p in await repo.list_positions(conn, "open")}
         out: dict[str, tuple[Decimal, BrokerPosition | None]] = {}
         for symbol in sorted(broker.keys() | recorded.keys()):
@@ -217,19 +225,19 @@ class Reconciler:
             await self._fix_position(symbol, qty, broker_pos, report)
 
     async def _resync_symbols(self, symbols: set[str]) -> None:
-        async with self.oms.db.acquire() as conn:
-            rows = [r for r in await repo.live_orders(conn, self.oms.broker_name)
+        async with self._db.acquire() as conn:
+            rows = [r for r in await repo.live_orders(conn, self._broker_name)
                     if r.symbol in symbols and r.parent_order_id is None and r.broker_order_id is not None]
         for row in rows:
-            found = await self.oms.broker.get_order_by_client_id(row.client_order_id)
+            found = await self._broker.get_order_by_client_id(row.client_order_id)
             if found is not None:
-                await self.oms.apply(found, reconciling=True)
+                await self._sync.apply(found, reconciling=True)
 
     async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: BrokerPosition | None,
                             report: ReconcileReport) -> None:
         changed: list[PositionRow] = []
-        now = self.oms.clock()
-        async with self.oms.db.transaction() as conn:
+        now = self._clock()
+        async with self._db.transaction() as conn:
             sid = await repo.security_id(conn, symbol)
             row = await repo.open_position(conn, sid, for_update=True)
             recorded = row.signed_quantity if row else Decimal(0)
@@ -253,9 +261,9 @@ class Reconciler:
         report.positions_fixed += 1
         report.events.append(f"position {symbol}: recorded {recorded}, broker {qty}; fixed")
         RECONCILE_FIXES.labels("position").inc()
-        if self.oms.bus is not None:
+        if self._bus is not None:
             for row_changed in changed:
                 try:
-                    await self.oms.bus.publish(position_update(row_changed))
+                    await self._bus.publish(position_update(row_changed))
                 except Exception as exc:  # the database holds the truth
                     log.warning("trading_event_publish_failed", error=str(exc))

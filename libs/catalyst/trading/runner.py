@@ -7,23 +7,24 @@ feed missed.
 
 from __future__ import annotations
 
+from catalyst.brokers.base import Broker
 from catalyst.logging import get_logger
 from catalyst.tasks import repeat
-from catalyst.trading.oms import OrderManager
+from catalyst.trading.order_sync import OrderSync
 from catalyst.trading.reconcile import Reconciler
 
 log = get_logger(__name__)
 
 
-async def consume_order_updates(oms: OrderManager, *, pause_s: float = 1.0) -> None:
+async def consume_order_updates(broker: Broker, sync: OrderSync, *, pause_s: float = 1.0) -> None:
     """Follow the broker's update feed until cancelled; a lost feed is picked up again ``pause_s`` later."""
-    await repeat(lambda: _apply_updates(oms), pause_s=pause_s, failure_event="order_update_feed_failed")
+    await repeat(lambda: _apply_updates(broker, sync), pause_s=pause_s, failure_event="order_update_feed_failed")
 
 
-async def _apply_updates(oms: OrderManager) -> None:
-    async for update in oms.broker.order_updates():
+async def _apply_updates(broker: Broker, sync: OrderSync) -> None:
+    async for update in broker.order_updates():
         try:
-            await oms.apply(update.order)
+            await sync.apply(update.order)
         except Exception as exc:  # one bad update never stops the feed
             log.warning("order_update_failed", client_order_id=update.order.client_order_id, error=str(exc))
 

@@ -57,19 +57,19 @@ async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_c
                        closed_at=clock.at - timedelta(hours=1))
     db = Database(risk_database_url)
     manager = await _manager(db, redis_client, risk_namespace, clock, parameter_file)
-    assert manager.state == RiskState.REDUCING  # the day's loss is past the limit
-    assert not (await manager.validate(REQUEST)).approved
+    assert manager.control.state == RiskState.REDUCING  # the day's loss is past the limit
+    assert not (await manager.validator.validate(REQUEST)).approved
     clock.at += timedelta(hours=8, minutes=59)  # 23:59 New York: still the same trading day
-    assert not (await manager.validate(REQUEST)).approved
+    assert not (await manager.validator.validate(REQUEST)).approved
     clock.at += timedelta(minutes=2)  # 00:01 New York: a new day
-    fresh = await manager.validate(REQUEST)
+    fresh = await manager.validator.validate(REQUEST)
     assert fresh.approved
     assert fresh.state is RiskState.ACTIVE
     assert manager.book.daily_pnl == 0.0
 
     await manager.emergency_stop("drill", "test")
     clock.at += timedelta(days=1)
-    halted = await manager.validate(REQUEST)
+    halted = await manager.validator.validate(REQUEST)
     assert not halted.approved
     assert halted.state is RiskState.HALTED
     await manager.close()

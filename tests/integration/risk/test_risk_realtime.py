@@ -9,7 +9,7 @@ from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, RiskAle
 from catalyst.cache import Cache, CacheTier
 from catalyst.contracts.risk import RiskStatus
 from catalyst.risk.config import RiskSettings
-from catalyst.risk.manager import STATUS_CACHE_KEY, STATUS_CACHE_NS
+from catalyst.risk.status_report import STATUS_CACHE_KEY, STATUS_CACHE_NS
 from catalyst.services import ServiceName
 from services.risk.app import build_app
 
@@ -110,7 +110,7 @@ async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run
         await asyncio.sleep(0.1)
         assert manager.book.daily_pnl == -450.0
         assert manager.book.positions == ()
-        assert manager.stats.trades == 1
+        assert manager.evidence.stats.trades == 1
 
 
 async def test_restart_reloads_open_positions_and_todays_realized(make_risk_app, run_risk, add_position):
@@ -169,11 +169,12 @@ async def test_without_a_database_validation_fails_closed_then_recovers(make_set
                       RISK_MAINTENANCE_INTERVAL=0.2)
     down = make_settings(ServiceName.RISK, DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere",
                          REDIS_NAMESPACE=risk_namespace)
-    async with run_risk(build_app(down, risk_settings=rs)) as (client, manager):
+    app = build_app(down, risk_settings=rs)
+    async with run_risk(app) as (client, manager):
         refused = await client.post("/api/v1/risk/validate", json=ENTRY)
         status = (await client.get("/api/v1/risk/status")).json()
-        manager._db.dsn = risk_database_url  # the database comes back
-        await eventually(lambda: manager.ready)
+        app.state.runtime.db.dsn = risk_database_url  # the database comes back
+        await eventually(lambda: manager.follower.ready)
         accepted = await client.post("/api/v1/risk/validate", json=ENTRY)
     assert refused.status_code == 503
     assert refused.json()["error"]["code"] == "RISK_NOT_READY"
@@ -186,6 +187,6 @@ async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position, 
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         await add_position("AAPL", quantity=10, avg=100.0, unrealized=-40.0)  # its update was never received
         # the connection drops; the event loop re-subscribes and re-reads
-        await asyncio.wait_for(manager._pubsub.aclose(), 5)
+        await asyncio.wait_for(manager.follower.subscription.aclose(), 5)
         await eventually(lambda: "AAPL" in manager.book.view().positions)
     assert manager.book.unrealized == -40.0

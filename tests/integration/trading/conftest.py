@@ -423,7 +423,7 @@ class SimWorld:
     async def drain(self) -> None:
         while not self.sim._updates.empty():
             update = self.sim._updates.get_nowait()
-            await self.oms.apply(update.order)
+            await self.oms.sync.apply(update.order)
 
 
 @pytest.fixture

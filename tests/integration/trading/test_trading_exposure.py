@@ -13,17 +13,17 @@ from catalyst.errors import Forbidden
 
 async def _own_100(world, price=100.0):
     world.bar("AAPL", price, price, price, price)
-    row, _ = await world.oms.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100),
+    row, _ = await world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100),
                                     world.approve("AAPL", Side.BUY, 100, price * 1.01, ttl_s=3600))
     await world.step("AAPL", price, price, price, price)
-    assert (await world.oms.get(row.order_id)).status is OrderStatus.FILLED
+    assert (await world.oms.queries.get(row.order_id)).status is OrderStatus.FILLED
 
 
 async def test_two_flattens_at_once_sell_the_position_once(sim_world):
     await _own_100(sim_world)
-    (_, _, first), (_, _, second) = await asyncio.gather(sim_world.oms.flatten("stop"),
-                                                         sim_world.oms.flatten("stop, retried"))
-    now = [await sim_world.oms.get(o.order_id) for o in first + second]
+    (_, _, first), (_, _, second) = await asyncio.gather(sim_world.oms.commands.flatten("stop"),
+                                                         sim_world.oms.commands.flatten("stop, retried"))
+    now = [await sim_world.oms.queries.get(o.order_id) for o in first + second]
     live = [o for o in now if not o.status.is_terminal]
     assert sum(int(o.quantity) for o in live) == 100  # one exit working for the whole position
     await sim_world.step("AAPL", 100, 100, 100, 100)
@@ -36,17 +36,17 @@ async def test_a_buy_stop_below_the_market_is_checked_at_the_market(sim_world):
     sim_world.bar("AAPL", 110, 110, 110, 110)  # the market is at 110
     stop = OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100, order_type=OrderType.STOP, stop_price=100)
     with pytest.raises(Forbidden) as refused:  # it triggers at once and fills at 110, not at its stop
-        await sim_world.oms.submit(stop, sim_world.approve("AAPL", Side.BUY, 100, 101))
+        await sim_world.oms.commands.submit(stop, sim_world.approve("AAPL", Side.BUY, 100, 101))
     assert refused.value.code == "APPROVAL_PRICE_OUT_OF_BOUND"
     assert sim_world.sim.engine.orders == {}
 
 
 async def test_an_approved_market_entry_never_fills_above_its_bound(sim_world):
     sim_world.bar("AAPL", 100, 100, 100, 100)
-    row, _ = await sim_world.oms.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100),
+    row, _ = await sim_world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100),
                                         sim_world.approve("AAPL", Side.BUY, 100, 100.5))
     assert (row.order_type, float(row.limit_price or 0)) == (OrderType.LIMIT, 100.5)  # sent as a limit
     await sim_world.step("AAPL", 130, 131, 129, 130)  # the market gaps up 30% before the order works
-    after = await sim_world.oms.get(row.order_id)
+    after = await sim_world.oms.queries.get(row.order_id)
     assert after.status is OrderStatus.ACCEPTED  # not filled at 130
     assert after.filled_quantity == 0

@@ -16,7 +16,7 @@ from catalyst.trading import repository as repo
 async def priced_buy(world, symbol="AAPL", qty=100, **kw):
     world.bar(symbol, 100, 100, 100, 100)
     approval = world.approve(symbol, Side.BUY, qty, 101, ttl_s=3600)
-    row, _ = await world.oms.submit(OrderRequest(symbol=symbol, side=Side.BUY, quantity=qty, **kw), approval)
+    row, _ = await world.oms.commands.submit(OrderRequest(symbol=symbol, side=Side.BUY, quantity=qty, **kw), approval)
     return row
 
 
@@ -51,7 +51,7 @@ async def test_market_order_fill_updates_everything_and_publishes(sim_world):
     assert row.status is OrderStatus.ACCEPTED
     assert row.broker_order_id is not None
     await sim_world.step("AAPL", 100.5, 101, 100, 100.8)
-    order = await sim_world.oms.get(row.order_id)
+    order = await sim_world.oms.queries.get(row.order_id)
     assert order.status is OrderStatus.FILLED
     assert order.filled_quantity == 100
     assert order.filled_avg_price == D("100.5")
@@ -74,7 +74,7 @@ async def test_a_replayed_report_records_nothing_twice(sim_world):
     row = await priced_buy(sim_world)
     await sim_world.step("AAPL", 100.5, 101, 100, 100.8)
     report = await sim_world.broker.get_order(row.broker_order_id)
-    outcome = await sim_world.oms.apply(report)
+    outcome = await sim_world.oms.sync.apply(report)
     assert not outcome.fills
     assert len(await fills_of(sim_world, row.order_id)) == 1
     await sim_world.check_books()
@@ -84,9 +84,9 @@ async def test_a_stale_report_cannot_move_an_order_backwards(sim_world):
     row = await priced_buy(sim_world)
     accepted: BrokerOrder = await sim_world.broker.get_order(row.broker_order_id)
     await sim_world.step("AAPL", 100.5, 101, 100, 100.8)
-    outcome = await sim_world.oms.apply(accepted)  # arrives late, after the fill
+    outcome = await sim_world.oms.sync.apply(accepted)  # arrives late, after the fill
     assert not outcome.updated
-    assert (await sim_world.oms.get(row.order_id)).status is OrderStatus.FILLED
+    assert (await sim_world.oms.queries.get(row.order_id)).status is OrderStatus.FILLED
 
 
 async def test_partial_fills_accumulate(sim_world):
@@ -94,10 +94,10 @@ async def test_partial_fills_accumulate(sim_world):
                                                                   max_participation=0.1)
     row = await priced_buy(sim_world, qty=120)
     await sim_world.step("AAPL", 10, 10, 10, 10, v=500)
-    assert (await sim_world.oms.get(row.order_id)).status is OrderStatus.PARTIALLY_FILLED
+    assert (await sim_world.oms.queries.get(row.order_id)).status is OrderStatus.PARTIALLY_FILLED
     await sim_world.step("AAPL", 11, 11, 11, 11, v=500)
     await sim_world.step("AAPL", 12, 12, 12, 12, v=500)
-    order = await sim_world.oms.get(row.order_id)
+    order = await sim_world.oms.queries.get(row.order_id)
     assert order.status is OrderStatus.FILLED
     assert [f["quantity"] for f in await fills_of(sim_world, row.order_id)] == [50, 50, 20]
     assert [f["price"] for f in await fills_of(sim_world, row.order_id)] == [10, 11, 12]
@@ -150,8 +150,8 @@ async def test_canceling_a_partly_filled_bracket_entry_keeps_its_stop_and_target
                                                                   max_participation=0.5)
     parent = await bracket(sim_world)
     await sim_world.step("AAPL", 100, 101, 99, 100, v=60)  # 30 of 100 filled
-    assert (await sim_world.oms.get(parent.order_id)).filled_quantity == 30
-    canceled = await sim_world.oms.cancel(parent.order_id)
+    assert (await sim_world.oms.queries.get(parent.order_id)).filled_quantity == 30
+    canceled = await sim_world.oms.commands.cancel(parent.order_id)
     assert (canceled.status, canceled.filled_quantity) == (OrderStatus.CANCELED, 30)
     leg = await legs(sim_world, parent.order_id)
     assert {r.status for r in leg.values()} == {OrderStatus.ACCEPTED}
@@ -171,7 +171,7 @@ async def test_flip_closes_one_position_and_opens_the_other(sim_world):
     await priced_buy(sim_world)
     await sim_world.step("AAPL", 100, 100, 100, 100)
     approval = sim_world.approve("AAPL", Side.SELL, 150, 1, ttl_s=3600)
-    await sim_world.oms.submit(OrderRequest(symbol="AAPL", side=Side.SELL, quantity=150), approval)
+    await sim_world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.SELL, quantity=150), approval)
     await sim_world.step("AAPL", 104, 104, 104, 104)
     [short] = await positions(sim_world)
     assert (short.side.value, short.quantity, short.avg_entry_price) == ("short", 50, 104)
@@ -182,10 +182,10 @@ async def test_flip_closes_one_position_and_opens_the_other(sim_world):
 
 async def test_cancel_and_cancel_of_a_done_order(sim_world):
     row = await priced_buy(sim_world, order_type=OrderType.LIMIT, limit_price=90)
-    canceled = await sim_world.oms.cancel(row.order_id)
+    canceled = await sim_world.oms.commands.cancel(row.order_id)
     assert canceled.status is OrderStatus.CANCELED
     with pytest.raises(Conflict) as err:
-        await sim_world.oms.cancel(row.order_id)
+        await sim_world.oms.commands.cancel(row.order_id)
     assert err.value.code == "ORDER_NOT_OPEN"
 
 
@@ -193,10 +193,10 @@ async def test_cancel_all_and_flatten_need_no_approval(sim_world):
     await bracket(sim_world)
     await sim_world.step("AAPL", 100, 101, 99, 100)
     resting = await priced_buy(sim_world, symbol="MSFT", qty=10, order_type=OrderType.LIMIT, limit_price=50)
-    asked, canceled, exits = await sim_world.oms.flatten("emergency test")
+    asked, canceled, exits = await sim_world.oms.commands.flatten("emergency test")
     assert asked == 2  # the bracket's legs (one OCO group) and the resting MSFT order
     assert {r.client_order_id for r in canceled} >= {resting.client_order_id}
-    assert (await sim_world.oms.get(resting.order_id)).status is OrderStatus.CANCELED
+    assert (await sim_world.oms.queries.get(resting.order_id)).status is OrderStatus.CANCELED
     [exit_order] = exits
     assert (exit_order.symbol, exit_order.side, exit_order.quantity, exit_order.intent.value) == (
         "AAPL", Side.SELL, 100, "exit")
@@ -212,7 +212,7 @@ async def test_close_position_replaces_the_bracket_legs(sim_world):
     parent = await bracket(sim_world)
     await sim_world.step("AAPL", 100, 101, 99, 100)
     [pos] = await positions(sim_world)
-    exit_row = await sim_world.oms.close_position(pos.position_id, 40)
+    exit_row = await sim_world.oms.commands.close_position(pos.position_id, 40)
     assert exit_row.intent.value == "exit"
     leg = await legs(sim_world, parent.order_id)
     assert {r.status for r in leg.values()} == {OrderStatus.CANCELED}

@@ -16,8 +16,8 @@ def limit_buy(cid, price=99.0, qty=10, symbol="AAPL"):
 async def record_only(world, request, *, ttl_s=60):
     """The row is committed and the process 'dies' before calling the broker."""
     approval = world.approve(request.symbol, request.side, request.quantity, 1000, ttl_s=ttl_s)
-    reference = await world.oms.reference_price(request.symbol)
-    return await world.oms._record(request, approval, fillable_price(request, reference))
+    reference = await world.oms.recorder.reference_price(request.symbol)
+    return await world.oms.recorder.record(request, approval, fillable_price(request, reference))
 
 
 async def events(world):
@@ -111,7 +111,7 @@ async def test_a_broker_order_unknown_here_is_adopted(sim_world):
 async def test_a_rejected_row_the_broker_holds_after_all_is_corrected(sim_world):
     request = limit_buy("ghost")
     row = await record_only(sim_world, request)
-    await sim_world.oms.reject(row, "BROKER_UNAVAILABLE: timed out")
+    await sim_world.oms.sync.reject(row, "BROKER_UNAVAILABLE: timed out")
     await sim_world.broker.submit_order(request)  # the timed-out request had arrived after all
     report = await sim_world.reconciler.run()
     assert report.orders_corrected == 1
@@ -132,7 +132,7 @@ async def test_an_order_missing_at_the_broker_is_marked_canceled(sim_world):
 async def test_position_differences_are_fixed_broker_wins(sim_world):
     sim_world.bar("AAPL", 100, 100, 100, 100)
     approval = sim_world.approve("AAPL", Side.BUY, 100, 1000, ttl_s=3600)
-    await sim_world.oms.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100), approval)
+    await sim_world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100), approval)
     await sim_world.step("AAPL", 100, 100, 100, 100)
     async with sim_world.db.acquire() as conn:
         await conn.execute("UPDATE positions SET quantity = 70")
@@ -150,12 +150,11 @@ async def test_position_differences_are_fixed_broker_wins(sim_world):
 
 async def test_in_flight_orders_are_not_touched(sim_world):
     row = await record_only(sim_world, limit_buy("in-flight"), ttl_s=3600)
-    sim_world.oms.inflight.add(row.client_order_id)
-    sim_world.clock.advance(seconds=60)  # past the grace period, yet being sent right now
-    report = await sim_world.reconciler.run()
-    assert report.orders_resubmitted == 0
-    assert sim_world.sim.engine.orders == {}
-    sim_world.oms.inflight.discard(row.client_order_id)
+    with sim_world.oms.commands.sending(row.client_order_id):
+        sim_world.clock.advance(seconds=60)  # past the grace period, yet being sent right now
+        report = await sim_world.reconciler.run()
+        assert report.orders_resubmitted == 0
+        assert sim_world.sim.engine.orders == {}
     assert (await sim_world.reconciler.run()).orders_resubmitted == 1
 
 
@@ -175,7 +174,7 @@ async def test_a_row_rejected_while_reconciliation_looked_it_up_is_not_sent(sim_
     row = await record_only(sim_world, limit_buy("raced"), ttl_s=3600)
     # Reconciliation has its snapshot (the row is new); while it asks the broker, the submit path
     # gives up on the order, marks it rejected and answers the caller 502.
-    during_lookup(sim_world, "raced", lambda: sim_world.oms.reject(row, "BROKER_UNAVAILABLE: timed out"))
+    during_lookup(sim_world, "raced", lambda: sim_world.oms.sync.reject(row, "BROKER_UNAVAILABLE: timed out"))
     report = await sim_world.reconciler.run(startup=True)
     assert (report.orders_resubmitted, report.orders_rejected) == (0, 0)
     assert "raced" not in sim_world.sim.engine.by_client  # never reached the broker

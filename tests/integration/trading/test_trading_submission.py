@@ -40,7 +40,7 @@ async def test_the_row_is_committed_before_the_broker_is_called(alpaca_world):
                                          (body["client_order_id"],)).fetchone())
 
     alpaca_world.wire.on_request = check
-    row, created = await alpaca_world.oms.submit(limit_buy("committed-first"), approval())
+    row, created = await alpaca_world.oms.commands.submit(limit_buy("committed-first"), approval())
     assert created
     assert seen == [("new",)]
     assert row.status is OrderStatus.ACCEPTED
@@ -49,7 +49,7 @@ async def test_the_row_is_committed_before_the_broker_is_called(alpaca_world):
 
 async def test_429_then_success(alpaca_world):
     alpaca_world.wire.fail_next("POST", "/v2/orders", 429, {"code": 42910000, "message": "rate limit exceeded"})
-    row, _ = await alpaca_world.oms.submit(limit_buy("after-429"), approval())
+    row, _ = await alpaca_world.oms.commands.submit(limit_buy("after-429"), approval())
     assert row.status is OrderStatus.ACCEPTED
     assert alpaca_world.wire.count("POST", "/v2/orders") == 2
 
@@ -58,7 +58,7 @@ async def test_all_retries_failing_rejects_the_trade(alpaca_world):
     for _ in range(3):
         alpaca_world.wire.fail_next("POST", "/v2/orders", 503)
     with pytest.raises(UpstreamError) as err:
-        await alpaca_world.oms.submit(limit_buy("broker-down"), approval())
+        await alpaca_world.oms.commands.submit(limit_buy("broker-down"), approval())
     assert err.value.code == "BROKER_UNAVAILABLE"
     assert err.value.details["status"] == "rejected"
     row = await row_of(alpaca_world, "broker-down")
@@ -71,7 +71,7 @@ async def test_all_retries_failing_rejects_the_trade(alpaca_world):
 async def test_a_broker_refusal_rejects_at_once(alpaca_world):
     alpaca_world.wire.fail_next("POST", "/v2/orders", 403, {"code": 40310000, "message": "insufficient buying power"})
     with pytest.raises(BrokerRejected) as err:
-        await alpaca_world.oms.submit(limit_buy("refused"), approval())
+        await alpaca_world.oms.commands.submit(limit_buy("refused"), approval())
     assert err.value.status_code == 422
     assert err.value.details["status"] == "rejected"
     row = await row_of(alpaca_world, "refused")
@@ -88,7 +88,7 @@ async def test_an_open_breaker_rejects_without_calling(alpaca_world):
             await alpaca_world.broker.get_account()
     assert await alpaca_world.broker.breaker_state() == "opened"
     with pytest.raises(UpstreamError) as err:
-        await alpaca_world.oms.submit(limit_buy("breaker-open"), approval())
+        await alpaca_world.oms.commands.submit(limit_buy("breaker-open"), approval())
     assert "circuit breaker is open" in err.value.message
     assert (await row_of(alpaca_world, "breaker-open")).status is OrderStatus.REJECTED
     assert alpaca_world.wire.count("POST", "/v2/orders") == 0
@@ -99,7 +99,7 @@ async def test_a_timed_out_submission_that_arrived_is_adopted_not_rejected(alpac
         alpaca_world.wire.fail_next("POST", "/v2/orders", 504, after=True)  # done, but the answer is lost
     alpaca_world.wire.fail_next("GET", "/v2/orders:by_client_order_id", 502)  # the guard's look is lost too
     alpaca_world.wire.fail_next("GET", "/v2/orders:by_client_order_id", 502)
-    row, _ = await alpaca_world.oms.submit(limit_buy("arrived"), approval())
+    row, _ = await alpaca_world.oms.commands.submit(limit_buy("arrived"), approval())
     assert row.status is OrderStatus.ACCEPTED
     assert len(alpaca_world.wire.orders) == 1
 

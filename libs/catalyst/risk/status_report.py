@@ -1,0 +1,69 @@
+"""The Risk Manager's status: state, daily P&L, exposure, every limit's usage and the active alerts.
+
+Served by ``GET /status`` and cached in Redis (HOT tier) for readers that do not call the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from catalyst.cache import Cache, CacheTier
+from catalyst.contracts.risk import LimitUsage, PositionExposure, RiskStatus
+from catalyst.logging import get_logger
+from catalyst.risk.book import RiskBook
+from catalyst.risk.book_follower import BookFollower
+from catalyst.risk.control import RiskControl
+from catalyst.risk.equity import BrokerEquity
+from catalyst.risk.limit_alerts import LimitAlerts
+from catalyst.risk.monitor import limit_usages
+from catalyst.risk.parameter_store import ParameterStore
+
+log = get_logger(__name__)
+
+STATUS_CACHE_NS = "risk"
+STATUS_CACHE_KEY = "status"
+
+
+class StatusReport:
+    def __init__(self, *, book: RiskBook, follower: BookFollower, store: ParameterStore, control: RiskControl,
+                 alerts: LimitAlerts, equity: BrokerEquity, cache: Cache, clock: Callable[[], datetime]):
+        self._book = book
+        self._follower = follower
+        self._store = store
+        self._control = control
+        self._alerts = alerts
+        self._equity = equity
+        self._cache = cache
+        self._clock = clock
+
+    def status(self) -> RiskStatus:
+        params = self._equity.cap(self._store.parameters)
+        book = self._book
+        view = book.view()
+        usages = limit_usages(view, params)
+        return RiskStatus(
+            ready=self._follower.ready, state=self._control.state, trading_day=book.day,
+            daily_pnl=round(view.daily_pnl, 2), realized_pnl_today=round(book.realized_today, 2),
+            unrealized_pnl=round(book.unrealized, 2), daily_loss=round(view.daily_loss, 2),
+            committed_loss=round(book.committed_loss, 2), gross_exposure=round(book.gross_exposure, 2),
+            net_exposure=round(book.net_exposure, 2), open_positions=len(view.positions),
+            reservations=len(book.reservations),
+            positions=[PositionExposure(symbol=p.symbol, quantity=p.quantity, market_price=p.market_price,
+                                        notional=round(p.notional, 2), unrealized_pnl=round(p.unrealized, 2),
+                                        unrealized_pnl_today=round(p.unrealized_today, 2), stop=p.stop)
+                       for p in sorted(book.positions, key=lambda p: p.symbol)],
+            limits=[LimitUsage(name=u.key, value=u.value, limit=u.limit, usage_pct=round(100 * u.ratio, 2),
+                               severity=u.severity) for u in usages],
+            active_alerts=self._alerts.active,
+            halt_reason=self._control.halt_reason, parameters_version=self._store.active.version,
+            epoch=self._control.epoch, account_equity=params.account_equity, broker_equity=self._equity.value,
+            updated_at=self._clock(),
+        )
+
+    async def publish(self) -> None:
+        """Cache the current status in Redis (HOT tier) for readers that do not call the service."""
+        try:
+            await self._cache.set(STATUS_CACHE_NS, STATUS_CACHE_KEY, self.status(), CacheTier.HOT)
+        except Exception as exc:
+            log.warning("risk_status_not_cached", error=str(exc))

@@ -1,0 +1,217 @@
+"""Broker sync: every broker report (the submit's answer, the update stream, a poll, reconciliation)
+applied to the books the same way.
+
+One transaction per report moves the order (and its bracket legs) through the transition table,
+records the fill the cumulative figures reveal, and moves the position; then ``OrderFilled`` and
+``PositionUpdate`` go out. The sync lock lets one report (or a reject, or a cancel of an unsent
+row) write at a time, so two reports of the same fill never both see it as new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from catalyst.accounting import dec, fill_delta
+from catalyst.brokers.models import BrokerOrder
+from catalyst.bus import EventBus, OrderFilled, PositionUpdate
+from catalyst.db import Database
+from catalyst.domain.order_request import OrderRequest
+from catalyst.domain.orders import OrderStatus
+from catalyst.logging import get_logger
+from catalyst.orders.state_machine import IllegalTransition, advance
+from catalyst.trading import repository as repo
+from catalyst.trading.approvals import OrderIntent
+from catalyst.trading.config import TradingSettings
+from catalyst.trading.metrics import FILLS_RECORDED
+from catalyst.trading.positions import apply_fill_to_position
+from catalyst.trading.repository import OrderRow, PositionRow
+
+log = get_logger(__name__)
+
+
+@dataclass
+class SyncOutcome:
+    """What applying one broker report changed."""
+
+    updated: bool = False
+    adopted: bool = False
+    corrected: bool = False
+    fills: list[OrderFilled] = field(default_factory=list)
+    positions: list[PositionRow] = field(default_factory=list)
+
+
+class OrderSync:
+    def __init__(self, db: Database, *, broker_name: str, bus: EventBus | None, settings: TradingSettings,
+                 clock: Callable[[], datetime]):
+        self._db = db
+        self._broker_name = broker_name
+        self._bus = bus
+        self._settings = settings
+        self._clock = clock
+        self._lock = asyncio.Lock()  # one broker report applied at a time (stream, poll, reconcile)
+
+    async def apply(self, order: BrokerOrder, *, reconciling: bool = False) -> SyncOutcome:
+        """Apply one broker report (and its legs) to orders, fills and positions; publish the fills."""
+        if self._settings.test_answer_delay_s and not reconciling:
+            await asyncio.sleep(self._settings.test_answer_delay_s)  # fault injection (tests only)
+        async with self._lock, self._db.transaction() as conn:
+            outcome = await self._apply_tree(conn, order, reconciling)
+        await self._publish(outcome)
+        return outcome
+
+    async def _apply_tree(self, conn: Any, order: BrokerOrder, reconciling: bool) -> SyncOutcome:
+        outcome = SyncOutcome()
+        row = await repo.get_order_by_client_id(conn, order.client_order_id, for_update=True)
+        if row is None:
+            row = await self._adopt(conn, order, parent=None)
+            outcome.adopted = True
+        await self._apply_one(conn, row, order, reconciling, outcome)
+        for leg in order.legs:
+            leg_row = await repo.get_order_by_client_id(conn, leg.client_order_id, for_update=True)
+            if leg_row is None:
+                leg_row = await self._adopt(conn, leg, parent=row)
+            await self._apply_one(conn, leg_row, leg, reconciling, outcome)
+        return outcome
+
+    async def _adopt(self, conn: Any, order: BrokerOrder, parent: OrderRow | None) -> OrderRow:
+        """Record an order the broker has and the database lacks (a bracket leg, or one placed elsewhere)."""
+        sid = await repo.security_id(conn, order.symbol)
+        # The broker's record as it is (its client id need not follow Catalyst's pattern): not validated.
+        request = OrderRequest.model_construct(
+            client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,
+            quantity=1, order_type=order.order_type, time_in_force=order.time_in_force,
+            limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None, stop_loss=None)
+        row = await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT if parent else OrderIntent.ENTRY,
+                                      broker=self._broker_name, parent_order_id=parent.order_id if parent else None,
+                                      order_class=order.order_class, created_at=self._clock(),
+                                      quantity=dec(order.quantity))
+        if parent is None:
+            await repo.insert_risk_event(conn, "ORDER_ADOPTED", f"broker order {order.broker_order_id} was not in "
+                                         "the database; recorded from the broker", sid=sid,
+                                         details=order.model_dump(mode="json", exclude={"legs"}))
+            log.warning("order_adopted", client_order_id=order.client_order_id, symbol=order.symbol)
+        return row
+
+    async def _apply_one(self, conn: Any, row: OrderRow, order: BrokerOrder, reconciling: bool,
+                         outcome: SyncOutcome) -> None:
+        reported = dec(order.filled_quantity)
+        if reported < row.filled_quantity:
+            if reconciling:
+                await repo.insert_risk_event(conn, "FILL_REGRESSION", "broker reports less filled than recorded",
+                                             sid=row.security_id, details={"client_order_id": row.client_order_id,
+                                                                           "recorded": str(row.filled_quantity),
+                                                                           "broker": str(reported)})
+            return  # a stale report: never un-fill
+        status = await self._next_status(conn, row, order.status, reconciling, outcome)
+        changes: dict[str, Any] = {}
+        if row.broker_order_id is None:
+            changes |= {"broker_order_id": order.broker_order_id, "submitted_at": order.submitted_at or self._clock()}
+        if dec(order.quantity) != row.quantity and dec(order.quantity) >= reported:
+            changes["quantity"] = dec(order.quantity)  # a bracket leg shrunk by its sibling's fill
+        fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported,
+                          None if order.filled_avg_price is None else dec(order.filled_avg_price))
+        if fill is not None:
+            changes |= await self._record_fill(conn, row, order, fill, outcome)
+        if status is not None:
+            changes["status"] = status
+            if status is OrderStatus.CANCELED or status is OrderStatus.EXPIRED:
+                changes["canceled_at"] = self._clock()
+            if status is OrderStatus.REJECTED and order.reject_reason:
+                changes["reject_reason"] = order.reject_reason[:500]
+        if changes:
+            await repo.update_order(conn, row.order_id, **changes)
+            outcome.updated = True
+
+    async def _next_status(self, conn: Any, row: OrderRow, observed: OrderStatus, reconciling: bool,
+                           outcome: SyncOutcome) -> OrderStatus | None:
+        try:
+            return advance(row.status, observed)
+        except IllegalTransition:
+            if not reconciling:
+                log.info("stale_order_update_ignored", client_order_id=row.client_order_id,
+                         recorded=row.status.value, reported=observed.value)
+                return None
+        # Reconciliation: the broker is the truth, even against a terminal row (a "rejected" order
+        # that reached the broker after all). Corrected and logged, outside the normal life cycle.
+        await repo.insert_risk_event(conn, "ORDER_STATE_CORRECTED",
+                                     f"order {row.client_order_id}: recorded {row.status.value}, broker says "
+                                     f"{observed.value}", severity="critical", sid=row.security_id,
+                                     details={"client_order_id": row.client_order_id, "from": row.status.value,
+                                              "to": observed.value})
+        outcome.corrected = True
+        return observed
+
+    async def _record_fill(self, conn: Any, row: OrderRow, order: BrokerOrder, fill: tuple[Decimal, Decimal],
+                           outcome: SyncOutcome) -> dict[str, Any]:
+        qty, price = fill
+        cumulative = row.filled_quantity + qty
+        commission = max(dec(order.commission) - row.commission, Decimal(0))
+        at = order.updated_at or self._clock()
+        fill_id = await repo.insert_fill(conn, row.order_id, quantity=qty, price=price, commission=commission,
+                                         broker_fill_id=f"{order.broker_order_id}:{cumulative}", filled_at=at)
+        changes: dict[str, Any] = {"filled_quantity": cumulative, "filled_avg_price": dec(order.filled_avg_price or 0),
+                                   "commission": row.commission + commission}
+        if fill_id is None:
+            return changes
+        stop = row.approval_stop if row.intent is OrderIntent.ENTRY else None
+        effect = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at, stop=stop)
+        if effect.realized_pnl:
+            await repo.set_fill_realized(conn, fill_id, effect.realized_pnl)
+        positions = effect.positions
+        if row.position_id is None:
+            changes["position_id"] = positions[0].position_id
+        if cumulative >= dec(order.quantity):
+            changes["filled_at"] = at
+        FILLS_RECORDED.labels(row.side.value).inc()
+        outcome.positions.extend(positions)
+        outcome.fills.append(OrderFilled(
+            order_id=str(row.order_id), client_order_id=row.client_order_id, symbol=row.symbol,
+            side=row.side.value, filled_quantity=float(qty), cumulative_quantity=float(cumulative),
+            fill_price=float(price), status="filled" if cumulative >= dec(order.quantity) else "partially_filled",
+        ))
+        return changes
+
+    async def _publish(self, outcome: SyncOutcome) -> None:
+        if self._bus is None:
+            return
+        try:
+            for filled in outcome.fills:
+                await self._bus.publish(filled)
+            for position in outcome.positions:
+                await self._bus.publish(position_update(position))
+        except Exception as exc:  # the database already holds the truth; Risk reloads it on start-up
+            log.warning("trading_event_publish_failed", error=str(exc))
+
+    async def reject(self, row: OrderRow, reason: str) -> None:
+        """Mark ``row`` rejected with ``reason``, unless it has ended meanwhile."""
+        async with self._lock, self._db.transaction() as conn:
+            current = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
+            if current is None or current.status.is_terminal:
+                return
+            await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.REJECTED),
+                                    reject_reason=reason[:500])
+        log.warning("order_rejected", client_order_id=row.client_order_id, reason=reason)
+
+    async def cancel_unsent(self, row: OrderRow) -> None:
+        """Cancel a row the broker never received (it is not at the broker, and not being sent)."""
+        async with self._lock, self._db.transaction() as conn:
+            current = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
+            if current is not None and not current.status.is_terminal:
+                await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.CANCELED),
+                                        canceled_at=self._clock(), reject_reason="canceled before reaching the broker")
+
+
+def position_update(p: PositionRow) -> PositionUpdate:
+    open_ = p.status == "open"
+    market = p.market_price or p.avg_entry_price
+    return PositionUpdate(
+        position_id=str(p.position_id), symbol=p.symbol, side=p.side.value,
+        quantity=float(p.quantity) if open_ else 0.0, avg_entry_price=float(p.avg_entry_price),
+        market_price=float(market), unrealized_pnl=float(p.unrealized_pnl) if open_ else 0.0,
+        realized_pnl=float(p.realized_pnl), status="open" if open_ else "closed",
+    )
