@@ -66,3 +66,16 @@ async def test_pushed_item_out_of_range_time_is_rejected(build_news_app, api_cli
         body = response.json()
         assert body["stored"] == 1
         assert [(r["index"], r["field"]) for r in body["rejected"]] == [(0, "published_at"), (1, "published_at")]
+
+
+async def test_lone_surrogates_are_a_400_not_an_unencodable_answer(build_news_app, api_client, securities):
+    """JSON may spell a lone surrogate (``"\\ud800"``), which neither PostgreSQL nor a UTF-8 answer can hold."""
+    await securities("NWBI")
+    item = b'{"items": [{"symbols": ["NWBI"], "headline": "x\\ud800", "source_id": "s\\ud800", ' \
+           b'"published_at": "2025-03-03T14:00:00Z"}]}'
+    async with api_client(build_news_app()) as client:
+        ingest = await client.post("/api/v1/news/ingest", content=item, headers={"content-type": "application/json"})
+        assert ingest.status_code == 400, ingest.text
+        batch = await client.post("/api/v1/catalysts/batch", content=b'{"symbols": ["N\\ud800"]}',
+                                  headers={"content-type": "application/json"})
+        assert batch.status_code == 400, batch.text
