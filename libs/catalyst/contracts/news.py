@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from catalyst.contracts.types import SourceId, SymbolInput, Text, Timestamp, Url
+from catalyst.contracts.types import EXAMPLE_SYMBOL, SourceId, SymbolInput, Text, Timestamp, Url
 from catalyst.news.models import NewsEvent, StoryRef
 
 __all__ = [
@@ -79,7 +79,9 @@ class PushedNewsItem(BaseModel):
 class IngestRequest(BaseModel):
     """Items are parsed one by one on the server (as :class:`PushedNewsItem`)."""
 
-    items: list[Any] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
+    items: list[Any] = Field(min_length=1, max_length=MAX_INGEST_ITEMS, examples=[[{
+        "symbols": [EXAMPLE_SYMBOL], "headline": f"{EXAMPLE_SYMBOL} wins $200 million Navy contract",
+        "published_at": "2025-03-03T14:30:00Z", "url": "https://news.example/1"}]])
 
 
 class RejectedItem(BaseModel):

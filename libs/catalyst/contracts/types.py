@@ -27,6 +27,8 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, Field
 from pydantic_core import PydanticCustomError
 
+from catalyst.domain.market import Timeframe
+
 MAX_PRICE = 1_000_000.0  # dollars a share: what numeric(18, 6) columns and cent arithmetic hold with room
 MIN_PRICE = 0.000001  # the smallest price numeric(18, 6) keeps: anything smaller rounds to zero
 MAX_AMOUNT = 100_000_000_000.0  # dollars: sums of them stay below numeric(18, 6)'s 10^12, exact in float cents
@@ -37,6 +39,7 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 SYMBOL_INPUT_PATTERN = r"^\s*[A-Za-z][A-Za-z0-9.\-]{0,9}\s*$"  # what services upper-case and strip to a ticker
 MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+EXAMPLE_SYMBOL = "AAPL"  # what the documents show (and the contract tests hold history for)
 MAX_TEXT = 10_000  # characters of a stored text field (a news summary)
 
 Price = Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE, allow_inf_nan=False)]
@@ -93,5 +96,14 @@ Url = Annotated[str, Field(max_length=2048, pattern=NO_NUL_PATTERN)]
 SourceId = Annotated[str, Field(min_length=1, max_length=256, pattern=NO_NUL_PATTERN)]
 """A source's own id of a story (``news_sentiment.source_id`` holds 1 to 256 characters)."""
 
-SymbolInput = Annotated[str, Field(min_length=1, max_length=32, json_schema_extra={"pattern": SYMBOL_INPUT_PATTERN})]
+SymbolInput = Annotated[str, Field(min_length=1, max_length=32, examples=[EXAMPLE_SYMBOL],
+                                   json_schema_extra={"pattern": SYMBOL_INPUT_PATTERN})]
 """A ticker as a caller may spell it (any case, padded); the service strips, upper-cases and checks it."""
+
+TimeframeInput = Annotated[Label, Field(json_schema_extra={"enum": [t.value for t in Timeframe]})]
+"""A timeframe by name (``1Day``); the service checks it against those it supports (400 naming them)."""
+
+MAX_NAMES = 64  # names one request may list (indicators, patterns): more than either catalogue holds
+
+NameList = Annotated[str, Field(max_length=1000, pattern=NO_NUL_PATTERN)]
+"""One query value of names, comma-separated (``?indicators=sma_20,rsi_14``); empty means the default."""
