@@ -9,7 +9,8 @@ a 400 naming the field and never a 500 further down:
 - dollar amounts (equity, loss limits) stay at most ``MAX_AMOUNT``, far below 10^12 and exact in
   float cents, and at least a cent (``MIN_AMOUNT``: a limit that rounds to $0.00 divides by zero);
 - text that is stored (reasons, who asked) holds no NUL character, which PostgreSQL's ``text``
-  refuses (``NO_NUL_PATTERN``); pydantic already refuses lone surrogates;
+  refuses (``NO_NUL_PATTERN``); a constrained string (pattern or length) also refuses a lone
+  surrogate (JSON may spell one), which a plain ``str`` lets through;
 - timestamps must convert to UTC (``UtcConvertible``): ``9999-12-31T23:59-14:00`` does not;
   times that are stored or compared with stored ones (``Timestamp``) lie in ``MIN_TIME`` ..
   ``MAX_TIME`` (1970..2100 UTC): far enough from Python's and PostgreSQL's limits that a window
