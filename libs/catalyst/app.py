@@ -19,6 +19,7 @@ What it adds:
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -276,9 +277,18 @@ async def check_health(rt: ServiceRuntime) -> HealthResponse:
     })
 
 
+class EnvelopeResponse(JSONResponse):
+    """JSON that always encodes: details may echo the caller's input, and JSON can spell a lone
+    surrogate (``"\\ud800"``) that UTF-8 cannot hold; such a character is sent as ``?``."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", errors="replace")
+
+
 def _envelope(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return JSONResponse(status_code=status, content=body)
+    return EnvelopeResponse(status_code=status, content=body)
 
 
 _STATUS_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 401: "UNAUTHORIZED", 403: "FORBIDDEN",

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import NEWS_INGEST, NEWS_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app
@@ -29,6 +28,7 @@ from catalyst.contracts.news import (
     IngestResponse,
     NewsResponse,
 )
+from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
@@ -51,9 +51,9 @@ catalyst_router = APIRouter(prefix=CATALYSTS_PATH, tags=["catalysts"])
 
 @news_router.get("/{symbol}", response_model=NewsResponse)
 async def news_for_symbol(
-    symbol: str, news: News,
-    since: Annotated[AwareDatetime | None, Query(description="Default: until minus the look-back")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
+    symbol: Annotated[SymbolInput, Path()], news: News,
+    since: Annotated[Timestamp | None, Query(description="Default: until minus the look-back")] = None,
+    until: Annotated[Timestamp | None, Query(description="Default: now")] = None,
 ) -> NewsResponse:
     """Merged, scored events about ``symbol`` published in the window, newest first.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import PATTERN_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
@@ -21,6 +21,7 @@ from catalyst.contracts.pattern import (
     PatternBatchResponse,
     PatternsResponse,
 )
+from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
 from catalyst.market_data.clock import Clock
 from catalyst.patterns.service import PatternService
 from catalyst.services import ServiceName
@@ -38,10 +39,11 @@ async def patterns_batch(body: PatternBatchRequest, patterns: Patterns) -> Patte
 
 @router.get("/{symbol}", response_model=PatternsResponse)
 async def patterns_for_symbol(
-    symbol: str,
+    symbol: Annotated[SymbolInput, Path()],
     patterns: Patterns,
-    timeframe: Annotated[str, Query(description="1Min, 5Min, 15Min, 1Hour or 1Day")] = DEFAULT_TIMEFRAME.value,
-    names: Annotated[list[str] | None, Query(alias="patterns", description="Comma-separated; default all")] = None,
+    timeframe: Annotated[TimeframeInput, Query(description="1Min, 5Min, 15Min, 1Hour, 1Day")] = DEFAULT_TIMEFRAME.value,
+    names: Annotated[list[NameList] | None,
+                     Query(max_length=MAX_NAMES, alias="patterns", description="Comma-separated; default all")] = None,
     bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
     refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
 ) -> PatternsResponse:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import TECHNICAL_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
@@ -21,6 +21,7 @@ from catalyst.contracts.technical import (
     IndicatorBatchResponse,
     IndicatorValues,
 )
+from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
 from catalyst.indicators.service import TechnicalService
 from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
@@ -42,10 +43,11 @@ async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) ->
 
 @router.get("/{symbol}", response_model=IndicatorValues)
 async def indicators_for_symbol(
-    symbol: str,
+    symbol: Annotated[SymbolInput, Path()],
     technical: Technical,
-    timeframe: Annotated[str, Query(description="1Min, 5Min, 15Min, 1Hour or 1Day")] = DEFAULT_TIMEFRAME.value,
-    indicators: Annotated[list[str] | None, Query(description="Comma-separated; default all")] = None,
+    timeframe: Annotated[TimeframeInput, Query(description="1Min, 5Min, 15Min, 1Hour, 1Day")] = DEFAULT_TIMEFRAME.value,
+    indicators: Annotated[list[NameList] | None,
+                          Query(max_length=MAX_NAMES, description="Comma-separated; default all")] = None,
     bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
     refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
 ) -> IndicatorValues:

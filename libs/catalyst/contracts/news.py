@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.domain.bounded import EXAMPLE_SYMBOL, SourceId, SymbolInput, Text, Timestamp, Url
 from catalyst.domain.news import NewsEvent, StoryRef
 
 __all__ = [
@@ -18,6 +19,7 @@ NEWS_PATH = "/api/v1/news"  # GET /{symbol}, POST /ingest
 CATALYSTS_PATH = "/api/v1/catalysts"  # POST /batch
 MAX_BATCH_SYMBOLS = 500
 MAX_INGEST_ITEMS = 1000
+MAX_ITEM_SYMBOLS = 50
 
 
 class MissingSource(BaseModel):
@@ -37,10 +39,11 @@ class NewsResponse(BaseModel):
 
 
 class CatalystBatchRequest(BaseModel):
-    symbols: list[str] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
-    since: AwareDatetime | None = Field(None, description="Default: until minus the configured look-back")
-    until: AwareDatetime | None = Field(None, description="Default: now")
-    min_strength: float = Field(0.0, ge=0, le=1, description="Only events at least this strong count")
+    symbols: list[SymbolInput] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
+    since: Timestamp | None = Field(None, description="Default: until minus the configured look-back")
+    until: Timestamp | None = Field(None, description="Default: now")
+    min_strength: float = Field(0.0, ge=0, le=1, allow_inf_nan=False,
+                                description="Only events at least this strong count")
 
 
 class SymbolCatalysts(BaseModel):
@@ -65,18 +68,20 @@ class PushedNewsItem(BaseModel):
     not the whole batch; ``source_id`` defaults to a digest of source, time and headline."""
 
     source: str = Field("push", pattern=r"^[a-z][a-z0-9_]{0,31}$")
-    source_id: str | None = Field(None, min_length=1, max_length=256)
-    symbols: list[str] = Field(default_factory=list)
-    headline: str = ""
-    summary: str = ""
-    url: str | None = None
-    published_at: AwareDatetime | None = None
+    source_id: SourceId | None = None
+    symbols: list[SymbolInput] = Field(default_factory=list, max_length=MAX_ITEM_SYMBOLS)
+    headline: Text = ""
+    summary: Text = ""
+    url: Url | None = None
+    published_at: Timestamp | None = None
 
 
 class IngestRequest(BaseModel):
     """Items are parsed one by one on the server (as :class:`PushedNewsItem`)."""
 
-    items: list[Any] = Field(min_length=1, max_length=MAX_INGEST_ITEMS)
+    items: list[Any] = Field(min_length=1, max_length=MAX_INGEST_ITEMS, examples=[[{
+        "symbols": [EXAMPLE_SYMBOL], "headline": f"{EXAMPLE_SYMBOL} wins $200 million Navy contract",
+        "published_at": "2025-03-03T14:30:00Z", "url": "https://news.example/1"}]])
 
 
 class RejectedItem(BaseModel):

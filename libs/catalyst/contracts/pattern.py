@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.domain.bounded import MAX_NAMES, Label, SymbolInput, TimeframeInput
 from catalyst.domain.market import Timeframe
 from catalyst.domain.patterns import PatternType
 from catalyst.errors import ErrorBody
@@ -47,9 +48,9 @@ class PatternsResponse(BaseModel):
 
 
 class PatternBatchRequest(BaseModel):
-    symbols: list[str] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
-    timeframe: str = Field(DEFAULT_TIMEFRAME.value, examples=["1Day", "1Min"])
-    patterns: list[str] | None = Field(None, description="Default: all the timeframe supports")
+    symbols: list[SymbolInput] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
+    timeframe: TimeframeInput = Field(DEFAULT_TIMEFRAME.value, examples=["1Day", "1Min"])
+    patterns: list[Label] | None = Field(None, max_length=MAX_NAMES, description="Default: all the timeframe supports")
     bars: int = Field(DEFAULT_BARS, ge=1, le=MAX_BARS, description="How many of the latest bars to use")
     refresh: bool = False
 

@@ -20,7 +20,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import MAX_PRICE as MAX_PRICE
-from catalyst.domain.bounded import NO_NUL_PATTERN, SYMBOL_PATTERN, Actor, Price, Reason
+from catalyst.domain.bounded import NO_NUL_PATTERN, Actor, Price, Reason
+from catalyst.domain.market import SYMBOL_PATTERN
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.domain.risk import RiskParameters, RiskState, Severity
 

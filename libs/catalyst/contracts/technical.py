@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.domain.bounded import MAX_NAMES, Label, SymbolInput, TimeframeInput
 from catalyst.domain.market import Timeframe
 from catalyst.errors import ErrorBody
 
@@ -61,9 +62,10 @@ class IndicatorValues(BaseModel):
 
 
 class IndicatorBatchRequest(BaseModel):
-    symbols: list[str] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
-    timeframe: str = Field(DEFAULT_TIMEFRAME.value, examples=["1Day", "1Min"])
-    indicators: list[str] | None = Field(None, description="Default: all", examples=[["sma_20", "rsi_14"]])
+    symbols: list[SymbolInput] = Field(min_length=1, max_length=MAX_BATCH_SYMBOLS)
+    timeframe: TimeframeInput = Field(DEFAULT_TIMEFRAME.value, examples=["1Day", "1Min"])
+    indicators: list[Label] | None = Field(None, max_length=MAX_NAMES, description="Default: all",
+                                           examples=[["sma_20", "rsi_14"]])
     bars: int = Field(DEFAULT_BARS, ge=1, le=MAX_BARS, description="How many of the latest bars to use")
     refresh: bool = Field(False, description="Recompute even when cached")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from catalyst.domain.bounded import MAX_APPROVAL_PRICE, MAX_PRICE, SYMBOL_PATTERN, UtcConvertible
+from catalyst.domain.bounded import MAX_APPROVAL_PRICE, MAX_PRICE, UtcConvertible
+from catalyst.domain.market import SYMBOL_PATTERN
 from catalyst.domain.orders import Intent, Side
 
 

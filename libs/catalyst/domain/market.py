@@ -8,9 +8,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from catalyst.domain.bounded import SYMBOL_PATTERN
-
-SYMBOL = re.compile(SYMBOL_PATTERN)  # the one ticker rule (the securities table checks the same)
+SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.\-]{0,9}$"  # the one ticker rule (the securities table checks the same)
+SYMBOL = re.compile(SYMBOL_PATTERN)
 
 
 class Timeframe(StrEnum):

@@ -12,8 +12,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.domain.bounded import SYMBOL_PATTERN as SYMBOL_PATTERN
 from catalyst.domain.bounded import Price, Shares
+from catalyst.domain.market import SYMBOL_PATTERN as SYMBOL_PATTERN
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-:.]{0,63}$"

@@ -1,15 +1,19 @@
-"""Fixtures for the OpenAPI contract fuzzing: the real Risk and Trading apps, on a scratch
-database of their own and a fresh Redis namespace each, and the key Workflow presents (it may call
-every operation of both).
+"""Fixtures for the OpenAPI contract fuzzing: each service's real app, on a scratch database of
+the module's own and a fresh Redis namespace each, and the key Workflow presents (it may call
+every operation of every service).
 
 Schemathesis reaches an app over ASGI in process: it starts the app's lifespan on its own event
 loop thread at the first request of a test and its pytest plugin ends it after the test: each
 app below serves the whole module, started afresh for each test (one test per operation), and
 shares nothing with the test's own loop.
+
+An app is built by the service's own ``build_app(settings, **kwargs)``; ``APP_KWARGS`` holds the
+test doubles and settings the few services that need them get (none for most).
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,22 +21,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
+from catalyst.db import Database
+from catalyst.db.bar_frame import BarFrame
+from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database_sync
+from catalyst.domain.bounded import EXAMPLE_SYMBOL
+from catalyst.news.config import NewsSettings
+from catalyst.news.sentiment.config import SentimentSettings
+from catalyst.news_sources.base import NewsSourceSettings
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
-from services.risk.app import build_app as build_risk_app
-from services.trading.app import build_app as build_trading_app
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRADING_ENV = {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_ACCOUNT": "fuzz", "SIM_MARKET_FILL": "last_price",
                "SIM_SLIPPAGE_BPS": "0", "BROKER_POLL_INTERVAL": "0.1", "TRADING_RECONCILE_INTERVAL": "3600",
                "BROKER_RETRY_WAIT_INITIAL": "0"}
+NEWS_NOW = "2025-03-03T15:00:00+00:00"
+
+AppFactory = Callable[..., FastAPI]
 
 
 class FlatTrading:
@@ -56,9 +69,55 @@ class Target:
     headers: dict[str, str]
 
 
+def _risk_kwargs(files: Path) -> dict[str, Any]:
+    parameters = files / "risk_parameters.yaml"
+    shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameters)
+    rs = RiskSettings(RISK_PARAMETERS_FILE=parameters, RISK_WATCH_PARAMETERS=False,
+                      RISK_MAINTENANCE_INTERVAL=0.5, RISK_EMERGENCY_DEADLINE=1.0)
+    return {"risk_settings": rs, "trading": FlatTrading()}
+
+
+def _news_kwargs(_files: Path) -> dict[str, Any]:
+    """Replay source with nothing planted and a pinned now; lexicon sentiment (no model to load)."""
+    sources = NewsSourceSettings(NEWS_SOURCES="replay", NEWS_REPLAY_NOW=NEWS_NOW)
+    sentiment = SentimentSettings(SENTIMENT_BACKEND="lexicon")
+    return {"news_settings": NewsSettings(source_settings=sources, sentiment_settings=sentiment),
+            "replay_items": ()}
+
+
+APP_KWARGS: dict[ServiceName, Callable[[Path], dict[str, Any]]] = {
+    ServiceName.RISK: _risk_kwargs,
+    ServiceName.NEWS: _news_kwargs,
+}
+
+
+def _walk(symbol: str, start: str, step: np.timedelta64, n: int, seed: int) -> BarFrame:
+    """``n`` bars of a random walk from ``start``: enough history for every indicator and detector."""
+    rng = np.random.default_rng(seed)
+    close = np.round(100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, n))), 2)
+    open_ = np.concatenate([[100.0], close[:-1]])
+    high, low = np.maximum(open_, close) + 0.05, np.minimum(open_, close) - 0.05
+    ts = np.datetime64(start, "ns") + np.arange(n) * step
+    return BarFrame.from_arrays(np.full(n, symbol, dtype=object), ts, open_, high, low, close,
+                                rng.integers(10_000, 1_000_000, n).astype(float))
+
+
+async def _seed(dsn: str) -> None:
+    """The example symbol with daily and one-minute history, so fuzzed cases reach the analysis."""
+    db = Database(dsn)
+    await db.connect()
+    try:
+        store = BarStore(db)
+        await store.ingest(_walk(EXAMPLE_SYMBOL, "2024-01-02T05:00", np.timedelta64(1, "D"), 300, 1), "1Day")
+        await store.ingest(_walk(EXAMPLE_SYMBOL, "2025-02-28T14:30", np.timedelta64(60, "s"), 390, 2), "1Min")
+    finally:
+        await db.close()
+
+
 @pytest.fixture(scope="module")
 def contracts_database_url() -> Iterator[str]:
     with scratch_database_sync(ADMIN_DSN, "catalyst_contracts") as dsn:
+        asyncio.run(_seed(dsn))
         yield dsn
 
 
@@ -71,32 +130,20 @@ def trading_env() -> Iterator[None]:
         yield
 
 
-def _settings(make_settings: Callable[..., Settings], service: ServiceName, dsn: str) -> Settings:
-    return make_settings(service, DATABASE_URL=dsn, REDIS_NAMESPACE=f"test-fuzz-{uuid.uuid4().hex[:8]}:",
-                         RISK_APPROVAL_SECRET="fuzz-approval-secret")
-
-
-def _target(app: FastAPI, settings: Settings) -> Target:
-    return Target(app, {API_KEY_HEADER: settings.api_key(ServiceName.WORKFLOW)})
-
-
 @pytest.fixture(scope="module")
-def risk_parameter_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("fuzz-risk") / "risk_parameters.yaml"
-    shutil.copy(ROOT / "config" / "risk_parameters.yaml", path)
-    return path
+def fuzz_target(make_settings: Callable[..., Settings], contracts_database_url: str, trading_env: None,
+                tmp_path_factory: pytest.TempPathFactory) -> Callable[[ServiceName, AppFactory], Target]:
+    """``fuzz_target(service, build_app)``: the service's running app, built once per module."""
+    built: dict[ServiceName, Target] = {}
 
+    def target(service: ServiceName, build_app: AppFactory) -> Target:
+        if service not in built:
+            settings = make_settings(service, DATABASE_URL=contracts_database_url,
+                                     REDIS_NAMESPACE=f"test-fuzz-{uuid.uuid4().hex[:8]}:",
+                                     RISK_APPROVAL_SECRET="fuzz-approval-secret")
+            kwargs = APP_KWARGS.get(service, lambda _files: {})(tmp_path_factory.mktemp(f"fuzz-{service.value}"))
+            built[service] = Target(build_app(settings, **kwargs),
+                                    {API_KEY_HEADER: settings.api_key(ServiceName.WORKFLOW)})
+        return built[service]
 
-@pytest.fixture(scope="module")
-def risk_target(make_settings: Callable[..., Settings], contracts_database_url: str,
-                risk_parameter_file: Path) -> Target:
-    settings = _settings(make_settings, ServiceName.RISK, contracts_database_url)
-    rs = RiskSettings(RISK_PARAMETERS_FILE=risk_parameter_file, RISK_WATCH_PARAMETERS=False,
-                      RISK_MAINTENANCE_INTERVAL=0.5, RISK_EMERGENCY_DEADLINE=1.0)
-    return _target(build_risk_app(settings, risk_settings=rs, trading=FlatTrading()), settings)
-
-
-@pytest.fixture(scope="module")
-def trading_target(make_settings: Callable[..., Settings], contracts_database_url: str, trading_env: None) -> Target:
-    settings = _settings(make_settings, ServiceName.TRADING, contracts_database_url)
-    return _target(build_trading_app(settings), settings)
+    return target

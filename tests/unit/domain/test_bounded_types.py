@@ -1,0 +1,46 @@
+"""The shared bounded contract types: what a service gets for free by using them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from catalyst.domain.bounded import MAX_TEXT, MAX_TIME, MIN_TIME, Label, Text, Timestamp
+
+TIMESTAMP = TypeAdapter(Timestamp)
+
+
+@pytest.mark.parametrize("value", ["1970-01-01T00:00:00Z", "2100-01-01T00:00:00Z", "2025-03-03T10:00:00-05:00"])
+def test_timestamp_takes_times_within_the_range(value: str) -> None:
+    assert MIN_TIME <= TIMESTAMP.validate_python(value).astimezone(UTC) <= MAX_TIME
+
+
+@pytest.mark.parametrize("value", [
+    "1969-12-31T23:59:59.999999Z", "2100-01-01T00:00:00.000001Z",
+    "0001-01-01T00:00:00+14:00",  # no UTC form at all
+    "9999-12-31T23:59:59-14:00",
+])
+def test_timestamp_refuses_times_outside_the_range(value: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        TIMESTAMP.validate_python(value)
+    assert err.value.errors()[0]["type"] == "time_range"
+
+
+def test_timestamp_refuses_naive_times() -> None:
+    with pytest.raises(ValidationError):
+        TIMESTAMP.validate_python(datetime(2025, 1, 1))
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\ud800b", "x" * (MAX_TEXT + 1)])
+def test_text_refuses_what_postgres_text_cannot_hold(value: str) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(Text).validate_python(value)
+
+
+def test_label_is_short_and_not_empty() -> None:
+    assert TypeAdapter(Label).validate_python("sma_20") == "sma_20"
+    for bad in ("", "x" * 65, "sma\x00"):
+        with pytest.raises(ValidationError):
+            TypeAdapter(Label).validate_python(bad)
