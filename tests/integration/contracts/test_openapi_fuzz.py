@@ -2,7 +2,7 @@
 
 For every operation schemathesis generates requests (schema examples, the coverage phase's
 boundary and invalid values, then a bounded number of fuzzed ones; fixed seed, derandomized)
-and sends them in process with orchestration's ``X-API-Key``. Whatever comes in, the answer is
+and sends them in process with Workflow's ``X-API-Key``. Whatever comes in, the answer is
 never a 5xx and always matches the documented response schema: bad input is a 4xx envelope.
 
 A service is one line of ``SERVICES`` (its name and ``build_app``); one test per service is

@@ -61,11 +61,9 @@ def _url(path: str, operation: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-async def clients(make_settings: Callable[..., Settings], risk_target: Any,
-                  trading_target: Any) -> AsyncIterator[dict[ServiceName, httpx.AsyncClient]]:
+async def clients(fuzz_target: Any) -> AsyncIterator[dict[ServiceName, httpx.AsyncClient]]:
     """Each service's app running, and a client to it presenting no key of its own."""
-    apps = {s: BUILDERS[s](make_settings(s)) for s in (ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN)}
-    apps |= {ServiceName.RISK: risk_target.app, ServiceName.TRADING: trading_target.app}
+    apps = {service: fuzz_target(service, build).app for service, build in BUILDERS.items()}
     async with AsyncExitStack() as stack:
         opened = {}
         for service, app in apps.items():
