@@ -19,6 +19,7 @@ from pydantic import AwareDatetime
 
 from catalyst.access import NEWS_INGEST, NEWS_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.news import (
     CATALYSTS_PATH,
@@ -31,7 +32,6 @@ from catalyst.contracts.news import (
 )
 from catalyst.domain.news import NewsItem
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import build_scorer
 from catalyst.news.service import NewsService

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 
 from catalyst.access import PATTERN_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.pattern import (
     DEFAULT_BARS,
@@ -21,7 +22,6 @@ from catalyst.contracts.pattern import (
     PatternBatchResponse,
     PatternsResponse,
 )
-from catalyst.market_data.clock import Clock
 from catalyst.patterns.service import PatternService
 from catalyst.services import ServiceName
 

@@ -13,6 +13,7 @@ from catalyst.access import RISK_CHECKS, RISK_CONTROLS
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.auth import Caller
 from catalyst.clients.trading import TradingClient
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
     RISK_PATH,
@@ -28,7 +29,6 @@ from catalyst.contracts.risk import (
 from catalyst.db.bars import BarStore
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.equity import equity_of
 from catalyst.risk.history import HistoryCache, bar_store_loader

@@ -17,9 +17,9 @@ from catalyst.app import ServiceRuntime, create_app
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.factory import build_broker
 from catalyst.brokers.feeds import TradingHistoryFeed
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
 from catalyst.trading.config import TradingSettings

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from functools import partial
 
+from catalyst.clock import Clock, SimulatedClock, SystemClock
 from catalyst.domain.news import NewsItem
-from catalyst.market_data.clock import Clock, SimulatedClock, SystemClock
 from catalyst.market_data.universe import replay_news
 from catalyst.news_sources.alpaca import AlpacaNewsSource
 from catalyst.news_sources.base import NewsSource, NewsSourceSettings

@@ -27,6 +27,7 @@ import pytest
 import talib
 
 from catalyst.clients.trading import TradingClient
+from catalyst.clock import AnchoredReplayClock, SimulatedClock
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
@@ -35,8 +36,6 @@ from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time, session_open
 from catalyst.http import ServiceClient
-from catalyst.market_clock import AnchoredReplayClock
-from catalyst.market_data.clock import SimulatedClock
 from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
 from catalyst.market_data.universe import build_universe, expected_candidates
 from catalyst.risk.config import RiskSettings

@@ -145,9 +145,9 @@ async def test_a_failed_save_rolls_the_books_back():
 
 
 async def test_driven_by_the_replay_clock():
-    from catalyst.market_data.clock import ReplayClock
+    from catalyst.clock import SteppedReplayClock
 
-    replay = ReplayClock(T0.date(), speed=None)
+    replay = SteppedReplayClock(T0.date(), speed=None)
     feed = InMemoryBarFeed()
     broker = SimBroker.from_settings(BrokerSettings(SIM_SLIPPAGE_BPS=0), feed, InMemorySimLedger(), clock=replay.now)
     order = await broker.submit_order(buy(order_type=OrderType.LIMIT, limit_price=99))
