@@ -46,10 +46,10 @@ def available(service: ServiceName) -> bool:
 
 
 def load_replay_data() -> None:
-    if importlib.util.find_spec("catalyst.market_data.load") is None:
+    if importlib.util.find_spec("catalyst.synthetic.load") is None:
         return
     print("run: loading the replay market data into the bar store", flush=True)
-    subprocess.run([sys.executable, "-m", "catalyst.market_data.load"], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "catalyst.synthetic.load"], check=True, cwd=ROOT)
 
 
 def clock_env(environ: Mapping[str, str], launched: datetime) -> dict[str, str]:

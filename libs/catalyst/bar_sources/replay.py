@@ -1,4 +1,4 @@
-"""The offline default source: the seeded replay universe (``catalyst.market_data.universe``).
+"""The offline default source: the seeded replay universe (``catalyst.synthetic.universe``).
 
 Daily bars cover the universe's 260 sessions; 1-, 5-, 15- and 60-minute bars exist for the five
 replay days (one-minute bars synthesised from each daily bar, coarser ones aggregated from them).
@@ -22,8 +22,8 @@ from catalyst.clock import Clock, MinuteTick, SteppedReplayClock
 from catalyst.domain.calendar import SESSION_MINUTES, daily_bar_time, session_close, session_open, trading_day
 from catalyst.domain.market import Bar, Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import SymbolBars, concat, from_epoch, summarize, to_epoch
-from catalyst.market_data.universe import DEFAULT_SEED, Universe, build_universe
+from catalyst.symbol_bars import SymbolBars, concat, from_epoch, summarize, to_epoch
+from catalyst.synthetic.universe import DEFAULT_SEED, Universe, build_universe
 
 
 class ReplayBarSource(BarSource):

@@ -14,8 +14,8 @@ from catalyst.clock import SimulatedClock, SteppedReplayClock
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import summarize, to_epoch
-from catalyst.market_data.universe import build_universe
+from catalyst.symbol_bars import summarize, to_epoch
+from catalyst.synthetic.universe import build_universe
 
 START = datetime(2012, 1, 1, tzinfo=UTC)
 END = datetime(2013, 3, 2, tzinfo=UTC)

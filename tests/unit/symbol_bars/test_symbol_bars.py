@@ -9,7 +9,7 @@ import pytest
 
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Bar
-from catalyst.market_data.frame import (
+from catalyst.symbol_bars import (
     SymbolBars,
     concat,
     daily_from_intraday,

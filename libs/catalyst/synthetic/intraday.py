@@ -25,7 +25,7 @@ from numpy.random import Generator
 
 from catalyst.domain.calendar import SESSION_MINUTES, session_open
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import F64, I64, SymbolBars, to_epoch
+from catalyst.symbol_bars import F64, I64, SymbolBars, to_epoch
 
 
 def session_minute_starts(day: date) -> I64:

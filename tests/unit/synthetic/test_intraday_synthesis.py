@@ -9,15 +9,15 @@ import pytest
 
 from catalyst.domain.calendar import SESSION_MINUTES, session_close
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import SymbolBars
-from catalyst.market_data.intraday import (
+from catalyst.symbol_bars import SymbolBars
+from catalyst.synthetic.intraday import (
     OPENING_RANGE_MINUTES,
     apportion,
     orb_range_high,
     session_minute_starts,
     synthesize_minutes,
 )
-from catalyst.market_data.sampledata import REAL_SYMBOLS, DailyHistory, load_daily
+from catalyst.synthetic.sampledata import REAL_SYMBOLS, DailyHistory, load_daily
 
 STYLES = ("random", "trend_up", "fade", "orb")
 
