@@ -83,13 +83,13 @@ def build_app(settings: Settings | None = None, *, news_settings: NewsSettings |
     ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        now = replay_clock(ns.source_settings, rt.clock)
-        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=now)
+        clock = replay_clock(ns.source_settings, rt.clock)
+        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=clock)
         scorer = await asyncio.to_thread(build_scorer, ns.sentiment_settings)
         app.state.news = NewsService(sources=sources, scorer=scorer, store=NewsStore(rt.db), cache=rt.cache,
-                                     bus=rt.bus, settings=ns, clock=now)
+                                     bus=rt.bus, settings=ns, clock=clock)
         log.info("news_ready", sources=[s.name for s in sources], sentiment=scorer.name,
-                 now=_iso(now.now()))
+                 now=_iso(clock.now()))
 
     async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
         service: NewsService | None = getattr(app.state, "news", None)

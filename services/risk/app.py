@@ -116,7 +116,7 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
             trading=gateway,
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
-            clock=rt.clock.now,  # the market clock: history window, trading day, approval expiry
+            clock=rt.clock,  # the market clock: history window, trading day, approval expiry
             emergency_deadline_s=rs.emergency_deadline_s,
             prices=MarketPrices(bar_store_prices(BarStore(rt.db))),
             equity_source=equity_of(gateway), book_resync_s=rs.book_resync_s,
