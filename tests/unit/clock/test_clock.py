@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -95,3 +97,11 @@ def test_replay_settings_from_env(monkeypatch):
     assert isinstance(clock, AnchoredReplayClock)
     assert clock.speed == 60.0
     assert timedelta(0) <= clock.now() - datetime(2013, 2, 27, 15, tzinfo=UTC) < timedelta(minutes=5)
+
+
+def test_importing_the_clock_loads_neither_numpy_nor_pandas() -> None:
+    """Every layer imports the clock, so it must stay light (a fresh interpreter: nothing hides a leak)."""
+    probe = "import sys, catalyst.clock; print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas'}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True,
+                          env={"PYTHONPATH": ":".join(p for p in sys.path if p)})
+    assert done.stdout.strip() == "[]"
