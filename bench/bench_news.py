@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 from catalyst.domain.news import NewsItem
-from catalyst.market_data.universe import replay_news
 from catalyst.news.evaluation import load_labelled
 from catalyst.news.pipeline import score_items
 from catalyst.news.sentiment.lexicon import LexiconSentimentScorer, load_lexicon
+from catalyst.synthetic.universe import replay_news
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "tests" / "unit" / "news" / "labelled_headlines.csv"

@@ -34,6 +34,7 @@ from catalyst.brokers.feeds import InMemoryBarFeed
 from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_engine import SimCosts, SimEngine
 from catalyst.brokers.sim_ledger import InMemorySimLedger, PostgresSimLedger, SimLedger
+from catalyst.clock import SimulatedClock
 from catalyst.config import dev_api_key
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database
@@ -80,9 +81,9 @@ def bench_engine() -> float:
 
 async def bench_sim_broker(ledger: SimLedger, n: int) -> float:
     feed = InMemoryBarFeed([_bar(s, 0) for s in SYMBOLS])
-    clock = [T0 + timedelta(minutes=1)]
+    clock = SimulatedClock(T0 + timedelta(minutes=1))
     engine = SimEngine(initial_cash=1e12, account="bench")
-    broker = SimBroker(engine, feed, ledger, clock=lambda: clock[0])
+    broker = SimBroker(engine, feed, ledger, clock=clock)
     await broker.start()
     orders = _requests(n, f"b{uuid.uuid4().hex[:6]}")
     started = time.perf_counter()
@@ -90,7 +91,7 @@ async def bench_sim_broker(ledger: SimLedger, n: int) -> float:
         await broker.submit_order(r)
     for s in SYMBOLS:
         feed.publish(_bar(s, 1))
-    clock[0] = T0 + timedelta(minutes=2)
+    clock.set(T0 + timedelta(minutes=2))
     await broker.sync()
     elapsed = time.perf_counter() - started
     assert not engine.open_symbols()
@@ -101,18 +102,18 @@ async def bench_oms(dsn: str) -> tuple[float, float, float]:
     db = Database(dsn)
     await db.connect()
     feed = InMemoryBarFeed()
-    clock = [datetime.now(UTC)]
+    clock = SimulatedClock(datetime.now(UTC))
     engine = SimEngine(initial_cash=1e12, account="oms")
-    broker = SimBroker(engine, feed, PostgresSimLedger(db), clock=lambda: clock[0])
+    broker = SimBroker(engine, feed, PostgresSimLedger(db), clock=clock)
     await broker.start()
     oms = OrderManager(db, broker, broker_name="sim_oms", feed=feed, bus=None, approval_secret=SECRET,
-                       settings=TradingSettings(), clock=lambda: clock[0])
+                       settings=TradingSettings(), clock=clock)
     latencies = []
     started = time.perf_counter()
     for i in range(OMS_N):
         symbol = SYMBOLS[i % len(SYMBOLS)]
         approval = sign_approval(symbol=symbol, side=Side.BUY, max_quantity=10, price_bound=100, secret=SECRET,
-                                 now=clock[0])
+                                 now=clock.now())
         request = OrderRequest(symbol=symbol, side=Side.BUY, quantity=10, order_type=OrderType.LIMIT,
                                limit_price=90)
         t = time.perf_counter()

@@ -7,7 +7,7 @@ and stops them all on Ctrl-C (or when one dies).
 The services run on one replayed trading day: every child gets ``MARKET_CLOCK=replay``,
 ``REPLAY_START`` (default 2013-03-01 09:30 New York, the last replay day's open),
 ``REPLAY_SPEED`` (default 1) and ``REPLAY_ANCHOR`` (the instant the services are launched,
-the same for all), so each computes the same simulated now (``catalyst.market_clock``).
+the same for all), so each computes the same simulated now (``catalyst.clock.AnchoredReplayClock``).
 ``MARKET_CLOCK=wall make run`` runs them on the wall clock instead; ``REPLAY_START``,
 ``REPLAY_SPEED`` and ``REPLAY_ANCHOR`` set in the environment are kept.
 """
@@ -28,10 +28,10 @@ from pathlib import Path
 import httpx
 from pydantic import ValidationError
 
+from catalyst.clock import DEFAULT_REPLAY_START, MarketClockSettings, market_clock
 from catalyst.config import Settings
 from catalyst.db import Database
 from catalyst.domain.calendar import NEW_YORK
-from catalyst.market_clock import DEFAULT_REPLAY_START, MarketClockSettings, market_clock
 from catalyst.services import PORTS, ServiceName
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +46,10 @@ def available(service: ServiceName) -> bool:
 
 
 def load_replay_data() -> None:
-    if importlib.util.find_spec("catalyst.market_data.load") is None:
+    if importlib.util.find_spec("catalyst.synthetic.load") is None:
         return
     print("run: loading the replay market data into the bar store", flush=True)
-    subprocess.run([sys.executable, "-m", "catalyst.market_data.load"], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "catalyst.synthetic.load"], check=True, cwd=ROOT)
 
 
 def clock_env(environ: Mapping[str, str], launched: datetime) -> dict[str, str]:

@@ -12,7 +12,7 @@ What it adds:
   validation and malformed JSON included (400), never a bare 500 for bad input;
 - a request id (``X-Request-ID``, made up when absent) bound to every log line and forwarded
   on service calls, and request count/latency metrics per route template and status;
-- ``rt.clock``: the market clock (``catalyst.market_clock``; ``MARKET_CLOCK=wall|replay``), built
+- ``rt.clock``: the market clock (``catalyst.clock.market_clock``; ``MARKET_CLOCK=wall|replay``), built
   once per process. Market decisions read it; audit timestamps of rows stay wall time.
 """
 
@@ -40,6 +40,7 @@ from catalyst.access import RouteGroup
 from catalyst.auth import allow
 from catalyst.bus import EventBus
 from catalyst.cache import Cache
+from catalyst.clock import Clock, market_clock
 from catalyst.config import Settings, get_settings
 from catalyst.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from catalyst.db import Database
@@ -47,8 +48,6 @@ from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
-from catalyst.market_clock import market_clock
-from catalyst.market_data.clock import Clock
 from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from catalyst.services import DEPENDENCIES, Identity, ServiceName
 

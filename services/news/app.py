@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import NEWS_INGEST, NEWS_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.news import (
     CATALYSTS_PATH,
@@ -31,7 +32,6 @@ from catalyst.contracts.news import (
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import build_scorer
 from catalyst.news.service import NewsService
@@ -83,13 +83,13 @@ def build_app(settings: Settings | None = None, *, news_settings: NewsSettings |
     ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        now = replay_clock(ns.source_settings, rt.clock)
-        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=now)
+        clock = replay_clock(ns.source_settings, rt.clock)
+        sources = build_sources(ns.source_settings, replay_items=replay_items, clock=clock)
         scorer = await asyncio.to_thread(build_scorer, ns.sentiment_settings)
         app.state.news = NewsService(sources=sources, scorer=scorer, store=NewsStore(rt.db), cache=rt.cache,
-                                     bus=rt.bus, settings=ns, clock=now)
+                                     bus=rt.bus, settings=ns, clock=clock)
         log.info("news_ready", sources=[s.name for s in sources], sentiment=scorer.name,
-                 now=_iso(now.now()))
+                 now=_iso(clock.now()))
 
     async def stop(app: FastAPI, _rt: ServiceRuntime) -> None:
         service: NewsService | None = getattr(app.state, "news", None)

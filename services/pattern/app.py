@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import PATTERN_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.pattern import (
     DEFAULT_BARS,
@@ -22,7 +23,6 @@ from catalyst.contracts.pattern import (
     PatternsResponse,
 )
 from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
-from catalyst.market_data.clock import Clock
 from catalyst.patterns.service import PatternService
 from catalyst.services import ServiceName
 

@@ -13,6 +13,7 @@ from catalyst.access import RISK_CHECKS, RISK_CONTROLS
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.auth import Caller
 from catalyst.clients.trading import TradingClient
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
     RISK_PATH,
@@ -28,7 +29,6 @@ from catalyst.contracts.risk import (
 from catalyst.db.bars import BarStore
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.equity import equity_of
 from catalyst.risk.history import HistoryCache, bar_store_loader
@@ -116,7 +116,7 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),
             trading=gateway,
             approval_secret=rt.settings.risk_approval_secret.get_secret_value(),
-            clock=rt.clock.now,  # the market clock: history window, trading day, approval expiry
+            clock=rt.clock,  # the market clock: history window, trading day, approval expiry
             emergency_deadline_s=rs.emergency_deadline_s,
             prices=MarketPrices(bar_store_prices(BarStore(rt.db))),
             equity_source=equity_of(gateway), book_resync_s=rs.book_resync_s,

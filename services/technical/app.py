@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query
 
 from catalyst.access import TECHNICAL_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.technical import (
     DEFAULT_BARS,
@@ -23,7 +24,6 @@ from catalyst.contracts.technical import (
 )
 from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
 from catalyst.indicators.service import TechnicalService
-from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
 
 Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]

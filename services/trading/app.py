@@ -17,9 +17,9 @@ from catalyst.app import ServiceRuntime, create_app
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.factory import build_broker
 from catalyst.brokers.feeds import TradingHistoryFeed
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
 from catalyst.trading.config import TradingSettings
@@ -34,12 +34,11 @@ log = get_logger(__name__)
 async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
     broker_settings = BrokerSettings()
     settings = TradingSettings()
-    now = rt.clock.now
-    feed = TradingHistoryFeed(rt.db, settings.price_timeframe, clock=now)
-    broker = build_broker(broker_settings, db=rt.db, feed=feed, clock=now)
+    feed = TradingHistoryFeed(rt.db, settings.price_timeframe, clock=rt.clock)
+    broker = build_broker(broker_settings, db=rt.db, feed=feed, clock=rt.clock)
     oms = OrderManager(rt.db, broker, broker_name=broker_settings.venue, feed=feed, bus=rt.bus,
                        approval_secret=rt.settings.risk_approval_secret.get_secret_value(), settings=settings,
-                       clock=now)
+                       clock=rt.clock)
     reconciler = Reconciler(oms)
     try:
         await broker.start()

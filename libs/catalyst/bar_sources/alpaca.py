@@ -35,7 +35,7 @@ from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.domain.market import Timeframe
 from catalyst.errors import CatalystError, InvalidInput, RateLimited, UpstreamError
 from catalyst.logging import get_logger
-from catalyst.market_data.frame import SymbolBars
+from catalyst.symbol_bars import SymbolBars
 
 log = get_logger(__name__)
 

@@ -25,7 +25,7 @@ from prometheus_client import Counter, Histogram
 from catalyst.db.bar_frame import BarArrays
 from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import CatalystError, InvalidInput
-from catalyst.market_data.frame import SymbolBars, to_epoch
+from catalyst.symbol_bars import SymbolBars, to_epoch
 
 MAX_SYMBOLS_PER_REQUEST = 2000
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from catalyst.bar_sources.base import BarSource
 from catalyst.bar_sources.config import BarSourceSettings
-from catalyst.market_data.clock import Clock
+from catalyst.clock import Clock
 
 
 def bar_source_from_settings(settings: BarSourceSettings | None = None, *, clock: Clock | None = None) -> BarSource:

@@ -32,8 +32,7 @@ from catalyst.bar_sources.base import BarRequest, BarSource
 from catalyst.db.bar_frame import BarFrame, prepare_bars
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, ServiceUnavailable
-from catalyst.market_data.clock import daily_from_intraday
-from catalyst.market_data.frame import SymbolBars, concat
+from catalyst.symbol_bars import SymbolBars, concat, daily_from_intraday
 
 REQUIRED = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
 OPTIONAL = ("vwap", "trade_count", "timeframe")

@@ -1,4 +1,4 @@
-"""The offline default source: the seeded replay universe (``catalyst.market_data.universe``).
+"""The offline default source: the seeded replay universe (``catalyst.synthetic.universe``).
 
 Daily bars cover the universe's 260 sessions; 1-, 5-, 15- and 60-minute bars exist for the five
 replay days (one-minute bars synthesised from each daily bar, coarser ones aggregated from them).
@@ -7,7 +7,7 @@ With a ``clock`` the source never shows the future: a minute bar appears once it
 ended, and during a session today's daily bar is the day so far (built from the finished
 minutes, as a live feed's daily bar is), complete only from 16:00. Without a clock every bar of
 the replay set is visible. ``replay_minutes`` streams one day's minute bars for the whole
-universe in step with a ``ReplayClock``.
+universe in step with a ``SteppedReplayClock``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from datetime import date
 from typing import ClassVar
 
 from catalyst.bar_sources.base import BarRequest, BarSource
+from catalyst.clock import Clock, MinuteTick, SteppedReplayClock
 from catalyst.domain.calendar import SESSION_MINUTES, daily_bar_time, session_close, session_open, trading_day
 from catalyst.domain.market import Bar, Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import Clock, MinuteTick, ReplayClock
-from catalyst.market_data.frame import SymbolBars, concat, from_epoch, summarize, to_epoch
-from catalyst.market_data.universe import DEFAULT_SEED, Universe, build_universe
+from catalyst.symbol_bars import SymbolBars, concat, from_epoch, summarize, to_epoch
+from catalyst.synthetic.universe import DEFAULT_SEED, Universe, build_universe
 
 
 class ReplayBarSource(BarSource):
@@ -78,7 +78,7 @@ class ReplayBarSource(BarSource):
         so_far = minutes.until(now_s - 60)
         return concat([past, summarize(so_far, today_ts)])
 
-    async def replay_minutes(self, clock: ReplayClock, symbols: Sequence[str] | None = None
+    async def replay_minutes(self, clock: SteppedReplayClock, symbols: Sequence[str] | None = None
                              ) -> AsyncIterator[tuple[MinuteTick, dict[str, Bar]]]:
         """Each minute of ``clock.day`` as it completes, with that minute's bar for every symbol."""
         u = await self.universe()

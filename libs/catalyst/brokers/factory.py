@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from catalyst.brokers.alpaca import AlpacaBroker
 from catalyst.brokers.base import Broker
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.feeds import PriceFeed
 from catalyst.brokers.guard import GuardedBroker
-from catalyst.brokers.sim import SimBroker, utc_now
+from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import InMemorySimLedger, PostgresSimLedger, SimLedger
+from catalyst.clock import Clock, SystemClock
 from catalyst.db import Database
 
 
 def build_broker(settings: BrokerSettings, *, db: Database, feed: PriceFeed,
-                 clock: Callable[[], datetime] = utc_now) -> GuardedBroker:
+                 clock: Clock = SystemClock()) -> GuardedBroker:
     inner: Broker
     if settings.broker == "alpaca":
         inner = AlpacaBroker(settings)

@@ -8,10 +8,11 @@ asks only two questions, so either can drive it, and a test can drive it bar by 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from catalyst.clock import Clock, SystemClock
 from catalyst.db import Database
 from catalyst.domain.market import Bar, Timeframe
 
@@ -56,18 +57,15 @@ class InMemoryBarFeed:
         return series[-1] if series else None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 def _epoch_us(ts: datetime) -> int:
     return (ts - _EPOCH) // timedelta(microseconds=1)
 
 
 class TradingHistoryFeed:
-    """Completed bars from ``trading_history`` (what the bar store holds), as of ``clock()``.
+    """Completed bars from ``trading_history`` (what the bar store holds), as of ``clock.now()``.
 
-    A bar counts once it is complete (its start plus one timeframe is not after ``clock()``), so
+    A bar counts once it is complete (its start plus one timeframe is not after ``clock.now()``), so
     with the wall clock the sim never trades on a bar still forming, and with a replay clock it
     never sees the future. ``time_id`` is microseconds since the epoch, so no join is needed to
     filter by time.
@@ -81,13 +79,13 @@ class TradingHistoryFeed:
     """
 
     def __init__(self, db: Database, timeframe: Timeframe = Timeframe.MIN_1,
-                 clock: Callable[[], datetime] = _utc_now):
+                 clock: Clock = SystemClock()):
         self._db = db
         self._timeframe = timeframe
         self._clock = clock
 
     def _horizon_us(self) -> int:
-        return _epoch_us(self._clock() - timedelta(seconds=self._timeframe.seconds))
+        return _epoch_us(self._clock.now() - timedelta(seconds=self._timeframe.seconds))
 
     def _bar(self, symbol: str, row: Any) -> Bar:
         return Bar(symbol=symbol, ts=_EPOCH + timedelta(microseconds=row["time_id"]), open=row["open"],

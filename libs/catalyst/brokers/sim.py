@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -26,6 +26,7 @@ from catalyst.brokers.feeds import PriceFeed
 from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
 from catalyst.brokers.sim_engine import SimCosts, SimEngine, SimOrder, order_to_doc
 from catalyst.brokers.sim_ledger import SimLedger
+from catalyst.clock import Clock, SystemClock
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderType, PositionSide, Side, TimeInForce
 from catalyst.logging import get_logger
@@ -38,15 +39,12 @@ _ONE_US = timedelta(microseconds=1)
 _PAGE = 1000
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 class SimBroker(Broker):
     name: ClassVar[str] = "sim"
 
     def __init__(self, engine: SimEngine, feed: PriceFeed, ledger: SimLedger, *, poll_interval_s: float = 2.0,
-                 clock: Callable[[], datetime] = utc_now, update_queue_size: int = 10_000):
+                 clock: Clock = SystemClock(), update_queue_size: int = 10_000):
         self.engine = engine
         self.feed = feed
         self.ledger = ledger
@@ -58,7 +56,7 @@ class SimBroker(Broker):
 
     @classmethod
     def from_settings(cls, settings: BrokerSettings, feed: PriceFeed, ledger: SimLedger,
-                      clock: Callable[[], datetime] = utc_now) -> SimBroker:
+                      clock: Clock = SystemClock()) -> SimBroker:
         engine = SimEngine(
             account=settings.sim_account, initial_cash=settings.sim_initial_cash,
             costs=SimCosts(slippage_bps=settings.sim_slippage_bps,
@@ -87,7 +85,7 @@ class SimBroker(Broker):
 
     async def _pump(self, symbols: set[str]) -> None:
         """Feed the engine every new bar of ``symbols`` (lock held)."""
-        now = self.clock()
+        now = self.clock.now()
         for symbol in sorted(symbols):
             if self.engine.forget_bar_after(symbol, now):
                 log.warning("sim_future_bar_forgotten", symbol=symbol, now=now.isoformat())
@@ -123,7 +121,7 @@ class SimBroker(Broker):
             if loaded is not None:
                 self.engine.restore(*loaded)
             raise BrokerTransientError(f"sim ledger unavailable: {exc.__class__.__name__}") from exc
-        now = self.clock()
+        now = self.clock.now()
         for order in changed:
             root = self.engine.orders[order.parent_id] if order.parent_id else order
             self._queue(OrderUpdate(order=self._to_broker(root), event="sim", at=now))
@@ -147,7 +145,7 @@ class SimBroker(Broker):
         await self._ensure_started()
         async with self._lock:
             await self._pump({request.symbol})  # other symbols wait for the next sync
-            order = self.engine.submit(request, self.clock())
+            order = self.engine.submit(request, self.clock.now())
             await self._commit()
             return self._to_broker(order)
 
@@ -174,14 +172,14 @@ class SimBroker(Broker):
         await self._ensure_started()
         async with self._lock:
             await self._pump({self.engine.get(broker_order_id).symbol})
-            self.engine.cancel(broker_order_id, self.clock())
+            self.engine.cancel(broker_order_id, self.clock.now())
             await self._commit()
 
     async def cancel_all(self) -> list[str]:
         await self._ensure_started()
         async with self._lock:
             await self._pump(self.engine.open_symbols())
-            ids = self.engine.cancel_all(self.clock())
+            ids = self.engine.cancel_all(self.clock.now())
             await self._commit()
             return ids
 

@@ -27,6 +27,7 @@ from functools import partial
 from prometheus_client import Counter, Histogram
 
 from catalyst.cache import Cache
+from catalyst.clock import Clock
 from catalyst.contracts.technical import (
     SUPPORTED_TIMEFRAMES,
     IndicatorBatchRequest,
@@ -54,7 +55,6 @@ from catalyst.indicators.reference import talib_indicators
 from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
 from catalyst.indicators.store import save_indicator_values
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 
 log = get_logger(__name__)
 

@@ -20,6 +20,7 @@ from prometheus_client import Counter
 
 from catalyst.bus import EventBus, NewsCatalyst
 from catalyst.cache import Cache, CacheTier
+from catalyst.clock import Clock
 from catalyst.contracts.news import (
     CatalystBatchRequest,
     CatalystBatchResponse,
@@ -32,7 +33,6 @@ from catalyst.domain.market import is_symbol
 from catalyst.domain.news import NewsEvent, NewsItem
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
 from catalyst.news.pipeline import check_pushed, pushed_symbols, score_items
 from catalyst.news.sentiment.base import SentimentScorer

@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from functools import partial
 
+from catalyst.clock import Clock, SimulatedClock, SystemClock
 from catalyst.domain.news import NewsItem
-from catalyst.market_data.clock import Clock, SimulatedClock, SystemClock
-from catalyst.market_data.universe import replay_news
 from catalyst.news_sources.alpaca import AlpacaNewsSource
 from catalyst.news_sources.base import NewsSource, NewsSourceSettings
 from catalyst.news_sources.benzinga import BenzingaNewsSource
@@ -16,6 +15,7 @@ from catalyst.news_sources.newsapi import NewsApiSource
 from catalyst.news_sources.replay import ReplayNewsSource
 from catalyst.news_sources.sec_edgar import SecEdgarSource
 from catalyst.news_sources.transport import Sleep
+from catalyst.synthetic.universe import replay_news
 
 
 def default_replay_items(seed: int) -> list[NewsItem]:

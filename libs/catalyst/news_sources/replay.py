@@ -13,8 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from catalyst.clock import Clock, SystemClock
 from catalyst.domain.news import NewsItem
-from catalyst.market_data.clock import Clock, SystemClock
 from catalyst.news_sources.base import SourceBatch, SourceError
 
 NAME = "replay"

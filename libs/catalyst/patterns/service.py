@@ -25,6 +25,7 @@ import numpy as np
 from prometheus_client import Counter, Histogram
 
 from catalyst.cache import Cache
+from catalyst.clock import Clock
 from catalyst.contracts.pattern import (
     SUPPORTED_TIMEFRAMES,
     DetectedPattern,
@@ -48,7 +49,6 @@ from catalyst.indicators.recent_bars import (
 )
 from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
 from catalyst.logging import get_logger
-from catalyst.market_data.clock import Clock
 from catalyst.patterns.base import PatternBatch, PatternSignal
 from catalyst.patterns.detect import (
     ALL_PATTERNS,

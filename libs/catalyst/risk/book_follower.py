@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, Subscription
+from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.calendar import trading_day
 from catalyst.logging import get_logger
@@ -39,7 +40,7 @@ class BookFollower:
 
     def __init__(self, *, db: Database, bus: EventBus, book: RiskBook, store: ParameterStore,
                  evidence: TradeEvidence, prices: MarketPrices, control: RiskControl, alerts: LimitAlerts,
-                 check_limits: Callable[[], Awaitable[None]], clock: Callable[[], datetime], resync_s: float):
+                 check_limits: Callable[[], Awaitable[None]], clock: Clock, resync_s: float):
         self._db = db
         self._bus = bus
         self._book = book
@@ -77,7 +78,7 @@ class BookFollower:
         async with self._sync_lock:
             read_from = self._book.seq
             try:
-                snapshot = await repository.load_snapshot(self._db, trading_day(self._clock()), self._clock())
+                snapshot = await repository.load_snapshot(self._db, trading_day(self._clock.now()), self._clock.now())
             except Exception:
                 RESYNCS.labels("failed").inc()
                 raise
@@ -96,7 +97,7 @@ class BookFollower:
     async def mark_to_market(self, *, force: bool = False) -> bool:
         """Re-mark every open position at its last complete bar, once per market minute (``force``:
         now); the limits follow. False when there was nothing new to do."""
-        now = self._clock()
+        now = self._clock.now()
         minute = now.replace(second=0, microsecond=0)
         if not force and self._marked_at == minute:
             return False
@@ -109,7 +110,7 @@ class BookFollower:
 
     async def roll_day_if_needed(self) -> None:
         """At the first look into a new trading day: re-read, leave the day's REDUCING, re-check."""
-        day = trading_day(self._clock())
+        day = trading_day(self._clock.now())
         if day > self._book.day:
             log.info("risk_day_rollover", day=day.isoformat())
             await self.resync()
@@ -162,9 +163,9 @@ class BookFollower:
         """A fill or position change was committed: a fill is a real print (re-mark it), and the
         book is re-read from the database soon (the event itself is never applied)."""
         if isinstance(event, OrderFilled):
-            self._book.mark({event.symbol: (self._clock(), event.fill_price)})  # printed just now (market time)
+            self._book.mark({event.symbol: (self._clock.now(), event.fill_price)})  # printed just now (market time)
         elif isinstance(event, PositionUpdate) and event.status == "open":
-            self._book.mark({event.symbol: (self._clock(), event.market_price)})
+            self._book.mark({event.symbol: (self._clock.now(), event.market_price)})
         if isinstance(event, OrderFilled | PositionUpdate):
             self.request_resync()
 

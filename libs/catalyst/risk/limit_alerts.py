@@ -6,9 +6,9 @@ A critical daily loss moves the Risk state to REDUCING.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
+from catalyst.clock import Clock
 from catalyst.contracts.risk import ActiveAlert
 from catalyst.risk.audit import RiskAudit
 from catalyst.risk.book import RiskBook
@@ -23,7 +23,7 @@ EMERGENCY_KEY = "emergency_stop"
 
 class LimitAlerts:
     def __init__(self, *, book: RiskBook, store: ParameterStore, control: RiskControl, audit: RiskAudit,
-                 clock: Callable[[], datetime]):
+                 clock: Clock):
         self._book = book
         self._store = store
         self._control = control
@@ -43,7 +43,7 @@ class LimitAlerts:
         levels: dict[str, AlertLevel] = {k: ("critical" if a.level == "critical" else "warning")
                                          for k, a in self._alerts.items() if a.level != "emergency"}
         raised, cleared = alert_changes(usages, levels)
-        now = self._clock()
+        now = self._clock.now()
         for key in cleared:
             self._alerts.pop(key, None)
         current = alert_levels(usages)

@@ -17,13 +17,12 @@ Time comes from ``clock`` (the market clock): the trading day, history windows, 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from catalyst.bus import EventBus
 from catalyst.cache import Cache
+from catalyst.clock import Clock, SystemClock
 from catalyst.contracts.risk import EmergencyStopResponse, RiskStatus
 from catalyst.db import Database, HeldConnection
 from catalyst.domain.calendar import trading_day
@@ -54,7 +53,7 @@ class RiskManager:
     def __init__(
         self, *, db: Database, bus: EventBus, cache: Cache, store: ParameterStore,
         history: HistoryCache, trading: TradingGateway, approval_secret: str, prices: MarketPrices,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = SystemClock(),
         emergency_deadline_s: float = DEFAULT_EMERGENCY_DEADLINE_S,
         equity_source: EquitySource = no_equity, book_resync_s: float = 1.0,
     ):
@@ -64,7 +63,7 @@ class RiskManager:
         self._reservations = HeldConnection(db)  # the approval path's one write, off the pool
         self._audit = RiskAudit(db, bus)
         self._emergency = EmergencyController(trading, deadline_s=emergency_deadline_s)
-        self.book = RiskBook(trading_day(clock()))
+        self.book = RiskBook(trading_day(clock.now()))
         self.equity = BrokerEquity(equity_source)
         self.evidence = TradeEvidence(db, store.parameters)
         self.control = RiskControl(db, book=self.book, audit=self._audit)
@@ -84,7 +83,7 @@ class RiskManager:
         """Everything a restart must not forget; ``ServiceUnavailable`` while the database is down."""
         await self.store.load(parameter_file)
         await self.evidence.reload(self.store.parameters)
-        await self.control.restore(trading_day(self._clock()))
+        await self.control.restore(trading_day(self._clock.now()))
         await self.equity.refresh()
         await self.follower.resync()
         self.follower.loaded()
@@ -129,7 +128,7 @@ class RiskManager:
         text = f"emergency stop by {requested_by}: {reason}"
         await self.control.transition(RiskTrigger.EMERGENCY_STOP, text)
         self.control.halt_reason = text
-        halted_at = self._clock()
+        halted_at = self._clock.now()
         await self.alerts.raise_emergency(text, halted_at)
         outcome = await self._emergency.flatten_until_flat(reason)
         left = outcome.positions_left

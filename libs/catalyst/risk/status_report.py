@@ -5,10 +5,8 @@ Served by ``GET /status`` and cached in Redis (HOT tier) for readers that do not
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from catalyst.cache import Cache, CacheTier
+from catalyst.clock import Clock
 from catalyst.contracts.risk import LimitUsage, PositionExposure, RiskStatus
 from catalyst.logging import get_logger
 from catalyst.risk.book import RiskBook
@@ -27,7 +25,7 @@ STATUS_CACHE_KEY = "status"
 
 class StatusReport:
     def __init__(self, *, book: RiskBook, follower: BookFollower, store: ParameterStore, control: RiskControl,
-                 alerts: LimitAlerts, equity: BrokerEquity, cache: Cache, clock: Callable[[], datetime]):
+                 alerts: LimitAlerts, equity: BrokerEquity, cache: Cache, clock: Clock):
         self._book = book
         self._follower = follower
         self._store = store
@@ -58,7 +56,7 @@ class StatusReport:
             active_alerts=self._alerts.active,
             halt_reason=self._control.halt_reason, parameters_version=self._store.active.version,
             epoch=self._control.epoch, account_equity=params.account_equity, broker_equity=self._equity.value,
-            updated_at=self._clock(),
+            updated_at=self._clock.now(),
         )
 
     async def publish(self) -> None:

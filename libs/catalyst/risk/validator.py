@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from datetime import datetime
 
+from catalyst.clock import Clock
 from catalyst.contracts.risk import RiskReason, RuleOutcome, SizingInfo, ValidateRequest, ValidateResponse
 from catalyst.db import HeldConnection
 from catalyst.domain.approvals import TradeApproval
@@ -50,7 +49,7 @@ class Validator:
 
     def __init__(self, *, book: RiskBook, follower: BookFollower, store: ParameterStore, history: HistoryCache,
                  prices: MarketPrices, evidence: TradeEvidence, control: RiskControl, equity: BrokerEquity,
-                 reservations: HeldConnection, approval_secret: str, clock: Callable[[], datetime]):
+                 reservations: HeldConnection, approval_secret: str, clock: Clock):
         self._book = book
         self._follower = follower
         self._store = store
@@ -89,7 +88,7 @@ class Validator:
 
     async def histories(self, symbols: list[str]) -> dict[str, SymbolHistory | None]:
         """Daily-bar histories of ``symbols`` (cached while fresh)."""
-        now = self._clock()
+        now = self._clock.now()
         cached = self._history.cached(symbols, now)
         if cached is not None:
             return cached
@@ -102,7 +101,7 @@ class Validator:
         the last complete bar); a stop at the worse of its trigger and the market."""
         if request.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             return request.entry
-        mark = (await self._prices.latest([request.symbol], self._clock())).get(request.symbol)
+        mark = (await self._prices.latest([request.symbol], self._clock.now())).get(request.symbol)
         if mark is None:
             raise InvalidInput(f"no market price for {request.symbol}: a {request.order_type.value} order cannot "
                                "be judged (send a limit order)", code="RISK_PRICE_UNKNOWN",
@@ -118,7 +117,7 @@ class Validator:
         """Sign the approval and commit its reservation before anyone can see it."""
         intent = Intent.EXIT if d.is_exit else Intent.ENTRY
         approval = sign_approval(symbol=request.symbol, side=request.side, max_quantity=d.max_quantity,
-                                 price_bound=d.price_bound, secret=self._secret, now=self._clock(), intent=intent,
+                                 price_bound=d.price_bound, secret=self._secret, now=self._clock.now(), intent=intent,
                                  stop=None if d.is_exit else request.stop, epoch=self._control.epoch,
                                  nonce=new_nonce())
         try:

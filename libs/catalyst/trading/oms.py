@@ -29,12 +29,10 @@ the broker by client id: found → adopted; not found → sent now if still fres
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from catalyst.brokers.base import Broker
 from catalyst.brokers.feeds import PriceFeed
 from catalyst.bus import EventBus
+from catalyst.clock import Clock, SystemClock
 from catalyst.db import Database
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.order_commands import OrderCommands
@@ -43,16 +41,12 @@ from catalyst.trading.order_recorder import OrderRecorder
 from catalyst.trading.order_sync import OrderSync
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class OrderManager:
     """The OMS's parts, wired once; routes, reconciliation and the update feed each use the part they need."""
 
     def __init__(self, db: Database, broker: Broker, *, broker_name: str, feed: PriceFeed, bus: EventBus | None,
                  approval_secret: str, settings: TradingSettings | None = None,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Clock = SystemClock()):
         self.db = db
         self.broker = broker
         self.broker_name = broker_name

@@ -10,13 +10,12 @@ OMS decides on itself (a flatten) is cut to what no working exit already covers.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from catalyst.accounting import dec
 from catalyst.brokers.feeds import PriceFeed
+from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.order_request import OrderRequest
@@ -34,7 +33,7 @@ log = get_logger(__name__)
 
 class OrderRecorder:
     def __init__(self, db: Database, *, broker_name: str, feed: PriceFeed, approval_secret: str,
-                 settings: TradingSettings, clock: Callable[[], datetime]):
+                 settings: TradingSettings, clock: Clock):
         self._db = db
         self._broker_name = broker_name
         self._feed = feed
@@ -45,7 +44,7 @@ class OrderRecorder:
     async def reference_price(self, symbol: str) -> Decimal | None:
         """Last bar close, if recent enough (the price a market order's approval is checked at)."""
         bar = await self._feed.latest_bar(symbol)
-        if bar is None or (self._clock() - bar.ts).total_seconds() > self._settings.max_price_age_s:
+        if bar is None or (self._clock.now() - bar.ts).total_seconds() > self._settings.max_price_age_s:
             return None
         return dec(bar.close)
 
@@ -69,7 +68,7 @@ class OrderRecorder:
             row = await repo.insert_order(conn, request, sid=sid, intent=intent, broker=self._broker_name,
                                           reference_price=price,
                                           approval=approval if intent is OrderIntent.ENTRY else None,
-                                          created_at=self._clock())
+                                          created_at=self._clock.now())
             if intent is OrderIntent.ENTRY and approval is not None:
                 status = await repo.claim_reservation(conn, approval, order_id=row.order_id, sid=sid)
                 if status is not None:
@@ -87,7 +86,7 @@ class OrderRecorder:
             raise Forbidden("the Risk Manager blocks new entries (emergency stop or daily loss limit)",
                             code="RISK_ENTRIES_BLOCKED",
                             details={"state": None if control is None else control.state})
-        checked = verify_entry_approval(approval, request, price, secret=self._secret, now=self._clock())
+        checked = verify_entry_approval(approval, request, price, secret=self._secret, now=self._clock.now())
         if checked.epoch != control.epoch:
             raise Forbidden("approval was signed before the Risk state last blocked entries",
                             code="APPROVAL_REVOKED", details={"epoch": checked.epoch, "current": control.epoch})
@@ -106,7 +105,7 @@ class OrderRecorder:
             request = OrderRequest(client_order_id=f"flat-{uuid.uuid4().hex}", symbol=symbol, side=side,
                                    quantity=size, order_type=OrderType.MARKET, time_in_force=TimeInForce.DAY)
             return await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT, broker=self._broker_name,
-                                           created_at=self._clock())
+                                           created_at=self._clock.now())
 
 
 def _refuse_oversized_exit(held: Decimal, reserved: Decimal, request: OrderRequest,

@@ -10,15 +10,14 @@ row) write at a time, so two reports of the same fill never both see it as new.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from catalyst.accounting import dec, fill_delta
 from catalyst.brokers.models import BrokerOrder
 from catalyst.bus import EventBus, OrderFilled, PositionUpdate
+from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus
@@ -47,7 +46,7 @@ class SyncOutcome:
 
 class OrderSync:
     def __init__(self, db: Database, *, broker_name: str, bus: EventBus | None, settings: TradingSettings,
-                 clock: Callable[[], datetime]):
+                 clock: Clock):
         self._db = db
         self._broker_name = broker_name
         self._bus = bus
@@ -88,7 +87,7 @@ class OrderSync:
             limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None, stop_loss=None)
         row = await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT if parent else OrderIntent.ENTRY,
                                       broker=self._broker_name, parent_order_id=parent.order_id if parent else None,
-                                      order_class=order.order_class, created_at=self._clock(),
+                                      order_class=order.order_class, created_at=self._clock.now(),
                                       quantity=dec(order.quantity))
         if parent is None:
             await repo.insert_risk_event(conn, "ORDER_ADOPTED", f"broker order {order.broker_order_id} was not in "
@@ -110,7 +109,8 @@ class OrderSync:
         status = await self._next_status(conn, row, order.status, reconciling, outcome)
         changes: dict[str, Any] = {}
         if row.broker_order_id is None:
-            changes |= {"broker_order_id": order.broker_order_id, "submitted_at": order.submitted_at or self._clock()}
+            changes |= {"broker_order_id": order.broker_order_id,
+                        "submitted_at": order.submitted_at or self._clock.now()}
         if dec(order.quantity) != row.quantity and dec(order.quantity) >= reported:
             changes["quantity"] = dec(order.quantity)  # a bracket leg shrunk by its sibling's fill
         fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported,
@@ -120,7 +120,7 @@ class OrderSync:
         if status is not None:
             changes["status"] = status
             if status is OrderStatus.CANCELED or status is OrderStatus.EXPIRED:
-                changes["canceled_at"] = self._clock()
+                changes["canceled_at"] = self._clock.now()
             if status is OrderStatus.REJECTED and order.reject_reason:
                 changes["reject_reason"] = order.reject_reason[:500]
         if changes:
@@ -151,7 +151,7 @@ class OrderSync:
         qty, price = fill
         cumulative = row.filled_quantity + qty
         commission = max(dec(order.commission) - row.commission, Decimal(0))
-        at = order.updated_at or self._clock()
+        at = order.updated_at or self._clock.now()
         fill_id = await repo.insert_fill(conn, row.order_id, quantity=qty, price=price, commission=commission,
                                          broker_fill_id=f"{order.broker_order_id}:{cumulative}", filled_at=at)
         changes: dict[str, Any] = {"filled_quantity": cumulative, "filled_avg_price": dec(order.filled_avg_price or 0),
@@ -203,7 +203,8 @@ class OrderSync:
             current = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
             if current is not None and not current.status.is_terminal:
                 await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.CANCELED),
-                                        canceled_at=self._clock(), reject_reason="canceled before reaching the broker")
+                                        canceled_at=self._clock.now(),
+                                        reject_reason="canceled before reaching the broker")
 
 
 def position_update(p: PositionRow) -> PositionUpdate:

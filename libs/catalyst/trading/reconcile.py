@@ -69,12 +69,12 @@ class Reconciler:
 
     async def run(self, *, startup: bool = False) -> ReconcileReport:
         async with self._lock:
-            report = ReconcileReport(started_at=self._clock(), finished_at=self._clock(),
+            report = ReconcileReport(started_at=self._clock.now(), finished_at=self._clock.now(),
                                      broker=self._broker_name)
             await self._orders(report, startup)
             await self._unknown_broker_orders(report)
             await self._positions(report)
-            report.finished_at = self._clock()
+            report.finished_at = self._clock.now()
         if report.events:
             log.warning("reconciliation_fixed", events=report.events)
         return report
@@ -85,7 +85,7 @@ class Reconciler:
         async with self._db.acquire() as conn:
             rows = await repo.live_orders(conn, self._broker_name)
         synced_parents: set[Any] = set()
-        now = self._clock()
+        now = self._clock.now()
         for row in rows:
             report.orders_checked += 1
             if row.parent_order_id is not None and row.parent_order_id in synced_parents:
@@ -166,7 +166,7 @@ class Reconciler:
             locked = await repo.get_order_by_client_id(conn, row.client_order_id, for_update=True)
             if self._unchanged(row, locked) is None:
                 return
-            await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self._clock(),
+            await repo.update_order(conn, row.order_id, status=OrderStatus.CANCELED, canceled_at=self._clock.now(),
                                     reject_reason="missing at the broker (reconciliation)")
             await repo.insert_risk_event(conn, "ORDER_MISSING_AT_BROKER",
                                          f"order {row.client_order_id} was {row.status.value} here but the broker "
@@ -236,7 +236,7 @@ class Reconciler:
     async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: BrokerPosition | None,
                             report: ReconcileReport) -> None:
         changed: list[PositionRow] = []
-        now = self._clock()
+        now = self._clock.now()
         async with self._db.transaction() as conn:
             sid = await repo.security_id(conn, symbol)
             row = await repo.open_position(conn, sid, for_update=True)

@@ -16,7 +16,7 @@ from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, RateLimited, UpstreamError
-from catalyst.market_data.sampledata import load_daily
+from catalyst.synthetic.sampledata import load_daily
 
 START = datetime(2013, 2, 19, tzinfo=UTC)
 END = datetime(2013, 3, 1, 23, 59, tzinfo=UTC)

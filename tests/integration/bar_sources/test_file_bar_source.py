@@ -18,8 +18,8 @@ from catalyst.bar_sources.files import FileBarSource
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.sampledata import load_daily
-from catalyst.market_data.universe import build_universe
+from catalyst.synthetic.sampledata import load_daily
+from catalyst.synthetic.universe import build_universe
 
 FEB = datetime(2013, 2, 1, tzinfo=UTC)
 MAR = datetime(2013, 3, 2, tzinfo=UTC)

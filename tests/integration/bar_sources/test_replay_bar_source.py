@@ -10,12 +10,12 @@ import pytest
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.replay import ReplayBarSource
+from catalyst.clock import SimulatedClock, SteppedReplayClock
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import ReplayClock, SimulatedClock
-from catalyst.market_data.frame import summarize, to_epoch
-from catalyst.market_data.universe import build_universe
+from catalyst.symbol_bars import summarize, to_epoch
+from catalyst.synthetic.universe import build_universe
 
 START = datetime(2012, 1, 1, tzinfo=UTC)
 END = datetime(2013, 3, 2, tzinfo=UTC)
@@ -94,7 +94,7 @@ async def test_a_clock_on_a_day_without_minute_bars() -> None:
 async def test_replay_minutes_streams_the_universe() -> None:
     src = ReplayBarSource()
     u = build_universe(42)
-    clock = ReplayClock(DAY, speed=None, from_minute=386)
+    clock = SteppedReplayClock(DAY, speed=None, from_minute=386)
     seen = []
     async for tick, bars in src.replay_minutes(clock, symbols=["aapl", a_symbol()]):
         assert clock.now() == tick.end
@@ -105,7 +105,7 @@ async def test_replay_minutes_streams_the_universe() -> None:
         seen.append(tick.index)
     assert seen == [386, 387, 388, 389]
 
-    everyone = ReplayClock(DAY, speed=None, from_minute=389)
+    everyone = SteppedReplayClock(DAY, speed=None, from_minute=389)
     async for _, bars in src.replay_minutes(everyone):
         assert len(bars) == len(u.symbols)
 
@@ -113,10 +113,10 @@ async def test_replay_minutes_streams_the_universe() -> None:
 async def test_replay_minutes_refuses_bad_days_and_symbols() -> None:
     src = ReplayBarSource()
     with pytest.raises(InvalidInput):
-        async for _ in src.replay_minutes(ReplayClock(date(2013, 2, 22), speed=None)):
+        async for _ in src.replay_minutes(SteppedReplayClock(date(2013, 2, 22), speed=None)):
             pass
     with pytest.raises(InvalidInput):
-        async for _ in src.replay_minutes(ReplayClock(DAY, speed=None), symbols=["NOPE"]):
+        async for _ in src.replay_minutes(SteppedReplayClock(DAY, speed=None), symbols=["NOPE"]):
             pass
 
 

@@ -1,4 +1,4 @@
-"""``python -m catalyst.market_data.load``: the replay set into the real bar store (its own database)."""
+"""``python -m catalyst.synthetic.load``: the replay set into the real bar store (its own database)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.errors import InvalidInput
-from catalyst.market_data import load
-from catalyst.market_data.universe import build_universe
+from catalyst.synthetic import load
+from catalyst.synthetic.universe import build_universe
 
 ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

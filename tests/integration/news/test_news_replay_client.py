@@ -11,8 +11,8 @@ from catalyst.clients.news import NewsClient
 from catalyst.contracts.news import PushedNewsItem
 from catalyst.domain.calendar import session_open
 from catalyst.http import ServiceClient
-from catalyst.market_data.universe import expected_funnel, news_window
 from catalyst.services import ServiceName
+from catalyst.synthetic.universe import expected_funnel, news_window
 
 DAY = date(2013, 2, 27)  # a replay day
 

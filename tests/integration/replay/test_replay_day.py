@@ -27,6 +27,7 @@ import pytest
 import talib
 
 from catalyst.clients.trading import TradingClient
+from catalyst.clock import AnchoredReplayClock, SimulatedClock
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
@@ -35,12 +36,10 @@ from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time, session_open
 from catalyst.http import ServiceClient
-from catalyst.market_clock import AnchoredReplayClock
-from catalyst.market_data.clock import SimulatedClock
-from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
-from catalyst.market_data.universe import build_universe, expected_candidates
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
+from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
+from catalyst.synthetic.universe import build_universe, expected_candidates
 from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
 from services.technical.app import build_app as build_technical_app

@@ -49,6 +49,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from catalyst.clients.trading import TradingClient
+from catalyst.clock import SimulatedClock
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
@@ -57,7 +58,6 @@ from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.db.scratch import scratch_database_sync
 from catalyst.http import ServiceClient
-from catalyst.market_data.clock import SimulatedClock
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from services.risk.app import build_app as build_risk_app

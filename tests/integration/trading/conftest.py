@@ -37,6 +37,7 @@ from catalyst.brokers.guard import GuardedBroker
 from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import PostgresSimLedger
 from catalyst.bus import EventBus
+from catalyst.clock import SimulatedClock
 from catalyst.db import Database
 from catalyst.db.scratch import admin_execute, database_name, scratch_database, scratch_database_sync
 from catalyst.domain.approvals import TradeApproval
@@ -357,24 +358,13 @@ async def trading_db(trading_dsn: str) -> AsyncIterator[Database]:
     await db.close()
 
 
-class MutableClock:
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
 @dataclass
 class SimWorld:
     """An OMS on the real database and Redis, trading against a SimBroker fed bar by bar."""
 
     db: Database
     feed: InMemoryBarFeed
-    clock: MutableClock
+    clock: SimulatedClock
     sim: SimBroker
     broker: GuardedBroker
     oms: OrderManager
@@ -385,14 +375,14 @@ class SimWorld:
     def approve(self, symbol: str, side: Side, max_quantity: int, price_bound: float, *,
                 ttl_s: float = 60, now: datetime | None = None, secret: str = SECRET) -> TradeApproval:
         return sign_approval(symbol=symbol, side=side, max_quantity=max_quantity, price_bound=price_bound,
-                             secret=secret, now=now or self.clock(), ttl=timedelta(seconds=ttl_s))
+                             secret=secret, now=now or self.clock.now(), ttl=timedelta(seconds=ttl_s))
 
     def bar(self, symbol: str, o: float, h: float, lo: float, c: float, v: float = 10_000) -> Bar:
         """Publish the next one-minute bar and move the clock past its end."""
         bar = Bar(symbol=symbol, ts=T0 + timedelta(minutes=self.minute), open=o, high=h, low=lo, close=c, volume=v)
         self.minute += 1
         self.feed.publish(bar)
-        self.clock.now = max(self.clock.now, bar.ts + timedelta(minutes=1))
+        self.clock.set(max(self.clock.now(), bar.ts + timedelta(minutes=1)))
         return bar
 
     async def step(self, symbol: str, o: float, h: float, lo: float, c: float, v: float = 10_000) -> None:
@@ -428,7 +418,7 @@ class SimWorld:
 
 @pytest.fixture
 async def sim_world(trading_db: Database, redis_client, redis_namespace) -> AsyncIterator[SimWorld]:
-    clock = MutableClock(T0)
+    clock = SimulatedClock(T0)
     feed = InMemoryBarFeed()
     settings = BrokerSettings(SIM_ACCOUNT="test", SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0.01,
                               BROKER_POLL_INTERVAL=0.05)

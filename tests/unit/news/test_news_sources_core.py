@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from catalyst.clock import SimulatedClock
 from catalyst.domain.news import DEFAULT_RELIABILITY, NewsItem
-from catalyst.market_data.clock import SimulatedClock
 from catalyst.news_sources.base import NewsSourceSettings, SourceError
 from catalyst.news_sources.factory import build_sources
 from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from catalyst.domain.calendar import daily_bar_time
-from catalyst.market_data.sampledata import REAL_SYMBOLS, calendar, load_daily
+from catalyst.synthetic.sampledata import REAL_SYMBOLS, calendar, load_daily
 
 
 def test_five_real_symbols_with_their_full_history() -> None:

@@ -1,4 +1,4 @@
-"""Load the replay set into the bar store: ``python -m catalyst.market_data.load [--days N]``.
+"""Load the replay set into the bar store: ``python -m catalyst.synthetic.load [--days N]``.
 
 Writes the universe's daily bars and the one-minute bars of ``N`` replay days (default: all five),
 and fills each security's company name and sector. ``--through DAY`` stops the data at a replay day
@@ -26,8 +26,8 @@ from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
-from catalyst.market_data.frame import SymbolBars, store_frame, to_epoch
-from catalyst.market_data.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
+from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
+from catalyst.synthetic.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
 
 log = get_logger(__name__)
 
@@ -104,7 +104,7 @@ async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFA
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m catalyst.market_data.load", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m catalyst.synthetic.load", description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=None,
                         help=f"replay days of one-minute bars, ending with --through (0-{REPLAY_DAYS}; default: all)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the replay universe")

@@ -16,7 +16,7 @@ from typing import Literal
 from numpy.random import Generator
 
 from catalyst.domain.news import CatalystType
-from catalyst.market_data.names import CompanyName
+from catalyst.synthetic.names import CompanyName
 
 Direction = Literal["bullish", "bearish"]
 Tier = Literal["strong", "normal"]

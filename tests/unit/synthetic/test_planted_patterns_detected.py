@@ -15,9 +15,9 @@ import pytest
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.indicators.ohlcv import OHLCV
-from catalyst.market_data.frame import SymbolBars
-from catalyst.market_data.universe import Universe, build_universe
 from catalyst.patterns import PatternSettings, PatternType, detect_patterns
+from catalyst.symbol_bars import SymbolBars
+from catalyst.synthetic.universe import Universe, build_universe
 
 DAILY = PatternSettings.for_timeframe(Timeframe.DAY_1)
 MINUTE = PatternSettings.for_timeframe(Timeframe.MIN_1)

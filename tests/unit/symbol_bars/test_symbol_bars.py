@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
+from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Bar
-from catalyst.market_data.frame import SymbolBars, concat, from_epoch, store_frame, summarize, to_epoch
+from catalyst.symbol_bars import (
+    SymbolBars,
+    concat,
+    daily_from_intraday,
+    from_epoch,
+    store_frame,
+    summarize,
+    to_epoch,
+)
 
 T0 = int(datetime(2013, 2, 25, 14, 30, tzinfo=UTC).timestamp())
 
@@ -113,3 +122,20 @@ def test_store_forms() -> None:
 def test_epoch_helpers() -> None:
     ts = datetime(2013, 3, 1, 21, 0, tzinfo=UTC)
     assert from_epoch(to_epoch(ts)) == ts
+
+
+def test_daily_from_intraday_groups_by_new_york_date() -> None:
+    # 15:59 and 16:00 ET on 8 March (EST) and 09:30 ET on 11 March (EDT)
+    ts = np.array([datetime(2013, 3, 8, 20, 59, tzinfo=UTC).timestamp(),
+                   datetime(2013, 3, 8, 23, 30, tzinfo=UTC).timestamp(),
+                   datetime(2013, 3, 11, 13, 30, tzinfo=UTC).timestamp()], dtype=np.int64)
+    bars = SymbolBars(ts, np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.5, 3.5]), np.array([0.5, 1.5, 2.5]),
+                      np.array([1.2, 2.2, 3.2]), np.array([10.0, 20.0, 30.0]))
+    daily = daily_from_intraday(bars)
+    assert daily.ts.tolist() == [int(daily_bar_time(date(2013, 3, 8)).timestamp()),
+                                 int(daily_bar_time(date(2013, 3, 11)).timestamp())]
+    assert daily.open.tolist() == [1.0, 3.0]
+    assert daily.high.tolist() == [2.5, 3.5]
+    assert daily.low.tolist() == [0.5, 2.5]
+    assert daily.close.tolist() == [2.2, 3.2]
+    assert daily.volume.tolist() == [30.0, 30.0]

@@ -25,10 +25,10 @@ import numpy as np
 import talib
 from numpy.random import Generator
 
-from catalyst.market_data import templates
-from catalyst.market_data.frame import F64
-from catalyst.market_data.intraday import IntradayStyle
-from catalyst.market_data.templates import PLANTED_MIN_SCORE, UNPATTERNED_MAX_SCORE, Template
+from catalyst.symbol_bars import F64
+from catalyst.synthetic import templates
+from catalyst.synthetic.intraday import IntradayStyle
+from catalyst.synthetic.templates import PLANTED_MIN_SCORE, UNPATTERNED_MAX_SCORE, Template
 
 PatternName = Literal["bull_flag", "cup_and_handle", "ascending_triangle", "abcd", "opening_range_breakout"]
 PATTERNS: tuple[PatternName, ...] = ("bull_flag", "cup_and_handle", "ascending_triangle", "abcd",

@@ -17,10 +17,10 @@ import talib
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.news import CatalystType
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import SymbolBars, to_epoch
-from catalyst.market_data.sampledata import REAL_SYMBOLS, load_daily
-from catalyst.market_data.shapes import Role
-from catalyst.market_data.universe import (
+from catalyst.symbol_bars import SymbolBars, to_epoch
+from catalyst.synthetic.sampledata import REAL_SYMBOLS, load_daily
+from catalyst.synthetic.shapes import Role
+from catalyst.synthetic.universe import (
     NOISE_PER_DAY,
     Universe,
     build_universe,

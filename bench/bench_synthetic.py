@@ -3,7 +3,7 @@
 Timed here: ``build_universe`` from scratch (cache bypassed: 227 symbols x 260 daily bars, rejection
 sampling of every planted setup, 520 news items), one replay day of one-minute bars for the whole
 universe (227 x 390 bars from their daily bars), one symbol-day of synthesis, ``ReplayBarSource`` reads
-(columnar and as pydantic ``Bar`` lists), and ``python -m catalyst.market_data.load`` into a scratch
+(columnar and as pydantic ``Bar`` lists), and ``python -m catalyst.synthetic.load`` into a scratch
 database (migrated, dropped at the end). Each figure is the best of several runs (median alongside).
 """
 
@@ -21,9 +21,9 @@ from bench.common import load_average, machine_load, timed
 from catalyst.bar_sources.replay import ReplayBarSource
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database
-from catalyst.market_data import load
-from catalyst.market_data.intraday import synthesize_minutes
-from catalyst.market_data.universe import build_universe
+from catalyst.synthetic import load
+from catalyst.synthetic.intraday import synthesize_minutes
+from catalyst.synthetic.universe import build_universe
 
 ADMIN_DSN = os.environ.get("CATALYST_BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_BUILD_S = 2.0  # "well under a few seconds"
@@ -92,7 +92,7 @@ def run() -> str:
     lines = [
         "## Replay market data (universe, minute synthesis, replay source, loader)",
         "",
-        "Command: `make bench` (alone: `.venv/bin/python -m bench market_data`). Seed 42; the universe is 222 "
+        "Command: `make bench` (alone: `.venv/bin/python -m bench synthetic`). Seed 42; the universe is 222 "
         "synthetic symbols and the five real bokeh-sampledata ones over 260 sessions, one-minute bars for the "
         "five replay days. Best of several runs (median beside it).",
         "",

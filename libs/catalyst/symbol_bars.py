@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from catalyst.db.bar_frame import BarArrays, BarFrame
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import Bar
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -207,6 +209,15 @@ def summarize(frame: SymbolBars, ts: int) -> SymbolBars:
         close=frame.close[-1:].copy(),
         volume=np.array([frame.volume.sum()]),
     )
+
+
+def daily_from_intraday(bars: SymbolBars) -> SymbolBars:
+    """Daily bars from intraday ones, one per New York calendar date, stamped at its midnight."""
+    if len(bars) == 0:
+        return bars
+    local = pd.to_datetime(bars.ts, unit="s", utc=True).tz_convert(NEW_YORK).normalize()
+    midnight = np.asarray(local.tz_convert("UTC").as_unit("s").asi8, dtype=np.int64)
+    return bars.group(midnight)
 
 
 def store_frame(bars: Mapping[str, SymbolBars]) -> BarFrame:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from catalyst.domain.news import DEFAULT_RELIABILITY
-from catalyst.market_data.universe import build_universe, news_window
 from catalyst.news.classify import catalyst_strength, classify
 from catalyst.news.sentiment.config import SentimentSettings, build_scorer
+from catalyst.synthetic.universe import build_universe, news_window
 
 
 @pytest.mark.parametrize("seed", [42, 7])

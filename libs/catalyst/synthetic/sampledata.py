@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from catalyst.domain.calendar import daily_bar_time
-from catalyst.market_data.frame import F64, SymbolBars, to_epoch
+from catalyst.symbol_bars import F64, SymbolBars, to_epoch
 
 REAL_SYMBOLS: tuple[str, ...] = ("AAPL", "IBM", "MSFT", "GOOG", "FB")
 COMPANY_NAMES = {

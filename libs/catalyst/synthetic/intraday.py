@@ -23,10 +23,15 @@ from typing import Literal
 import numpy as np
 from numpy.random import Generator
 
-from catalyst.domain.calendar import SESSION_MINUTES
+from catalyst.domain.calendar import SESSION_MINUTES, session_open
 from catalyst.errors import InvalidInput
-from catalyst.market_data.clock import session_minute_starts
-from catalyst.market_data.frame import F64, SymbolBars
+from catalyst.symbol_bars import F64, I64, SymbolBars, to_epoch
+
+
+def session_minute_starts(day: date) -> I64:
+    """Epoch seconds of the 390 one-minute bar starts of ``day`` (09:30 … 15:59 New York)."""
+    return to_epoch(session_open(day)) + 60 * np.arange(SESSION_MINUTES, dtype=np.int64)
+
 
 IntradayStyle = Literal["random", "trend_up", "fade", "orb"]
 """random: extremes anywhere; trend_up: low early, high late (a breakout day); fade: the high is

@@ -18,7 +18,7 @@ On each replay day D the news window ``[D-1 16:05, D 07:55]`` New York (see ``ne
 So 100 symbols pass stage 1, 35 stage 2, 20 stage 3, 10 stage 4, and ``expected_candidates(D)``
 names the top 5. Stage-3 facts hold for daily bars through D (D's bar complete), with margins;
 daily patterns read as of D, the opening-range breakout at its breakout minute (see
-``catalyst.market_data.shapes`` and ``templates``; contract tests check both against the Pattern and
+``catalyst.synthetic.shapes`` and ``templates``; contract tests check both against the Pattern and
 News services' own code). Everything derives from ``seed`` through ``np.random.SeedSequence`` keyed
 by purpose, symbol and day/attempt, so a seed always gives byte-identical bars and news.
 """
@@ -39,8 +39,8 @@ from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.domain.news import CatalystType, NewsItem
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import SymbolBars, to_epoch
-from catalyst.market_data.headlines import (
+from catalyst.symbol_bars import SymbolBars, to_epoch
+from catalyst.synthetic.headlines import (
     Direction,
     Story,
     Tier,
@@ -49,10 +49,10 @@ from catalyst.market_data.headlines import (
     catalyst_story,
     noise_story,
 )
-from catalyst.market_data.intraday import IntradayStyle, synthesize_minutes
-from catalyst.market_data.names import CompanyName, draw_companies
-from catalyst.market_data.sampledata import COMPANY_NAMES, REAL_SYMBOLS, SECTORS, calendar, load_daily
-from catalyst.market_data.shapes import (
+from catalyst.synthetic.intraday import IntradayStyle, synthesize_minutes
+from catalyst.synthetic.names import CompanyName, draw_companies
+from catalyst.synthetic.sampledata import COMPANY_NAMES, REAL_SYMBOLS, SECTORS, calendar, load_daily
+from catalyst.synthetic.shapes import (
     PASSES_TECHNICALS,
     PATTERNS,
     DailySeries,

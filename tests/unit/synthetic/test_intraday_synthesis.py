@@ -7,16 +7,17 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from catalyst.domain.calendar import SESSION_MINUTES
+from catalyst.domain.calendar import SESSION_MINUTES, session_close
 from catalyst.errors import InvalidInput
-from catalyst.market_data.frame import SymbolBars
-from catalyst.market_data.intraday import (
+from catalyst.symbol_bars import SymbolBars
+from catalyst.synthetic.intraday import (
     OPENING_RANGE_MINUTES,
     apportion,
     orb_range_high,
+    session_minute_starts,
     synthesize_minutes,
 )
-from catalyst.market_data.sampledata import REAL_SYMBOLS, DailyHistory, load_daily
+from catalyst.synthetic.sampledata import REAL_SYMBOLS, DailyHistory, load_daily
 
 STYLES = ("random", "trend_up", "fade", "orb")
 
@@ -171,3 +172,11 @@ def test_apportion_sums_exactly(total: int) -> None:
     assert np.all(parts >= 0)
     assert np.all(parts == np.floor(parts))
     assert np.all(np.abs(parts - total * weights / weights.sum()) < 1.0 + 1e-9)
+
+
+def test_session_has_390_minutes_from_0930() -> None:
+    starts = session_minute_starts(date(2013, 2, 25))
+    assert len(starts) == SESSION_MINUTES == 390
+    assert starts[0] == int(datetime(2013, 2, 25, 14, 30, tzinfo=UTC).timestamp())
+    assert starts[-1] + 60 == int(session_close(date(2013, 2, 25)).timestamp())
+    assert np.all(np.diff(starts) == 60)
