@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 
 class CatalystType(StrEnum):
@@ -58,6 +58,13 @@ class NewsItem(BaseModel):
     summary: str = ""
     url: str | None = None
     published_at: AwareDatetime
+
+    @field_validator("source_id", "headline", "summary", "url", mode="before")
+    @classmethod
+    def _drop_nul(cls, value: object) -> object:
+        """Text from outside may carry NUL, which PostgreSQL text cannot hold: one bad byte in a
+        feed must not fail the whole batch's insert, so it is dropped here, once, for every source."""
+        return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class StoryRef(BaseModel):

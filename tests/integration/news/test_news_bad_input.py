@@ -3,9 +3,12 @@ hold, and text with a NUL byte (PostgreSQL's ``text`` refuses it)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
+from catalyst.domain.news import NewsItem
 
 NOW = "2025-03-03T15:00:00+00:00"
 
@@ -79,3 +82,15 @@ async def test_lone_surrogates_are_a_400_not_an_unencodable_answer(build_news_ap
         batch = await client.post("/api/v1/catalysts/batch", content=b'{"symbols": ["N\\ud800"]}',
                                   headers={"content-type": "application/json"})
         assert batch.status_code == 400, batch.text
+
+
+async def test_a_sources_text_with_nul_is_stored_without_it(build_news_app, api_client, securities):
+    """A feed's story with a NUL byte is kept (the byte dropped), not a failed fetch for every story."""
+    await securities("NWBI")
+    item = NewsItem(source="replay", source_id="nul-feed", symbols=["NWBI"],
+                    headline="NWS Bravo\x00India wins a contract", summary="a\x00b",
+                    published_at=datetime(2025, 3, 3, 14, tzinfo=UTC))
+    async with api_client(build_news_app(replay_items=[item])) as client:
+        response = await client.get("/api/v1/news/NWBI", params={"since": "2025-03-03T00:00:00Z", "until": NOW})
+    assert response.status_code == 200, response.text
+    assert [e["headline"] for e in response.json()["events"]] == ["NWS BravoIndia wins a contract"]
