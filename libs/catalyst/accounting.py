@@ -90,11 +90,3 @@ def fill_delta(prev_qty: Decimal, prev_avg: Decimal | None, new_qty: Decimal,
     if price <= 0:  # inconsistent reports (rounded averages): fall back to the new average
         price = new_avg
     return qty, price.quantize(PRICE_QUANTUM)
-
-
-def is_reducing(position_qty: Decimal, side: Side, quantity: Decimal) -> bool:
-    """True when the order only reduces the position (an exit): opposite side, no larger than it."""
-    if position_qty == 0:
-        return False
-    opposite = (position_qty > 0 and side is Side.SELL) or (position_qty < 0 and side is Side.BUY)
-    return opposite and quantity <= abs(position_qty)

@@ -23,16 +23,9 @@ from decimal import Decimal
 
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
+from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.errors import Forbidden
 from catalyst.risk.approvals import ApprovalProblem, check_approval
-
-OrderIntent = Intent  # the name the OMS and its rows use
-
-
-def classify(position_qty: Decimal, reserved_exit_qty: Decimal, side: Side, quantity: Decimal) -> OrderIntent:
-    """Exit only if it reduces the position within what other open exits leave free."""
-    return classify_intent(position_qty, reserved_exit_qty, side, quantity)
 
 
 def fillable_price(request: OrderRequest, reference_price: Decimal | None) -> Decimal | None:

@@ -22,11 +22,11 @@ from catalyst.brokers.models import BrokerOrder
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.order_request import OrderRequest, new_client_order_id
-from catalyst.domain.orders import Side
+from catalyst.domain.orders import Intent, Side
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.trading import repository as repo
-from catalyst.trading.approvals import OrderIntent, fillable_price, protect_entry
+from catalyst.trading.approvals import fillable_price, protect_entry
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.metrics import ORDERS_SUBMITTED, SUBMIT_SECONDS
 from catalyst.trading.order_queries import OrderQueries
@@ -233,7 +233,7 @@ class OrderCommands:
         """Working exits (bracket legs) hold the shares; a manual close replaces them."""
         async with self._db.acquire() as conn:
             rows = [r for r in await repo.live_orders(conn, self._broker_name)
-                    if r.security_id == sid and r.intent is OrderIntent.EXIT]
+                    if r.security_id == sid and r.intent is Intent.EXIT]
         for row in rows:
             latest = await self._queries.get(row.order_id)
             if not latest.status.is_terminal:

@@ -19,11 +19,11 @@ from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import OrderType, Side, TimeInForce
+from catalyst.domain.orders import Intent, OrderType, Side, TimeInForce, classify_intent
 from catalyst.errors import CatalystError, Forbidden
 from catalyst.logging import get_logger
 from catalyst.trading import repository as repo
-from catalyst.trading.approvals import OrderIntent, classify, verify_entry_approval
+from catalyst.trading.approvals import verify_entry_approval
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.metrics import ORDERS_SUBMITTED
 from catalyst.trading.repository import OrderRow
@@ -57,8 +57,8 @@ class OrderRecorder:
             position = await repo.open_position(conn, sid)
             reserved = await repo.reserved_exit_quantity(conn, sid, request.side)
             held = position.signed_quantity if position else Decimal(0)
-            intent = classify(held, reserved, request.side, Decimal(request.quantity))
-            if intent is OrderIntent.ENTRY:
+            intent = classify_intent(held, reserved, request.side, Decimal(request.quantity))
+            if intent is Intent.ENTRY:
                 try:
                     _refuse_oversized_exit(held, reserved, request, approval)
                     await self._check_entry(conn, approval, request, price)
@@ -67,9 +67,9 @@ class OrderRecorder:
                     raise
             row = await repo.insert_order(conn, request, sid=sid, intent=intent, broker=self._broker_name,
                                           reference_price=price,
-                                          approval=approval if intent is OrderIntent.ENTRY else None,
+                                          approval=approval if intent is Intent.ENTRY else None,
                                           created_at=self._clock.now())
-            if intent is OrderIntent.ENTRY and approval is not None:
+            if intent is Intent.ENTRY and approval is not None:
                 status = await repo.claim_reservation(conn, approval, order_id=row.order_id, sid=sid)
                 if status is not None:
                     ORDERS_SUBMITTED.labels("entry", "refused").inc()
@@ -104,7 +104,7 @@ class OrderRecorder:
                 return None
             request = OrderRequest(client_order_id=f"flat-{uuid.uuid4().hex}", symbol=symbol, side=side,
                                    quantity=size, order_type=OrderType.MARKET, time_in_force=TimeInForce.DAY)
-            return await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT, broker=self._broker_name,
+            return await repo.insert_order(conn, request, sid=sid, intent=Intent.EXIT, broker=self._broker_name,
                                            created_at=self._clock.now())
 
 

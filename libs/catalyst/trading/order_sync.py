@@ -20,11 +20,10 @@ from catalyst.bus import EventBus, OrderFilled, PositionUpdate
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import OrderStatus
+from catalyst.domain.orders import Intent, OrderStatus
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import IllegalTransition, advance
 from catalyst.trading import repository as repo
-from catalyst.trading.approvals import OrderIntent
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.metrics import FILLS_RECORDED
 from catalyst.trading.positions import apply_fill_to_position
@@ -85,7 +84,7 @@ class OrderSync:
             client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,
             quantity=1, order_type=order.order_type, time_in_force=order.time_in_force,
             limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None, stop_loss=None)
-        row = await repo.insert_order(conn, request, sid=sid, intent=OrderIntent.EXIT if parent else OrderIntent.ENTRY,
+        row = await repo.insert_order(conn, request, sid=sid, intent=Intent.EXIT if parent else Intent.ENTRY,
                                       broker=self._broker_name, parent_order_id=parent.order_id if parent else None,
                                       order_class=order.order_class, created_at=self._clock.now(),
                                       quantity=dec(order.quantity))
@@ -158,7 +157,7 @@ class OrderSync:
                                    "commission": row.commission + commission}
         if fill_id is None:
             return changes
-        stop = row.approval_stop if row.intent is OrderIntent.ENTRY else None
+        stop = row.approval_stop if row.intent is Intent.ENTRY else None
         effect = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at, stop=stop)
         if effect.realized_pnl:
             await repo.set_fill_realized(conn, fill_id, effect.realized_pnl)

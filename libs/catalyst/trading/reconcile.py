@@ -39,12 +39,11 @@ from prometheus_client import Counter
 
 from catalyst.brokers.models import BrokerPosition
 from catalyst.contracts.trading import ReconcileReport
-from catalyst.domain.orders import OrderStatus, PositionSide
+from catalyst.domain.orders import Intent, OrderStatus, PositionSide
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import advance
 from catalyst.trading import repository as repo
-from catalyst.trading.approvals import OrderIntent
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.order_sync import position_update
 from catalyst.trading.repository import OrderRow, PositionRow
@@ -121,7 +120,7 @@ class Reconciler:
 
     async def _never_reached(self, row: OrderRow, report: ReconcileReport, now: datetime) -> None:
         age = (now - row.created_at).total_seconds()
-        approval_ok = row.intent is OrderIntent.EXIT or (
+        approval_ok = row.intent is Intent.EXIT or (
             row.approval_expires_at is not None and now < row.approval_expires_at)
         if row.parent_order_id is None and age <= self._settings.resubmit_max_age_s and approval_ok:
             if self._commands.is_in_flight(row.client_order_id):

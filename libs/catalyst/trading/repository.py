@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
-from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
-from catalyst.trading.approvals import OrderIntent
+from catalyst.domain.orders import Intent, OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 
 LIVE_STATUSES = ("new", "accepted", "partially_filled")
 
@@ -70,7 +69,7 @@ class OrderRow(BaseModel):
     submitted_at: datetime | None
     filled_at: datetime | None
     canceled_at: datetime | None
-    intent: OrderIntent
+    intent: Intent
     broker: str
     reference_price: Decimal | None
     approval_expires_at: datetime | None
@@ -189,7 +188,7 @@ async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)
 
 
-async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: OrderIntent, broker: str,
+async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: Intent, broker: str,
                        reference_price: Decimal | None = None, approval: TradeApproval | None = None,
                        parent_order_id: UUID | None = None, order_class: OrderClass | None = None,
                        created_at: datetime | None = None, quantity: Decimal | None = None) -> OrderRow:

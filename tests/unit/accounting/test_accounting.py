@@ -2,8 +2,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from catalyst.accounting import PositionState, apply_fill, commission, dec, fill_delta, is_reducing, unrealized_pnl
-from catalyst.domain.orders import PositionSide, Side
+from catalyst.accounting import PositionState, apply_fill, commission, dec, fill_delta, unrealized_pnl
+from catalyst.domain.orders import Intent, PositionSide, Side, classify_intent
 
 
 def test_buys_average_the_entry_price():
@@ -75,5 +75,6 @@ def test_dec_keeps_the_written_value():
     (D(-50), Side.BUY, D(50), True),
     (D(0), Side.SELL, D(1), False),
 ])
-def test_is_reducing(pos, side, qty, expected):
-    assert is_reducing(pos, side, qty) is expected
+def test_the_exit_rule_on_decimal_quantities(pos, side, qty, expected):
+    """The OMS applies the one exit rule to Decimal position quantities."""
+    assert (classify_intent(pos, D(0), side, qty) is Intent.EXIT) is expected
