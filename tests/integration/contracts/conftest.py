@@ -22,14 +22,13 @@ from fastapi import FastAPI
 
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
-from catalyst.db.scratch import scratch_database_sync
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from services.risk.app import build_app as build_risk_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.database import scratch_dsn
 
 ROOT = Path(__file__).resolve().parents[3]
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRADING_ENV = {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_ACCOUNT": "fuzz", "SIM_MARKET_FILL": "last_price",
                "SIM_SLIPPAGE_BPS": "0", "BROKER_POLL_INTERVAL": "0.1", "TRADING_RECONCILE_INTERVAL": "3600",
                "BROKER_RETRY_WAIT_INITIAL": "0"}
@@ -58,7 +57,7 @@ class Target:
 
 @pytest.fixture(scope="module")
 def contracts_database_url() -> Iterator[str]:
-    with scratch_database_sync(ADMIN_DSN, "catalyst_contracts") as dsn:
+    with scratch_dsn("catalyst_contracts") as dsn:
         yield dsn
 
 
