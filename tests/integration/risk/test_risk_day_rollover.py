@@ -18,16 +18,9 @@ from catalyst.risk.history import HistoryCache, bar_store_loader
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ParameterStore
 from catalyst.risk.prices import MarketPrices, bar_store_prices
+from tests.support.clock import SimulatedClock
 
 REQUEST = ValidateRequest(symbol="MSFT", side=Side.BUY, quantity=10, entry=100.0, stop=98.0, target=104.0, atr=1.5)
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 class NoTrading:
@@ -38,11 +31,11 @@ class NoTrading:
         return {"reason": reason}
 
 
-async def _manager(db: Database, redis_client, namespace: str, clock: Clock, path: Path) -> RiskManager:
+async def _manager(db: Database, redis_client, namespace: str, clock: SimulatedClock, path: Path) -> RiskManager:
     manager = RiskManager(db=db, bus=EventBus(redis_client, namespace),
                           cache=Cache(redis_client, namespace), store=ParameterStore(db),
                           history=HistoryCache(bar_store_loader(BarStore(db))), trading=NoTrading(),
-                          approval_secret="s", clock=clock,
+                          approval_secret="s", clock=clock.now,
                           prices=MarketPrices(bar_store_prices(BarStore(db))))
     await manager.load(path)
     return manager
@@ -52,23 +45,23 @@ async def test_rollover_resets_the_day_but_not_a_halt(risk_database_url, redis_c
                                                       add_position):
     # 15:00 New York; the loss was realized an hour earlier.
     yesterday = datetime.now(NEW_YORK).date() - timedelta(days=1)
-    clock = Clock(datetime.combine(yesterday, time(15, 0), tzinfo=NEW_YORK).astimezone(UTC))
-    await add_position("XOM", realized=-2500.0, closed=True, opened_at=clock.at - timedelta(hours=2),
-                       closed_at=clock.at - timedelta(hours=1))
+    clock = SimulatedClock(datetime.combine(yesterday, time(15, 0), tzinfo=NEW_YORK).astimezone(UTC))
+    await add_position("XOM", realized=-2500.0, closed=True, opened_at=clock.now() - timedelta(hours=2),
+                       closed_at=clock.now() - timedelta(hours=1))
     db = Database(risk_database_url)
     manager = await _manager(db, redis_client, risk_namespace, clock, parameter_file)
     assert manager.control.state == RiskState.REDUCING  # the day's loss is past the limit
     assert not (await manager.validator.validate(REQUEST)).approved
-    clock.at += timedelta(hours=8, minutes=59)  # 23:59 New York: still the same trading day
+    clock.advance(timedelta(hours=8, minutes=59))  # 23:59 New York: still the same trading day
     assert not (await manager.validator.validate(REQUEST)).approved
-    clock.at += timedelta(minutes=2)  # 00:01 New York: a new day
+    clock.advance(timedelta(minutes=2))  # 00:01 New York: a new day
     fresh = await manager.validator.validate(REQUEST)
     assert fresh.approved
     assert fresh.state is RiskState.ACTIVE
     assert manager.book.daily_pnl == 0.0
 
     await manager.emergency_stop("drill", "test")
-    clock.at += timedelta(days=1)
+    clock.advance(timedelta(days=1))
     halted = await manager.validator.validate(REQUEST)
     assert not halted.approved
     assert halted.state is RiskState.HALTED

@@ -49,11 +49,11 @@ async def test_forged_approval_is_refused(sim_world):
 
 
 async def test_expired_approval_is_refused_and_the_expiry_instant_counts_as_expired(sim_world):
-    stale = sim_world.approve("AAPL", Side.BUY, 100, 101, ttl_s=60, now=sim_world.clock() - timedelta(seconds=60))
+    stale = sim_world.approve("AAPL", Side.BUY, 100, 101, ttl_s=60, now=sim_world.clock.now() - timedelta(seconds=60))
     err = await refused(sim_world, limit_buy(100), stale)
     assert err.code == "APPROVAL_EXPIRED"
     almost = sim_world.approve("AAPL", Side.BUY, 100, 101, ttl_s=60,
-                               now=sim_world.clock() - timedelta(seconds=59.999))
+                               now=sim_world.clock.now() - timedelta(seconds=59.999))
     row, created = await sim_world.oms.commands.submit(limit_buy(100), almost)
     assert created
     assert row.status is OrderStatus.ACCEPTED

@@ -1,5 +1,6 @@
 """Reconciliation: the broker is the truth; nothing lost, nothing doubled; every fix is a risk event."""
 
+from datetime import timedelta
 from decimal import Decimal as D
 
 from catalyst.domain.order_request import OrderRequest
@@ -73,14 +74,14 @@ async def test_the_periodic_pass_leaves_young_rows_alone(sim_world):
     report = await sim_world.reconciler.run()
     assert report.orders_resubmitted == 0
     assert (await row_of(sim_world, "young")).status is OrderStatus.NEW
-    sim_world.clock.advance(seconds=31)
+    sim_world.clock.advance(timedelta(seconds=31))
     report = await sim_world.reconciler.run()
     assert report.orders_resubmitted == 1
 
 
 async def test_a_stale_row_is_rejected_not_sent(sim_world):
     await record_only(sim_world, limit_buy("stale"), ttl_s=3600)
-    sim_world.clock.advance(seconds=121)
+    sim_world.clock.advance(timedelta(seconds=121))
     report = await sim_world.reconciler.run(startup=True)
     assert report.orders_rejected == 1
     row = await row_of(sim_world, "stale")
@@ -92,7 +93,7 @@ async def test_a_stale_row_is_rejected_not_sent(sim_world):
 
 async def test_an_entry_whose_approval_expired_is_rejected_not_sent(sim_world):
     await record_only(sim_world, limit_buy("expired"), ttl_s=10)
-    sim_world.clock.advance(seconds=11)
+    sim_world.clock.advance(timedelta(seconds=11))
     await sim_world.reconciler.run(startup=True)
     row = await row_of(sim_world, "expired")
     assert row.status is OrderStatus.REJECTED
@@ -151,7 +152,7 @@ async def test_position_differences_are_fixed_broker_wins(sim_world):
 async def test_in_flight_orders_are_not_touched(sim_world):
     row = await record_only(sim_world, limit_buy("in-flight"), ttl_s=3600)
     with sim_world.oms.commands.sending(row.client_order_id):
-        sim_world.clock.advance(seconds=60)  # past the grace period, yet being sent right now
+        sim_world.clock.advance(timedelta(seconds=60))  # past the grace period, yet being sent right now
         report = await sim_world.reconciler.run()
         assert report.orders_resubmitted == 0
         assert sim_world.sim.engine.orders == {}

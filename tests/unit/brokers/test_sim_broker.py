@@ -13,16 +13,9 @@ from catalyst.brokers.sim_ledger import InMemorySimLedger
 from catalyst.domain.market import Bar
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side
+from tests.support.clock import SimulatedClock
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
 
 
 def bar(minute, price, symbol="AAPL", volume=10_000):
@@ -31,9 +24,9 @@ def bar(minute, price, symbol="AAPL", volume=10_000):
 
 
 def make(ledger=None, **env):
-    clock, feed = Clock(), InMemoryBarFeed()
+    clock, feed = SimulatedClock(T0), InMemoryBarFeed()
     settings = BrokerSettings(SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0, BROKER_POLL_INTERVAL=0.01, **env)
-    return SimBroker.from_settings(settings, feed, ledger or InMemorySimLedger(), clock=clock), feed, clock
+    return SimBroker.from_settings(settings, feed, ledger or InMemorySimLedger(), clock=clock.now), feed, clock
 
 
 def buy(qty=10, **kw):
@@ -45,7 +38,7 @@ async def test_orders_fill_on_bars_the_feed_releases():
     order = await broker.submit_order(buy())
     assert order.status is OrderStatus.ACCEPTED
     feed.publish(bar(0, 100))
-    clock.now = T0 + timedelta(minutes=1)
+    clock.set(T0 + timedelta(minutes=1))
     filled = await broker.get_order(order.broker_order_id)
     assert (filled.status, filled.filled_quantity, filled.filled_avg_price) == (OrderStatus.FILLED, 10, 100)
     [position] = await broker.list_positions()
@@ -71,7 +64,7 @@ async def test_books_survive_a_new_broker_on_the_same_ledger():
     broker, feed, clock = make(ledger)
     order = await broker.submit_order(buy(take_profit=TakeProfit(limit_price=110), stop_loss=StopLoss(stop_price=95)))
     feed.publish(bar(0, 100))
-    clock.now = T0 + timedelta(minutes=1)
+    clock.set(T0 + timedelta(minutes=1))
     await broker.sync()
     reborn, _, _ = make(ledger)  # a restart: new process, same books
     await reborn.start()
@@ -99,7 +92,7 @@ async def test_list_cancel_and_cancel_all():
 async def test_close_position_sends_a_market_exit():
     broker, feed, clock = make(SIM_MARKET_FILL="last_price")
     feed.publish(bar(0, 50))
-    clock.now = T0 + timedelta(minutes=1)
+    clock.set(T0 + timedelta(minutes=1))
     await broker.submit_order(buy(qty=10))
     closing = await broker.close_position("AAPL", 4)
     assert (closing.side, closing.quantity, closing.status) == (Side.SELL, 4, OrderStatus.FILLED)
@@ -117,7 +110,7 @@ async def test_order_updates_are_queued_and_polled():
     first = await asyncio.wait_for(anext(updates), 2)
     assert first.order.status is OrderStatus.ACCEPTED
     feed.publish(bar(0, 100))
-    clock.now = T0 + timedelta(minutes=1)
+    clock.set(T0 + timedelta(minutes=1))
     filled = await asyncio.wait_for(anext(updates), 2)  # found by the poll heartbeat
     assert (filled.order.broker_order_id, filled.order.status) == (order.broker_order_id, OrderStatus.FILLED)
     await updates.aclose()
