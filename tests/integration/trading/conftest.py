@@ -369,6 +369,7 @@ class SimWorld:
     oms: OrderManager
     reconciler: Reconciler
     bus: EventBus
+    redis: Any  # the client under ``bus`` (a test waits on its subscriptions)
     minute: int = 0
 
     def approve(self, symbol: str, side: Side, max_quantity: int, price_bound: float, *,
@@ -428,7 +429,7 @@ async def sim_world(trading_db: Database, redis_client, redis_namespace) -> Asyn
     oms = OrderManager(trading_db, broker, broker_name=settings.venue, feed=feed, bus=bus, approval_secret=SECRET,
                        settings=TradingSettings(TRADING_RECONCILE_GRACE=30, TRADING_RESUBMIT_MAX_AGE=120),
                        clock=clock.now)
-    yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus)
+    yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus, redis_client)
     await broker.aclose()
 
 
