@@ -1,5 +1,6 @@
 """Fixtures shared by every test: a fresh, migrated database per session on the real
-PostgreSQL, the real Redis under a per-session namespace, settings, and app clients."""
+PostgreSQL, the real Redis under a per-session namespace, settings, and app clients. What they
+are made of lives in ``tests/support`` (one definition each)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from fastapi import FastAPI
 
 from catalyst.config import Settings
-from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
-from catalyst.db.scratch import scratch_database_sync
 from catalyst.services import ServiceName
+from tests.support.database import connected, scratch_dsn
+from tests.support.env import REDIS_URL
+from tests.support.services import serve
 
 HANG_DUMP_AFTER_S = float(os.environ.get("CATALYST_TEST_HANG_DUMP_S", "120"))
 
@@ -46,14 +47,10 @@ def _hang_watchdog(request: pytest.FixtureRequest) -> Iterator[None]:
     timer.cancel()
 
 
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("CATALYST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
 @pytest.fixture(scope="session")
 def test_database_url() -> Iterator[str]:
     """A database of its own for this pytest session, migrated, dropped at the end."""
-    with scratch_database_sync(ADMIN_DSN, "catalyst_test") as dsn:
+    with scratch_dsn("catalyst_test") as dsn:
         yield dsn
 
 
@@ -88,10 +85,8 @@ def test_settings(make_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture(scope="session")
 async def database(test_database_url: str) -> AsyncIterator[Database]:
-    db = Database(test_database_url)
-    await db.connect()
-    yield db
-    await db.close()
+    async with connected(test_database_url) as db:
+        yield db
 
 
 @pytest.fixture(scope="session")
@@ -103,17 +98,6 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture(scope="session")
 def api_client() -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
-    """``async with api_client(app) as client``: runs the app's lifespan, authenticates as Workflow
-    (the service that calls every other, spec 2.1); ``api_key`` presents another caller's key."""
-
-    @asynccontextmanager
-    async def open_client(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
-        async with app.router.lifespan_context(app):
-            settings: Settings = app.state.runtime.settings
-            key = api_key if api_key is not None else settings.api_key(ServiceName.WORKFLOW)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                         headers={API_KEY_HEADER: key}) as client:
-                yield client
-
-    return open_client
+    """``async with api_client(app) as client``: :func:`tests.support.services.serve` (the app's
+    lifespan; Workflow's key, or ``caller=`` / ``api_key=`` another's)."""
+    return serve

@@ -139,7 +139,7 @@ async def test_unreachable_server() -> None:
 
 async def test_slow_server_times_out(alpaca_server: Any) -> None:
     def slow(_: Any) -> tuple[int, object]:
-        time.sleep(1.0)
+        time.sleep(1.0)  # the behaviour under test: a server slower than the client's timeout
         return 200, {"bars": {}, "next_page_token": None}
 
     alpaca_server.script(slow)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -12,19 +11,17 @@ import pytest
 
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
-from catalyst.db.scratch import scratch_database
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.errors import InvalidInput
 from catalyst.synthetic import load
 from catalyst.synthetic.universe import build_universe
-
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.support.database import scratch_dsn_async
 
 
 @pytest.fixture(scope="module")
 async def replay_dsn() -> AsyncIterator[str]:
     """A migrated database of its own: the load writes 150k bars other tests must not see."""
-    async with scratch_database(ADMIN_DSN, "catalyst_test_replay") as dsn:
+    async with scratch_dsn_async("catalyst_test_replay") as dsn:
         yield dsn
 
 

@@ -30,16 +30,15 @@ from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.db.scratch import scratch_database_sync
 from catalyst.domain.bounded import EXAMPLE_SYMBOL
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
+from tests.support.database import scratch_dsn
 
 ROOT = Path(__file__).resolve().parents[3]
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRADING_ENV = {"BROKER": "sim", "SIM_LEDGER": "memory", "SIM_ACCOUNT": "fuzz", "SIM_MARKET_FILL": "last_price",
                "SIM_SLIPPAGE_BPS": "0", "BROKER_POLL_INTERVAL": "0.1", "TRADING_RECONCILE_INTERVAL": "3600",
                "BROKER_RETRY_WAIT_INITIAL": "0"}
@@ -116,7 +115,7 @@ async def _seed(dsn: str) -> None:
 
 @pytest.fixture(scope="module")
 def contracts_database_url() -> Iterator[str]:
-    with scratch_database_sync(ADMIN_DSN, "catalyst_contracts") as dsn:
+    with scratch_dsn("catalyst_contracts") as dsn:
         asyncio.run(_seed(dsn))
         yield dsn
 

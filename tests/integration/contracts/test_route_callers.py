@@ -28,6 +28,7 @@ from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.services import serve
 
 BUILDERS: dict[ServiceName, Callable[[Settings], FastAPI]] = {
     ServiceName.NEWS: build_news_app, ServiceName.TECHNICAL: build_technical_app,
@@ -67,9 +68,7 @@ async def clients(fuzz_target: Any) -> AsyncIterator[dict[ServiceName, httpx.Asy
     async with AsyncExitStack() as stack:
         opened = {}
         for service, app in apps.items():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            opened[service] = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{service.value}", timeout=30))
+            opened[service] = await stack.enter_async_context(serve(app, caller=None, timeout_s=30))
         yield opened
 
 

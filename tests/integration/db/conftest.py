@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -12,15 +11,13 @@ import pytest
 
 from catalyst.db import Database
 from catalyst.db.bars import BarFrame, BarStore
-from catalyst.db.scratch import scratch_database
-
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.support.database import scratch_dsn_async
 
 
 @pytest.fixture
 async def fresh_dsn() -> AsyncIterator[str]:
     """An empty, unmigrated database of its own, dropped after the test."""
-    async with scratch_database(ADMIN_DSN, "catalyst_test_db", migrate=False) as dsn:
+    async with scratch_dsn_async("catalyst_test_db", migrate=False) as dsn:
         yield dsn
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 
 import asyncpg
 import pytest
 
 from catalyst.db.scratch import database_name, dsn_for, scratch_database, scratch_database_sync
-
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.support.env import ADMIN_DSN
 
 
 async def _exists(name: str) -> bool:

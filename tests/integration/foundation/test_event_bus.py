@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from catalyst.bus import Channel, EventBus, NewsCatalyst, OrderFilled, RiskAlert
+from tests.support.waiting import eventually
 
 
 async def _first(bus: EventBus, *channels: Channel, count: int = 1):
@@ -17,12 +18,12 @@ async def _first(bus: EventBus, *channels: Channel, count: int = 1):
 
 
 async def _wait_subscribed(redis_client, bus: EventBus, channel: Channel) -> None:
-    for _ in range(100):
-        counts = dict(await redis_client.pubsub_numsub(bus.channel_name(channel)))
-        if counts.get(bus.channel_name(channel).encode(), 0) > 0:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("subscriber never appeared")
+    name = bus.channel_name(channel)
+
+    async def subscribers() -> int:
+        return int(dict(await redis_client.pubsub_numsub(name)).get(name.encode(), 0))
+
+    await eventually(subscribers, what=f"a subscriber on {name}")
 
 
 async def test_round_trip_returns_the_typed_event(redis_client, redis_namespace):

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 from catalyst.bus import Channel, EventBus, RiskAlert, ScanComplete
+from tests.support.waiting import eventually
 
 
 async def _subscribers(redis_client, bus: EventBus, channel: Channel) -> int:
@@ -26,10 +27,10 @@ async def test_events_published_before_reading_are_not_missed(redis_client, redi
     finally:
         await events.aclose()
         await subscription.aclose()
-    for _ in range(100):
-        if await _subscribers(redis_client, bus, Channel.RISK_ALERT) == 0:
-            break
-        await asyncio.sleep(0.01)
+    async def unsubscribed() -> bool:
+        return await _subscribers(redis_client, bus, Channel.RISK_ALERT) == 0
+
+    await eventually(unsubscribed, what="the subscription gone from Redis")
     assert await _subscribers(redis_client, bus, Channel.RISK_ALERT) == 0
 
 
@@ -37,8 +38,10 @@ async def test_reading_ends_when_the_subscription_is_closed(redis_client, redis_
     bus = EventBus(redis_client, f"{redis_namespace}{uuid.uuid4().hex[:6]}:")
     subscription = await bus.open_subscription(Channel.ORDER_FILLED)
     received = []
+    reading = asyncio.Event()
 
     async def read() -> str:
+        reading.set()  # the loop below suspends in its first read before the test goes on
         try:
             async for event in subscription.events():
                 received.append(event)
@@ -47,7 +50,7 @@ async def test_reading_ends_when_the_subscription_is_closed(redis_client, redis_
         return "ended"
 
     reader = asyncio.create_task(read())
-    await asyncio.sleep(0.05)
+    await reading.wait()
     await subscription.aclose()
     assert await asyncio.wait_for(reader, 5) in {"ended", "ConnectionError", "RuntimeError"}
     assert received == []

@@ -105,7 +105,7 @@ async def test_breaker_opens_after_five_failures_and_recovers(upstream):
     assert caught.value.code == "CIRCUIT_OPEN"
     assert upstream.hits == hits  # refused without calling
     upstream.status = 200  # the upstream heals
-    await asyncio.sleep(0.35)  # past the recovery time: half-open lets one call through
+    await asyncio.sleep(0.35)  # the behaviour under test: past the recovery time, half-open lets one call through
     assert await client.get("/x") == {"ok": True}
     assert await client.breaker_state() == "closed"
 

@@ -95,7 +95,7 @@ async def test_timeout_is_retried_then_reported(wire_server, recording_sleep):
     import time
 
     def slow(seen):
-        time.sleep(0.3)
+        time.sleep(0.3)  # the behaviour under test: a server slower than the source's timeout
         return 200, {}, [story(1)]
 
     wire_server.route = slow

@@ -12,6 +12,7 @@ from catalyst.bus import Channel, EventBus, NewsCatalyst
 from catalyst.domain.news import NewsItem
 from catalyst.news.classify import catalyst_strength, classify
 from catalyst.news.service import SOURCE_FAILURES
+from tests.support.waiting import eventually
 
 NOW = datetime.fromisoformat("2025-03-03T15:00:00+00:00")
 
@@ -204,18 +205,24 @@ async def test_strong_event_is_published_once(build_news_app, api_client, securi
 
     bus = EventBus(redis_client, test_settings.redis_namespace)
     received: list[NewsCatalyst] = []
+    # Published after the last push: once it arrives, so has anything the pushes published (one channel, in order).
+    marker = NewsCatalyst(symbol="NWSZ", catalyst_type="other", strength=0, sentiment=0, headline="end of test")
+    marker_seen = asyncio.Event()
 
     async def listen() -> None:
         async for event in bus.subscribe(Channel.NEWS_CATALYST):
-            if isinstance(event, NewsCatalyst) and event.symbol == "NWSH":
+            if event == marker:
+                marker_seen.set()
+            elif isinstance(event, NewsCatalyst) and event.symbol == "NWSH":
                 received.append(event)
 
     listener = asyncio.create_task(listen())
     channel = bus.channel_name(Channel.NEWS_CATALYST)
-    for _ in range(100):  # wait until the subscription is live
-        if (await redis_client.pubsub_numsub(channel))[0][1] >= 1:
-            break
-        await asyncio.sleep(0.02)
+
+    async def subscribed() -> bool:
+        return (await redis_client.pubsub_numsub(channel))[0][1] >= 1
+
+    await eventually(subscribed, what="the subscription live")
     try:
         async with api_client(build_news_app()) as client:
             async def push(source: str, source_id: str, minutes_ago: float) -> dict[str, Any]:
@@ -231,11 +238,8 @@ async def test_strong_event_is_published_once(build_news_app, api_client, securi
             assert second["events"][0]["sources"] == ["benzinga", "newsapi"]
             assert second["events"][0]["catalyst_strength"] == merged
             await push("alpaca", "al-1", 20)                   # stronger still, but already announced
-            for _ in range(100):
-                if received:
-                    break
-                await asyncio.sleep(0.02)
-            await asyncio.sleep(0.2)  # room for a (wrong) second announcement to arrive
+            await bus.publish(marker)  # a (wrong) second announcement would arrive before it
+            await asyncio.wait_for(marker_seen.wait(), 10)
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,6 @@ and Pattern never see a bar that has not completed yet.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -29,13 +28,11 @@ import talib
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import AnchoredReplayClock, SimulatedClock
 from catalyst.config import Settings
-from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
 from catalyst.contracts.trading import OrderOut
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time, session_open
-from catalyst.http import ServiceClient
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
@@ -44,9 +41,11 @@ from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.database import scratch_dsn
+from tests.support.services import http_client, running, service_client
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DAY = date(2013, 3, 1)
 NOW = datetime.combine(DAY, time(10, 15, 20), tzinfo=NEW_YORK).astimezone(UTC)
 SECRET = "replay-approval-secret"
@@ -63,9 +62,7 @@ class ReplaySlice:
 
 @pytest.fixture(scope="module")
 def replay_dsn() -> Iterator[str]:
-    from catalyst.db.scratch import scratch_database_sync
-
-    with scratch_database_sync(ADMIN_DSN, "catalyst_replay") as dsn:
+    with scratch_dsn("catalyst_replay") as dsn:
         yield dsn
 
 
@@ -95,11 +92,6 @@ class Replay:
     pattern: httpx.AsyncClient
 
 
-def _client(app: object, key: str, base: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base,  # type: ignore[arg-type]
-                             headers={API_KEY_HEADER: key})
-
-
 @pytest.fixture
 async def replay(replay_slice: ReplaySlice, replay_dsn: str, make_settings: Callable[..., Settings],
                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Replay]:
@@ -113,27 +105,21 @@ async def replay(replay_slice: ReplaySlice, replay_dsn: str, make_settings: Call
     env = {"DATABASE_URL": replay_dsn, "RISK_APPROVAL_SECRET": SECRET}
     settings = {s: make_settings(s, **env) for s in (ServiceName.RISK, ServiceName.TRADING, ServiceName.TECHNICAL,
                                                      ServiceName.PATTERN)}
-    workflow_key = settings[ServiceName.RISK].api_key(ServiceName.WORKFLOW)
     parameters = tmp_path / "risk_parameters.yaml"
     shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameters)
     trading_app = build_trading_app(settings[ServiceName.TRADING], clock=clock)
     technical_app = build_technical_app(settings[ServiceName.TECHNICAL], clock=clock)
     pattern_app = build_pattern_app(settings[ServiceName.PATTERN], clock=clock)
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(trading_app.router.lifespan_context(trading_app))
-        to_trading = ServiceClient(ServiceName.TRADING, "http://trading",
-                                   settings[ServiceName.RISK].api_key(ServiceName.RISK), attempts=1,
-                                   transport=httpx.ASGITransport(app=trading_app))
-        stack.push_async_callback(to_trading.aclose)
+        await stack.enter_async_context(running(trading_app))
+        to_trading = await stack.enter_async_context(service_client(trading_app, caller=ServiceName.RISK))
         risk_app = build_risk_app(settings[ServiceName.RISK], trading=TradingClient(to_trading), clock=clock,
                                   risk_settings=RiskSettings(RISK_PARAMETERS_FILE=parameters,
                                                              RISK_WATCH_PARAMETERS=False))
         for app in (risk_app, technical_app, pattern_app):
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        clients = [stack.enter_async_context(_client(app, workflow_key, f"http://{name}"))
-                   for name, app in (("risk", risk_app), ("trading", trading_app), ("technical", technical_app),
-                                     ("pattern", pattern_app))]
-        risk, trading, technical, pattern = [await c for c in clients]
+            await stack.enter_async_context(running(app))
+        risk, trading, technical, pattern = [await stack.enter_async_context(http_client(app))  # Workflow's key
+                                             for app in (risk_app, trading_app, technical_app, pattern_app)]
         yield Replay(clock, risk, trading, technical, pattern)
 
 
@@ -150,12 +136,11 @@ def _expected_atr(daily: SymbolBars) -> float:
 
 
 async def _until_filled(trading: httpx.AsyncClient, order_id: str) -> OrderOut:
-    for _ in range(400):  # the sim polls its price feed every 50 ms here
+    async def filled() -> OrderOut | None:  # the sim polls its price feed every 50 ms here
         order = OrderOut.model_validate((await trading.get(f"/api/v1/orders/{order_id}")).json())
-        if order.status.value == "filled":
-            return order
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"order not filled: {order.status.value}")
+        return order if order.status.value == "filled" else None
+
+    return await eventually(filled, what=f"order {order_id} filled")
 
 
 async def test_an_entry_validated_and_filled_on_the_replay_clock(replay: Replay, replay_slice: ReplaySlice) -> None:
@@ -266,7 +251,7 @@ async def test_the_runtime_clock_comes_from_the_environment(make_settings: Calla
     monkeypatch.setenv("REPLAY_ANCHOR", (datetime.now(UTC) - timedelta(seconds=30)).isoformat())
     monkeypatch.setenv("REPLAY_SPEED", "2")
     app = build_technical_app(make_settings(ServiceName.TECHNICAL))
-    async with app.router.lifespan_context(app):
+    async with running(app):
         clock = app.state.runtime.clock
         assert isinstance(clock, AnchoredReplayClock)
         assert timedelta(seconds=59) < clock.now() - start < timedelta(seconds=75)  # 30+ wall s at 2x

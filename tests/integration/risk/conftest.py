@@ -4,7 +4,6 @@ parameter file per test, and the real app run in process."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,46 +19,39 @@ from fastapi import FastAPI
 
 from catalyst.clients.trading import TradingClient
 from catalyst.config import Settings
-from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
 from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.db.scratch import scratch_database_sync
 from catalyst.domain.calendar import NEW_YORK
-from catalyst.http import ServiceClient
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
 from services.risk.app import build_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.database import clean_database, connected, scratch_dsn
+from tests.support.services import running, serve, service_client
 
 ROOT = Path(__file__).resolve().parents[3]
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="session")
 def risk_database_url() -> Iterator[str]:
-    with scratch_database_sync(ADMIN_DSN, "catalyst_risk") as dsn:
+    with scratch_dsn("catalyst_risk") as dsn:
         yield dsn
 
 
 @pytest.fixture(scope="session")
 async def risk_db(risk_database_url: str) -> AsyncIterator[Database]:
-    db = Database(risk_database_url)
-    await db.connect()
-    yield db
-    await db.close()
+    async with connected(risk_database_url) as db:
+        yield db
 
 
 @pytest.fixture(autouse=True)
 async def clean_risk_tables(risk_db: Database) -> None:
-    async with risk_db.acquire() as conn:
-        await conn.execute("TRUNCATE fills, orders, positions, risk_events, risk_parameters, trading_history, "
-                           "risk_reservations RESTART IDENTITY CASCADE")
-        await conn.execute("UPDATE risk_control SET epoch = 0, state = 'active', reason = NULL")
+    await clean_database(risk_db)
 
 
 # Symbols the tests trade get 40 flat daily bars at 100 with a 1% range (ATR 2.00, so a stop $4 away
@@ -104,34 +96,17 @@ def make_risk_app(risk_settings: Settings, parameter_file: Path) -> RiskAppFacto
 
 
 @asynccontextmanager
-async def running(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[tuple[httpx.AsyncClient, RiskManager]]:
-    """Run the app's lifespan; yield a client (Workflow's key: it validates, marks and controls) and
-    the manager inside it."""
-    async with app.router.lifespan_context(app):
-        settings: Settings = app.state.runtime.settings
-        key = api_key or settings.api_key(ServiceName.WORKFLOW)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk",
-                                     headers={API_KEY_HEADER: key}) as client:
-            yield client, app.state.risk
+async def running_risk(app: FastAPI, *, api_key: str | None = None) -> AsyncIterator[
+        tuple[httpx.AsyncClient, RiskManager]]:
+    """Run the app; yield a client (Workflow's key: it validates, marks and controls) and the
+    manager inside it."""
+    async with serve(app, api_key=api_key) as client:
+        yield client, app.state.risk
 
 
 @pytest.fixture
 def run_risk() -> Callable[..., Any]:
-    return running
-
-
-async def _eventually(check: Callable[[], Awaitable[bool] | bool], *, within_s: float = 10.0) -> None:
-    """Wait for an asynchronous effect (an event applied, a file reloaded); fails after ``within_s``."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        result = check()
-        if isinstance(result, Awaitable):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    return running_risk
 
 
 # -- data helpers -------------------------------------------------------------------------------
@@ -189,11 +164,6 @@ async def _insert_daily_bars(db: Database, closes: dict[str, np.ndarray], *, spr
 
 
 @pytest.fixture
-def eventually() -> Callable[..., Awaitable[None]]:
-    return _eventually
-
-
-@pytest.fixture
 def add_position(risk_db: Database) -> Callable[..., Awaitable[str]]:
     """``await add_position("AAPL", quantity=..., realized=..., closed=...)`` → position id."""
 
@@ -221,8 +191,8 @@ def trading_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def run_trading(make_settings: Callable[..., Settings], risk_database_url: str, risk_namespace: str,
-                risk_settings: Settings) -> Callable[[], AbstractAsyncContextManager[TradingClient]]:
+def run_trading(make_settings: Callable[..., Settings], risk_database_url: str,
+                risk_namespace: str) -> Callable[[], AbstractAsyncContextManager[TradingClient]]:
     """``async with run_trading() as trading``: the real Trading app on the Risk tests' database and
     Redis namespace, with the typed client Risk uses (presenting Risk's key)."""
 
@@ -231,13 +201,8 @@ def run_trading(make_settings: Callable[..., Settings], risk_database_url: str, 
         settings = make_settings(ServiceName.TRADING, DATABASE_URL=risk_database_url, REDIS_NAMESPACE=risk_namespace,
                                  RISK_APPROVAL_SECRET="test-approval-secret")
         app: FastAPI = build_trading_app(settings)
-        async with app.router.lifespan_context(app):
-            client = ServiceClient(ServiceName.TRADING, "http://trading", risk_settings.api_key(ServiceName.RISK),
-                                   attempts=1, transport=httpx.ASGITransport(app=app))
-            try:
-                yield TradingClient(client)
-            finally:
-                await client.aclose()
+        async with running(app), service_client(app, caller=ServiceName.RISK) as client:
+            yield TradingClient(client)
 
     return run
 

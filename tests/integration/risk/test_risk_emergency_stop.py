@@ -36,6 +36,7 @@ from catalyst.domain.orders import PositionSide
 from catalyst.errors import Forbidden, ServiceUnavailable
 from catalyst.http import ServiceClient
 from catalyst.services import ServiceName
+from tests.support.waiting import eventually
 
 ENTRY = {"symbol": "MSFT", "side": "buy", "quantity": 10, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
@@ -54,7 +55,7 @@ def unreachable_trading(risk_settings: Settings) -> TradingClient:
 
 async def test_emergency_stop_flattens_everything_and_blocks_the_next_entry(
         trading_env, run_trading, add_minute_bars, open_via_risk, risk_settings, risk_db, risk_namespace, make_risk_app,
-        run_risk, redis_client, eventually):
+        run_risk, redis_client):
     await add_minute_bars({"AAPL": 100.0, "TSLA": 100.0, "MSFT": 100.0})
     bus = EventBus(redis_client, risk_namespace)
     alerts: list[RiskAlert] = []

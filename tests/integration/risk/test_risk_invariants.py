@@ -40,7 +40,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI
@@ -51,20 +50,19 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import SimulatedClock
 from catalyst.config import Settings
-from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import ValidateResponse
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.db.scratch import scratch_database_sync
-from catalyst.http import ServiceClient
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from services.risk.app import build_app as build_risk_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.database import clean_database, scratch_dsn
+from tests.support.services import http_client, running, service_client
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 NEW_YORK = ZoneInfo("America/New_York")
 SYMBOLS = ("AAPL", "MSFT", "NVDA", "AMD", "KO", "PEP", "XOM")
 START = datetime(2026, 3, 2, 14, 31, tzinfo=UTC)  # Monday 09:31 New York
@@ -147,10 +145,7 @@ class RiskWorld(RuleBasedStateMachine):
             # A failed example's apps may have left sessions behind: nothing else uses this database now.
             await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            await conn.execute("TRUNCATE fills, orders, positions, risk_events, risk_parameters, trading_history, "
-                               "risk_reservations, sim_broker_fills, sim_broker_orders, sim_broker_accounts "
-                               "RESTART IDENTITY CASCADE")
-            await conn.execute("UPDATE risk_control SET epoch = 0, state = 'active', reason = NULL")
+        await clean_database(self.db)
         await self._daily_bars()
         await self._minute_bar(self.clock.now() - timedelta(minutes=1))
         self.namespace = f"{cfg.namespace}{uuid.uuid4().hex[:6]}:"
@@ -158,16 +153,12 @@ class RiskWorld(RuleBasedStateMachine):
         trading_settings = cfg.make_settings(ServiceName.TRADING, DATABASE_URL=cfg.dsn, REDIS_NAMESPACE=self.namespace,
                                              RISK_APPROVAL_SECRET="property-secret")
         self.trading_app: FastAPI = build_trading_app(trading_settings, clock=self.clock)
-        await self.stack.enter_async_context(self.trading_app.router.lifespan_context(self.trading_app))
-        key = trading_settings.api_key(ServiceName.WORKFLOW)
-        self.trading_http = await self.stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.trading_app), base_url="http://trading",
-            headers={API_KEY_HEADER: key}, timeout=30))
+        await self.stack.enter_async_context(running(self.trading_app))
+        self.trading_http = await self.stack.enter_async_context(http_client(self.trading_app, timeout_s=30))
         risk_settings = cfg.make_settings(ServiceName.RISK, DATABASE_URL=cfg.dsn, REDIS_NAMESPACE=self.namespace,
                                           RISK_APPROVAL_SECRET="property-secret")
-        self.gateway_client = ServiceClient(ServiceName.TRADING, "http://trading",
-                                            risk_settings.api_key(ServiceName.RISK), attempts=1,
-                                            transport=httpx.ASGITransport(app=self.trading_app), timeout=30)
+        self.gateway_client = await self.stack.enter_async_context(
+            service_client(self.trading_app, caller=ServiceName.RISK, timeout_s=30))
         self.risk_settings = risk_settings
         await self._start_risk()
 
@@ -177,11 +168,9 @@ class RiskWorld(RuleBasedStateMachine):
                           RISK_MAINTENANCE_INTERVAL=0.2, RISK_BOOK_RESYNC=0.2, RISK_EMERGENCY_DEADLINE=0.5)
         app = build_risk_app(self.risk_settings, risk_settings=rs, trading=TradingClient(self.gateway_client),
                              clock=self.clock)
-        await self.risk_stack.enter_async_context(app.router.lifespan_context(app))
+        await self.risk_stack.enter_async_context(running(app))
         self.risk_app = app
-        self.risk = await self.risk_stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://risk",
-            headers={API_KEY_HEADER: self.risk_settings.api_key(ServiceName.WORKFLOW)}, timeout=30))
+        self.risk = await self.risk_stack.enter_async_context(http_client(app, timeout_s=30))
         active = (await self.risk.get("/api/v1/risk/parameters")).json()
         self._remember_params(active["version"], active["parameters"])
 
@@ -193,7 +182,7 @@ class RiskWorld(RuleBasedStateMachine):
         """Stop both apps; each part bounded, so a failed example never hangs the run."""
         parts = [self.risk_stack.aclose() if self.risk_stack is not None else None,
                  self.stack.aclose() if self.stack is not None else None,
-                 self.gateway_client.aclose(), self.db.close()]
+                 self.db.close()]
         for part in parts:
             if part is not None:
                 try:
@@ -227,11 +216,8 @@ class RiskWorld(RuleBasedStateMachine):
         """Let Trading apply what the broker did, then wait for Risk's book to follow the database."""
         await self.trading_http.post("/api/v1/reconcile")
         manager = self.risk_app.state.risk
-        for _ in range(250):
-            if await self._book_matches(manager):
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the Risk Manager's book never came to equal the positions table")
+        await eventually(lambda: self._book_matches(manager), within_s=5,
+                         what="the Risk Manager's book equal to the positions table")
 
     async def _table(self) -> dict[str, float]:
         """The positions table: signed open quantity by symbol."""
@@ -529,7 +515,7 @@ class RiskWorld(RuleBasedStateMachine):
 @pytest.fixture(scope="module")
 def property_database_url() -> Iterator[str]:
     """A database of its own: each example starts by ending every other session on it."""
-    with scratch_database_sync(ADMIN_DSN, "catalyst_property") as dsn:
+    with scratch_dsn("catalyst_property") as dsn:
         yield dsn
 
 

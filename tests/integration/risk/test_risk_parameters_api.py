@@ -9,6 +9,7 @@ import time
 import yaml
 
 from catalyst.services import ServiceName
+from tests.support.waiting import eventually
 
 ENTRY = {"symbol": "AAPL", "side": "buy", "quantity": 100, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
@@ -99,8 +100,7 @@ def _edit(path, **changes) -> None:
     path.write_text(yaml.safe_dump(data))
 
 
-async def test_file_edit_changes_the_next_decision_without_restart(make_risk_app, run_risk, parameter_file,
-                                                                  eventually, risk_db):
+async def test_file_edit_changes_the_next_decision_without_restart(make_risk_app, run_risk, parameter_file, risk_db):
     async with run_risk(make_risk_app()) as (client, manager):
         before = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
         _edit(parameter_file, min_risk_reward=3.0)
@@ -115,7 +115,7 @@ async def test_file_edit_changes_the_next_decision_without_restart(make_risk_app
     assert rows[0]["rr"] == "3.0"
 
 
-async def test_invalid_file_edit_is_refused_and_recorded(make_risk_app, run_risk, parameter_file, eventually,
+async def test_invalid_file_edit_is_refused_and_recorded(make_risk_app, run_risk, parameter_file,
                                                         risk_db):
     async def rejected() -> bool:
         return bool(await _rows(risk_db, "SELECT 1 FROM risk_events WHERE event_type = 'parameters_rejected'"))

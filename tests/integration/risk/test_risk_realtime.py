@@ -12,6 +12,7 @@ from catalyst.risk.config import RiskSettings
 from catalyst.risk.status_report import STATUS_CACHE_KEY, STATUS_CACHE_NS
 from catalyst.services import ServiceName
 from services.risk.app import build_app
+from tests.support.waiting import eventually
 
 ENTRY = {"symbol": "MSFT", "side": "buy", "quantity": 10, "entry": 100.0, "stop": 98.0, "target": 104.0,
          "atr": 1.5}
@@ -31,15 +32,27 @@ async def _collect(bus: EventBus, sink: list[RiskAlert]) -> None:
 
 
 async def _subscribed(redis_client, name: str) -> None:
-    for _ in range(200):
-        if dict(await redis_client.pubsub_numsub(name)).get(name.encode(), 0) > 0:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("no subscriber")
+    async def subscribers() -> int:
+        return int(dict(await redis_client.pubsub_numsub(name)).get(name.encode(), 0))
+
+    await eventually(subscribers, what=f"a subscriber on {name}")
+
+
+def _count_handled(manager, monkeypatch) -> list[object]:
+    """The bus events the manager's book follower has finished handling, in order."""
+    handled: list[object] = []
+    handle = manager.follower.handle_event
+
+    async def counting(event: object) -> None:
+        await handle(event)
+        handled.append(event)
+
+    monkeypatch.setattr(manager.follower, "handle_event", counting)
+    return handled
 
 
 async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app, run_risk, redis_client,
-                                                                 risk_namespace, eventually, risk_db, add_position):
+                                                                 risk_namespace, risk_db, add_position):
     await add_position("AAPL", quantity=100, avg=100.0)  # Trading's row; the updates re-mark it
     bus = EventBus(redis_client, risk_namespace)
     alerts: list[RiskAlert] = []
@@ -93,10 +106,11 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
 
 
 async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run_risk, redis_client,
-                                                              risk_namespace, eventually, risk_db, add_position):
+                                                              risk_namespace, risk_db, add_position, monkeypatch):
     bus = EventBus(redis_client, risk_namespace)
     await add_position("AAPL", quantity=100, avg=100.0)
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
+        handled = _count_handled(manager, monkeypatch)
         await bus.publish(_update(-300.0))
         await eventually(lambda: len(manager.book.positions) == 1 and manager.book.daily_pnl == -300.0)
         async with risk_db.acquire() as conn:  # Trading closes it: the row and the fill that realized -450
@@ -107,7 +121,9 @@ async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run
         await bus.publish(closed)  # delivered twice
         await bus.publish(_update(-100.0))  # a late open update of the closed position
         await eventually(lambda: manager.book.realized_today == -450.0 and not manager.book.positions)
-        await asyncio.sleep(0.1)
+        # Every update handled (the late one included), then the book read once more: nothing brings it back.
+        await eventually(lambda: len(handled) == 4, what="the four position updates handled")
+        await manager.follower.resync()
         assert manager.book.daily_pnl == -450.0
         assert manager.book.positions == ()
         assert manager.evidence.stats.trades == 1
@@ -133,7 +149,7 @@ async def test_restart_reloads_open_positions_and_todays_realized(make_risk_app,
 
 
 async def test_a_fill_marks_the_symbol_and_picks_up_an_unseen_position(make_risk_app, run_risk, add_position,
-                                                                       redis_client, risk_namespace, eventually):
+                                                                       redis_client, risk_namespace):
     bus = EventBus(redis_client, risk_namespace)
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         await add_position("NVDA", quantity=20, avg=500.0)  # written by Trading; its update not seen yet
@@ -163,7 +179,7 @@ async def test_kelly_uses_the_closed_trades_in_the_database(make_risk_app, run_r
 
 
 async def test_without_a_database_validation_fails_closed_then_recovers(make_settings, risk_namespace, parameter_file,
-                                                                        risk_database_url, run_risk, eventually):
+                                                                        risk_database_url, run_risk):
     """No book, no approvals: 503 until the start-up load succeeds (retried in the background)."""
     rs = RiskSettings(RISK_PARAMETERS_FILE=parameter_file, RISK_WATCH_PARAMETERS=False,
                       RISK_MAINTENANCE_INTERVAL=0.2)
@@ -183,7 +199,7 @@ async def test_without_a_database_validation_fails_closed_then_recovers(make_set
     assert accepted.json()["approved"] is True
 
 
-async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position, eventually):
+async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position):
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         await add_position("AAPL", quantity=10, avg=100.0, unrealized=-40.0)  # its update was never received
         # the connection drops; the event loop re-subscribes and re-reads

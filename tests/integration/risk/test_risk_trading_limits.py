@@ -19,12 +19,13 @@ from catalyst.contracts.risk import ValidateResponse
 from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.domain.orders import Intent, Side
 from catalyst.errors import Forbidden
+from tests.support.waiting import eventually
 
 EXIT = {"symbol": "AAPL", "side": "sell", "quantity": 100, "entry": 100.0}
 
 
 async def test_an_exit_approval_never_opens_a_short_after_the_position_is_gone(
-        trading_env, run_trading, add_minute_bars, open_via_risk, make_risk_app, run_risk, eventually):
+        trading_env, run_trading, add_minute_bars, open_via_risk, make_risk_app, run_risk):
     await add_minute_bars({"AAPL": 100.0})
     async with run_trading() as trading, run_risk(make_risk_app(trading=trading, watch=False)) as (client, manager):
         await open_via_risk(client, trading, "AAPL", "buy", 100)

@@ -1,8 +1,9 @@
 """Fixtures for the Trading tests: a fresh database per test, worlds to trade in, and a local
 server that speaks Alpaca's trading REST JSON.
 
-``trading_dsn`` / ``trading_db``: a database cloned from a migrated template for each test, so
-reconciliation and positions of one test never see another's. ``sim_world``: an OrderManager on
+``trading_dsn`` / ``trading_db``: the Trading tests' own scratch database, emptied at the start of
+each test (``tests.support.database``), so reconciliation and positions of one test never see
+another's. ``sim_world``: an OrderManager on
 it (real Postgres, real Redis bus) trading against a SimBroker on its Postgres ledger, fed bar by
 bar. ``alpaca_world``: the same OMS with AlpacaBroker talking to ``alpaca_wire``.
 
@@ -16,9 +17,7 @@ trading process the test kills.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import threading
 import time
 import uuid
@@ -39,7 +38,6 @@ from catalyst.brokers.sim_ledger import PostgresSimLedger
 from catalyst.bus import EventBus
 from catalyst.clock import SimulatedClock
 from catalyst.db import Database
-from catalyst.db.scratch import admin_execute, database_name, scratch_database, scratch_database_sync
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.market import Bar
 from catalyst.domain.orders import Side
@@ -47,6 +45,7 @@ from catalyst.risk.approvals import sign_approval
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.reconcile import Reconciler
+from tests.support.database import clean_database, connected, scratch_dsn
 
 OPEN = {"new", "accepted", "partially_filled", "held", "pending_new"}
 
@@ -181,7 +180,7 @@ class AlpacaWire:
         if self.hold_s:
             self.lock.release()  # the order exists; the answer is what is late
             try:
-                time.sleep(self.hold_s)
+                time.sleep(self.hold_s)  # the behaviour under test: a broker that is slow to answer
             finally:
                 self.lock.acquire()
         return 200, order
@@ -325,37 +324,37 @@ def alpaca_wire() -> Iterator[AlpacaWire]:
 
 
 # ---------------------------------------------------------------------------------------------
-# A fresh database per test (cloned from a migrated template): orders, positions and the sim's
-# books of one test never meet another's, and reconciliation sees only its own test's world.
+# A database of their own, emptied before each test: orders, positions and the sim's books of one
+# test never meet another's, and reconciliation sees only its own test's world.
 # ---------------------------------------------------------------------------------------------
 
-ADMIN_DSN = os.environ.get("CATALYST_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "trading-test-secret"
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 09:30 New York, a Monday
 
 
 @pytest.fixture(scope="session")
-def trading_template() -> Iterator[str]:
-    with scratch_database_sync(ADMIN_DSN, "catalyst_trading_tmpl") as dsn:
-        name = database_name(dsn)
-        # A template must have no other session to be copied: end any the migration left behind.
-        asyncio.run(admin_execute(ADMIN_DSN, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                             f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
-        yield name
+def trading_database_url() -> Iterator[str]:
+    with scratch_dsn("catalyst_trading") as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+async def trading_admin_db(trading_database_url: str) -> AsyncIterator[Database]:
+    """The session's pool on the Trading database, which empties it between tests."""
+    async with connected(trading_database_url, min_size=1, max_size=2) as db:
+        yield db
 
 
 @pytest.fixture
-async def trading_dsn(trading_template: str) -> AsyncIterator[str]:
-    async with scratch_database(ADMIN_DSN, "catalyst_trading", template=trading_template, migrate=False) as dsn:
-        yield dsn
+async def trading_dsn(trading_database_url: str, trading_admin_db: Database) -> str:
+    await clean_database(trading_admin_db)
+    return trading_database_url
 
 
 @pytest.fixture
 async def trading_db(trading_dsn: str) -> AsyncIterator[Database]:
-    db = Database(trading_dsn)
-    await db.connect()
-    yield db
-    await db.close()
+    async with connected(trading_dsn) as db:
+        yield db
 
 
 @dataclass
@@ -370,6 +369,7 @@ class SimWorld:
     oms: OrderManager
     reconciler: Reconciler
     bus: EventBus
+    redis: Any  # the client under ``bus`` (a test waits on its subscriptions)
     minute: int = 0
 
     def approve(self, symbol: str, side: Side, max_quantity: int, price_bound: float, *,
@@ -422,14 +422,14 @@ async def sim_world(trading_db: Database, redis_client, redis_namespace) -> Asyn
     feed = InMemoryBarFeed()
     settings = BrokerSettings(SIM_ACCOUNT="test", SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0.01,
                               BROKER_POLL_INTERVAL=0.05)
-    sim = SimBroker.from_settings(settings, feed, PostgresSimLedger(trading_db), clock=clock)
+    sim = SimBroker.from_settings(settings, feed, PostgresSimLedger(trading_db), clock=clock.now)
     broker = GuardedBroker(sim, attempts=3, wait_initial_s=0, wait_max_s=0)
     await broker.start()
     bus = EventBus(redis_client, f"{redis_namespace}{uuid.uuid4().hex[:6]}:")
     oms = OrderManager(trading_db, broker, broker_name=settings.venue, feed=feed, bus=bus, approval_secret=SECRET,
                        settings=TradingSettings(TRADING_RECONCILE_GRACE=30, TRADING_RESUBMIT_MAX_AGE=120),
-                       clock=clock)
-    yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus)
+                       clock=clock.now)
+    yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus, redis_client)
     await broker.aclose()
 
 

@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import sys
-import time
 import uuid
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -26,10 +25,11 @@ from catalyst.config import dev_api_key
 from catalyst.domain.orders import Side
 from catalyst.risk.approvals import sign_approval
 from catalyst.services import ServiceName
+from tests.support.env import REDIS_URL
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "trading-crash-secret"
-REDIS_URL = os.environ.get("CATALYST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -54,16 +54,17 @@ async def trading_process(env: dict[str, str], log: Path):
     try:
         async with httpx.AsyncClient(base_url=base, timeout=60,
                                      headers={"X-API-Key": dev_api_key(ServiceName.WORKFLOW)}) as client:
-            deadline = time.monotonic() + 60
-            while True:
+            async def live() -> bool:
                 assert proc.returncode is None, tail(log)
                 try:
-                    if (await client.get("/live")).status_code == 200:
-                        break
+                    return (await client.get("/live")).status_code == 200
                 except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "trading did not start:\n" + tail(log)
-                await asyncio.sleep(0.1)
+                    return False
+
+            try:
+                await eventually(live, within_s=60, interval_s=0.1, what="trading started")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}:\n{tail(log)}") from None
             yield proc, client
     finally:
         if proc.returncode is None:
@@ -84,16 +85,6 @@ def tail(path: Path) -> str:
     return path.read_text()[-3000:]
 
 
-async def wait_for(check, what: str, limit_s: float = 20.0):
-    deadline = time.monotonic() + limit_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
 def order_body(cid: str) -> dict:
     approval = sign_approval(symbol="AAPL", side=Side.BUY, max_quantity=10, price_bound=100, secret=SECRET,
                              ttl=timedelta(minutes=10))
@@ -105,7 +96,7 @@ async def kill_mid_submit(proc, client, cid: str, window_open) -> None:
     """POST the order, wait until ``window_open()`` says the process is inside the window, SIGKILL it."""
     post = asyncio.create_task(client.post("/api/v1/orders", json=order_body(cid)))
     try:
-        await wait_for(window_open, "the kill window")
+        await eventually(window_open, within_s=20, interval_s=0.05, what="the kill window")
         assert not post.done()  # the broker's answer has not been applied: the request still hangs
         proc.send_signal(signal.SIGKILL)
         assert await asyncio.wait_for(proc.wait(), 10) == -signal.SIGKILL

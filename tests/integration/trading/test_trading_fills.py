@@ -11,6 +11,7 @@ from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Conflict
 from catalyst.trading import repository as repo
+from tests.support.waiting import eventually
 
 
 async def priced_buy(world, symbol="AAPL", qty=100, **kw):
@@ -41,7 +42,12 @@ async def collect(world, n):
                 return
 
     task = asyncio.create_task(listen())
-    await asyncio.sleep(0.1)  # subscribed before anything is published
+    name = world.bus.channel_name(Channel.POSITION_UPDATE)  # subscribed (to both) before anything is published
+
+    async def subscribed() -> bool:
+        return bool(dict(await world.redis.pubsub_numsub(name)).get(name.encode(), 0))
+
+    await eventually(subscribed, what="the listener subscribed")
     return task, events
 
 
