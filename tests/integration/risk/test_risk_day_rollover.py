@@ -35,7 +35,7 @@ async def _manager(db: Database, redis_client, namespace: str, clock: SimulatedC
     manager = RiskManager(db=db, bus=EventBus(redis_client, namespace),
                           cache=Cache(redis_client, namespace), store=ParameterStore(db),
                           history=HistoryCache(bar_store_loader(BarStore(db))), trading=NoTrading(),
-                          approval_secret="s", clock=clock.now,
+                          approval_secret="s", clock=clock,
                           prices=MarketPrices(bar_store_prices(BarStore(db))))
     await manager.load(path)
     return manager

@@ -422,13 +422,13 @@ async def sim_world(trading_db: Database, redis_client, redis_namespace) -> Asyn
     feed = InMemoryBarFeed()
     settings = BrokerSettings(SIM_ACCOUNT="test", SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0.01,
                               BROKER_POLL_INTERVAL=0.05)
-    sim = SimBroker.from_settings(settings, feed, PostgresSimLedger(trading_db), clock=clock.now)
+    sim = SimBroker.from_settings(settings, feed, PostgresSimLedger(trading_db), clock=clock)
     broker = GuardedBroker(sim, attempts=3, wait_initial_s=0, wait_max_s=0)
     await broker.start()
     bus = EventBus(redis_client, f"{redis_namespace}{uuid.uuid4().hex[:6]}:")
     oms = OrderManager(trading_db, broker, broker_name=settings.venue, feed=feed, bus=bus, approval_secret=SECRET,
                        settings=TradingSettings(TRADING_RECONCILE_GRACE=30, TRADING_RESUBMIT_MAX_AGE=120),
-                       clock=clock.now)
+                       clock=clock)
     yield SimWorld(trading_db, feed, clock, sim, broker, oms, Reconciler(oms), bus, redis_client)
     await broker.aclose()
 

@@ -26,7 +26,7 @@ def bar(minute, price, symbol="AAPL", volume=10_000):
 def make(ledger=None, **env):
     clock, feed = SimulatedClock(T0), InMemoryBarFeed()
     settings = BrokerSettings(SIM_SLIPPAGE_BPS=0, SIM_COMMISSION_PER_SHARE=0, BROKER_POLL_INTERVAL=0.01, **env)
-    return SimBroker.from_settings(settings, feed, ledger or InMemorySimLedger(), clock=clock.now), feed, clock
+    return SimBroker.from_settings(settings, feed, ledger or InMemorySimLedger(), clock=clock), feed, clock
 
 
 def buy(qty=10, **kw):
