@@ -27,7 +27,7 @@ async def eventually(check: Callable[[], Awaitable[T] | T], *, within_s: float =
         if inspect.isawaitable(result):
             result = await result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if loop.time() >= deadline:
             name = what or getattr(check, "__qualname__", repr(check))
             raise AssertionError(f"not met within {within_s:g} s: {name} (last result: {result!r})")
