@@ -248,7 +248,7 @@ async def _in_process(settings: Settings, param_file: Path, dsn: str) -> tuple[d
                 return [await manager.validator.validate(r) for r in race]
 
             races = await _races(concurrent, sequential, clear, db, "In process",
-                                 "`asyncio.gather` of `RiskManager.validate`")
+                                 "`asyncio.gather` of `Validator.validate`")
     finally:
         await db.close()
     return {"engine": engine, "engine_cpu": engine_cpu, "in_process": full, "in_process_cpu": full_cpu}, races
@@ -478,7 +478,7 @@ async def _run() -> str:
 def _render(local: dict[str, list[float]], http: tuple[list[float], list[float]], races: list[RaceRow],
             load_before: str, started: datetime) -> str:
     rows = [("Engine only (`evaluate`: rules + Kelly sizing)", local["engine"], local["engine_cpu"]),
-            ("In process (`RiskManager.validate`: + correlations, signing, reservation INSERT, response model)",
+            ("In process (`Validator.validate`: + correlations, signing, reservation INSERT, response model)",
              local["in_process"], local["in_process_cpu"]),
             ("… its reservation write alone: `repository.insert_reservation` (the manager's held connection)",
              local["held"], local["held_cpu"]),
