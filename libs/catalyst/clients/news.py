@@ -6,28 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from catalyst.clients.base import TypedClient
-from catalyst.contracts.news import (
-    CatalystBatchRequest,
-    CatalystBatchResponse,
-    IngestRequest,
-    IngestResponse,
-    NewsResponse,
-    NewsRoutes,
-    PushedNewsItem,
-)
+from catalyst.contracts import news as api
 
 
 class NewsClient(TypedClient):
-    async def news(self, symbol: str, *, since: datetime | None = None, until: datetime | None = None) -> NewsResponse:
+    async def news(self, symbol: str, *, since: datetime | None = None,
+                   until: datetime | None = None) -> api.NewsResponse:
         params = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
-        return await self.call(NewsRoutes.news_for_symbol, params=params, symbol=symbol)
+        return await self.call(api.NewsRoutes.news_for_symbol, params=params, symbol=symbol)
 
     async def catalysts(self, symbols: Sequence[str], *, since: datetime | None = None,
-                        until: datetime | None = None, min_strength: float = 0.0) -> CatalystBatchResponse:
-        body = CatalystBatchRequest(symbols=list(symbols), since=since, until=until, min_strength=min_strength)
-        return await self.call(NewsRoutes.catalysts_batch, body)
+                        until: datetime | None = None, min_strength: float = 0.0) -> api.CatalystBatchResponse:
+        body = api.CatalystBatchRequest(symbols=list(symbols), since=since, until=until, min_strength=min_strength)
+        return await self.call(api.NewsRoutes.catalysts_batch, body)
 
-    async def ingest(self, items: Sequence[PushedNewsItem]) -> IngestResponse:
+    async def ingest(self, items: Sequence[api.PushedNewsItem]) -> api.IngestResponse:
         """Push items; safe to retry (items without source_id get a content-derived id)."""
-        body = IngestRequest(items=[i.model_dump(mode="json", exclude_none=True) for i in items])
-        return await self.call(NewsRoutes.ingest, body)
+        body = api.IngestRequest(items=[i.model_dump(mode="json", exclude_none=True) for i in items])
+        return await self.call(api.NewsRoutes.ingest, body)
