@@ -18,16 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalyst.config import Section
 from catalyst.market_data.clock import Clock, SystemClock
 
 DEFAULT_REPLAY_START = datetime(2013, 3, 1, 14, 30, tzinfo=UTC)  # 09:30 New York, last replay day
 
 
-class MarketClockSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
-
+class MarketClockSettings(Section):
     market_clock: Literal["wall", "replay"] = Field("wall", alias="MARKET_CLOCK")
     replay_start: AwareDatetime = Field(DEFAULT_REPLAY_START, alias="REPLAY_START",
                                         description="Simulated time at the anchor")
@@ -53,9 +51,8 @@ class AnchoredReplayClock:
         return self.start + (wall - self.anchor) * self.speed
 
 
-def market_clock(settings: MarketClockSettings | None = None) -> Clock:
-    """The clock the environment asks for (``MARKET_CLOCK``; default wall)."""
-    s = settings or MarketClockSettings()
-    if s.market_clock == "wall":
+def market_clock(settings: MarketClockSettings) -> Clock:
+    """The clock the section asks for (``MARKET_CLOCK``; default wall)."""
+    if settings.market_clock == "wall":
         return SystemClock()
-    return AnchoredReplayClock(s.replay_start, anchor=s.replay_anchor, speed=s.replay_speed)
+    return AnchoredReplayClock(settings.replay_start, anchor=settings.replay_anchor, speed=settings.replay_speed)

@@ -29,6 +29,7 @@ from catalyst.contracts.news import (
 )
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
+from catalyst.environment import read
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
 from catalyst.news.config import NewsSettings
@@ -77,10 +78,10 @@ async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBat
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,
               replay_items: Sequence[NewsItem] | None = None, clock: Clock | None = None) -> FastAPI:
-    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else the
-    environment; ``replay_items`` replaces the synthetic universe's news for the replay source;
-    ``clock`` replaces the environment's market clock."""
-    ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
+    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else it is
+    read from the environment (here, once); ``replay_items`` replaces the synthetic universe's news for
+    the replay source; ``clock`` replaces the environment's market clock."""
+    ns = news_settings or (settings if isinstance(settings, NewsSettings) else read(NewsSettings))
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         now = replay_clock(ns.source_settings, rt.clock)

@@ -26,6 +26,7 @@ from catalyst.contracts.risk import (
     ValidateResponse,
 )
 from catalyst.db.bars import BarStore
+from catalyst.environment import read
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.market_data.clock import Clock
@@ -106,12 +107,12 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
               trading: TradingGateway | None = None, clock: Clock | None = None) -> FastAPI:
     """The Risk Manager app. ``trading`` replaces the HTTP gateway to Trading (tests run the real
     Trading app in process through it); ``clock`` replaces the environment's market clock."""
-    rs = risk_settings or RiskSettings()
+    rs = risk_settings or read(RiskSettings)
     tasks = BackgroundTasks()
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         store = ParameterStore(rt.db)
-        gateway = trading or TradingClient(rt.client(ServiceName.TRADING))
+        gateway = trading or rt.peer(TradingClient)
         manager = RiskManager(
             db=rt.db, bus=rt.bus, cache=rt.cache, store=store,
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),

@@ -7,19 +7,23 @@ entry (``catalyst.contracts.endpoints``); a typed client only says which entry a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
 from catalyst.contracts.endpoints import Endpoint
 from catalyst.http import ServiceClient
+from catalyst.services import ServiceName
 
 Body = TypeVar("Body", bound=BaseModel | None)
 Out = TypeVar("Out", bound=BaseModel)
 
 
 class TypedClient:
-    """Base of the typed clients: one service's contract, called through its route table."""
+    """Base of the typed clients: one service's contract, called through its route table. ``peer`` is
+    the service it calls: a runtime builds it only for a service whose wiring declares that peer."""
+
+    peer: ClassVar[ServiceName]
 
     def __init__(self, client: ServiceClient):
         self._client = client

@@ -7,9 +7,12 @@ from datetime import datetime
 
 from catalyst.clients.base import TypedClient
 from catalyst.contracts import news as api
+from catalyst.services import ServiceName
 
 
 class NewsClient(TypedClient):
+    peer = ServiceName.NEWS
+
     async def news(self, symbol: str, *, since: datetime | None = None,
                    until: datetime | None = None) -> api.NewsResponse:
         params = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}

@@ -8,9 +8,12 @@ from typing import Any
 from catalyst.clients.base import TypedClient
 from catalyst.contracts import pattern as api
 from catalyst.domain.market import Timeframe
+from catalyst.services import ServiceName
 
 
 class PatternClient(TypedClient):
+    peer = ServiceName.PATTERN
+
     async def patterns(
         self, symbol: str, *, timeframe: Timeframe | str = api.DEFAULT_TIMEFRAME,
         patterns: Sequence[str] | None = None, bars: int = api.DEFAULT_BARS, refresh: bool = False,

@@ -6,9 +6,12 @@ from typing import Any
 
 from catalyst.clients.base import TypedClient
 from catalyst.contracts import risk as api
+from catalyst.services import ServiceName
 
 
 class RiskClient(TypedClient):
+    peer = ServiceName.RISK
+
     async def validate(self, request: api.ValidateRequest) -> api.ValidateResponse:
         """Pre-trade check; tried once (each call may sign a fresh approval)."""
         return await self.call(api.RiskRoutes.validate, request)

@@ -8,9 +8,12 @@ from typing import Any
 from catalyst.clients.base import TypedClient
 from catalyst.contracts import technical as api
 from catalyst.domain.market import Timeframe
+from catalyst.services import ServiceName
 
 
 class TechnicalClient(TypedClient):
+    peer = ServiceName.TECHNICAL
+
     async def indicators(
         self, symbol: str, *, timeframe: Timeframe | str = api.DEFAULT_TIMEFRAME,
         indicators: Sequence[str] | None = None, bars: int = api.DEFAULT_BARS, refresh: bool = False,

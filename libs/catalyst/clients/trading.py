@@ -16,9 +16,12 @@ from catalyst.clients.base import TypedClient
 from catalyst.contracts import trading as api
 from catalyst.domain.order_request import new_client_order_id
 from catalyst.domain.orders import OrderStatus
+from catalyst.services import ServiceName
 
 
 class TradingClient(TypedClient):
+    peer = ServiceName.TRADING
+
     async def submit_order(self, body: api.SubmitOrderBody) -> api.OrderOut:
         if body.client_order_id is None:
             body = body.model_copy(update={"client_order_id": new_client_order_id()})

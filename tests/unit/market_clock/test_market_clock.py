@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from catalyst.environment import read
 from catalyst.market_clock import AnchoredReplayClock, MarketClockSettings, market_clock
 from catalyst.market_data.clock import SystemClock
 
@@ -26,7 +27,7 @@ def test_replay_settings_from_env(monkeypatch):
     monkeypatch.setenv("MARKET_CLOCK", "replay")
     monkeypatch.setenv("REPLAY_START", "2013-02-27T15:00:00Z")
     monkeypatch.setenv("REPLAY_SPEED", "60")
-    clock = market_clock()
+    clock = market_clock(read(MarketClockSettings))
     assert isinstance(clock, AnchoredReplayClock)
     assert clock.speed == 60.0
     assert timedelta(0) <= clock.now() - datetime(2013, 2, 27, 15, tzinfo=UTC) < timedelta(minutes=5)
