@@ -20,10 +20,21 @@ from pydantic.fields import FieldInfo
 S = TypeVar("S", bound=BaseModel)
 
 
-def read(section: type[S], environ: Mapping[str, str] | None = None) -> S:
-    """``section`` from ``environ`` (default: the process environment); absent names keep the defaults."""
+def read(section: type[S], environ: Mapping[str, str] | None = None, /, **overrides: Any) -> S:
+    """``section`` from ``environ`` (default: the process environment); absent names keep the defaults.
+
+    ``overrides`` (by variable or field name) win over the environment: a test or a script pins some
+    fields and leaves the rest to the environment, as the deployment would set it.
+    """
     env = {k.upper(): v for k, v in (os.environ if environ is None else environ).items()}
-    return section.model_validate(_values(section, env))
+    values = _values(section, env)
+    for key, value in overrides.items():
+        for name, field in section.model_fields.items():
+            if key in (name, field.alias):
+                for variable in (name, field.alias, *_variables(name, field)):
+                    values.pop(variable or name, None)
+        values[key] = value
+    return section.model_validate(values)
 
 
 def _values(section: type[BaseModel], env: Mapping[str, str]) -> dict[str, Any]:

@@ -85,3 +85,9 @@ def test_no_library_module_reads_the_environment_but_the_reader() -> None:
 
 def test_credentials_need_both_keys() -> None:
     assert AlpacaCredentials(api_key="k").pair() is None
+
+
+def test_overrides_win_over_the_environment_and_the_rest_is_read() -> None:
+    env = {"RISK_BOOK_RESYNC": "2.5", "RISK_EMERGENCY_DEADLINE": "1.0"}
+    risk = read(RiskSettings, env, RISK_BOOK_RESYNC=4.0, watch_parameters=False)
+    assert (risk.book_resync_s, risk.emergency_deadline_s, risk.watch_parameters) == (4.0, 1.0, False)
