@@ -467,7 +467,7 @@ async def _run() -> str:
             param_file = Path(tmp) / "risk_parameters.yaml"
             param_file.write_text((ROOT / "config" / "risk_parameters.yaml").read_text())
             env["RISK_PARAMETERS_FILE"] = str(param_file)
-            settings = Settings(**{k: v for k, v in env.items() if not k.startswith("RISK_")},  # type: ignore[arg-type]
+            settings = Settings(**{k: v for k, v in env.items() if not k.startswith("RISK_")},
                                 CATALYST_SERVICE="risk")
             local, local_races = await _in_process(settings, param_file, dsn)
             local.update(await _insert_floor(dsn))

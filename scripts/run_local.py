@@ -32,6 +32,7 @@ from catalyst.clock import DEFAULT_REPLAY_START, MarketClockSettings, market_clo
 from catalyst.config import Settings
 from catalyst.db import Database
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.environment import read
 from catalyst.services import PORTS, ServiceName
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def clock_env(environ: Mapping[str, str], launched: datetime) -> dict[str, str]:
 
 def clock_settings(env: Mapping[str, str]) -> MarketClockSettings:
     """``env`` checked as the services will read it (a bad value stops here, not in nine processes)."""
-    return MarketClockSettings.model_validate(dict(env))
+    return read(MarketClockSettings, env)
 
 
 def new_york(ts: datetime) -> str:
@@ -84,7 +85,7 @@ def describe_clock(settings: MarketClockSettings) -> str:
 
 async def _later_trading_state(replay_start: datetime) -> tuple[int, int]:
     """Orders recorded after the replay start, and open positions (an earlier run's state)."""
-    db = Database(Settings().database_url, min_size=1, max_size=1)
+    db = Database(read(Settings).database_url, min_size=1, max_size=1)
     try:
         async with db.acquire() as conn:
             orders = await conn.fetchval("SELECT count(*) FROM orders WHERE created_at > $1", replay_start)

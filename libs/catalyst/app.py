@@ -1,7 +1,7 @@
 """The app factory behind every service: one place for health, metrics, auth, errors, context.
 
-Every service is ``create_app(ServiceName.X, routers=[(router, access.GROUP), ...], on_startup=[...])``.
-What it adds:
+Every service is ``create_app(ServiceName.X, routers=[(router, access.GROUP), ...], on_startup=[...])``,
+wired as ``catalyst.services.WIRING`` declares (its peers: ``rt.peer(TradingClient)``). What it adds:
 
 - ``GET /health`` (spec 8.1; 503 when a required dependency is down), ``GET /live`` (process
   liveness for Kubernetes), ``GET /metrics`` (Prometheus), ``/docs`` and ``/openapi.json``;
@@ -14,6 +14,9 @@ What it adds:
   on service calls, and request count/latency metrics per route template and status;
 - ``rt.clock``: the market clock (``catalyst.clock.market_clock``; ``MARKET_CLOCK=wall|replay``), built
   once per process. Market decisions read it; audit timestamps of rows stay wall time.
+
+The environment is read here at the latest (``catalyst.environment.read``), when the app is built:
+the shared ``Settings`` and the market clock's section unless the service's ``build_app`` passed them.
 """
 
 from __future__ import annotations
@@ -40,21 +43,24 @@ from catalyst.access import RouteGroup
 from catalyst.auth import allow
 from catalyst.bus import EventBus
 from catalyst.cache import Cache
-from catalyst.clock import Clock, market_clock
-from catalyst.config import Settings, get_settings
+from catalyst.clients.base import TypedClient
+from catalyst.clock import Clock, MarketClockSettings, market_clock
+from catalyst.config import Settings
 from catalyst.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from catalyst.db import Database
+from catalyst.environment import read
 from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
 from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from catalyst.services import DEPENDENCIES, Identity, ServiceName
+from catalyst.services import WIRING, Identity, ServiceName, Wiring
 
 log = get_logger(__name__)
 
 Hook = Callable[[FastAPI, "ServiceRuntime"], Awaitable[None]]
 T = TypeVar("T")
+C = TypeVar("C", bound=TypedClient)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": text}
@@ -65,23 +71,30 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @dataclass
 class ServiceRuntime:
-    """What a running service holds: settings, connections, clients to its peers, and the market
-    clock every market decision reads (``clock.now()``: wall time, or the replay's simulated time)."""
+    """What a running service holds: its wiring, settings, connections, clients to its peers, and the
+    market clock every market decision reads (``clock.now()``: wall time, or the replay's simulated time)."""
 
-    service: ServiceName
+    wiring: Wiring
     settings: Settings
     db: Database
     redis: aioredis.Redis
     bus: EventBus
     cache: Cache
     clock: Clock
-    uses_database: bool = True
-    uses_redis: bool = True
-    required_services: frozenset[ServiceName] = frozenset()
     _clients: dict[ServiceName, ServiceClient] = field(default_factory=dict)
 
+    @property
+    def service(self) -> ServiceName:
+        return self.wiring.service
+
+    def peer(self, kind: type[C]) -> C:
+        """The typed client of a peer this service's wiring declares (any other is refused)."""
+        return kind(self.client(kind.peer))
+
     def client(self, target: ServiceName) -> ServiceClient:
-        """A (cached) client for ``target``, presenting this service's own key."""
+        """A (cached) client for the peer ``target``, presenting this service's own key."""
+        if target not in self.wiring.peers:
+            raise ValueError(f"{self.service.value} does not declare {target.value} as a peer (catalyst.services)")
         if target not in self._clients:
             s = self.settings
             self._clients[target] = ServiceClient(
@@ -98,25 +111,19 @@ class ServiceRuntime:
         await self.redis.aclose()
 
 
-def build_runtime(service: ServiceName, settings: Settings, *, uses_database: bool = True,
-                  uses_redis: bool = True, required_services: Sequence[ServiceName] = (),
-                  clock: Clock | None = None) -> ServiceRuntime:
-    """The runtime of ``service``; ``clock`` defaults to the environment's market clock
-    (``MarketClockSettings``: ``MARKET_CLOCK``, ``REPLAY_START``, ``REPLAY_ANCHOR``, ``REPLAY_SPEED``)."""
+def build_runtime(wiring: Wiring, settings: Settings, clock: Clock) -> ServiceRuntime:
+    """The runtime of ``wiring.service``, reading market time from ``clock``."""
     redis = aioredis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0,
                               max_connections=10)
     return ServiceRuntime(
-        service=service,
+        wiring=wiring,
         settings=settings,
         db=Database(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
                     command_timeout=settings.db_command_timeout_s),
         redis=redis,
         bus=EventBus(redis, settings.redis_namespace),
         cache=Cache(redis, settings.redis_namespace),
-        clock=clock or market_clock(),
-        uses_database=uses_database,
-        uses_redis=uses_redis,
-        required_services=frozenset(required_services),
+        clock=clock,
     )
 
 
@@ -161,22 +168,24 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     title: str | None = None,
     description: str | None = None,
-    uses_database: bool = True,
-    uses_redis: bool = True,
-    required_services: Sequence[ServiceName] = (),
+    wiring: Wiring | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
-    """``routers``: each with the group (``catalyst.access``) whose callers may call it.
-    ``clock`` replaces the environment's market clock (tests pass a ``SimulatedClock``)."""
-    settings = (settings or get_settings()).model_copy(update={"service_name": service})
+    """``routers``: each with the group (``catalyst.access``) whose callers may call it. ``wiring``
+    defaults to the service's declared one; ``clock`` replaces the environment's market clock (tests
+    pass a ``SimulatedClock``)."""
+    wired = wiring or WIRING[service]
+    if wired.service is not service:
+        raise ValueError(f"{wired.service.value}'s wiring given to {service.value}")
+    settings = (settings or read(Settings)).model_copy(update={"service_name": service})
+    clock_settings = read(MarketClockSettings)
     configure_logging(service.value, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = build_runtime(service, settings, uses_database=uses_database, uses_redis=uses_redis,
-                           required_services=required_services, clock=clock)
+        rt = build_runtime(wired, settings, clock or market_clock(clock_settings))
         app.state.runtime = rt
-        if uses_database and not await rt.db.ping():
+        if wired.uses_database and not await rt.db.ping():
             log.warning("starting_without_database")
         for hook in on_startup:
             await hook(app, rt)
@@ -260,16 +269,17 @@ async def check_health(rt: ServiceRuntime) -> HealthResponse:
         except Exception:  # any failure to answer is "disconnected"
             return False
 
-    deps = DEPENDENCIES[rt.service]
-    db_ok = await rt.db.ping() if rt.uses_database else True
-    cache_ok = await redis_ok() if rt.uses_redis else True
+    wiring = rt.wiring
+    deps = wiring.peers
+    db_ok = await rt.db.ping() if wiring.uses_database else True
+    cache_ok = await redis_ok() if wiring.uses_redis else True
     dep_states: list[DependencyState] = list(
         await asyncio.gather(*(probe_dependency(rt.client(d)) for d in deps))
     )
-    database: ConnectionState = "not_used" if not rt.uses_database else ("connected" if db_ok else "disconnected")
-    redis: ConnectionState = "not_used" if not rt.uses_redis else ("connected" if cache_ok else "disconnected")
+    database: ConnectionState = "not_used" if not wiring.uses_database else ("connected" if db_ok else "disconnected")
+    redis: ConnectionState = "not_used" if not wiring.uses_redis else ("connected" if cache_ok else "disconnected")
     dependencies = {d.value: state for d, state in zip(deps, dep_states, strict=True)}
-    status = overall_status(database, redis, dependencies, {s.value for s in rt.required_services})
+    status = overall_status(database, redis, dependencies, {s.value for s in wiring.required})
     return HealthResponse.model_validate({
         "status": status, "service": rt.service.value, "version": __version__,
         "database": database, "redis": redis, "dependencies": dependencies,

@@ -8,7 +8,7 @@ bare callable, so one clock can be swapped for another everywhere at once:
 - ``SimulatedClock``: moves only when told to (tests, back-fills);
 - ``SteppedReplayClock``: one session stepped minute by minute, in process, by whoever replays it;
 - ``AnchoredReplayClock``: replay time that flows on its own, the same in every process
-  (``make run``'s offline default), chosen from the environment by ``market_clock()``.
+  (``make run``'s offline default), chosen by ``market_clock(settings)`` from its config section.
 
 Kept light (no NumPy, pandas or I/O) so that domain logic, adapters and services all import it.
 """
@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalyst.config import Section
 from catalyst.domain.calendar import SESSION_MINUTES, session_open
 from catalyst.errors import InvalidInput
 
@@ -145,10 +145,8 @@ class AnchoredReplayClock:
         return self.start + (wall - self.anchor) * self.speed
 
 
-class MarketClockSettings(BaseSettings):
+class MarketClockSettings(Section):
     """Which market clock a process runs on: ``MARKET_CLOCK=wall|replay`` and the replay line."""
-
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     market_clock: Literal["wall", "replay"] = Field("wall", alias="MARKET_CLOCK")
     replay_start: AwareDatetime = Field(DEFAULT_REPLAY_START, alias="REPLAY_START",
@@ -159,9 +157,8 @@ class MarketClockSettings(BaseSettings):
                                 description="Simulated seconds per wall second")
 
 
-def market_clock(settings: MarketClockSettings | None = None) -> Clock:
-    """The clock the environment asks for (``MARKET_CLOCK``; default wall)."""
-    s = settings or MarketClockSettings()
-    if s.market_clock == "wall":
+def market_clock(settings: MarketClockSettings) -> Clock:
+    """The clock the section asks for (``MARKET_CLOCK``; default wall)."""
+    if settings.market_clock == "wall":
         return SystemClock()
-    return AnchoredReplayClock(s.replay_start, anchor=s.replay_anchor, speed=s.replay_speed)
+    return AnchoredReplayClock(settings.replay_start, anchor=settings.replay_anchor, speed=settings.replay_speed)

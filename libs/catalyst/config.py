@@ -1,6 +1,10 @@
-"""Settings for every service, read from the environment (12-factor, chart-friendly).
+"""The config sections every service shares, and the base of every section.
 
-Names follow the spec (section 6.3): ``DATABASE_URL``, ``REDIS_URL``, ``ALPACA_API_KEY`` …
+A section is a frozen pydantic model (``Section``) whose fields name their environment variables
+(spec section 6.3: ``DATABASE_URL``, ``REDIS_URL``, ``ALPACA_API_KEY`` …) as aliases. Nothing here
+reads the environment: ``catalyst.environment.read`` does, once, in each service's ``build_app``
+(or a script's ``main``), and the sections are passed down from there.
+
 Each service has its own API key (``<SERVICE>_API_KEY``), presented when it calls another
 service and accepted from it (where ``catalyst.access`` lets it in), and so has the operator
 (``OPERATOR_API_KEY``); a service's URL is ``<SERVICE>_URL`` (defaults: loopback and the
@@ -10,15 +14,35 @@ works on a fresh machine; ``CATALYST_ENV=production`` refuses them.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from catalyst.services import IDENTITIES, PORTS, Identity, Operator, ServiceName
 
 DEV_KEY_PREFIX = "dev-key-"
+
+Env = Literal["local", "test", "paper", "production"]
+
+
+class Section(BaseModel):
+    """A frozen config section: built once at start-up (``catalyst.environment.read``), then passed
+    down. Fields are set by their environment names or their own names alike; unknown ones are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, validate_default=True)
+
+
+class AlpacaCredentials(Section):
+    """The one Alpaca key pair, shared by the broker, the bar source and the news source."""
+
+    api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
+    secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+
+    def pair(self) -> tuple[str, str] | None:
+        """Both keys in clear, or None unless both are set."""
+        if self.api_key is None or self.secret_key is None:
+            return None
+        return self.api_key.get_secret_value(), self.secret_key.get_secret_value()
 
 
 def dev_api_key(identity: Identity) -> str:
@@ -26,13 +50,11 @@ def dev_api_key(identity: Identity) -> str:
     return f"{DEV_KEY_PREFIX}{identity.value}"
 
 
-class Settings(BaseSettings):
-    """Everything a service reads from its environment."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+class Settings(Section):
+    """What every service needs: who it is, its connections, its peers' URLs and keys."""
 
     service_name: ServiceName = Field(ServiceName.ORCHESTRATION, alias="CATALYST_SERVICE")
-    env: Literal["local", "test", "paper", "production"] = Field("local", alias="CATALYST_ENV")
+    env: Env = Field("local", alias="CATALYST_ENV")
     host: str = Field("127.0.0.1", alias="CATALYST_HOST")
     port: int | None = Field(None, alias="CATALYST_PORT", description="Defaults to the service's spec port")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
@@ -78,12 +100,6 @@ class Settings(BaseSettings):
     news_url: str | None = Field(None, alias="NEWS_URL")
     reporting_url: str | None = Field(None, alias="REPORTING_URL")
 
-    # External providers (used by the adapters selected in each service's own settings).
-    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
-    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
-    newsapi_key: SecretStr | None = Field(None, alias="NEWS_API_KEY")
-    benzinga_api_key: SecretStr | None = Field(None, alias="BENZINGA_API_KEY")
-
     # Signs risk approvals (Risk Manager) and verifies them (Trading).
     risk_approval_secret: SecretStr = Field(SecretStr("dev-approval-secret"), alias="RISK_APPROVAL_SECRET")
 
@@ -119,7 +135,3 @@ class Settings(BaseSettings):
         """Accepted inbound keys and the service (or the operator) each one identifies."""
         return {self.api_key(s): s for s in IDENTITIES}
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

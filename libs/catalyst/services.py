@@ -1,7 +1,14 @@
-"""The spec's service matrix (section 2.1): names, ports, who calls whom, and who may present a key."""
+"""The spec's service matrix (section 2.1): names, ports, each service's wiring, who may present a key.
+
+A service's ``Wiring`` declares the peers it calls (the typed clients it builds: a runtime refuses
+to build a client for a peer its wiring does not name) and what else it connects to. The
+dependency matrix, ``/health``'s probes and the callers ``catalyst.access`` lets in all follow
+from these declarations; a test checks each built service constructs the clients of exactly its peers.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -41,29 +48,44 @@ PORTS: dict[ServiceName, int] = {
     ServiceName.REPORTING: 5009,
 }
 
-# Services each one calls over REST, read from the code that calls them (the typed clients each
-# service builds); /health probes them under "dependencies" and catalyst.access lets them in.
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What ``service`` connects to: the ``peers`` it calls over REST, those of them whose outage makes
+    it unhealthy (``required``; the others only degrade it), and whether it uses Postgres and Redis."""
+
+    service: ServiceName
+    peers: tuple[ServiceName, ...] = ()
+    required: tuple[ServiceName, ...] = ()
+    uses_database: bool = True
+    uses_redis: bool = True
+
+    def __post_init__(self) -> None:
+        if not set(self.required) <= set(self.peers):
+            raise ValueError(f"{self.service.value}: required services must be peers")
+
+
 # Risk calls Trading (cancel-all, flatten, positions, account in an emergency stop and for sizing);
 # Trading calls no one. Workflow calls every service (spec 2.1); Reporting only reads the database.
-DEPENDENCIES: dict[ServiceName, tuple[ServiceName, ...]] = {
-    ServiceName.ORCHESTRATION: (ServiceName.WORKFLOW,),
-    ServiceName.SCANNER: (ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN),
-    ServiceName.PATTERN: (),
-    ServiceName.TECHNICAL: (),
-    ServiceName.RISK: (ServiceName.TRADING,),
-    ServiceName.TRADING: (),
-    ServiceName.WORKFLOW: (
-        ServiceName.SCANNER,
-        ServiceName.NEWS,
-        ServiceName.TECHNICAL,
-        ServiceName.PATTERN,
-        ServiceName.RISK,
-        ServiceName.TRADING,
-        ServiceName.REPORTING,
-    ),
-    ServiceName.NEWS: (),
-    ServiceName.REPORTING: (),
-}
+# The services not built yet (Orchestration, Scanner, Workflow, Reporting) are wired as the spec says.
+WIRING: dict[ServiceName, Wiring] = {w.service: w for w in (
+    Wiring(ServiceName.ORCHESTRATION, peers=(ServiceName.WORKFLOW,)),
+    Wiring(ServiceName.SCANNER, peers=(ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN)),
+    Wiring(ServiceName.PATTERN),
+    Wiring(ServiceName.TECHNICAL),
+    Wiring(ServiceName.RISK, peers=(ServiceName.TRADING,)),
+    Wiring(ServiceName.TRADING),
+    Wiring(ServiceName.WORKFLOW, peers=(
+        ServiceName.SCANNER, ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN, ServiceName.RISK,
+        ServiceName.TRADING, ServiceName.REPORTING,
+    )),
+    Wiring(ServiceName.NEWS),
+    Wiring(ServiceName.REPORTING),
+)}
+
+# Services each one calls over REST: read off the wiring.
+DEPENDENCIES: dict[ServiceName, tuple[ServiceName, ...]] = {s: w.peers for s, w in WIRING.items()}
 
 
 def callers_of(service: ServiceName) -> frozenset[ServiceName]:

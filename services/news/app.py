@@ -21,22 +21,23 @@ from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.news import (
-    CATALYSTS_PATH,
-    NEWS_PATH,
     CatalystBatchRequest,
     CatalystBatchResponse,
     IngestRequest,
     IngestResponse,
     NewsResponse,
+    NewsRoutes,
 )
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
+from catalyst.environment import read
 from catalyst.logging import get_logger
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import build_scorer
 from catalyst.news.service import NewsService
 from catalyst.news.store import NewsStore
 from catalyst.news_sources.factory import build_sources, replay_clock
+from catalyst.routing import serve
 from catalyst.services import ServiceName
 
 log = get_logger(__name__)
@@ -44,12 +45,12 @@ log = get_logger(__name__)
 
 News = Annotated[NewsService, Depends(app_state("news", NewsService))]
 
-news_router = APIRouter(prefix=NEWS_PATH, tags=["news"])
-ingest_router = APIRouter(prefix=NEWS_PATH, tags=["news"])  # pushed stories: other callers than the reads
-catalyst_router = APIRouter(prefix=CATALYSTS_PATH, tags=["catalysts"])
+news_router = APIRouter(tags=["news"])
+ingest_router = APIRouter(tags=["news"])  # pushed stories: other callers than the reads
+catalyst_router = APIRouter(tags=["catalysts"])
 
 
-@news_router.get("/{symbol}", response_model=NewsResponse)
+@serve(news_router, NewsRoutes.news_for_symbol)
 async def news_for_symbol(
     symbol: Annotated[SymbolInput, Path()], news: News,
     since: Annotated[Timestamp | None, Query(description="Default: until minus the look-back")] = None,
@@ -62,14 +63,14 @@ async def news_for_symbol(
     return await news.news(symbol, since, until)
 
 
-@ingest_router.post("/ingest", response_model=IngestResponse)
+@serve(ingest_router, NewsRoutes.ingest)
 async def ingest(body: IngestRequest, news: News) -> IngestResponse:
     """Store pushed items. Bad items (no headline, unknown symbol, future timestamp …) are listed in
     ``rejected`` by index; when every item is bad the answer is a 400 envelope naming them all."""
     return await news.ingest(body.items)
 
 
-@catalyst_router.post("/batch", response_model=CatalystBatchResponse)
+@serve(catalyst_router, NewsRoutes.catalysts_batch)
 async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBatchResponse:
     """The strongest catalyst of each symbol (the scanner's call): one fetch per source for all symbols."""
     return await news.catalysts(body)
@@ -77,10 +78,10 @@ async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBat
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,
               replay_items: Sequence[NewsItem] | None = None, clock: Clock | None = None) -> FastAPI:
-    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else the
-    environment; ``replay_items`` replaces the synthetic universe's news for the replay source;
-    ``clock`` replaces the environment's market clock."""
-    ns = news_settings or (settings if isinstance(settings, NewsSettings) else NewsSettings())
+    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else it is
+    read from the environment (here, once); ``replay_items`` replaces the synthetic universe's news for
+    the replay source; ``clock`` replaces the environment's market clock."""
+    ns = news_settings or (settings if isinstance(settings, NewsSettings) else read(NewsSettings))
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         clock = replay_clock(ns.source_settings, rt.clock)

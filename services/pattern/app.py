@@ -17,27 +17,28 @@ from catalyst.contracts.pattern import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
     MAX_BARS,
-    PATTERNS_PATH,
     PatternBatchRequest,
     PatternBatchResponse,
+    PatternRoutes,
     PatternsResponse,
 )
 from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
 from catalyst.patterns.service import PatternService
+from catalyst.routing import serve
 from catalyst.services import ServiceName
 
 Patterns = Annotated[PatternService, Depends(app_state("patterns", PatternService))]
 
-router = APIRouter(prefix=PATTERNS_PATH, tags=["patterns"])
+router = APIRouter(tags=["patterns"])
 
 
-@router.post("/batch", response_model=PatternBatchResponse)
+@serve(router, PatternRoutes.patterns_batch)
 async def patterns_batch(body: PatternBatchRequest, patterns: Patterns) -> PatternBatchResponse:
     """Many symbols in one call; unknown symbols and too-short histories are listed in ``errors``."""
     return await patterns.batch(body)
 
 
-@router.get("/{symbol}", response_model=PatternsResponse)
+@serve(router, PatternRoutes.patterns_for_symbol)
 async def patterns_for_symbol(
     symbol: Annotated[SymbolInput, Path()],
     patterns: Patterns,

@@ -16,17 +16,18 @@ from catalyst.clients.trading import TradingClient
 from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.contracts.risk import (
-    RISK_PATH,
     ActiveParameters,
     EmergencyStopRequest,
     EmergencyStopResponse,
     ParametersUpdate,
     ResetRequest,
+    RiskRoutes,
     RiskStatus,
     ValidateRequest,
     ValidateResponse,
 )
 from catalyst.db.bars import BarStore
+from catalyst.environment import read
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.risk.config import RiskSettings
@@ -36,6 +37,7 @@ from catalyst.risk.manager import RiskManager
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore, watch_parameter_file
 from catalyst.risk.prices import MarketPrices, bar_store_prices
 from catalyst.risk.trading_gateway import TradingGateway
+from catalyst.routing import serve
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
 
@@ -46,8 +48,8 @@ Manager = Annotated[RiskManager, Depends(app_state("risk", RiskManager))]
 
 # The pre-trade checks and reads (Workflow; reads also Orchestration and the operator) apart from the
 # controls that change what is allowed (Workflow, Orchestration, the operator): catalyst.access.
-checks_router = APIRouter(prefix=RISK_PATH, tags=["risk"])
-controls_router = APIRouter(prefix=RISK_PATH, tags=["risk controls"])
+checks_router = APIRouter(tags=["risk"])
+controls_router = APIRouter(tags=["risk controls"])
 
 
 def _active(a: ActiveSet) -> ActiveParameters:
@@ -55,19 +57,19 @@ def _active(a: ActiveSet) -> ActiveParameters:
                             source=a.source, applied_at=a.applied_at, reason=a.reason)
 
 
-@checks_router.post("/validate", response_model=ValidateResponse)
+@serve(checks_router, RiskRoutes.validate)
 async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
     """Pre-trade check of one order: every rule, Kelly sizing, and a signed approval when approved."""
     return await risk.validator.validate(body)
 
 
-@checks_router.get("/parameters", response_model=ActiveParameters)
+@serve(checks_router, RiskRoutes.get_parameters)
 async def get_parameters(risk: Manager) -> ActiveParameters:
     """The active parameter set and its version."""
     return _active(risk.store.active)
 
 
-@controls_router.put("/parameters", response_model=ActiveParameters)
+@serve(controls_router, RiskRoutes.put_parameters)
 async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) -> ActiveParameters:
     """Replace the active set (absent keys take the documented defaults); applies at once."""
     applied = await risk.store.apply_parameters(body.parameters, source=body.source,
@@ -75,13 +77,13 @@ async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) 
     return _active(applied)
 
 
-@checks_router.get("/status", response_model=RiskStatus)
+@serve(checks_router, RiskRoutes.status)
 async def status(risk: Manager) -> RiskStatus:
     """State, daily P&L, exposure, usage of every limit and the active alerts."""
     return risk.status_report.status()
 
 
-@checks_router.post("/mark", response_model=RiskStatus)
+@serve(checks_router, RiskRoutes.mark_to_market)
 async def mark_to_market(risk: Manager) -> RiskStatus:
     """Re-mark every open position at its last complete bar now and re-check the limits (the
     Workflow's monitor phase; the Risk Manager also does it by itself every market minute)."""
@@ -89,13 +91,13 @@ async def mark_to_market(risk: Manager) -> RiskStatus:
     return risk.status_report.status()
 
 
-@controls_router.post("/emergency-stop", response_model=EmergencyStopResponse)
+@serve(controls_router, RiskRoutes.emergency_stop)
 async def emergency_stop(body: EmergencyStopRequest, risk: Manager, caller: Caller) -> EmergencyStopResponse:
     """Halt entries, cancel every open order and flatten every position through Trading."""
     return await risk.emergency_stop(body.reason, body.requested_by or caller.value)
 
 
-@controls_router.post("/reset", response_model=RiskStatus)
+@serve(controls_router, RiskRoutes.reset)
 async def reset(body: ResetRequest, risk: Manager, caller: Caller) -> RiskStatus:
     """Explicitly lift an emergency halt (or the day's REDUCING latch)."""
     return await risk.reset(body.reason, body.requested_by or caller.value)
@@ -105,12 +107,12 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
               trading: TradingGateway | None = None, clock: Clock | None = None) -> FastAPI:
     """The Risk Manager app. ``trading`` replaces the HTTP gateway to Trading (tests run the real
     Trading app in process through it); ``clock`` replaces the environment's market clock."""
-    rs = risk_settings or RiskSettings()
+    rs = risk_settings or read(RiskSettings)
     tasks = BackgroundTasks()
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         store = ParameterStore(rt.db)
-        gateway = trading or TradingClient(rt.client(ServiceName.TRADING))
+        gateway = trading or rt.peer(TradingClient)
         manager = RiskManager(
             db=rt.db, bus=rt.bus, cache=rt.cache, store=store,
             history=HistoryCache(bar_store_loader(BarStore(rt.db)), max_age_s=rs.history_max_age_s),

@@ -16,22 +16,23 @@ from catalyst.config import Settings
 from catalyst.contracts.technical import (
     DEFAULT_BARS,
     DEFAULT_TIMEFRAME,
-    INDICATORS_PATH,
     MAX_BARS,
     IndicatorBatchRequest,
     IndicatorBatchResponse,
     IndicatorValues,
+    TechnicalRoutes,
 )
 from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
 from catalyst.indicators.service import TechnicalService
+from catalyst.routing import serve
 from catalyst.services import ServiceName
 
 Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]
 
-router = APIRouter(prefix=INDICATORS_PATH, tags=["indicators"])
+router = APIRouter(tags=["indicators"])
 
 
-@router.post("/batch", response_model=IndicatorBatchResponse)
+@serve(router, TechnicalRoutes.indicators_batch)
 async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) -> IndicatorBatchResponse:
     """Many symbols in one call (the scanner's): one panel computation per bar count.
 
@@ -41,7 +42,7 @@ async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) ->
     return await technical.batch(body)
 
 
-@router.get("/{symbol}", response_model=IndicatorValues)
+@serve(router, TechnicalRoutes.indicators_for_symbol)
 async def indicators_for_symbol(
     symbol: Annotated[SymbolInput, Path()],
     technical: Technical,

@@ -19,6 +19,7 @@ from catalyst.brokers.factory import build_broker
 from catalyst.brokers.feeds import TradingHistoryFeed
 from catalyst.clock import Clock
 from catalyst.config import Settings
+from catalyst.environment import read
 from catalyst.logging import get_logger
 from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks
@@ -31,9 +32,8 @@ from services.trading.routes import TradingState, account_router, orders_router,
 log = get_logger(__name__)
 
 
-async def start_trading(app: FastAPI, rt: ServiceRuntime) -> None:
-    broker_settings = BrokerSettings()
-    settings = TradingSettings()
+async def start_trading(app: FastAPI, rt: ServiceRuntime, broker_settings: BrokerSettings,
+                        settings: TradingSettings) -> None:
     feed = TradingHistoryFeed(rt.db, settings.price_timeframe, clock=rt.clock)
     broker = build_broker(broker_settings, db=rt.db, feed=feed, clock=rt.clock)
     oms = OrderManager(rt.db, broker, broker_name=broker_settings.venue, feed=feed, bus=rt.bus,
@@ -60,14 +60,23 @@ async def stop_trading(app: FastAPI, rt: ServiceRuntime) -> None:
         await state.broker.aclose()
 
 
-def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """The Trading app; ``clock`` replaces the environment's market clock (tests)."""
+def build_app(settings: Settings | None = None, *, broker_settings: BrokerSettings | None = None,
+              trading_settings: TradingSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The Trading app. Sections not given are read from the environment, here and once;
+    ``clock`` replaces the environment's market clock (tests)."""
+    settings = settings or read(Settings)
+    broker = broker_settings or read(BrokerSettings)
+    trading = (trading_settings or read(TradingSettings)).check_env(settings.env)
+
+    async def start(app: FastAPI, rt: ServiceRuntime) -> None:
+        await start_trading(app, rt, broker, trading)
+
     return create_app(
         ServiceName.TRADING,
         settings=settings,
         clock=clock,
         routers=[(r, TRADING_BOOK) for r in (orders_router, positions_router, reconcile_router, account_router)],
-        on_startup=[start_trading],
+        on_startup=[start],
         on_shutdown=[stop_trading],
         title="Catalyst Trading Service",
         description="Order execution via the configured broker (simulated or Alpaca), with reconciliation.",

@@ -11,10 +11,6 @@ from fastapi import APIRouter, Depends, Query, Response
 from catalyst.app import app_state
 from catalyst.brokers.guard import GuardedBroker
 from catalyst.contracts.trading import (
-    ACCOUNT_PATH,
-    ORDERS_PATH,
-    POSITIONS_PATH,
-    RECONCILE_PATH,
     AccountOut,
     CancelAllResult,
     ClosePositionBody,
@@ -25,8 +21,10 @@ from catalyst.contracts.trading import (
     ReasonBody,
     ReconcileReport,
     SubmitOrderBody,
+    TradingRoutes,
 )
 from catalyst.domain.orders import OrderStatus
+from catalyst.routing import serve
 from catalyst.tasks import BackgroundTasks
 from catalyst.trading.oms import OrderManager
 from catalyst.trading.order_commands import OrderCommands
@@ -63,10 +61,10 @@ def get_reconciler(state: State) -> Reconciler:
 Commands = Annotated[OrderCommands, Depends(get_commands)]
 Queries = Annotated[OrderQueries, Depends(get_queries)]
 
-orders_router = APIRouter(prefix=ORDERS_PATH, tags=["orders"])
-positions_router = APIRouter(prefix=POSITIONS_PATH, tags=["positions"])
-reconcile_router = APIRouter(prefix=RECONCILE_PATH, tags=["reconciliation"])
-account_router = APIRouter(prefix=ACCOUNT_PATH, tags=["account"])
+orders_router = APIRouter(tags=["orders"])
+positions_router = APIRouter(tags=["positions"])
+reconcile_router = APIRouter(tags=["reconciliation"])
+account_router = APIRouter(tags=["account"])
 
 ORDER_ERRORS: dict[int | str, dict[str, str]] = {
     403: {"description": "Entry without a valid approval"}, 409: {"description": "client_order_id conflict"},
@@ -80,7 +78,7 @@ async def _with_legs(queries: OrderQueries, order_id: UUID) -> OrderOut:
     return order_out(row, legs)
 
 
-@orders_router.post("", response_model=OrderOut, status_code=201, responses=ORDER_ERRORS)
+@serve(orders_router, TradingRoutes.submit_order, responses=ORDER_ERRORS)
 async def submit_order(body: SubmitOrderBody, commands: Commands, queries: Queries,
                        response: Response) -> OrderOut:
     """Record, then send. 201 for a new order; 200 and the existing order for a known client_order_id."""
@@ -89,38 +87,38 @@ async def submit_order(body: SubmitOrderBody, commands: Commands, queries: Queri
     return await _with_legs(queries, row.order_id)
 
 
-@orders_router.post("/cancel-all", response_model=CancelAllResult)
+@serve(orders_router, TradingRoutes.cancel_all_orders)
 async def cancel_all_orders(body: ReasonBody, commands: Commands) -> CancelAllResult:
     asked, rows = await commands.cancel_all(body.reason)
     return CancelAllResult(reason=body.reason, broker_canceled=asked, orders=[order_out(r) for r in rows])
 
 
-@orders_router.get("", response_model=OrderList)
+@serve(orders_router, TradingRoutes.list_orders)
 async def list_orders(queries: Queries, status: OrderStatus | None = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> OrderList:
     rows = await queries.list_orders(status, limit)
     return OrderList(orders=[order_out(r) for r in rows], count=len(rows))
 
 
-@orders_router.get("/{order_id}", response_model=OrderOut)
+@serve(orders_router, TradingRoutes.get_order)
 async def get_order(order_id: UUID, queries: Queries) -> OrderOut:
     return await _with_legs(queries, order_id)
 
 
-@orders_router.delete("/{order_id}", response_model=OrderOut)
+@serve(orders_router, TradingRoutes.cancel_order)
 async def cancel_order(order_id: UUID, commands: Commands, queries: Queries) -> OrderOut:
     await commands.cancel(order_id)
     return await _with_legs(queries, order_id)
 
 
-@positions_router.get("", response_model=PositionList)
+@serve(positions_router, TradingRoutes.list_positions)
 async def list_positions(queries: Queries, status: Literal["open", "closed", "all"] = "open",
                          limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> PositionList:
     rows = await queries.list_positions(None if status == "all" else status, limit)
     return PositionList(positions=[position_out(r) for r in rows], count=len(rows))
 
 
-@positions_router.post("/flatten", response_model=FlattenResult)
+@serve(positions_router, TradingRoutes.flatten_positions)
 async def flatten_positions(body: ReasonBody, commands: Commands) -> FlattenResult:
     asked, canceled, exits = await commands.flatten(body.reason)
     return FlattenResult(
@@ -130,19 +128,19 @@ async def flatten_positions(body: ReasonBody, commands: Commands) -> FlattenResu
     )
 
 
-@positions_router.post("/{position_id}/close", response_model=OrderOut, status_code=201)
+@serve(positions_router, TradingRoutes.close_position)
 async def close_position(position_id: UUID, body: ClosePositionBody, commands: Commands,
                          queries: Queries) -> OrderOut:
     row = await commands.close_position(position_id, body.quantity)
     return await _with_legs(queries, row.order_id)
 
 
-@reconcile_router.post("", response_model=ReconcileReport)
+@serve(reconcile_router, TradingRoutes.reconcile)
 async def reconcile(reconciler: Annotated[Reconciler, Depends(get_reconciler)]) -> ReconcileReport:
     return await reconciler.run()
 
 
-@account_router.get("", response_model=AccountOut)
+@serve(account_router, TradingRoutes.get_account)
 async def get_account(queries: Queries) -> AccountOut:
     """The broker's cash and equity now (the Risk Manager sizes its position cap from it)."""
     a = await queries.account()

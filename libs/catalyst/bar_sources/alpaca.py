@@ -129,9 +129,10 @@ class AlpacaBarSource(BarSource):
 
     @classmethod
     def from_settings(cls, settings: BarSourceSettings) -> AlpacaBarSource:
-        if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
+        keys = settings.alpaca.pair()
+        if keys is None:
             raise ValueError("BAR_SOURCE=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
-        return cls(settings.alpaca_api_key.get_secret_value(), settings.alpaca_secret_key.get_secret_value(),
+        return cls(*keys,
                    url=settings.alpaca_data_url, feed=settings.alpaca_feed, adjustment=settings.alpaca_adjustment,
                    timeout_s=settings.alpaca_timeout_s, retry_attempts=settings.alpaca_retry_attempts,
                    retry_wait_s=settings.alpaca_retry_wait_s,

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, model_validator
+
+from catalyst.config import AlpacaCredentials, Section
 
 
-class BarSourceSettings(BaseSettings):
+class BarSourceSettings(Section):
     """Where bars come from. Defaults are the offline ones: the seeded replay set, no network."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False,
-                                      populate_by_name=True)
 
     bar_source: Literal["replay", "alpaca", "files"] = Field("replay", alias="BAR_SOURCE")
     replay_seed: int = Field(42, alias="REPLAY_SEED", description="Seed of the synthetic replay universe")
@@ -21,8 +19,7 @@ class BarSourceSettings(BaseSettings):
                                        description="Folder of CSV/Parquet bar files (BAR_SOURCE=files)")
     bar_files_tz: str = Field("America/New_York", alias="BAR_FILES_TZ",
                               description="Zone of timestamps written without an offset in bar files")
-    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
-    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+    alpaca: AlpacaCredentials = Field(default_factory=AlpacaCredentials)
     alpaca_data_url: str | None = Field(None, alias="ALPACA_DATA_URL",
                                         description="Market-data base URL; default https://data.alpaca.markets")
     alpaca_feed: Literal["iex", "sip", "delayed_sip"] = Field("iex", alias="ALPACA_DATA_FEED",
@@ -39,6 +36,6 @@ class BarSourceSettings(BaseSettings):
     def _source_is_usable(self) -> BarSourceSettings:
         if self.bar_source == "files" and self.bar_files_dir is None:
             raise ValueError("BAR_SOURCE=files needs BAR_FILES_DIR")
-        if self.bar_source == "alpaca" and (self.alpaca_api_key is None or self.alpaca_secret_key is None):
+        if self.bar_source == "alpaca" and self.alpaca.pair() is None:
             raise ValueError("BAR_SOURCE=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
         return self

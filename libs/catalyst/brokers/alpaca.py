@@ -178,11 +178,12 @@ def broker_error(exc: Exception) -> Exception:
 
 
 def make_trading_client(settings: BrokerSettings, timeout_s: float = 10.0) -> TradingClient:
-    if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
+    keys = settings.alpaca.pair()
+    if keys is None:
         raise ValueError("BROKER=alpaca needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
     client = TradingClient(
-        api_key=settings.alpaca_api_key.get_secret_value(),
-        secret_key=settings.alpaca_secret_key.get_secret_value(),
+        api_key=keys[0],
+        secret_key=keys[1],
         paper=settings.alpaca_paper,
         url_override=settings.alpaca_base_url,
     )
@@ -264,9 +265,9 @@ class AlpacaBroker(Broker):
         s = self.settings
         if self._stream_task is not None or not s.alpaca_use_stream:
             return
-        assert s.alpaca_api_key is not None
-        assert s.alpaca_secret_key is not None
-        self._stream = TradingStream(s.alpaca_api_key.get_secret_value(), s.alpaca_secret_key.get_secret_value(),
+        keys = s.alpaca.pair()
+        assert keys is not None  # checked when the REST client was made
+        self._stream = TradingStream(*keys,
                                      paper=s.alpaca_paper,
                                      url_override=s.alpaca_stream_url)  # type: ignore[arg-type]  # None: default
 

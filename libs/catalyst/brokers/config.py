@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
+from catalyst.config import AlpacaCredentials, Section
 from catalyst.domain.market import Timeframe
 
 
-class BrokerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, frozen=True)
+class BrokerSettings(Section):
 
     broker: Literal["sim", "alpaca"] = Field("sim", alias="BROKER")
 
     # Alpaca: paper unless told otherwise; ALPACA_BASE_URL points the REST client elsewhere (a proxy,
     # a test server); ALPACA_STREAM_URL the trade-update WebSocket.
-    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
-    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+    alpaca: AlpacaCredentials = Field(default_factory=AlpacaCredentials)
     alpaca_paper: bool = Field(True, alias="ALPACA_PAPER")
     alpaca_base_url: str | None = Field(None, alias="ALPACA_BASE_URL")
     alpaca_stream_url: str | None = Field(None, alias="ALPACA_STREAM_URL")

@@ -1,4 +1,4 @@
-"""Typed client of the Trading service, over ``catalyst.http.ServiceClient`` with the service's models.
+"""Typed client of the Trading service: calls through ``TradingRoutes`` (``catalyst.clients.base``).
 
 ``submit_order`` fixes the ``client_order_id`` before the first try, so the client's retries
 (429, 5xx, timeouts) can never create a second order: Trading answers a repeated id with the
@@ -12,84 +12,53 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from catalyst.contracts.trading import (
-    ACCOUNT_PATH,
-    ORDERS_PATH,
-    POSITIONS_PATH,
-    RECONCILE_PATH,
-    AccountOut,
-    CancelAllResult,
-    ClosePositionBody,
-    FlattenResult,
-    OrderList,
-    OrderOut,
-    PositionList,
-    ReasonBody,
-    ReconcileReport,
-    SubmitOrderBody,
-)
+from catalyst.clients.base import TypedClient
+from catalyst.contracts import trading as api
 from catalyst.domain.order_request import new_client_order_id
 from catalyst.domain.orders import OrderStatus
-from catalyst.http import ServiceClient
+from catalyst.services import ServiceName
 
 
-class TradingClient:
-    def __init__(self, client: ServiceClient):
-        self._client = client
+class TradingClient(TypedClient):
+    peer = ServiceName.TRADING
 
-    async def submit_order(self, body: SubmitOrderBody) -> OrderOut:
+    async def submit_order(self, body: api.SubmitOrderBody) -> api.OrderOut:
         if body.client_order_id is None:
             body = body.model_copy(update={"client_order_id": new_client_order_id()})
-        result: OrderOut = await self._client.post(ORDERS_PATH, json=body, model=OrderOut)
-        return result
+        return await self.call(api.TradingRoutes.submit_order, body)
 
-    async def get_order(self, order_id: UUID | str) -> OrderOut:
-        result: OrderOut = await self._client.get(f"{ORDERS_PATH}/{order_id}", model=OrderOut)
-        return result
+    async def get_order(self, order_id: UUID | str) -> api.OrderOut:
+        return await self.call(api.TradingRoutes.get_order, order_id=order_id)
 
-    async def list_orders(self, status: OrderStatus | None = None, limit: int = 100) -> OrderList:
+    async def list_orders(self, status: OrderStatus | None = None, limit: int = 100) -> api.OrderList:
         params: dict[str, str | int] = {"limit": limit}
         if status is not None:
             params["status"] = status.value
-        result: OrderList = await self._client.get(ORDERS_PATH, params=params, model=OrderList)
-        return result
+        return await self.call(api.TradingRoutes.list_orders, params=params)
 
-    async def cancel_order(self, order_id: UUID | str) -> OrderOut:
-        result: OrderOut = await self._client.delete(f"{ORDERS_PATH}/{order_id}", model=OrderOut)
-        return result
+    async def cancel_order(self, order_id: UUID | str) -> api.OrderOut:
+        return await self.call(api.TradingRoutes.cancel_order, order_id=order_id)
 
-    async def list_positions(self, status: Literal["open", "closed", "all"] = "open") -> PositionList:
-        result: PositionList = await self._client.get(POSITIONS_PATH, params={"status": status},
-                                                      model=PositionList)
-        return result
+    async def list_positions(self, status: Literal["open", "closed", "all"] = "open") -> api.PositionList:
+        return await self.call(api.TradingRoutes.list_positions, params={"status": status})
 
     async def close_position(self, position_id: UUID | str, quantity: int | None = None,
-                             reason: str | None = None) -> OrderOut:
-        body = ClosePositionBody(quantity=quantity, reason=reason)
-        result: OrderOut = await self._client.post(f"{POSITIONS_PATH}/{position_id}/close", json=body,
-                                                   model=OrderOut, retry=False)
-        return result
+                             reason: str | None = None) -> api.OrderOut:
+        body = api.ClosePositionBody(quantity=quantity, reason=reason)
+        return await self.call(api.TradingRoutes.close_position, body, position_id=position_id)
 
-    async def open_positions(self) -> PositionList:
+    async def open_positions(self) -> api.PositionList:
         """The open positions, outside the circuit breaker (the emergency stop's "are we flat?")."""
-        result: PositionList = await self._client.request("GET", POSITIONS_PATH, params={"status": "open"},
-                                                          model=PositionList, breaker=False)
-        return result
+        return await self.call(api.TradingRoutes.list_positions, params={"status": "open"}, breaker=False)
 
-    async def cancel_all_orders(self, reason: str) -> CancelAllResult:
-        result: CancelAllResult = await self._client.post(f"{ORDERS_PATH}/cancel-all", json=ReasonBody(reason=reason),
-                                                          model=CancelAllResult, breaker=False)
-        return result
+    async def cancel_all_orders(self, reason: str) -> api.CancelAllResult:
+        return await self.call(api.TradingRoutes.cancel_all_orders, api.ReasonBody(reason=reason), breaker=False)
 
-    async def flatten_all(self, reason: str) -> FlattenResult:
-        result: FlattenResult = await self._client.post(f"{POSITIONS_PATH}/flatten", json=ReasonBody(reason=reason),
-                                                        model=FlattenResult, breaker=False)
-        return result
+    async def flatten_all(self, reason: str) -> api.FlattenResult:
+        return await self.call(api.TradingRoutes.flatten_positions, api.ReasonBody(reason=reason), breaker=False)
 
-    async def reconcile(self) -> ReconcileReport:
-        result: ReconcileReport = await self._client.post(RECONCILE_PATH, model=ReconcileReport)
-        return result
+    async def reconcile(self) -> api.ReconcileReport:
+        return await self.call(api.TradingRoutes.reconcile)
 
-    async def account(self) -> AccountOut:
-        result: AccountOut = await self._client.get(ACCOUNT_PATH, model=AccountOut)
-        return result
+    async def account(self) -> api.AccountOut:
+        return await self.call(api.TradingRoutes.get_account)

@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.bounded import EXAMPLE_SYMBOL, SourceId, SymbolInput, Text, Timestamp, Url
 from catalyst.domain.news import NewsEvent, StoryRef
 
 __all__ = [
-    "CATALYSTS_PATH", "NEWS_PATH", "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest",
-    "IngestResponse", "MissingSource",
-    "NewsEvent", "NewsResponse", "PushedNewsItem", "RejectedItem", "StoryRef", "SymbolCatalysts",
+    "CATALYSTS_PATH", "NEWS_PATH", "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest", "IngestResponse",
+    "MissingSource", "NewsEvent", "NewsResponse", "NewsRoutes", "PushedNewsItem", "RejectedItem", "StoryRef",
+    "SymbolCatalysts",
 ]
 
 NEWS_PATH = "/api/v1/news"  # GET /{symbol}, POST /ingest
@@ -97,3 +98,11 @@ class IngestResponse(BaseModel):
     duplicates: int = Field(description="Stories already stored (re-pushed items)")
     rejected: list[RejectedItem] = Field(default_factory=list)
     events: list[NewsEvent] = Field(default_factory=list, description="Events the stored stories belong to")
+
+
+class NewsRoutes(RouteTable):
+    """The News service's operations (reads: ``news_for_symbol``, ``catalysts_batch``; push: ``ingest``)."""
+
+    news_for_symbol = endpoint("GET", f"{NEWS_PATH}/{{symbol}}", NewsResponse)
+    ingest = endpoint("POST", f"{NEWS_PATH}/ingest", IngestResponse, request=IngestRequest)
+    catalysts_batch = endpoint("POST", f"{CATALYSTS_PATH}/batch", CatalystBatchResponse, request=CatalystBatchRequest)

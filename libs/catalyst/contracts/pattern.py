@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.bounded import MAX_NAMES, Label, SymbolInput, TimeframeInput
 from catalyst.domain.market import Timeframe
 from catalyst.domain.patterns import PatternType
@@ -11,7 +12,7 @@ from catalyst.errors import ErrorBody
 
 __all__ = [
     "DEFAULT_BARS", "MAX_BARS", "MAX_BATCH_SYMBOLS", "PATTERNS_PATH", "SUPPORTED_TIMEFRAMES", "DetectedPattern",
-    "PatternBatchRequest", "PatternBatchResponse", "PatternType", "PatternsResponse",
+    "PatternBatchRequest", "PatternBatchResponse", "PatternRoutes", "PatternType", "PatternsResponse",
 ]
 
 PATTERNS_PATH = "/api/v1/patterns"  # GET /{symbol}, POST /batch
@@ -59,3 +60,10 @@ class PatternBatchResponse(BaseModel):
     timeframe: Timeframe
     results: dict[str, PatternsResponse]
     errors: dict[str, ErrorBody] = Field(default_factory=dict)
+
+
+class PatternRoutes(RouteTable):
+    """The Pattern service's operations."""
+
+    patterns_batch = endpoint("POST", f"{PATTERNS_PATH}/batch", PatternBatchResponse, request=PatternBatchRequest)
+    patterns_for_symbol = endpoint("GET", f"{PATTERNS_PATH}/{{symbol}}", PatternsResponse)

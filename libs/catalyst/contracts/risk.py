@@ -1,14 +1,8 @@
 """Risk Manager API (port 5004): request and response models, shared by the service and its client.
 
-Routes (all under ``/api/v1/risk``, ``X-API-Key`` required):
-
-- ``POST /validate``        ``ValidateRequest`` → ``ValidateResponse`` (approve/reject, every reason,
-                            a signed ``TradeApproval`` when approved)
-- ``GET  /parameters``      → ``ActiveParameters``
-- ``PUT  /parameters``      ``ParametersUpdate`` → ``ActiveParameters`` (400 naming the field when invalid)
-- ``GET  /status``          → ``RiskStatus``
-- ``POST /emergency-stop``  ``EmergencyStopRequest`` → ``EmergencyStopResponse``
-- ``POST /reset``           ``ResetRequest`` → ``RiskStatus``
+Its operations are ``RiskRoutes`` (end of this module; all under ``/api/v1/risk``, ``X-API-Key``
+required): validate answers approve/reject with every reason and a signed ``TradeApproval`` when
+approved; a parameter update that is invalid is a 400 naming the field.
 """
 
 from __future__ import annotations
@@ -18,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import MAX_PRICE as MAX_PRICE
 from catalyst.domain.bounded import NO_NUL_PATTERN, Actor, Price, Reason
@@ -219,3 +214,17 @@ class ResetRequest(BaseModel):
 
     reason: str = Field(min_length=1, max_length=1000, pattern=NO_NUL_PATTERN)
     requested_by: Actor | None = None
+
+
+class RiskRoutes(RouteTable):
+    """The Risk Manager's operations: checks and reads, then the controls. Validate and reset are not
+    retried blindly (each validation may sign a fresh approval; a reset is a decision)."""
+
+    validate = endpoint("POST", f"{RISK_PATH}/validate", ValidateResponse, request=ValidateRequest, retry=False)
+    get_parameters = endpoint("GET", f"{RISK_PATH}/parameters", ActiveParameters)
+    put_parameters = endpoint("PUT", f"{RISK_PATH}/parameters", ActiveParameters, request=ParametersUpdate)
+    status = endpoint("GET", f"{RISK_PATH}/status", RiskStatus)
+    mark_to_market = endpoint("POST", f"{RISK_PATH}/mark", RiskStatus)
+    emergency_stop = endpoint("POST", f"{RISK_PATH}/emergency-stop", EmergencyStopResponse,
+                              request=EmergencyStopRequest)
+    reset = endpoint("POST", f"{RISK_PATH}/reset", RiskStatus, request=ResetRequest, retry=False)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.bounded import MAX_NAMES, Label, SymbolInput, TimeframeInput
 from catalyst.domain.market import Timeframe
 from catalyst.errors import ErrorBody
 
 __all__ = [
-    "DEFAULT_BARS", "INDICATORS_PATH", "MAX_BARS", "MAX_BATCH_SYMBOLS", "SUPPORTED_TIMEFRAMES", "IndicatorBatchRequest",
-    "IndicatorBatchResponse", "IndicatorValues", "PriceLevel",
+    "DEFAULT_BARS", "INDICATORS_PATH", "MAX_BARS", "MAX_BATCH_SYMBOLS", "SUPPORTED_TIMEFRAMES",
+    "IndicatorBatchRequest", "IndicatorBatchResponse", "IndicatorValues", "PriceLevel", "TechnicalRoutes",
 ]
 
 INDICATORS_PATH = "/api/v1/indicators"  # GET /{symbol}, POST /batch
@@ -76,3 +77,11 @@ class IndicatorBatchResponse(BaseModel):
     errors: dict[str, ErrorBody] = Field(
         default_factory=dict, description="Symbols that could not be served (unknown, too little history)"
     )
+
+
+class TechnicalRoutes(RouteTable):
+    """The Technical service's operations."""
+
+    indicators_batch = endpoint("POST", f"{INDICATORS_PATH}/batch", IndicatorBatchResponse,
+                                request=IndicatorBatchRequest)
+    indicators_for_symbol = endpoint("GET", f"{INDICATORS_PATH}/{{symbol}}", IndicatorValues)

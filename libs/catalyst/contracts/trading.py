@@ -1,18 +1,8 @@
 """Trading API (port 5005): request and response models, shared by the service and its client.
 
-Routes (``X-API-Key`` required):
-
-- ``POST   /api/v1/orders``                 ``SubmitOrderBody`` → ``OrderOut`` (201 created; 200 when the
-                                            ``client_order_id`` is already known: the existing order)
-- ``GET    /api/v1/orders``                 ``?status=&limit=`` → ``OrderList``
-- ``GET    /api/v1/orders/{order_id}``      → ``OrderOut``
-- ``DELETE /api/v1/orders/{order_id}``      → ``OrderOut`` (cancel; 409 when it is already done)
-- ``POST   /api/v1/orders/cancel-all``      ``ReasonBody`` → ``CancelAllResult`` (no approval needed)
-- ``GET    /api/v1/positions``              ``?status=open|closed|all`` → ``PositionList``
-- ``POST   /api/v1/positions/{position_id}/close``  ``ClosePositionBody`` → ``OrderOut`` (an exit)
-- ``POST   /api/v1/positions/flatten``      ``ReasonBody`` → ``FlattenResult`` (no approval needed)
-- ``POST   /api/v1/reconcile``              → ``ReconcileReport``
-- ``GET    /api/v1/account``                → ``AccountOut`` (the broker's cash and equity)
+Its operations are ``TradingRoutes`` (end of this module; ``X-API-Key`` required). A submit answers
+201 for a new order and 200 with the existing order for a known ``client_order_id``; cancelling an
+order already done is a 409; cancel-all, flatten and closing a position need no approval.
 
 Entry orders (opening or adding to a position) carry the Risk Manager's ``approval``; a
 missing, forged, expired, reused or insufficient one is refused with 403. Exits need none.
@@ -25,6 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import NO_NUL_PATTERN, Price, Reason, Shares
 from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
@@ -180,3 +171,20 @@ class AccountOut(BaseModel):
     equity: float
     buying_power: float
     trading_blocked: bool
+
+
+class TradingRoutes(RouteTable):
+    """Trading's operations. Closing a position is not retried blindly (a repeat would close more);
+    a submit is safe to retry once its ``client_order_id`` is fixed (the client fixes it)."""
+
+    submit_order = endpoint("POST", ORDERS_PATH, OrderOut, request=SubmitOrderBody, status_code=201)
+    cancel_all_orders = endpoint("POST", f"{ORDERS_PATH}/cancel-all", CancelAllResult, request=ReasonBody)
+    list_orders = endpoint("GET", ORDERS_PATH, OrderList)
+    get_order = endpoint("GET", f"{ORDERS_PATH}/{{order_id}}", OrderOut)
+    cancel_order = endpoint("DELETE", f"{ORDERS_PATH}/{{order_id}}", OrderOut)
+    list_positions = endpoint("GET", POSITIONS_PATH, PositionList)
+    flatten_positions = endpoint("POST", f"{POSITIONS_PATH}/flatten", FlattenResult, request=ReasonBody)
+    close_position = endpoint("POST", f"{POSITIONS_PATH}/{{position_id}}/close", OrderOut,
+                              request=ClosePositionBody, status_code=201, retry=False)
+    reconcile = endpoint("POST", RECONCILE_PATH, ReconcileReport)
+    get_account = endpoint("GET", ACCOUNT_PATH, AccountOut)

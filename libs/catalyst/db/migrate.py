@@ -6,13 +6,19 @@ Run with ``python -m catalyst.db.migrate`` (``make migrate``).
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
+from pydantic import Field
 from yoyo import get_backend, read_migrations
 
+from catalyst.config import Section, Settings
+from catalyst.environment import read
+
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "db" / "migrations"
-MIGRATIONS_DIR = Path(os.environ.get("CATALYST_MIGRATIONS_DIR", DEFAULT_DIR))
+
+
+class MigrationSettings(Section):
+    migrations_dir: Path = Field(DEFAULT_DIR, alias="CATALYST_MIGRATIONS_DIR")
 
 
 def yoyo_url(dsn: str) -> str:
@@ -23,7 +29,7 @@ def yoyo_url(dsn: str) -> str:
     return dsn
 
 
-def apply_migrations(dsn: str, migrations_dir: Path = MIGRATIONS_DIR) -> list[str]:
+def apply_migrations(dsn: str, migrations_dir: Path = DEFAULT_DIR) -> list[str]:
     """Apply every pending migration; returns the ids applied (empty when up to date)."""
     backend = get_backend(yoyo_url(dsn))
     migrations = read_migrations(str(migrations_dir))
@@ -38,9 +44,9 @@ def apply_migrations(dsn: str, migrations_dir: Path = MIGRATIONS_DIR) -> list[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Apply Catalyst database migrations")
-    parser.add_argument("--dsn", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--dsn", default=read(Settings).database_url)
     args = parser.parse_args()
-    applied = apply_migrations(args.dsn)
+    applied = apply_migrations(args.dsn, read(MigrationSettings).migrations_dir)
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else " (up to date)"))
 
 

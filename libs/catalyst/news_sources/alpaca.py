@@ -34,11 +34,12 @@ MAX_SYMBOLS_PER_CALL = 50  # keeps the comma list well inside URL limits
 
 class AlpacaNewsSource:
     def __init__(self, settings: NewsSourceSettings, *, sleep: Sleep = asyncio.sleep):
-        if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
+        keys = settings.alpaca.pair()
+        if keys is None:
             raise SourceError(NAME, "config", "ALPACA_API_KEY and ALPACA_SECRET_KEY are required")
         client = NewsClient(
-            api_key=settings.alpaca_api_key.get_secret_value(),
-            secret_key=settings.alpaca_secret_key.get_secret_value(),
+            api_key=keys[0],
+            secret_key=keys[1],
             raw_data=True,
             url_override=settings.alpaca_url.rstrip("/"),
         )

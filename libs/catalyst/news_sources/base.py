@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from prometheus_client import Counter
-from pydantic import AliasChoices, AwareDatetime, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AwareDatetime, Field, SecretStr, field_validator
 
+from catalyst.config import AlpacaCredentials, Section
 from catalyst.domain.news import DEFAULT_RELIABILITY, NewsItem
 from catalyst.news_sources.items import collect_items
 
@@ -117,12 +117,10 @@ class NewsSource(Protocol):
     async def aclose(self) -> None: ...
 
 
-class NewsSourceSettings(BaseSettings):
+class NewsSourceSettings(Section):
     """Which sources run and how to reach them. Defaults are the offline ones (replay only)."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, populate_by_name=True)
-
-    sources: Annotated[list[str], NoDecode] = Field(
+    sources: list[str] = Field(
         default_factory=lambda: ["replay"], alias="NEWS_SOURCES",
         description="Comma list of replay, alpaca, newsapi, benzinga, sec_edgar")
     reliability_overrides: dict[str, float] = Field(
@@ -138,8 +136,7 @@ class NewsSourceSettings(BaseSettings):
     max_pages: int = Field(10, alias="NEWS_SOURCE_MAX_PAGES", ge=1)
 
     alpaca_url: str = Field("https://data.alpaca.markets", alias="ALPACA_NEWS_URL")
-    alpaca_api_key: SecretStr | None = Field(None, alias="ALPACA_API_KEY")
-    alpaca_secret_key: SecretStr | None = Field(None, alias="ALPACA_SECRET_KEY")
+    alpaca: AlpacaCredentials = Field(default_factory=AlpacaCredentials)
 
     newsapi_url: str = Field("https://newsapi.org", alias="NEWSAPI_URL")
     newsapi_key: SecretStr | None = Field(None, alias="NEWS_API_KEY")
@@ -156,12 +153,12 @@ class NewsSourceSettings(BaseSettings):
         None, alias="SEC_EDGAR_USER_AGENT", description="SEC requires 'Company contact@example.com'")
     sec_edgar_tickers_file: Path | None = Field(
         None, alias="SEC_EDGAR_TICKERS_FILE", description="company_tickers.json (CIK to ticker map)")
-    sec_edgar_forms: Annotated[list[str], NoDecode] = Field(
+    sec_edgar_forms: list[str] = Field(
         default_factory=lambda: ["8-K"], alias="SEC_EDGAR_FORMS")
 
     replay_seed: int = Field(42, alias="NEWS_REPLAY_SEED")
     replay_now: AwareDatetime | None = Field(
-        None, validation_alias=AliasChoices("NEWS_REPLAY_NOW", "replay_now"),
+        None, alias="NEWS_REPLAY_NOW",
         description="A fixed now for the News service, overriding the market clock (default: MARKET_CLOCK's now)")
 
     @field_validator("sources", "sec_edgar_forms", mode="before")

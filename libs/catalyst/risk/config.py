@@ -1,15 +1,15 @@
-"""Risk Manager settings beyond the shared ones (environment; defaults are the offline ones)."""
+"""Risk Manager settings beyond the shared ones (a config section; defaults are the offline ones)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalyst.config import Section
 
 
-class RiskSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+class RiskSettings(Section):
 
     parameters_file: Path = Field(
         Path("config/risk_parameters.yaml"), alias="RISK_PARAMETERS_FILE",

@@ -24,6 +24,7 @@ from catalyst.db.bars import BarStore, ConflictPolicy
 from catalyst.db.pool import Database
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
+from catalyst.environment import read
 from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
 from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
@@ -118,7 +119,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def _main(args: argparse.Namespace) -> LoadReport:
-    db = Database(args.database_url or Settings().database_url, min_size=1, max_size=2)
+    db = Database(args.database_url or read(Settings).database_url, min_size=1, max_size=2)
     try:
         return await load_replay(db, days=args.days, seed=args.seed, through=args.through)
     finally:

@@ -9,16 +9,13 @@ these windows.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
+from catalyst.config import Env, Section
 from catalyst.domain.market import Timeframe
 
 
-class TradingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, frozen=True)
-
-    env: str = Field("local", alias="CATALYST_ENV")
+class TradingSettings(Section):
     reconcile_interval_s: float = Field(60.0, alias="TRADING_RECONCILE_INTERVAL", gt=0)
     reconcile_grace_s: float = Field(
         30.0, alias="TRADING_RECONCILE_GRACE", ge=0,
@@ -33,8 +30,8 @@ class TradingSettings(BaseSettings):
     test_submit_delay_s: float = Field(0.0, alias="CATALYST_TEST_SUBMIT_DELAY_S", ge=0)
     test_answer_delay_s: float = Field(0.0, alias="CATALYST_TEST_ANSWER_DELAY_S", ge=0)
 
-    @model_validator(mode="after")
-    def _no_fault_injection_in_production(self) -> TradingSettings:
-        if self.env == "production" and (self.test_submit_delay_s or self.test_answer_delay_s):
+    def check_env(self, env: Env) -> TradingSettings:
+        """Itself, unless fault injection is asked for in production (the shared ``CATALYST_ENV``)."""
+        if env == "production" and (self.test_submit_delay_s or self.test_answer_delay_s):
             raise ValueError("CATALYST_TEST_* fault injection is not allowed in production")
         return self

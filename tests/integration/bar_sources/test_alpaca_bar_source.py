@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from catalyst.bar_sources.alpaca import AlpacaBarSource
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
+from catalyst.config import AlpacaCredentials
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, RateLimited, UpstreamError
@@ -176,7 +177,8 @@ async def test_symbols_go_in_groups(alpaca_server: Any) -> None:
 
 async def test_built_from_settings(alpaca_server: Any) -> None:
     alpaca_server.script((200, {"bars": {"GOOG": wire_bars("GOOG")}, "next_page_token": None}))
-    settings = BarSourceSettings(BAR_SOURCE="alpaca", ALPACA_API_KEY="env-key", ALPACA_SECRET_KEY="env-secret",
+    settings = BarSourceSettings(BAR_SOURCE="alpaca",
+                                 alpaca=AlpacaCredentials(api_key="env-key", secret_key="env-secret"),
                                  ALPACA_DATA_URL=alpaca_server.url, ALPACA_DATA_FEED="sip",
                                  ALPACA_ADJUSTMENT="all")
     src = bar_source_from_settings(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from catalyst.access import RISK_CHECKS, TECHNICAL_QUERIES
 from catalyst.app import Runtime, create_app
 from catalyst.errors import NotFound
-from catalyst.services import ServiceName
+from catalyst.services import WIRING, ServiceName
 
 router = APIRouter(prefix="/api/v1")
 
@@ -168,7 +169,8 @@ async def test_health_reports_dependencies(make_settings, api_client):
     # Scanner depends on news, technical and pattern; none is running here.
     settings = make_settings(ServiceName.SCANNER, NEWS_URL="http://127.0.0.1:1",
                              TECHNICAL_URL="http://127.0.0.1:1", PATTERN_URL="http://127.0.0.1:1")
-    app = create_app(ServiceName.SCANNER, settings=settings, required_services=[ServiceName.NEWS])
+    wiring = replace(WIRING[ServiceName.SCANNER], required=(ServiceName.NEWS,))
+    app = create_app(ServiceName.SCANNER, settings=settings, wiring=wiring)
     async with api_client(app) as client:
         response = await client.get("/health")
     body = response.json()

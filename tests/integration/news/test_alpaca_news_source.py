@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from catalyst.config import AlpacaCredentials
 from catalyst.news_sources.alpaca import AlpacaNewsSource
 from catalyst.news_sources.base import SKIPPED_ITEMS, NewsSourceSettings, SourceError
 
@@ -27,7 +28,8 @@ def article(i: int, symbols: tuple[str, ...] = ("AAPL",), **over: Any) -> dict[s
 
 
 def settings_for(url: str, **env: Any) -> NewsSourceSettings:
-    values: dict[str, Any] = {"ALPACA_NEWS_URL": url, "ALPACA_API_KEY": "key-id", "ALPACA_SECRET_KEY": "secret",
+    values: dict[str, Any] = {"ALPACA_NEWS_URL": url,
+              "alpaca": AlpacaCredentials(api_key="key-id", secret_key="secret"),
               "NEWS_SOURCE_PAGE_SIZE": 2, "NEWS_SOURCE_MAX_PAGES": 5, "NEWS_SOURCE_BACKOFF": 0.5}
     values.update(env)
     return NewsSourceSettings(**values)
@@ -106,5 +108,5 @@ async def test_unauthorised_is_final_and_not_retried(wire_server, recording_slee
 
 def test_missing_credentials_are_a_configuration_error():
     with pytest.raises(SourceError) as info:
-        AlpacaNewsSource(NewsSourceSettings(ALPACA_API_KEY=None, ALPACA_SECRET_KEY=None))
+        AlpacaNewsSource(NewsSourceSettings(alpaca=AlpacaCredentials()))
     assert info.value.reason == "config"

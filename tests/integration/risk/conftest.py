@@ -25,6 +25,7 @@ from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.environment import read
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
 from catalyst.risk.trading_gateway import TradingGateway
@@ -88,8 +89,8 @@ RiskAppFactory = Callable[..., FastAPI]
 @pytest.fixture
 def make_risk_app(risk_settings: Settings, parameter_file: Path) -> RiskAppFactory:
     def make(*, trading: TradingGateway | None = None, watch: bool = True) -> FastAPI:
-        rs = RiskSettings(RISK_PARAMETERS_FILE=parameter_file, RISK_WATCH_PARAMETERS=watch,
-                          RISK_WATCH_DEBOUNCE_MS=50, RISK_MAINTENANCE_INTERVAL=0.2)
+        rs = read(RiskSettings, RISK_PARAMETERS_FILE=parameter_file, RISK_WATCH_PARAMETERS=watch,
+                  RISK_WATCH_DEBOUNCE_MS=50, RISK_MAINTENANCE_INTERVAL=0.2)  # the rest from the environment
         return build_app(risk_settings, risk_settings=rs, trading=trading)
 
     return make

@@ -37,6 +37,7 @@ from catalyst.brokers.sim import SimBroker
 from catalyst.brokers.sim_ledger import PostgresSimLedger
 from catalyst.bus import EventBus
 from catalyst.clock import SimulatedClock
+from catalyst.config import AlpacaCredentials
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.market import Bar
@@ -449,7 +450,7 @@ class AlpacaWorld:
 async def alpaca_world(trading_db: Database, trading_dsn: str, alpaca_wire: AlpacaWire) -> AsyncIterator[AlpacaWorld]:
     from catalyst.brokers.alpaca import AlpacaBroker
 
-    settings = BrokerSettings(BROKER="alpaca", ALPACA_API_KEY="key", ALPACA_SECRET_KEY="secret",
+    settings = BrokerSettings(BROKER="alpaca", alpaca=AlpacaCredentials(api_key="key", secret_key="secret"),
                               ALPACA_BASE_URL=alpaca_wire.url, ALPACA_USE_STREAM=False)
     broker = GuardedBroker(AlpacaBroker(settings, timeout_s=5), attempts=3, wait_initial_s=0, wait_max_s=0)
     feed = InMemoryBarFeed()

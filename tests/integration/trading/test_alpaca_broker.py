@@ -8,12 +8,13 @@ from catalyst.brokers.alpaca import AlpacaBroker, OrderPoller
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerCircuitOpen, BrokerRateLimited, BrokerRejected, BrokerTransientError
 from catalyst.brokers.guard import GuardedBroker
+from catalyst.config import AlpacaCredentials
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side
 
 
 def make(wire, **guard):
-    settings = BrokerSettings(BROKER="alpaca", ALPACA_API_KEY="key", ALPACA_SECRET_KEY="secret",
+    settings = BrokerSettings(BROKER="alpaca", alpaca=AlpacaCredentials(api_key="key", secret_key="secret"),
                               ALPACA_BASE_URL=wire.url, ALPACA_USE_STREAM=False, BROKER_POLL_INTERVAL=0.05)
     broker = AlpacaBroker(settings, timeout_s=5)
     opts = {"attempts": 3, "wait_initial_s": 0.0, "wait_max_s": 0.0, "breaker_threshold": 5} | guard
@@ -230,7 +231,7 @@ async def test_trade_updates_arrive_through_alpaca_py_trading_stream(alpaca_wire
 
     async with serve(alpaca_stream, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
-        settings = BrokerSettings(BROKER="alpaca", ALPACA_API_KEY="key", ALPACA_SECRET_KEY="secret",
+        settings = BrokerSettings(BROKER="alpaca", alpaca=AlpacaCredentials(api_key="key", secret_key="secret"),
                                   ALPACA_BASE_URL=alpaca_wire.url, ALPACA_STREAM_URL=f"ws://127.0.0.1:{port}",
                                   BROKER_POLL_INTERVAL=30)
         broker = AlpacaBroker(settings, timeout_s=5)

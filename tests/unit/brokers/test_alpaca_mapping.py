@@ -18,6 +18,7 @@ from catalyst.brokers.alpaca import (
 )
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRateLimited, BrokerRejected, BrokerTransientError
+from catalyst.config import AlpacaCredentials
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus as S
 from catalyst.domain.orders import OrderType, Side
@@ -114,8 +115,9 @@ def test_non_json_error_bodies_and_connection_errors():
 
 def test_the_alpaca_py_internals_we_rely_on_exist():
     """alpaca-py's own retry and session are switched off/replaced; fail loudly if they move."""
-    client = make_trading_client(BrokerSettings(ALPACA_API_KEY="k", ALPACA_SECRET_KEY="s"))
+    client = make_trading_client(BrokerSettings(alpaca=AlpacaCredentials(api_key="k", secret_key="s")))
     assert client._retry == 0
     assert client._base_url == "https://paper-api.alpaca.markets"
-    live = make_trading_client(BrokerSettings(ALPACA_API_KEY="k", ALPACA_SECRET_KEY="s", ALPACA_PAPER=False))
+    keys = AlpacaCredentials(api_key="k", secret_key="s")
+    live = make_trading_client(BrokerSettings(alpaca=keys, ALPACA_PAPER=False))
     assert live._base_url == "https://api.alpaca.markets"

@@ -17,6 +17,7 @@ from catalyst.clock import (
     market_clock,
 )
 from catalyst.domain.calendar import session_close, session_open
+from catalyst.environment import read
 from catalyst.errors import InvalidInput
 
 
@@ -93,7 +94,7 @@ def test_replay_settings_from_env(monkeypatch):
     monkeypatch.setenv("MARKET_CLOCK", "replay")
     monkeypatch.setenv("REPLAY_START", "2013-02-27T15:00:00Z")
     monkeypatch.setenv("REPLAY_SPEED", "60")
-    clock = market_clock()
+    clock = market_clock(read(MarketClockSettings))
     assert isinstance(clock, AnchoredReplayClock)
     assert clock.speed == 60.0
     assert timedelta(0) <= clock.now() - datetime(2013, 2, 27, 15, tzinfo=UTC) < timedelta(minutes=5)

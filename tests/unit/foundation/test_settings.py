@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalyst.config import Settings
+from catalyst.environment import read
 from catalyst.services import IDENTITIES, PORTS, Operator, ServiceName
 
 
@@ -20,7 +21,7 @@ def test_env_overrides(monkeypatch):
     monkeypatch.setenv("TRADING_URL", "http://trading.catalyst.svc:5005/")
     monkeypatch.setenv("RISK_API_KEY", "k-risk")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db:5432/catalyst")
-    s = Settings()
+    s = read(Settings)
     assert s.service_url(ServiceName.TRADING) == "http://trading.catalyst.svc:5005"
     assert s.key_owners()["k-risk"] is ServiceName.RISK
     assert s.database_url.endswith("/catalyst")
@@ -38,7 +39,7 @@ def test_production_refuses_development_secrets():
 
 def test_the_operator_has_a_key_of_its_own_that_production_checks(monkeypatch):
     monkeypatch.setenv("OPERATOR_API_KEY", "k-operator")
-    assert Settings().key_owners()["k-operator"] is Operator.OPERATOR
+    assert read(Settings).key_owners()["k-operator"] is Operator.OPERATOR
     monkeypatch.delenv("OPERATOR_API_KEY")
     strong = {f"{s.value.upper()}_API_KEY": f"strong-{s.value}" for s in ServiceName if s is not ServiceName.NEWS}
     with pytest.raises(ValidationError, match=r"not allowed in production: operator \[type"):

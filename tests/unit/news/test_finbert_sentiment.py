@@ -11,6 +11,7 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
 from catalyst.domain.news import SentimentLabel
+from catalyst.environment import read
 from catalyst.news.sentiment.config import SentimentSettings, build_scorer
 from catalyst.news.sentiment.finbert import FinbertSentimentScorer, FinbertUnavailable
 
@@ -63,7 +64,7 @@ def reference_scores(model_dir: Path, texts: list[str]) -> list[tuple[float, flo
 def test_loads_through_settings_and_scores_like_the_model(tiny_finbert, monkeypatch):
     monkeypatch.setenv("SENTIMENT_BACKEND", "finbert")
     monkeypatch.setenv("FINBERT_MODEL", str(tiny_finbert))
-    scorer = build_scorer(SentimentSettings())
+    scorer = build_scorer(read(SentimentSettings))
     assert isinstance(scorer, FinbertSentimentScorer)
     texts = ["Apple beats estimates", "FDA rejects the drug", "shares fall", "raises guidance", "record profit"] * 8
     scores = scorer.score_batch(texts)  # 40 texts: more than one batch of 32

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from catalyst.clock import SimulatedClock
 from catalyst.domain.news import DEFAULT_RELIABILITY, NewsItem
+from catalyst.environment import read
 from catalyst.news_sources.base import NewsSourceSettings, SourceError
 from catalyst.news_sources.factory import build_sources
 from catalyst.news_sources.items import MalformedItem, build_item, relevant_symbols
@@ -27,14 +28,14 @@ def item(source_id: str, minutes: int, *symbols: str) -> NewsItem:
 class TestSettings:
     def test_defaults_are_offline(self, monkeypatch):
         monkeypatch.delenv("NEWS_SOURCES", raising=False)
-        settings = NewsSourceSettings()
+        settings = read(NewsSourceSettings)
         assert settings.sources == ["replay"]
         assert settings.reliability() == DEFAULT_RELIABILITY
 
     def test_comma_list_and_json_reliability_from_env(self, monkeypatch):
         monkeypatch.setenv("NEWS_SOURCES", "replay, benzinga,SEC_EDGAR")
         monkeypatch.setenv("NEWS_SOURCE_RELIABILITY", '{"newsapi": 0.4, "benzinga": 1.0}')
-        settings = NewsSourceSettings()
+        settings = read(NewsSourceSettings)
         assert settings.sources == ["replay", "benzinga", "sec_edgar"]
         assert settings.reliability()["newsapi"] == 0.4
         assert settings.reliability()["benzinga"] == 1.0

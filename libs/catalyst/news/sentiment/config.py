@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from catalyst.config import Section
 from catalyst.news.sentiment.base import SentimentScorer
 
 
-class SentimentSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, populate_by_name=True)
-
+class SentimentSettings(Section):
     backend: Literal["lexicon", "finbert"] = Field("lexicon", alias="SENTIMENT_BACKEND")
     finbert_model: str = Field("ProsusAI/finbert", alias="FINBERT_MODEL",
                                description="Model directory, or a hub id already in the local HF cache")

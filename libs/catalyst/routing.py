@@ -1,0 +1,44 @@
+"""Routers register handlers against a contract's route table (``catalyst.contracts.endpoints``).
+
+``@serve(router, TradingRoutes.get_order)`` takes the path, method, status code, response model
+and operation name from the table entry, so the router cannot drift from the typed client that
+calls through the same entry. The handler's own signature is checked against the entry when it
+is registered (its JSON body and its answer are the entry's models), so a mismatch fails at
+import time rather than on the first call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, get_type_hints
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from catalyst.contracts.endpoints import Endpoint
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def serve(router: APIRouter, endpoint: Endpoint[Any, Any], **openapi: Any) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as ``endpoint`` on ``router``; ``openapi`` is passed on to
+    FastAPI (``responses=…``). The handler's docstring stays the operation's description."""
+
+    def register(handler: Handler) -> Handler:
+        check_handler(handler, endpoint)
+        router.add_api_route(endpoint.path, handler, methods=[endpoint.method], response_model=endpoint.response,
+                             status_code=endpoint.status_code, name=endpoint.name, **openapi)
+        return handler
+
+    return register
+
+
+def check_handler(handler: Callable[..., Any], endpoint: Endpoint[Any, Any]) -> None:
+    """The handler takes the entry's body model (or none) and answers its response model."""
+    hints = get_type_hints(handler)
+    answer = hints.pop("return", endpoint.response)
+    bodies = [t for t in hints.values() if isinstance(t, type) and issubclass(t, BaseModel)]
+    expected = [endpoint.request] if endpoint.request is not None else []
+    if bodies != expected or answer is not endpoint.response:
+        raise TypeError(f"{handler.__name__} does not match {endpoint.name}: takes {bodies} and answers {answer}, "
+                        f"the table says {expected} and {endpoint.response}")
