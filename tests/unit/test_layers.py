@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("talib", "pandas", "numpy", "torch", "transformers")
+HEAVY = ("talib", "pandas", "numpy", "torch", "transformers", "exchange_calendars")
 
 _PROBE = f"""
 import importlib, json, pkgutil, sys

@@ -1,0 +1,1 @@
+"""Market calendars behind the domain's ``MarketCalendar`` interface: ``NyseCalendar`` (exchange-calendars' XNYS)."""
