@@ -13,6 +13,7 @@ import pytest
 from catalyst.context import request_id_var
 from catalyst.errors import NotFound, ServiceUnavailable, UpstreamError
 from catalyst.http import ServiceClient
+from tests.support.fake_time import FakeTime
 
 
 class Upstream:
@@ -160,19 +161,6 @@ async def test_forwards_request_id_and_api_key(upstream):
         request_id_var.reset(token)
     assert upstream.headers[-1]["X-Request-ID"] == "req-42"
     assert upstream.headers[-1]["X-API-Key"] == "key-1"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
 
 
 async def test_backoff_and_recovery_run_on_the_injected_sleep_and_clock(upstream):

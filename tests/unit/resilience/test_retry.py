@@ -5,21 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalyst.resilience import Retrier, RetryAfterTooLong, RetryEvent, RetryPolicy
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps on it (or a call takes time)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
+from tests.support.fake_time import FakeTime
 
 
 class Flaky(Exception):

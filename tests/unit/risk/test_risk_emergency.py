@@ -9,19 +9,7 @@ import pytest
 from catalyst.contracts.risk import PositionLeft
 from catalyst.errors import ServiceUnavailable, UpstreamError
 from catalyst.risk.emergency import EmergencyController, positions_left
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.fake_time import FakeTime
 
 
 class Gateway:
@@ -85,7 +73,7 @@ class BlindGateway:
 
 def _controller(gateway: Any, t: FakeTime, deadline_s: float = 30.0) -> EmergencyController:
     return EmergencyController(gateway, deadline_s=deadline_s, backoff_initial=0.25, backoff_max=2.0,
-                               clock=t.clock, sleep=t.sleep)
+                               clock=t, sleep=t.sleep)
 
 
 async def test_flat_at_once_is_one_round_without_sleeping():
@@ -96,7 +84,7 @@ async def test_flat_at_once_is_one_round_without_sleeping():
     assert (outcome.orders_cancelled, outcome.positions_flattened, outcome.verified) == (True, True, True)
     assert outcome.positions_left == []
     assert outcome.rounds == 1
-    assert t.sleeps == []
+    assert t.waits == []
     assert gateway.calls == ["cancel", "flatten", "positions"]
     assert outcome.trading["flatten_all"] == {"ok": True, "response": {"reason": "drill", "orders": 1},
                                               "attempts": 1}
@@ -109,14 +97,14 @@ async def test_failures_and_an_open_breaker_are_retried_with_backoff_until_flat(
 
     async def heal(seconds: float) -> None:  # the breaker closes after three rounds
         await FakeTime.sleep(t, seconds)
-        if len(t.sleeps) == 3:
+        if len(t.waits) == 3:
             gateway.breaker_open = False
 
     controller._sleep = heal
     outcome = await controller.flatten_until_flat("flash crash")
     assert outcome.complete
     assert outcome.rounds == 4
-    assert t.sleeps == [0.25, 0.5, 1.0]  # exponential
+    assert t.waits == [0.25, 0.5, 1.0]  # exponential
     assert outcome.trading["cancel_all_orders"]["attempts"] == 4
     assert outcome.trading["cancel_all_orders"]["last_error"]["code"] == "CIRCUIT_OPEN"
     assert gateway.positions == {}
@@ -136,8 +124,8 @@ async def test_never_flat_stops_at_the_deadline_with_what_is_left_and_each_calls
     outcome = await _controller(gateway, t, deadline_s=10.0).flatten_until_flat("drill")
     assert not outcome.complete
     assert t.now == pytest.approx(10.0)  # the last wait is cut to fall on the deadline
-    assert max(t.sleeps) == 2.0
-    assert outcome.rounds == len(t.sleeps) + 1 > 5  # never gave up after a few failures
+    assert max(t.waits) == 2.0
+    assert outcome.rounds == len(t.waits) + 1 > 5  # never gave up after a few failures
     assert sorted((p.symbol, p.side, p.quantity) for p in outcome.positions_left or []) == [
         ("AAPL", "long", 100.0), ("TSLA", "short", 50.0)]
     assert outcome.verified
