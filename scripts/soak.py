@@ -22,6 +22,7 @@ TARGET_DAYS = int(os.environ.get("SOAK_DAYS", "10000"))
 BUDGET_S = float(os.environ.get("SOAK_SECONDS", "3600"))
 ROUND_EXAMPLES = int(os.environ.get("SOAK_ROUND_EXAMPLES", "100"))
 STATS = re.compile(r"property test: (\{.*\})")
+LOGS = Path(os.environ.get("SOAK_LOGS", "/tmp/catalyst-soak"))  # failing rounds, whole
 
 
 def main() -> int:
@@ -41,6 +42,8 @@ def main() -> int:
                 totals[key] += int(stats[key])
         if run.returncode != 0:
             totals["breaches"] += 1
+            LOGS.mkdir(exist_ok=True)  # the whole round, for whoever has to find out what broke
+            (LOGS / f"round-{totals['rounds']}.log").write_text(run.stdout + run.stderr)
             tail = [line for line in run.stdout.splitlines() if "AssertionError" in line or "failed" in line]
             failures.append(tail[-1][:500] if tail else f"exit {run.returncode}")
         print(f"soak: {totals} after {time.monotonic() - started:.0f} s", flush=True)
