@@ -448,15 +448,25 @@ class RiskWorld(RuleBasedStateMachine):
         self.opened_before = {r["pid"] for r in rows}
 
     async def _short_bound(self, conn: asyncpg.Connection, position_id: str) -> float:
-        """The average of the approval bounds a short position was sold at (weighted by shares)."""
+        """The approval bound a short position's shares were sold at, averaged the way its entry
+        price is (average cost: an entry blends its bound in, an exit leaves the average as it is),
+        so the shares already bought back no longer weigh in (inf when a bound is unknown)."""
         fills = await conn.fetch(
-            """SELECT o.approval_nonce AS n, f.quantity FROM fills f JOIN orders o USING (order_id)
+            """SELECT o.intent, o.approval_nonce AS n, f.quantity FROM fills f JOIN orders o USING (order_id)
                JOIN positions p ON p.security_id = o.security_id
-               WHERE p.position_id = $1::uuid AND o.intent = 'entry' AND f.filled_at >= p.opened_at""", position_id)
-        known = [(self.ledger.bound_by_nonce[f["n"]], float(f["quantity"])) for f in fills
-                 if f["n"] in self.ledger.bound_by_nonce]
-        shares = sum(q for _, q in known)
-        return sum(b * q for b, q in known) / shares if shares else float("inf")
+               WHERE p.position_id = $1::uuid AND f.filled_at >= p.opened_at
+               ORDER BY f.filled_at, f.created_at""", position_id)
+        held, bound = 0.0, 0.0
+        for f in fills:
+            quantity = float(f["quantity"])
+            if f["intent"] == "exit":
+                held = max(held - quantity, 0.0)
+                continue
+            if f["n"] not in self.ledger.bound_by_nonce:
+                return float("inf")
+            bound = (bound * held + self.ledger.bound_by_nonce[f["n"]] * quantity) / (held + quantity)
+            held += quantity
+        return bound if held else float("inf")
 
     async def _check_daily_loss(self, conn: asyncpg.Connection) -> None:
         day_start = datetime.combine(self.clock.now().astimezone(NEW_YORK).date(), time(0), NEW_YORK)
