@@ -10,11 +10,13 @@ Risk restarts and day rollovers. After every step, once Trading has applied what
   force when the orders that opened them were approved;
 * **size**: every position's value at its fill prices is within the largest cap in force when its
   entries were approved, plus one share (a short at the lower of its fill prices and its approvals'
-  bounds: a sell limit fills at its bound or higher, so a market that jumps before the order works
-  sells the approved shares at a better price, a larger notional no order type can prevent);
+  bounds, each averaged over the shares still held: a sell limit fills at its bound or higher, so a
+  market that jumps before the order works sells the approved shares at a better price, a larger
+  notional no order type can prevent);
 * **daily loss**: no entry takes today's realized P&L (an exit's loss counted at most down to the
-  position's stop: what a gap takes past a stop is the market's, not a decision Risk made) plus the
-  loss at the stop of every open position past the loosest daily loss limit in force today. The
+  position's stop, nothing for a short filled above its stop or a long below it: what a gap takes
+  past a stop is the market's, not a decision Risk made) plus the loss at the stop of every open
+  position past the loosest daily loss limit in force today. The
   *slippage allowance* is therefore exactly: losses past a stop, and commissions;
 * **halt**: no entry order fills while the Risk state is halted;
 * **no flip**: no exit ever opens the other side (every open position has an entry on its side);
@@ -471,8 +473,9 @@ class RiskWorld(RuleBasedStateMachine):
     async def _check_daily_loss(self, conn: asyncpg.Connection) -> None:
         day_start = datetime.combine(self.clock.now().astimezone(NEW_YORK).date(), time(0), NEW_YORK)
         realized = await conn.fetchval(
-            """SELECT coalesce(sum(greatest(f.realized_pnl,
-                        -abs(p.avg_entry_price - coalesce(p.stop_loss, p.avg_entry_price)) * f.quantity)), 0)
+            """SELECT coalesce(sum(greatest(f.realized_pnl, -greatest(0, CASE p.side
+                        WHEN 'long' THEN p.avg_entry_price - coalesce(p.stop_loss, p.avg_entry_price)
+                        ELSE coalesce(p.stop_loss, p.avg_entry_price) - p.avg_entry_price END) * f.quantity)), 0)
                FROM fills f JOIN orders o USING (order_id) JOIN positions p ON p.position_id = o.position_id
                WHERE f.filled_at >= $1""", day_start)
         at_stops = await conn.fetchval(
