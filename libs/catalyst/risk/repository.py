@@ -54,8 +54,10 @@ WHERE r.status = 'reserved' OR (r.status = 'used' AND o.status IN ('new', 'accep
 """
 
 _WORKING_EXITS = """
-SELECT s.symbol, sum(w.quantity)::float8 AS quantity
-FROM working_exits w JOIN securities s USING (security_id) GROUP BY s.symbol
+SELECT s.symbol, w.quantity::float8 AS quantity
+FROM working_exits w JOIN securities s USING (security_id)
+JOIN positions p ON p.security_id = w.security_id AND p.status = 'open'
+WHERE w.side = CASE p.side WHEN 'long' THEN 'sell' ELSE 'buy' END
 """
 
 def _position(row: Any) -> PositionMark:

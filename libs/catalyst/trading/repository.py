@@ -181,8 +181,8 @@ async def lock_security(conn: Any, sid: int) -> None:
 
 
 async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
-    """What working exit orders on ``side`` may still sell (buy) of the position (view
-    ``working_exits``, which the Risk Manager's book counts too)."""
+    """What working orders on ``side`` may still sell (buy) of the position, exits and entries alike
+    (view ``working_exits``, which the Risk Manager's book counts too)."""
     value = await conn.fetchval("SELECT quantity FROM working_exits WHERE security_id = $1 AND side = $2",
                                 sid, side.value)
     return Decimal(0) if value is None else Decimal(value)

@@ -50,3 +50,18 @@ async def test_an_approved_market_entry_never_fills_above_its_bound(sim_world):
     after = await sim_world.oms.queries.get(row.order_id)
     assert after.status is OrderStatus.ACCEPTED  # not filled at 130
     assert after.filled_quantity == 0
+
+
+async def test_a_working_entry_on_the_other_side_counts_against_what_an_exit_may_sell(sim_world):
+    """Long 100 with a short entry of 24 still working (approved while flat): it will sell 24 of the
+    100 when it fills, so an unapproved "exit" of all 100 would leave the position short 24."""
+    sim_world.bar("AAPL", 100, 100, 100, 100)
+    short_entry = OrderRequest(symbol="AAPL", side=Side.SELL, quantity=24, order_type=OrderType.LIMIT,
+                               limit_price=120)
+    await sim_world.oms.commands.submit(short_entry, sim_world.approve("AAPL", Side.SELL, 24, 120, ttl_s=3600))
+    await _own_100(sim_world)
+    with pytest.raises(Forbidden):  # more than is held and not already being sold: an entry, unapproved
+        await sim_world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.SELL, quantity=100), None)
+    exit_76 = OrderRequest(symbol="AAPL", side=Side.SELL, quantity=76)
+    row, _ = await sim_world.oms.commands.submit(exit_76, None)  # what the working entry leaves free
+    assert row.intent.value == "exit"
