@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 import importlib
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from catalyst.app import build_runtime
 from catalyst.clients.base import TypedClient
+from catalyst.clock import SystemClock
 from catalyst.config import Settings
 from catalyst.services import DEPENDENCIES, WIRING, ServiceName, Wiring, callers_of
 
@@ -54,14 +54,9 @@ def test_a_required_service_must_be_a_peer() -> None:
 
 
 async def test_a_runtime_builds_no_client_for_an_undeclared_peer() -> None:
-    rt = build_runtime(WIRING[ServiceName.TRADING], Settings(), _WallClock())
+    rt = build_runtime(WIRING[ServiceName.TRADING], Settings(), SystemClock())
     try:
         with pytest.raises(ValueError, match="does not declare risk as a peer"):
             rt.client(ServiceName.RISK)
     finally:
         await rt.close()
-
-
-class _WallClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)

@@ -7,14 +7,7 @@ import asyncio
 import pytest
 
 from catalyst.resilience import BreakerState, CircuitBreaker, CircuitOpen
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.fake_time import FakeTime
 
 
 class Down(Exception):
