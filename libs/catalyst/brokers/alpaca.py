@@ -98,7 +98,7 @@ def _enum_value(value: Any) -> str:
 
 
 def to_broker_order(order: AlpacaOrder) -> Order:
-    """An alpaca-py ``Order`` as a ``Order`` (legs nested)."""
+    """An alpaca-py order as the domain's ``Order`` (legs nested)."""
     filled = _num(order.filled_qty) or 0.0
     order_class = _enum_value(order.order_class)
     return Order(
