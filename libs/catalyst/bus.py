@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -18,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from catalyst.domain.fill import Fill
 from catalyst.logging import get_logger
 from catalyst.metrics import BUS_EVENTS
 
@@ -50,6 +52,9 @@ class ScanComplete(Event):
 
 
 class PositionUpdate(Event):
+    """The wire event of a position record's change (JSON numbers), built from the OMS's
+    ``PositionRow`` by ``catalyst.trading.order_sync.position_update``."""
+
     channel: ClassVar[Channel] = Channel.POSITION_UPDATE
     position_id: str
     symbol: str
@@ -72,6 +77,8 @@ class RiskAlert(Event):
 
 
 class OrderFilled(Event):
+    """The wire event announcing one recorded ``Fill`` (JSON numbers; ``order_id`` is the OMS's)."""
+
     channel: ClassVar[Channel] = Channel.ORDER_FILLED
     order_id: str
     client_order_id: str
@@ -81,6 +88,13 @@ class OrderFilled(Event):
     cumulative_quantity: float = Field(gt=0)
     fill_price: float = Field(gt=0)
     status: Literal["partially_filled", "filled"]
+
+    @classmethod
+    def of(cls, fill: Fill, *, order_id: str, cumulative: Decimal, done: bool) -> OrderFilled:
+        return cls(order_id=order_id, client_order_id=fill.client_order_id, symbol=fill.symbol,
+                   side=fill.side.value, filled_quantity=float(fill.quantity),
+                   cumulative_quantity=float(cumulative), fill_price=float(fill.price),
+                   status="filled" if done else "partially_filled")
 
 
 class NewsCatalyst(Event):

@@ -78,10 +78,10 @@ async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBat
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,
               replay_items: Sequence[NewsItem] | None = None, clock: Clock | None = None) -> FastAPI:
-    """The News app. ``news_settings`` defaults to ``settings`` when that is a NewsSettings, else it is
-    read from the environment (here, once); ``replay_items`` replaces the synthetic universe's news for
-    the replay source; ``clock`` replaces the environment's market clock."""
-    ns = news_settings or (settings if isinstance(settings, NewsSettings) else read(NewsSettings))
+    """The News app. ``news_settings`` is read from the environment (here, once) when not given;
+    ``replay_items`` replaces the synthetic universe's news for the replay source; ``clock`` replaces
+    the environment's market clock."""
+    ns = news_settings or read(NewsSettings)
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         clock = replay_clock(ns.source_settings, rt.clock)
@@ -98,7 +98,7 @@ def build_app(settings: Settings | None = None, *, news_settings: NewsSettings |
             await service.aclose()
 
     return create_app(
-        ServiceName.NEWS, settings=settings or ns,
+        ServiceName.NEWS, settings=settings,
         routers=[(news_router, NEWS_QUERIES), (ingest_router, NEWS_INGEST), (catalyst_router, NEWS_QUERIES)],
         on_startup=[start], on_shutdown=[stop], clock=clock, title="Catalyst News",
         description="News catalysts from several sources, FinBERT or lexicon sentiment (spec 2.3, service 8).",

@@ -93,7 +93,7 @@ class SimWorld:
                 """SELECT s.symbol, CASE p.side WHEN 'long' THEN p.quantity ELSE -p.quantity END AS q
                    FROM positions p JOIN securities s USING (security_id) WHERE p.status = 'open'""")}
         assert {k: v for k, v in net.items() if v != 0} == held
-        broker = {p.symbol: p.signed_quantity for p in await self.broker.list_positions()}
+        broker = {p.symbol: p.quantity for p in await self.broker.list_positions()}
         assert {k: float(v) for k, v in held.items()} == broker
 
     async def drain(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -27,7 +28,9 @@ from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderClass as AlpacaOrderClass
 from alpaca.trading.enums import OrderSide, QueryOrderStatus
 from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
-from alpaca.trading.models import Order, Position, TradeAccount, TradeUpdate
+from alpaca.trading.models import Order as AlpacaOrder
+from alpaca.trading.models import Position as AlpacaPosition
+from alpaca.trading.models import TradeAccount, TradeUpdate
 from alpaca.trading.requests import (
     CancelOrderResponse,
     ClosePositionRequest,
@@ -54,9 +57,12 @@ from catalyst.brokers.errors import (
     BrokerRejected,
     BrokerTransientError,
 )
-from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.brokers.models import BrokerAccount, OrderUpdate
+from catalyst.domain.money import money, quantity
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
+from catalyst.domain.position import Position
 from catalyst.logging import get_logger
 
 log = get_logger(__name__)
@@ -91,11 +97,11 @@ def _enum_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def to_broker_order(order: Order) -> BrokerOrder:
-    """An alpaca-py ``Order`` as a ``BrokerOrder`` (legs nested)."""
+def to_broker_order(order: AlpacaOrder) -> Order:
+    """An alpaca-py order as the domain's ``Order`` (legs nested)."""
     filled = _num(order.filled_qty) or 0.0
     order_class = _enum_value(order.order_class)
-    return BrokerOrder(
+    return Order(
         broker_order_id=str(order.id), client_order_id=order.client_order_id, symbol=order.symbol or "",
         side=Side(_enum_value(order.side)), quantity=_num(order.qty) or filled or 1.0,
         order_type=OrderType(_enum_value(order.type or order.order_type)),
@@ -109,7 +115,7 @@ def to_broker_order(order: Order) -> BrokerOrder:
     )
 
 
-def _supported(order: Order) -> BrokerOrder | None:
+def _supported(order: AlpacaOrder) -> Order | None:
     """The order, or None (logged) for kinds Catalyst does not trade: trailing stops, multi-leg options."""
     try:
         return to_broker_order(order)
@@ -213,10 +219,10 @@ class AlpacaBroker(Broker):
             self._stream_task.cancel()
         self._clients.shutdown()
 
-    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+    async def submit_order(self, request: OrderRequest) -> Order:
         alpaca_request = to_alpaca_request(request)
         try:
-            order = _expect(Order, await self._run(lambda c: c.submit_order(alpaca_request)))
+            order = _expect(AlpacaOrder, await self._run(lambda c: c.submit_order(alpaca_request)))
         except BrokerRejected:
             existing = await self.get_order_by_client_id(request.client_order_id)
             if existing is not None:  # Alpaca refused a duplicate client_order_id: it already has the order
@@ -225,20 +231,20 @@ class AlpacaBroker(Broker):
             raise
         return to_broker_order(order)
 
-    async def get_order(self, broker_order_id: str) -> BrokerOrder:
-        return to_broker_order(_expect(Order, await self._run(lambda c: c.get_order_by_id(broker_order_id))))
+    async def get_order(self, broker_order_id: str) -> Order:
+        return to_broker_order(_expect(AlpacaOrder, await self._run(lambda c: c.get_order_by_id(broker_order_id))))
 
-    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+    async def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         try:
             found = await self._run(lambda c: c.get_order_by_client_id(client_order_id))
-            return to_broker_order(_expect(Order, found))
+            return to_broker_order(_expect(AlpacaOrder, found))
         except BrokerOrderNotFound:
             return None
 
-    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
+    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[Order]:
         query = GetOrdersRequest(status=QueryOrderStatus(status), limit=min(limit, 500), nested=True)
         orders = await self._run(lambda c: c.get_orders(filter=query))
-        return [mapped for o in _expect(list, orders) if (mapped := _supported(_expect(Order, o))) is not None]
+        return [mapped for o in _expect(list, orders) if (mapped := _supported(_expect(AlpacaOrder, o))) is not None]
 
     async def cancel_order(self, broker_order_id: str) -> None:
         await self._run(lambda c: c.cancel_order_by_id(broker_order_id))
@@ -247,14 +253,14 @@ class AlpacaBroker(Broker):
         responses = await self._run(lambda c: c.cancel_orders())
         return [str(_expect(CancelOrderResponse, r).id) for r in _expect(list, responses)]
 
-    async def list_positions(self) -> list[BrokerPosition]:
+    async def list_positions(self) -> list[Position]:
         positions = await self._run(lambda c: c.get_all_positions())
-        return [to_broker_position(_expect(Position, p)) for p in _expect(list, positions)]
+        return [to_broker_position(_expect(AlpacaPosition, p)) for p in _expect(list, positions)]
 
-    async def close_position(self, symbol: str, quantity: float | None = None) -> BrokerOrder:
+    async def close_position(self, symbol: str, quantity: float | None = None) -> Order:
         options = ClosePositionRequest(qty=str(quantity)) if quantity is not None else None
         closing = await self._run(lambda c: c.close_position(symbol, close_options=options))
-        return to_broker_order(_expect(Order, closing))
+        return to_broker_order(_expect(AlpacaOrder, closing))
 
     async def get_account(self) -> BrokerAccount:
         return to_broker_account(_expect(TradeAccount, await self._run(lambda c: c.get_account())))
@@ -307,11 +313,11 @@ class OrderPoller:
 
     def __init__(self, broker: Broker):
         self.broker = broker
-        self._seen: dict[str, tuple[OrderStatus, float]] = {}
+        self._seen: dict[str, tuple[OrderStatus, Decimal]] = {}
 
     async def poll(self) -> list[OrderUpdate]:
         now = datetime.now(UTC)
-        open_orders = {o.broker_order_id: o for o in await self.broker.list_orders("open")}
+        open_orders = {o.broker_id: o for o in await self.broker.list_orders("open")}
         finished = []
         for gone in [i for i in self._seen if i not in open_orders]:
             try:
@@ -321,22 +327,20 @@ class OrderPoller:
         updates = []
         for order in [*open_orders.values(), *finished]:
             state = (order.status, order.filled_quantity)
-            if self._seen.get(order.broker_order_id) != state:
+            if self._seen.get(order.broker_id) != state:
                 updates.append(OrderUpdate(order=order, event="poll", at=now))
             if order.status.is_terminal:
-                self._seen.pop(order.broker_order_id, None)
+                self._seen.pop(order.broker_id, None)
             else:
-                self._seen[order.broker_order_id] = state
+                self._seen[order.broker_id] = state
         return updates
 
 
-def to_broker_position(p: Position) -> BrokerPosition:
-    qty = abs(float(p.qty))
-    return BrokerPosition(
-        symbol=p.symbol, side=PositionSide(_enum_value(p.side)), quantity=qty,
-        avg_entry_price=float(p.avg_entry_price), market_price=_num(p.current_price),
-        unrealized_pnl=_num(p.unrealized_pl),
-    )
+def to_broker_position(p: AlpacaPosition) -> Position:
+    size = abs(quantity(p.qty))  # Alpaca signs a short's qty too; the side says which
+    signed = size if PositionSide(_enum_value(p.side)) is PositionSide.LONG else -size
+    return Position(symbol=p.symbol, quantity=signed, avg_entry_price=money(p.avg_entry_price),
+                    market_price=None if p.current_price is None else money(p.current_price))
 
 
 def to_broker_account(a: TradeAccount) -> BrokerAccount:

@@ -17,8 +17,10 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import ClassVar, Literal
 
-from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.brokers.models import BrokerAccount, OrderUpdate
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
+from catalyst.domain.position import Position
 
 OrderQuery = Literal["open", "closed", "all"]
 
@@ -33,17 +35,17 @@ class Broker(ABC):
         """Release connections and background tasks."""
 
     @abstractmethod
-    async def submit_order(self, request: OrderRequest) -> BrokerOrder: ...
+    async def submit_order(self, request: OrderRequest) -> Order: ...
 
     @abstractmethod
-    async def get_order(self, broker_order_id: str) -> BrokerOrder:
+    async def get_order(self, broker_order_id: str) -> Order:
         """The order; raises ``BrokerOrderNotFound``."""
 
     @abstractmethod
-    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None: ...
+    async def get_order_by_client_id(self, client_order_id: str) -> Order | None: ...
 
     @abstractmethod
-    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
+    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[Order]:
         """Orders, newest first; bracket legs are nested in their parent's ``legs``."""
 
     @abstractmethod
@@ -54,10 +56,10 @@ class Broker(ABC):
         """Cancel every open order; returns the broker ids asked to cancel."""
 
     @abstractmethod
-    async def list_positions(self) -> list[BrokerPosition]: ...
+    async def list_positions(self) -> list[Position]: ...
 
     @abstractmethod
-    async def close_position(self, symbol: str, quantity: float | None = None) -> BrokerOrder:
+    async def close_position(self, symbol: str, quantity: float | None = None) -> Order:
         """Broker-side liquidation (the OMS prefers its own exit orders, which it can reconcile)."""
 
     @abstractmethod

@@ -32,8 +32,10 @@ from catalyst.brokers.errors import (
     BrokerRejected,
     BrokerTransientError,
 )
-from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.brokers.models import BrokerAccount, OrderUpdate
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
+from catalyst.domain.position import Position
 from catalyst.logging import get_logger
 from catalyst.resilience import CircuitBreaker, CircuitOpen, Monotonic, Retrier, RetryPolicy, Sleep
 
@@ -101,10 +103,10 @@ class GuardedBroker(Broker):
         BROKER_CALLS.labels(self.inner.name, operation, "ok").inc()
         return result
 
-    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+    async def submit_order(self, request: OrderRequest) -> Order:
         maybe_sent = False
 
-        async def attempt_submit() -> BrokerOrder:
+        async def attempt_submit() -> Order:
             nonlocal maybe_sent
             if maybe_sent:
                 found = await self.inner.get_order_by_client_id(request.client_order_id)
@@ -121,13 +123,13 @@ class GuardedBroker(Broker):
 
         return await self._call("submit_order", attempt_submit)
 
-    async def get_order(self, broker_order_id: str) -> BrokerOrder:
+    async def get_order(self, broker_order_id: str) -> Order:
         return await self._call("get_order", lambda: self.inner.get_order(broker_order_id))
 
-    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+    async def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         return await self._call("get_order_by_client_id", lambda: self.inner.get_order_by_client_id(client_order_id))
 
-    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
+    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[Order]:
         return await self._call("list_orders", lambda: self.inner.list_orders(status, limit))
 
     async def cancel_order(self, broker_order_id: str) -> None:
@@ -136,10 +138,10 @@ class GuardedBroker(Broker):
     async def cancel_all(self) -> list[str]:
         return await self._call("cancel_all", self.inner.cancel_all)
 
-    async def list_positions(self) -> list[BrokerPosition]:
+    async def list_positions(self) -> list[Position]:
         return await self._call("list_positions", self.inner.list_positions)
 
-    async def close_position(self, symbol: str, quantity: float | None = None) -> BrokerOrder:
+    async def close_position(self, symbol: str, quantity: float | None = None) -> Order:
         return await self._call("close_position", lambda: self.inner.close_position(symbol, quantity))
 
     async def get_account(self) -> BrokerAccount:

@@ -18,17 +18,18 @@ from typing import ClassVar
 
 from prometheus_client import Counter
 
-from catalyst.accounting import unrealized_pnl
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.errors import BrokerRejected, BrokerTransientError
 from catalyst.brokers.feeds import PriceFeed
-from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.brokers.models import BrokerAccount, OrderUpdate
 from catalyst.brokers.sim_engine import SimCosts, SimEngine, SimOrder, order_to_doc
 from catalyst.brokers.sim_ledger import SimLedger
 from catalyst.clock import Clock, SystemClock
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import OrderType, PositionSide, Side, TimeInForce
+from catalyst.domain.orders import OrderType, Side, TimeInForce
+from catalyst.domain.position import Position
 from catalyst.logging import get_logger
 
 log = get_logger(__name__)
@@ -141,7 +142,7 @@ class SimBroker(Broker):
 
     # ------------------------------------------------------------ Broker
 
-    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
+    async def submit_order(self, request: OrderRequest) -> Order:
         await self._ensure_started()
         async with self._lock:
             await self._pump({request.symbol})  # other symbols wait for the next sync
@@ -149,16 +150,16 @@ class SimBroker(Broker):
             await self._commit()
             return self._to_broker(order)
 
-    async def get_order(self, broker_order_id: str) -> BrokerOrder:
+    async def get_order(self, broker_order_id: str) -> Order:
         await self.sync()
         return self._to_broker(self.engine.get(broker_order_id))
 
-    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+    async def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         await self.sync()
         order_id = self.engine.by_client.get(client_order_id)
         return None if order_id is None else self._to_broker(self.engine.orders[order_id])
 
-    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
+    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[Order]:
         await self.sync()
         roots = [o for o in self.engine.orders.values() if o.parent_id is None]
         if status == "open":
@@ -183,19 +184,14 @@ class SimBroker(Broker):
             await self._commit()
             return ids
 
-    async def list_positions(self) -> list[BrokerPosition]:
+    async def list_positions(self) -> list[Position]:
         await self.sync()
         positions = []
         for symbol, pos in sorted(self.engine.open_positions().items()):
-            mark = self.engine.mark(symbol, pos)
-            positions.append(BrokerPosition(
-                symbol=symbol, side=PositionSide.LONG if pos.quantity > 0 else PositionSide.SHORT,
-                quantity=float(abs(pos.quantity)), avg_entry_price=float(pos.avg_price),
-                market_price=float(mark), unrealized_pnl=float(unrealized_pnl(pos, mark)),
-            ))
+            positions.append(pos.marked(self.engine.mark(symbol, pos)))
         return positions
 
-    async def close_position(self, symbol: str, quantity: float | None = None) -> BrokerOrder:
+    async def close_position(self, symbol: str, quantity: float | None = None) -> Order:
         await self.sync()
         pos = self.engine.open_positions().get(symbol)
         if pos is None:
@@ -231,16 +227,15 @@ class SimBroker(Broker):
 
     # ------------------------------------------------------------ mapping
 
-    def _to_broker(self, order: SimOrder) -> BrokerOrder:
+    def _to_broker(self, order: SimOrder) -> Order:
         avg = order.filled_avg_price
-        return BrokerOrder(
+        return Order(
             broker_order_id=order.id, client_order_id=order.client_order_id, symbol=order.symbol,
-            side=order.side, quantity=float(order.quantity), order_type=order.order_type,
+            side=order.side, quantity=order.quantity, order_type=order.order_type,
             order_class=order.order_class, time_in_force=order.time_in_force,
-            limit_price=None if order.limit_price is None else float(order.limit_price),
-            stop_price=None if order.stop_price is None else float(order.stop_price),
-            status=order.status, filled_quantity=float(order.filled_quantity),
-            filled_avg_price=None if avg is None else float(avg), commission=float(order.commission),
+            limit_price=order.limit_price, stop_price=order.stop_price,
+            status=order.status, filled_quantity=order.filled_quantity,
+            filled_avg_price=avg, commission=order.commission,
             submitted_at=order.submitted_at, updated_at=order.updated_at,
             legs=tuple(self._to_broker(self.engine.orders[i]) for i in order.leg_ids),
             reject_reason=order.reject_reason,

@@ -35,12 +35,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from catalyst.accounting import ZERO, PositionState, apply_fill, commission, dec
+from catalyst.accounting import apply_fill, commission
 from catalyst.brokers.errors import BrokerOrderNotFound, BrokerRejected
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.fill import Fill
 from catalyst.domain.market import Bar
+from catalyst.domain.money import QUANTUM, ZERO, Quantity, to_decimal
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, Side, TimeInForce
+from catalyst.domain.position import Position
 from catalyst.orders.state_machine import transition
 
 _SIM_NAMESPACE = uuid.UUID("6f1c2d3e-5a4b-4c8d-9e0f-a1b2c3d4e5f6")
@@ -52,11 +55,15 @@ LegRole = Literal["take_profit", "stop_loss"]
 
 @dataclass(slots=True)
 class SimOrder:
+    """The venue's working state of one order (mutable: the engine moves it bar by bar). Beyond the
+    domain ``Order`` it holds what matching needs (when it may first trade, its place in the queue,
+    its bracket links, whether a stop has triggered); ``SimBroker`` reports it as an ``Order``."""
+
     id: str
     client_order_id: str
     symbol: str
     side: Side
-    quantity: int
+    quantity: Quantity
     order_type: OrderType
     time_in_force: TimeInForce
     limit_price: Decimal | None
@@ -67,7 +74,7 @@ class SimOrder:
     active_from: datetime
     seq: int
     order_class: OrderClass = OrderClass.SIMPLE
-    filled_quantity: int = 0
+    filled_quantity: Quantity = ZERO
     filled_notional: Decimal = ZERO
     commission: Decimal = ZERO
     parent_id: str | None = None
@@ -78,30 +85,18 @@ class SimOrder:
     reject_reason: str | None = None
 
     @property
-    def remaining(self) -> int:
+    def remaining(self) -> Quantity:
         return self.quantity - self.filled_quantity
 
     @property
     def filled_avg_price(self) -> Decimal | None:
         if self.filled_quantity == 0:
             return None
-        return (self.filled_notional / self.filled_quantity).quantize(Decimal("0.000001"))
+        return (self.filled_notional / self.filled_quantity).quantize(QUANTUM)
 
     @property
     def is_open(self) -> bool:
         return not self.status.is_terminal
-
-
-@dataclass(frozen=True, slots=True)
-class SimFill:
-    order_id: str
-    client_order_id: str
-    symbol: str
-    side: Side
-    quantity: int
-    price: Decimal
-    commission: Decimal
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +115,17 @@ class SimEngine:
         self.account = account
         self.costs = costs or SimCosts()
         self.market_fill = market_fill
-        self.cash = dec(initial_cash)
+        self.cash = to_decimal(initial_cash)
         self.orders: dict[str, SimOrder] = {}
         self.working: dict[str, dict[str, SimOrder]] = {}  # symbol → open orders (held legs included)
         self.by_client: dict[str, str] = {}
-        self.positions: dict[str, PositionState] = {}
+        self.positions: dict[str, Position] = {}
         self.last_bar: dict[str, Bar] = {}
         self._last_bar_docs: dict[str, dict[str, Any]] = {}  # serialized once per bar, not per save
         self.seq = 0
         self._changed: dict[str, None] = {}
-        self._fills: list[SimFill] = []
-        self._slip = dec(self.costs.slippage_bps) / Decimal(10_000)
+        self._fills: list[Fill] = []
+        self._slip = to_decimal(self.costs.slippage_bps) / Decimal(10_000)
 
     # ---------------------------------------------------------------- orders in
 
@@ -165,9 +160,10 @@ class SimEngine:
                    role: LegRole | None = None) -> SimOrder:
         order = SimOrder(
             id=str(uuid.uuid5(_SIM_NAMESPACE, f"{self.account}:{client_id}")),
-            client_order_id=client_id, symbol=req.symbol, side=side, quantity=req.quantity,
+            client_order_id=client_id, symbol=req.symbol, side=side, quantity=Decimal(req.quantity),
             order_type=otype, time_in_force=req.time_in_force,
-            limit_price=None if limit is None else dec(limit), stop_price=None if stop is None else dec(stop),
+            limit_price=None if limit is None else to_decimal(limit),
+            stop_price=None if stop is None else to_decimal(stop),
             status=OrderStatus.ACCEPTED, submitted_at=now, updated_at=now, active_from=now, seq=self.seq,
             order_class=OrderClass.BRACKET if parent is not None else OrderClass.SIMPLE,
             parent_id=None if parent is None else parent.id, leg_role=role, held=parent is not None,
@@ -226,7 +222,7 @@ class SimEngine:
         self._last_bar_docs.pop(symbol, None)
         return True
 
-    def on_bar(self, bar: Bar) -> list[SimFill]:
+    def on_bar(self, bar: Bar) -> list[Fill]:
         """Match every working order of ``bar.symbol`` against ``bar``; returns the fills."""
         previous = self.last_bar.get(bar.symbol)
         if previous is None or bar.ts >= previous.ts:
@@ -237,7 +233,7 @@ class SimEngine:
         return self._fills[before:]
 
     def _match_bar(self, bar: Bar) -> None:
-        capacity = math.floor(self.costs.max_participation * bar.volume)
+        capacity = Decimal(math.floor(self.costs.max_participation * bar.volume))
         working = sorted(
             (o for o in self.working.get(bar.symbol, {}).values() if not o.held),
             key=lambda o: (o.seq, 0 if o.leg_role == "stop_loss" else 1),
@@ -261,17 +257,17 @@ class SimEngine:
         self._on_parent_done(order, ts)
         return True
 
-    def _match_order(self, order: SimOrder, bar: Bar, capacity: int) -> int:
+    def _match_order(self, order: SimOrder, bar: Bar, capacity: Quantity) -> Quantity:
         price = self._fill_price(order, bar)
         if price is None or capacity <= 0:
-            return 0
+            return ZERO
         qty = min(order.remaining, capacity)
         self._fill(order, qty, price, bar.ts)
         return qty
 
     def _fill_price(self, order: SimOrder, bar: Bar) -> Decimal | None:
         buy = order.side is Side.BUY
-        o, h, lo = dec(bar.open), dec(bar.high), dec(bar.low)
+        o, h, lo = to_decimal(bar.open), to_decimal(bar.high), to_decimal(bar.low)
         kind = order.order_type
         if kind is OrderType.MARKET or (kind is OrderType.STOP and order.triggered):
             return self._slipped(o, buy)
@@ -297,16 +293,17 @@ class SimEngine:
 
     # ---------------------------------------------------------------- fills and brackets
 
-    def _fill(self, order: SimOrder, qty: int, price: Decimal, at: datetime) -> None:
-        fee = commission(Decimal(qty), dec(self.costs.commission_per_share), dec(self.costs.min_commission))
+    def _fill(self, order: SimOrder, qty: Quantity, price: Decimal, at: datetime) -> None:
+        fee = commission(qty, to_decimal(self.costs.commission_per_share), to_decimal(self.costs.min_commission))
         order.filled_quantity += qty
         order.filled_notional += price * qty
         order.commission += fee
         self._set_status(order, OrderStatus.FILLED if order.remaining == 0 else OrderStatus.PARTIALLY_FILLED, at)
-        pos = self.positions.get(order.symbol, PositionState())
-        self.positions[order.symbol] = apply_fill(pos, order.side, Decimal(qty), price)
+        pos = self.positions.get(order.symbol, Position(order.symbol))
+        self.positions[order.symbol] = apply_fill(pos, order.side, qty, price)
         self.cash += (-price * qty if order.side is Side.BUY else price * qty) - fee
-        self._fills.append(SimFill(order.id, order.client_order_id, order.symbol, order.side, qty, price, fee, at))
+        self._fills.append(Fill(broker_order_id=order.id, client_order_id=order.client_order_id, symbol=order.symbol,
+                                side=order.side, quantity=qty, price=price, commission=fee, at=at))
         if order.leg_role is not None:
             self._rebalance_legs(self.orders[order.parent_id or ""], at)
         elif not order.is_open:
@@ -329,7 +326,7 @@ class SimEngine:
     def _rebalance_legs(self, parent: SimOrder, at: datetime) -> None:
         """One cancels the other: the legs together never exit more than the parent filled."""
         legs = [self.orders[i] for i in parent.leg_ids]
-        open_qty = parent.filled_quantity - sum(leg.filled_quantity for leg in legs)
+        open_qty = parent.filled_quantity - sum((leg.filled_quantity for leg in legs), ZERO)
         for leg in legs:
             if not leg.is_open:
                 continue
@@ -353,19 +350,19 @@ class SimEngine:
     # ---------------------------------------------------------------- account
 
     def _check_buying_power(self, req: OrderRequest) -> None:
-        pos = self.positions.get(req.symbol, PositionState())
+        pos = self.positions.get(req.symbol, Position(req.symbol))
         grows = pos.quantity == 0 or (pos.quantity > 0) == (req.side is Side.BUY)
         ref = req.worst_price or (float(self.last_bar[req.symbol].close) if req.symbol in self.last_bar else None)
         if not grows or ref is None:
             return
-        needed = dec(ref) * req.quantity
+        needed = to_decimal(ref) * req.quantity
         if needed > self.buying_power():
             raise BrokerRejected("insufficient buying power", broker_code="INSUFFICIENT_BUYING_POWER",
                                  details={"needed": float(needed), "buying_power": float(self.buying_power())})
 
-    def mark(self, symbol: str, pos: PositionState) -> Decimal:
+    def mark(self, symbol: str, pos: Position) -> Decimal:
         bar = self.last_bar.get(symbol)
-        return dec(bar.close) if bar is not None else pos.avg_price
+        return to_decimal(bar.close) if bar is not None else pos.avg_entry_price
 
     def equity(self) -> Decimal:
         return self.cash + sum((self.mark(s, p) * p.quantity for s, p in self.positions.items()), ZERO)
@@ -376,7 +373,7 @@ class SimEngine:
     def buying_power(self) -> Decimal:
         return max(self.equity() - self.gross_exposure(), ZERO)
 
-    def open_positions(self) -> dict[str, PositionState]:
+    def open_positions(self) -> dict[str, Position]:
         return {s: p for s, p in self.positions.items() if not p.is_flat}
 
     # ---------------------------------------------------------------- change feed and state
@@ -393,7 +390,7 @@ class SimEngine:
         times = [o.active_from for o in self.working.get(symbol, {}).values() if not o.held]
         return min(times) if times else None
 
-    def drain(self) -> tuple[list[SimOrder], list[SimFill]]:
+    def drain(self) -> tuple[list[SimOrder], list[Fill]]:
         """Orders changed and fills made since the last drain (what a ledger must persist)."""
         changed = [self.orders[i] for i in self._changed]
         fills, self._fills = self._fills, []
@@ -404,7 +401,7 @@ class SimEngine:
         return {
             "cash": str(self.cash),
             "seq": self.seq,
-            "positions": {s: [str(p.quantity), str(p.avg_price), str(p.realized_pnl)]
+            "positions": {s: [str(p.quantity), str(p.avg_entry_price), str(p.realized_pnl)]
                           for s, p in self.positions.items()},
             "last_bar": dict(self._last_bar_docs),
         }
@@ -412,7 +409,7 @@ class SimEngine:
     def restore(self, account: dict[str, Any], orders: list[dict[str, Any]]) -> None:
         self.cash = Decimal(account["cash"])
         self.seq = int(account["seq"])
-        self.positions = {s: PositionState(Decimal(q), Decimal(a), Decimal(r))
+        self.positions = {s: Position(s, Decimal(q), Decimal(a), Decimal(r))
                           for s, (q, a, r) in account["positions"].items()}
         self.last_bar = {s: Bar.model_validate(b) for s, b in account["last_bar"].items()}
         self._last_bar_docs = dict(account["last_bar"])
@@ -450,8 +447,8 @@ def order_to_doc(order: SimOrder) -> dict[str, Any]:
 
 def order_from_doc(doc: dict[str, Any]) -> SimOrder:
     values = dict(doc)
-    for name in ("limit_price", "stop_price", "filled_notional", "commission"):
-        values[name] = None if values[name] is None else Decimal(values[name])
+    for name in ("quantity", "filled_quantity", "limit_price", "stop_price", "filled_notional", "commission"):
+        values[name] = None if values[name] is None else Decimal(values[name])  # str, or an older doc's int
     for name in ("submitted_at", "updated_at", "active_from"):
         values[name] = datetime.fromisoformat(values[name])
     values["side"] = Side(values["side"])

@@ -13,8 +13,8 @@ import copy
 import json
 from typing import Any, Protocol
 
-from catalyst.brokers.sim_engine import SimFill
 from catalyst.db import Database
+from catalyst.domain.fill import Fill
 
 AccountState = dict[str, Any]
 OrderDoc = dict[str, Any]
@@ -23,7 +23,7 @@ OrderDoc = dict[str, Any]
 class SimLedger(Protocol):
     async def load(self, account: str) -> tuple[AccountState, list[OrderDoc]] | None: ...
 
-    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[SimFill]) -> None: ...
+    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[Fill]) -> None: ...
 
 
 class InMemorySimLedger:
@@ -32,14 +32,14 @@ class InMemorySimLedger:
     def __init__(self) -> None:
         self.accounts: dict[str, AccountState] = {}
         self.orders: dict[str, dict[str, OrderDoc]] = {}
-        self.fills: dict[str, list[SimFill]] = {}
+        self.fills: dict[str, list[Fill]] = {}
 
     async def load(self, account: str) -> tuple[AccountState, list[OrderDoc]] | None:
         if account not in self.accounts:
             return None
         return copy.deepcopy(self.accounts[account]), copy.deepcopy(list(self.orders[account].values()))
 
-    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[SimFill]) -> None:
+    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[Fill]) -> None:
         # The engine builds fresh documents for every save and never touches them again, so they are
         # kept as given; ``load`` hands out copies.
         self.accounts[account] = state
@@ -61,7 +61,7 @@ class PostgresSimLedger:
             rows = await conn.fetch("SELECT doc FROM sim_broker_orders WHERE account = $1", account)
         return json.loads(state), [json.loads(r["doc"]) for r in rows]
 
-    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[SimFill]) -> None:
+    async def save(self, account: str, state: AccountState, orders: list[OrderDoc], fills: list[Fill]) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
                 """INSERT INTO sim_broker_accounts (account, state, updated_at) VALUES ($1, $2::jsonb, now())
@@ -82,5 +82,6 @@ class PostgresSimLedger:
                     """INSERT INTO sim_broker_fills
                            (account, broker_order_id, side, quantity, price, commission, filled_at)
                        VALUES ($1, $2::uuid, $3, $4, $5, $6, $7)""",
-                    [(account, f.order_id, f.side.value, f.quantity, f.price, f.commission, f.at) for f in fills],
+                    [(account, f.broker_order_id, f.side.value, f.quantity, f.price, f.commission, f.at)
+                     for f in fills],
                 )

@@ -1,1 +1,2 @@
-"""Domain model shared by every service: pydantic models at every boundary."""
+"""The trading vocabulary, once: money and quantity, the order, fill and position, the order
+request, approvals, the calendar, bars, news and risk terms. Imports nothing else of Catalyst."""

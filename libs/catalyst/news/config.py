@@ -1,4 +1,6 @@
-"""News service settings: the shared ``Settings`` plus the pipeline's knobs (offline defaults)."""
+"""News service settings: the pipeline's knobs, its sources and its sentiment (offline defaults).
+
+A section of its own, like every other service's; the shared ``Settings`` are read apart."""
 
 from __future__ import annotations
 
@@ -6,12 +8,12 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from catalyst.config import Settings
+from catalyst.config import Section
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
 
 
-class NewsSettings(Settings):
+class NewsSettings(Section):
     lookback_hours: float = Field(72.0, alias="NEWS_LOOKBACK_HOURS", gt=0,
                                   description="Default window when a request gives no since")
     merge_window_minutes: float = Field(240.0, alias="NEWS_MERGE_WINDOW_MINUTES", ge=0,

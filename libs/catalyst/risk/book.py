@@ -20,47 +20,11 @@ its notional at the price bound and its loss at the stop, until the order that u
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from catalyst.domain.orders import Intent, Side
-from catalyst.risk.engine import BookView, HeldPosition, PendingEntry
-
-
-@dataclass(frozen=True, slots=True)
-class PositionMark:
-    """One open position: signed quantity, its prices, and the stop its approval was sized with."""
-
-    position_id: str
-    symbol: str
-    quantity: float  # signed: + long, − short
-    avg_entry_price: float
-    reference_price: float  # today's P&L is measured from here
-    market_price: float
-    stop: float | None = None
-
-    @property
-    def notional(self) -> float:
-        return abs(self.quantity) * self.market_price
-
-    @property
-    def unrealized_today(self) -> float:
-        return (self.market_price - self.reference_price) * self.quantity
-
-    @property
-    def unrealized(self) -> float:
-        return (self.market_price - self.avg_entry_price) * self.quantity
-
-    @property
-    def pnl_at_stop(self) -> float:
-        """Today's P&L of this position if it were stopped out now: at its stop, or at the market
-        when that is already worse (a gap through the stop); the market without a stop."""
-        if self.stop is None:
-            return self.unrealized_today
-        return min((self.stop - self.reference_price) * self.quantity, self.unrealized_today)
-
-    def marked(self, price: float) -> PositionMark:
-        return replace(self, market_price=price)
+from catalyst.risk.engine import BookView, PendingEntry, PositionMark
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +147,7 @@ class RiskBook:
 
 def build_view(positions: Iterable[PositionMark], reservations: Iterable[Reservation],
                working_exits: Mapping[str, float], daily_pnl: float, committed_loss: float) -> BookView:
-    held: dict[str, HeldPosition] = {}
-    for p in positions:
-        held[p.symbol] = HeldPosition(p.symbol, p.quantity, p.market_price, p.avg_entry_price)
+    held = {p.symbol: p for p in positions}
     pending: dict[str, PendingEntry] = {}
     exiting = dict(working_exits)
     for r in reservations:

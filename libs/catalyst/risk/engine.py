@@ -26,23 +26,55 @@ from catalyst.risk.sizing import PositionSize, TradeStats, size_position
 
 
 @dataclass(frozen=True, slots=True)
-class HeldPosition:
-    """Net open position in one symbol; ``quantity`` is signed (+ long, − short)."""
+class PositionMark:
+    """Risk's view of one open position (the OMS's ``positions`` row, read by
+    ``catalyst.risk.repository``): signed quantity, its prices as the float the rules compute in,
+    today's reference price and the stop its approval was sized with. Not the domain
+    ``Position``: it adds what only the risk rules measure (today's reference, the stop) and
+    drops what they never read (realized P&L, which the book takes from today's fills).
+    """
 
+    position_id: str
     symbol: str
-    quantity: float
+    quantity: float  # signed: + long, − short
+    avg_entry_price: float
+    reference_price: float  # today's P&L is measured from here
     market_price: float
-    avg_entry_price: float | None = None
+    stop: float | None = None
 
     @property
     def notional(self) -> float:
-        """At the higher of market and entry price (the cap is on value at the fill price)."""
-        price = self.market_price if self.avg_entry_price is None else max(self.market_price, self.avg_entry_price)
-        return abs(self.quantity) * price
+        """At the market (gross exposure, the status report)."""
+        return abs(self.quantity) * self.market_price
+
+    @property
+    def cap_notional(self) -> float:
+        """At the higher of market and entry price: what the position cap counts (a falling
+        price never makes room to add past the cap at fill prices)."""
+        return abs(self.quantity) * max(self.market_price, self.avg_entry_price)
 
     @property
     def direction(self) -> int:
         return 1 if self.quantity > 0 else -1
+
+    @property
+    def unrealized_today(self) -> float:
+        return (self.market_price - self.reference_price) * self.quantity
+
+    @property
+    def unrealized(self) -> float:
+        return (self.market_price - self.avg_entry_price) * self.quantity
+
+    @property
+    def pnl_at_stop(self) -> float:
+        """Today's P&L of this position if it were stopped out now: at its stop, or at the market
+        when that is already worse (a gap through the stop); the market without a stop."""
+        if self.stop is None:
+            return self.unrealized_today
+        return min((self.stop - self.reference_price) * self.quantity, self.unrealized_today)
+
+    def marked(self, price: float) -> PositionMark:
+        return replace(self, market_price=price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +113,7 @@ class BookView:
     """What the rules need of the book: net positions by symbol, pending entries, shares being
     exited, today's P&L, and the loss today would reach if everything were stopped out."""
 
-    positions: Mapping[str, HeldPosition] = field(default_factory=dict)
+    positions: Mapping[str, PositionMark] = field(default_factory=dict)
     daily_pnl: float = 0.0
     pending: Mapping[str, PendingEntry] = field(default_factory=dict)
     being_exited: Mapping[str, float] = field(default_factory=dict)
@@ -157,7 +189,7 @@ def evaluate(
 
     direction = 1 if p.side is Side.BUY else -1
     pending = book.pending.get(p.symbol)
-    same_direction_notional = (held.notional if held is not None and held.direction == direction else 0.0) + (
+    same_direction_notional = (held.cap_notional if held is not None and held.direction == direction else 0.0) + (
         pending.notional(direction) if pending is not None else 0.0)
     exposed = book.exposed_symbols
     open_after = len(exposed) + (0 if p.symbol in exposed else 1)

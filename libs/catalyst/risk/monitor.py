@@ -60,7 +60,7 @@ def limit_usages(book: BookView, params: RiskParameters) -> list[Usage]:
     cap = params.max_position_value
     for symbol in sorted(book.positions):
         out.append(usage(f"{Rule.POSITION_SIZE.value}:{symbol}", Rule.POSITION_SIZE,
-                         round(book.positions[symbol].notional, 2), cap, symbol))
+                         round(book.positions[symbol].cap_notional, 2), cap, symbol))
     return out
 
 

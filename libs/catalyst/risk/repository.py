@@ -17,7 +17,8 @@ from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.calendar import day_end, day_start
 from catalyst.domain.orders import Intent, PositionSide, Side
 from catalyst.domain.risk import RiskState
-from catalyst.risk.book import PositionMark, Reservation, Snapshot
+from catalyst.risk.book import Reservation, Snapshot
+from catalyst.risk.engine import PositionMark
 
 _OPEN_POSITIONS = """
 SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity::float8 AS quantity,

@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
 
 from catalyst.brokers.base import Broker
 from catalyst.brokers.errors import BrokerRejected
-from catalyst.brokers.models import BrokerOrder
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest, new_client_order_id
 from catalyst.domain.orders import Intent, Side
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound, UpstreamError
@@ -103,7 +102,7 @@ class OrderCommands:
         ORDERS_SUBMITTED.labels(row.intent.value, "sent").inc()
         return await self._queries.get(row.order_id)
 
-    async def _submit_or_reject(self, row: OrderRow, request: OrderRequest) -> BrokerOrder:
+    async def _submit_or_reject(self, row: OrderRow, request: OrderRequest) -> Order:
         try:
             return await self._broker.submit_order(request)
         except BrokerRejected as exc:
@@ -120,7 +119,7 @@ class OrderCommands:
             raise UpstreamError(f"broker unavailable, order rejected: {exc.message}", code="BROKER_UNAVAILABLE",
                                 details=await self._queries.details(row.order_id)) from exc
 
-    async def _last_look(self, client_order_id: str) -> BrokerOrder | None:
+    async def _last_look(self, client_order_id: str) -> Order | None:
         try:
             return await self._broker.get_order_by_client_id(client_order_id)
         except CatalystError:
@@ -196,8 +195,7 @@ class OrderCommands:
         asked, canceled = await self.cancel_all(reason)
         exits: list[OrderRow] = []
         for position in await self._broker.list_positions():
-            side = Side.SELL if position.signed_quantity > 0 else Side.BUY
-            row = await self._recorder.record_exit(position.symbol, side, Decimal(str(position.quantity)))
+            row = await self._recorder.record_exit(position.symbol, position.closing_side, position.size)
             if row is None:
                 continue
             try:

@@ -13,11 +13,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from catalyst.accounting import dec
 from catalyst.brokers.feeds import PriceFeed
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.money import to_decimal
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderType, Side, TimeInForce, classify_intent
 from catalyst.errors import CatalystError, Forbidden
@@ -46,7 +46,7 @@ class OrderRecorder:
         bar = await self._feed.latest_bar(symbol)
         if bar is None or (self._clock.now() - bar.ts).total_seconds() > self._settings.max_price_age_s:
             return None
-        return dec(bar.close)
+        return to_decimal(bar.close)
 
     async def record(self, request: OrderRequest, approval: TradeApproval | None,
                      price: Decimal | None) -> OrderRow:

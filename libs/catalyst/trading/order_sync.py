@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from catalyst.accounting import dec, fill_delta
-from catalyst.brokers.models import BrokerOrder
+from catalyst.accounting import fill_delta
 from catalyst.bus import EventBus, OrderFilled, PositionUpdate
 from catalyst.clock import Clock
 from catalyst.db import Database
+from catalyst.domain.fill import Fill
+from catalyst.domain.money import ZERO, as_float
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderStatus
 from catalyst.logging import get_logger
@@ -53,7 +55,7 @@ class OrderSync:
         self._clock = clock
         self._lock = asyncio.Lock()  # one broker report applied at a time (stream, poll, reconcile)
 
-    async def apply(self, order: BrokerOrder, *, reconciling: bool = False) -> SyncOutcome:
+    async def apply(self, order: Order, *, reconciling: bool = False) -> SyncOutcome:
         """Apply one broker report (and its legs) to orders, fills and positions; publish the fills."""
         if self._settings.test_answer_delay_s and not reconciling:
             await asyncio.sleep(self._settings.test_answer_delay_s)  # fault injection (tests only)
@@ -62,7 +64,7 @@ class OrderSync:
         await self._publish(outcome)
         return outcome
 
-    async def _apply_tree(self, conn: Any, order: BrokerOrder, reconciling: bool) -> SyncOutcome:
+    async def _apply_tree(self, conn: Any, order: Order, reconciling: bool) -> SyncOutcome:
         outcome = SyncOutcome()
         row = await repo.get_order_by_client_id(conn, order.client_order_id, for_update=True)
         if row is None:
@@ -76,18 +78,19 @@ class OrderSync:
             await self._apply_one(conn, leg_row, leg, reconciling, outcome)
         return outcome
 
-    async def _adopt(self, conn: Any, order: BrokerOrder, parent: OrderRow | None) -> OrderRow:
+    async def _adopt(self, conn: Any, order: Order, parent: OrderRow | None) -> OrderRow:
         """Record an order the broker has and the database lacks (a bracket leg, or one placed elsewhere)."""
         sid = await repo.security_id(conn, order.symbol)
         # The broker's record as it is (its client id need not follow Catalyst's pattern): not validated.
         request = OrderRequest.model_construct(
             client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,
             quantity=1, order_type=order.order_type, time_in_force=order.time_in_force,
-            limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None, stop_loss=None)
+            limit_price=as_float(order.limit_price), stop_price=as_float(order.stop_price), take_profit=None,
+            stop_loss=None)
         row = await repo.insert_order(conn, request, sid=sid, intent=Intent.EXIT if parent else Intent.ENTRY,
                                       broker=self._broker_name, parent_order_id=parent.order_id if parent else None,
                                       order_class=order.order_class, created_at=self._clock.now(),
-                                      quantity=dec(order.quantity))
+                                      quantity=order.quantity)
         if parent is None:
             await repo.insert_risk_event(conn, "ORDER_ADOPTED", f"broker order {order.broker_order_id} was not in "
                                          "the database; recorded from the broker", sid=sid,
@@ -95,9 +98,9 @@ class OrderSync:
             log.warning("order_adopted", client_order_id=order.client_order_id, symbol=order.symbol)
         return row
 
-    async def _apply_one(self, conn: Any, row: OrderRow, order: BrokerOrder, reconciling: bool,
+    async def _apply_one(self, conn: Any, row: OrderRow, order: Order, reconciling: bool,
                          outcome: SyncOutcome) -> None:
-        reported = dec(order.filled_quantity)
+        reported = order.filled_quantity
         if reported < row.filled_quantity:
             if reconciling:
                 await repo.insert_risk_event(conn, "FILL_REGRESSION", "broker reports less filled than recorded",
@@ -110,10 +113,9 @@ class OrderSync:
         if row.broker_order_id is None:
             changes |= {"broker_order_id": order.broker_order_id,
                         "submitted_at": order.submitted_at or self._clock.now()}
-        if dec(order.quantity) != row.quantity and dec(order.quantity) >= reported:
-            changes["quantity"] = dec(order.quantity)  # a bracket leg shrunk by its sibling's fill
-        fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported,
-                          None if order.filled_avg_price is None else dec(order.filled_avg_price))
+        if order.quantity != row.quantity and order.quantity >= reported:
+            changes["quantity"] = order.quantity  # a bracket leg shrunk by its sibling's fill
+        fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported, order.filled_avg_price)
         if fill is not None:
             changes |= await self._record_fill(conn, row, order, fill, outcome)
         if status is not None:
@@ -145,34 +147,33 @@ class OrderSync:
         outcome.corrected = True
         return observed
 
-    async def _record_fill(self, conn: Any, row: OrderRow, order: BrokerOrder, fill: tuple[Decimal, Decimal],
+    async def _record_fill(self, conn: Any, row: OrderRow, order: Order, fill: tuple[Decimal, Decimal],
                            outcome: SyncOutcome) -> dict[str, Any]:
         qty, price = fill
         cumulative = row.filled_quantity + qty
-        commission = max(dec(order.commission) - row.commission, Decimal(0))
-        at = order.updated_at or self._clock.now()
-        fill_id = await repo.insert_fill(conn, row.order_id, quantity=qty, price=price, commission=commission,
-                                         broker_fill_id=f"{order.broker_order_id}:{cumulative}", filled_at=at)
-        changes: dict[str, Any] = {"filled_quantity": cumulative, "filled_avg_price": dec(order.filled_avg_price or 0),
-                                   "commission": row.commission + commission}
+        made = Fill(broker_order_id=order.broker_id, client_order_id=row.client_order_id,
+                    symbol=row.symbol, side=row.side, quantity=qty, price=price,
+                    commission=max(order.commission - row.commission, ZERO),
+                    at=order.updated_at or self._clock.now())
+        fill_id = await repo.insert_fill(conn, row.order_id, made,
+                                         broker_fill_id=f"{order.broker_order_id}:{cumulative}")
+        changes: dict[str, Any] = {"filled_quantity": cumulative, "filled_avg_price": order.filled_avg_price or ZERO,
+                                   "commission": row.commission + made.commission}
         if fill_id is None:
             return changes
         stop = row.approval_stop if row.intent is Intent.ENTRY else None
-        effect = await apply_fill_to_position(conn, row.security_id, row.side, qty, price, at, stop=stop)
+        effect = await apply_fill_to_position(conn, row.security_id, made, stop=stop)
         if effect.realized_pnl:
             await repo.set_fill_realized(conn, fill_id, effect.realized_pnl)
         positions = effect.positions
         if row.position_id is None:
             changes["position_id"] = positions[0].position_id
-        if cumulative >= dec(order.quantity):
-            changes["filled_at"] = at
+        if cumulative >= order.quantity:
+            changes["filled_at"] = made.at
         FILLS_RECORDED.labels(row.side.value).inc()
         outcome.positions.extend(positions)
-        outcome.fills.append(OrderFilled(
-            order_id=str(row.order_id), client_order_id=row.client_order_id, symbol=row.symbol,
-            side=row.side.value, filled_quantity=float(qty), cumulative_quantity=float(cumulative),
-            fill_price=float(price), status="filled" if cumulative >= dec(order.quantity) else "partially_filled",
-        ))
+        outcome.fills.append(OrderFilled.of(made, order_id=str(row.order_id), cumulative=cumulative,
+                                            done=cumulative >= order.quantity))
         return changes
 
     async def _publish(self, outcome: SyncOutcome) -> None:

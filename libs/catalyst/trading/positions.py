@@ -14,12 +14,14 @@ counts as the loss the position can still take.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from catalyst.accounting import PRICE_QUANTUM, PositionState, apply_fill, signed, unrealized_pnl
-from catalyst.domain.orders import PositionSide, Side
+from catalyst.accounting import apply_fill, signed
+from catalyst.domain.fill import Fill
+from catalyst.domain.money import QUANTUM
+from catalyst.domain.orders import PositionSide
+from catalyst.domain.position import Position
 from catalyst.trading import repository as repo
 from catalyst.trading.repository import PositionRow
 
@@ -28,10 +30,8 @@ def _side(quantity: Decimal) -> PositionSide:
     return PositionSide.LONG if quantity > 0 else PositionSide.SHORT
 
 
-def state_of(row: PositionRow | None) -> PositionState:
-    if row is None:
-        return PositionState()
-    return PositionState(row.signed_quantity, row.avg_entry_price, row.realized_pnl)
+def state_of(row: PositionRow | None, symbol: str) -> Position:
+    return Position(symbol) if row is None else row.holding
 
 
 def _exit_average(row: PositionRow, closed: Decimal, price: Decimal) -> tuple[Decimal, Decimal | None]:
@@ -39,7 +39,7 @@ def _exit_average(row: PositionRow, closed: Decimal, price: Decimal) -> tuple[De
     if closed == 0:
         return exited, row.avg_exit_price
     previous = (row.avg_exit_price or Decimal(0)) * row.exited_quantity
-    return exited, ((previous + price * closed) / exited).quantize(PRICE_QUANTUM)
+    return exited, ((previous + price * closed) / exited).quantize(QUANTUM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +59,17 @@ def _tighter(side: PositionSide, current: Decimal | None, stop: Decimal | None) 
     return max(current, stop) if side is PositionSide.LONG else min(current, stop)
 
 
-async def apply_fill_to_position(conn: Any, sid: int, side: Side, quantity: Decimal, price: Decimal,
-                                 at: datetime | None = None, *, stop: Decimal | None = None) -> FillEffect:
-    """Apply one fill made at ``at`` (None: the database's now); ``stop`` is the stop of the
+async def apply_fill_to_position(conn: Any, sid: int, fill: Fill, *, stop: Decimal | None = None) -> FillEffect:
+    """Apply one fill to the open position of security ``sid``; ``stop`` is the stop of the
     approval behind an entry fill."""
+    side, quantity, price, at = fill.side, fill.quantity, fill.price, fill.at
     row = await repo.open_position(conn, sid, for_update=True)
-    before = state_of(row)
+    before = state_of(row, fill.symbol)
     after = apply_fill(before, side, quantity, price)
     realized = after.realized_pnl - before.realized_pnl
     if row is None:
         opened = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                            avg_price=after.avg_price, market_price=price, opened_at=at)
+                                            avg_price=after.avg_entry_price, market_price=price, opened_at=at)
         if stop is not None:
             opened = await repo.update_position(conn, opened.position_id, stop_loss=stop)
         return FillEffect([opened], realized)
@@ -83,8 +83,8 @@ async def apply_fill_to_position(conn: Any, sid: int, side: Side, quantity: Deci
     if (after.quantity > 0) == (before.quantity > 0):
         stop_loss = row.stop_loss if reducing else _tighter(row.side, row.stop_loss, stop)
         return FillEffect([await repo.update_position(conn, row.position_id, quantity=abs(after.quantity),
-                                                      avg_entry_price=after.avg_price, stop_loss=stop_loss,
-                                                      unrealized_pnl=unrealized_pnl(after, price), **common)],
+                                                      avg_entry_price=after.avg_entry_price, stop_loss=stop_loss,
+                                                      unrealized_pnl=after.unrealized_at(price), **common)],
                           realized)
     closed_row = await repo.close_position_row(conn, row.position_id, closed_at=at, **common)
     flipped = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),

@@ -37,9 +37,9 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from catalyst.brokers.models import BrokerPosition
 from catalyst.contracts.trading import ReconcileReport
 from catalyst.domain.orders import Intent, OrderStatus, PositionSide
+from catalyst.domain.position import Position
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import advance
@@ -198,14 +198,14 @@ class Reconciler:
 
     # ------------------------------------------------------------------ positions
 
-    async def _differences(self) -> dict[str, tuple[Decimal, BrokerPosition | None]]:
+    async def _differences(self) -> dict[str, tuple[Decimal, Position | None]]:
         broker = {p.symbol: p for p in await self._broker.list_positions()}
         async with self._db.acquire() as conn:
             recorded = {p.symbol: p for p in await repo.list_positions(conn, "open")}
-        out: dict[str, tuple[Decimal, BrokerPosition | None]] = {}
+        out: dict[str, tuple[Decimal, Position | None]] = {}
         for symbol in sorted(broker.keys() | recorded.keys()):
             theirs = broker.get(symbol)
-            broker_qty = Decimal(str(theirs.signed_quantity)) if theirs else Decimal(0)
+            broker_qty = theirs.quantity if theirs else Decimal(0)
             ours = recorded[symbol].signed_quantity if symbol in recorded else Decimal(0)
             if broker_qty != ours:
                 out[symbol] = (broker_qty, theirs)
@@ -232,7 +232,7 @@ class Reconciler:
             if found is not None:
                 await self._sync.apply(found, reconciling=True)
 
-    async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: BrokerPosition | None,
+    async def _fix_position(self, symbol: str, qty: Decimal, broker_pos: Position | None,
                             report: ReconcileReport) -> None:
         changed: list[PositionRow] = []
         now = self._clock.now()
@@ -244,8 +244,8 @@ class Reconciler:
                 changed.append(await repo.close_position_row(conn, row.position_id, closed_at=now))
                 row = None
             if qty != 0 and broker_pos is not None:
-                avg = Decimal(str(broker_pos.avg_entry_price))
-                mark = Decimal(str(broker_pos.market_price)) if broker_pos.market_price else avg
+                avg = broker_pos.avg_entry_price
+                mark = broker_pos.market_price or avg
                 side = PositionSide.LONG if qty > 0 else PositionSide.SHORT
                 if row is None:
                     changed.append(await repo.insert_position(conn, sid=sid, side=side, quantity=abs(qty),

@@ -17,8 +17,12 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.fill import Fill
+from catalyst.domain.money import Money, Quantity, as_float, optional_money
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
-from catalyst.domain.orders import Intent, OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
+from catalyst.domain.orders import Intent, OrderClass, PositionSide, Side
+from catalyst.domain.position import Position
 
 LIVE_STATUSES = ("new", "accepted", "partially_filled")
 
@@ -40,30 +44,18 @@ FROM positions p JOIN securities s USING (security_id)
 """
 
 
-class OrderRow(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class OrderRow(Order):
+    """The OMS's record of an order (``orders``): the domain ``Order`` plus what only the OMS knows
+    (its id, security, intent, approval, position, parent and times). Bracket legs are rows of
+    their own (``parent_order_id``), so ``legs`` stays empty here."""
 
     order_id: UUID
-    client_order_id: str
-    broker_order_id: str | None
     position_id: UUID | None
     security_id: int
-    symbol: str
-    side: Side
-    order_type: OrderType
-    order_class: OrderClass
-    time_in_force: TimeInForce
-    quantity: Decimal
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    take_profit_price: Decimal | None
-    stop_loss_price: Decimal | None
+    take_profit_price: Money | None
+    stop_loss_price: Money | None
     parent_order_id: UUID | None
-    status: OrderStatus
-    filled_quantity: Decimal
-    filled_avg_price: Decimal | None
     approval_nonce: str | None
-    reject_reason: str | None
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
@@ -71,10 +63,9 @@ class OrderRow(BaseModel):
     canceled_at: datetime | None
     intent: Intent
     broker: str
-    reference_price: Decimal | None
+    reference_price: Money | None
     approval_expires_at: datetime | None
-    commission: Decimal
-    approval_stop: Decimal | None = None
+    approval_stop: Money | None = None
 
     def to_request(self) -> OrderRequest:
         """The broker request this row stands for (to send it again after a restart)."""
@@ -83,51 +74,53 @@ class OrderRow(BaseModel):
         return OrderRequest(
             client_order_id=self.client_order_id, symbol=self.symbol, side=self.side, quantity=int(self.quantity),
             order_type=self.order_type, time_in_force=self.time_in_force,
-            limit_price=_f(self.limit_price), stop_price=_f(self.stop_price),
+            limit_price=as_float(self.limit_price), stop_price=as_float(self.stop_price),
             take_profit=TakeProfit(limit_price=float(tp)) if tp is not None and bracket else None,
             stop_loss=StopLoss(stop_price=float(sl)) if sl is not None and bracket else None,
         )
 
     def same_order_as(self, request: OrderRequest) -> bool:
-        return (self.symbol, self.side, int(self.quantity), self.order_type, _f(self.limit_price),
-                _f(self.stop_price)) == (request.symbol, request.side, request.quantity, request.order_type,
+        return (self.symbol, self.side, int(self.quantity), self.order_type, as_float(self.limit_price),
+                as_float(self.stop_price)) == (request.symbol, request.side, request.quantity, request.order_type,
                                          request.limit_price, request.stop_price)
 
 
 class PositionRow(BaseModel):
+    """The OMS's record of a position (``positions``): one row per open-to-close life of a holding,
+    with its id, status, exit averages, stops and times. ``quantity`` is the absolute size (a
+    closed row keeps the size it had); what it holds now is ``holding``, the domain ``Position``."""
+
     model_config = ConfigDict(frozen=True)
 
     position_id: UUID
     security_id: int
     symbol: str
     side: PositionSide
-    quantity: Decimal
-    avg_entry_price: Decimal
+    quantity: Quantity
+    avg_entry_price: Money
     status: str
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    market_price: Decimal | None
-    exited_quantity: Decimal
-    avg_exit_price: Decimal | None
-    stop_loss: Decimal | None
-    take_profit: Decimal | None
+    realized_pnl: Money
+    unrealized_pnl: Money
+    market_price: Money | None
+    exited_quantity: Quantity
+    avg_exit_price: Money | None
+    stop_loss: Money | None
+    take_profit: Money | None
     opened_at: datetime
     closed_at: datetime | None
     updated_at: datetime
 
     @property
     def signed_quantity(self) -> Decimal:
+        """What is held now: + long, − short, 0 once closed."""
         if self.status != "open":
             return Decimal(0)
         return self.quantity if self.side is PositionSide.LONG else -self.quantity
 
-
-def _f(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _dec(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    @property
+    def holding(self) -> Position:
+        return Position(self.symbol, self.signed_quantity, self.avg_entry_price, self.realized_pnl,
+                        self.market_price)
 
 
 # ------------------------------------------------------------------------------------------ orders
@@ -207,11 +200,11 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
         request.client_order_id, sid, request.side.value, request.order_type.value,
         (order_class or request.order_class).value, request.time_in_force.value,
         quantity if quantity is not None else Decimal(request.quantity),
-        _dec(request.limit_price), _dec(request.stop_price),
-        _dec(request.take_profit.limit_price) if request.take_profit else None,
-        _dec(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
+        optional_money(request.limit_price), optional_money(request.stop_price),
+        optional_money(request.take_profit.limit_price) if request.take_profit else None,
+        optional_money(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
         approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
-        reference_price, created_at, _dec(approval.stop) if approval else None,
+        reference_price, created_at, optional_money(approval.stop) if approval else None,
     )
     row = await get_order(conn, order_id)
     assert row is not None
@@ -227,13 +220,13 @@ async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:
                        *[getattr(v, "value", v) for v in fields.values()])
 
 
-async def insert_fill(conn: Any, order_id: UUID, *, quantity: Decimal, price: Decimal, commission: Decimal,
-                      broker_fill_id: str, filled_at: datetime) -> UUID | None:
-    """Record one fill; None when this broker fill was recorded already (replayed update)."""
+async def insert_fill(conn: Any, order_id: UUID, fill: Fill, *, broker_fill_id: str) -> UUID | None:
+    """Record one fill of order ``order_id``; None when this broker fill was recorded already
+    (a replayed update)."""
     fill_id: UUID | None = await conn.fetchval(
         """INSERT INTO fills (order_id, quantity, price, commission, broker_fill_id, filled_at)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (broker_fill_id) DO NOTHING RETURNING fill_id""",
-        order_id, quantity, price, commission, broker_fill_id, filled_at)
+        order_id, fill.quantity, fill.price, fill.commission, broker_fill_id, fill.at)
     return fill_id
 
 
@@ -343,7 +336,8 @@ async def claim_reservation(conn: Any, approval: TradeApproval, *, order_id: UUI
                                           epoch, status, order_id, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'used', $9, $10)""",
         approval.nonce, sid, approval.side.value, approval.intent.value, approval.max_quantity,
-        _dec(approval.price_bound), _dec(approval.stop), approval.epoch, order_id, approval.expires_at)
+        optional_money(approval.price_bound), optional_money(approval.stop), approval.epoch, order_id,
+        approval.expires_at)
     return None
 
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from catalyst.contracts.trading import OrderOut, PositionOut
+from catalyst.domain.money import as_float as _f
 from catalyst.trading.repository import OrderRow, PositionRow
-
-
-def _f(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def order_out(row: OrderRow, legs: list[OrderRow] | None = None) -> OrderOut:

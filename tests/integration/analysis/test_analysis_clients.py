@@ -14,19 +14,16 @@ from catalyst.clients.technical import TechnicalClient
 from catalyst.config import Settings
 from catalyst.contracts.pattern import PatternType
 from catalyst.errors import InvalidInput, NotFound
-from catalyst.http import ServiceClient
 from catalyst.services import ServiceName
+from tests.support.services import service_client
 
 
 async def test_technical_client(make_settings: Callable[..., Settings], analysis_bars: Any,
                                 api_client: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]) -> None:
     from services.technical.app import build_app
 
-    settings = make_settings(ServiceName.TECHNICAL)
-    app = build_app(settings)
-    async with api_client(app):
-        http = ServiceClient(ServiceName.TECHNICAL, "http://technical", settings.api_key(ServiceName.SCANNER),
-                             transport=httpx.ASGITransport(app=app))
+    app = build_app(make_settings(ServiceName.TECHNICAL))
+    async with api_client(app), service_client(app, caller=ServiceName.SCANNER, attempts=3) as http:
         client = TechnicalClient(http)
         values = await client.indicators("ANLD", indicators=["sma_20", "levels"], refresh=True)
         assert values.sma_20 is not None
@@ -39,18 +36,14 @@ async def test_technical_client(make_settings: Callable[..., Settings], analysis
         with pytest.raises(InvalidInput) as err:
             await client.indicators("ANLS")
         assert err.value.code == "INSUFFICIENT_DATA"
-        await http.aclose()
 
 
 async def test_pattern_client(make_settings: Callable[..., Settings], analysis_bars: Any,
                               api_client: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]) -> None:
     from services.pattern.app import build_app
 
-    settings = make_settings(ServiceName.PATTERN)
-    app = build_app(settings)
-    async with api_client(app):
-        http = ServiceClient(ServiceName.PATTERN, "http://pattern", settings.api_key(ServiceName.SCANNER),
-                             transport=httpx.ASGITransport(app=app))
+    app = build_app(make_settings(ServiceName.PATTERN))
+    async with api_client(app), service_client(app, caller=ServiceName.SCANNER, attempts=3) as http:
         client = PatternClient(http)
         result = await client.patterns("ANFL", timeframe="1Min", patterns=["bull_flag"])
         assert [p.pattern for p in result.patterns] == [PatternType.BULL_FLAG]
@@ -59,4 +52,3 @@ async def test_pattern_client(make_settings: Callable[..., Settings], analysis_b
         with pytest.raises(InvalidInput) as err:
             await client.patterns("ANFL", timeframe="2Hour")
         assert err.value.code == "UNSUPPORTED_TIMEFRAME"
-        await http.aclose()

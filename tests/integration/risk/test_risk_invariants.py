@@ -403,7 +403,7 @@ class RiskWorld(RuleBasedStateMachine):
             await self._check_daily_loss(conn)
             await self._check_halt(conn)
             await self._check_no_flip(conn)
-        broker = {p.symbol: p.signed_quantity for p in
+        broker = {p.symbol: p.quantity for p in
                   await self.trading_app.state.trading.broker.list_positions()}
         assert await self._book_matches(self.risk_app.state.risk)
         assert await self._table() == broker

@@ -2,17 +2,16 @@
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from catalyst.clients.trading import TradingClient
 from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.domain.orders import OrderStatus, Side
 from catalyst.errors import Forbidden
-from catalyst.http import ServiceClient
 from catalyst.risk.approvals import sign_approval
 from catalyst.services import ServiceName
 from services.trading.app import build_app
+from tests.support.services import service_client
 
 SECRET = "trading-api-secret"
 
@@ -159,10 +158,7 @@ async def test_requests_without_the_api_key_are_refused(trading_app, api_client)
 
 
 async def test_typed_client(trading_app, api_client):
-    async with api_client(trading_app) as _:
-        settings = trading_app.state.runtime.settings
-        service = ServiceClient(ServiceName.TRADING, "http://trading", settings.api_key(ServiceName.RISK),
-                                transport=httpx.ASGITransport(app=trading_app))
+    async with api_client(trading_app), service_client(trading_app, caller=ServiceName.RISK, attempts=3) as service:
         client = TradingClient(service)
         await store_bar(trading_app, "MSFT", 50.0)
         body = SubmitOrderBody(symbol="MSFT", side=Side.BUY, quantity=5,
@@ -181,7 +177,6 @@ async def test_typed_client(trading_app, api_client):
         assert (await client.list_positions()).count == 0
         assert (await client.cancel_all_orders("again")).broker_canceled == 0
         assert (await client.reconcile()).positions_fixed == 0
-        await service.aclose()
 
 
 # -- bad input is a 400, never a 500 (found by tests/integration/contracts fuzzing) ---------------

@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from catalyst.brokers.models import BrokerOrder
 from catalyst.bus import Channel, OrderFilled, PositionUpdate
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Conflict
@@ -88,7 +88,7 @@ async def test_a_replayed_report_records_nothing_twice(sim_world):
 
 async def test_a_stale_report_cannot_move_an_order_backwards(sim_world):
     row = await priced_buy(sim_world)
-    accepted: BrokerOrder = await sim_world.broker.get_order(row.broker_order_id)
+    accepted: Order = await sim_world.broker.get_order(row.broker_order_id)
     await sim_world.step("AAPL", 100.5, 101, 100, 100.8)
     outcome = await sim_world.oms.sync.apply(accepted)  # arrives late, after the fill
     assert not outcome.updated

@@ -10,9 +10,11 @@ import pytest
 from catalyst.brokers.base import Broker, OrderQuery
 from catalyst.brokers.errors import BrokerCircuitOpen, BrokerRateLimited, BrokerRejected, BrokerTransientError
 from catalyst.brokers.guard import BROKER_CALLS, GuardedBroker
-from catalyst.brokers.models import BrokerAccount, BrokerOrder, BrokerPosition, OrderUpdate
+from catalyst.brokers.models import BrokerAccount, OrderUpdate
+from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderStatus, OrderType, Side
+from catalyst.domain.position import Position
 from tests.support.fake_time import FakeTime
 
 
@@ -24,7 +26,7 @@ class ScriptedBroker(Broker):
     def __init__(self, *errors: Exception, reaches_book: bool = False) -> None:
         self.errors = list(errors)
         self.reaches_book = reaches_book
-        self.made: BrokerOrder | None = None
+        self.made: Order | None = None
         self.calls: list[str] = []
 
     def _next(self, call: str) -> None:
@@ -32,10 +34,10 @@ class ScriptedBroker(Broker):
         if self.errors:
             raise self.errors.pop(0)
 
-    async def submit_order(self, request: OrderRequest) -> BrokerOrder:
-        order = BrokerOrder(broker_order_id="b-1", client_order_id=request.client_order_id, symbol=request.symbol,
-                            side=request.side, quantity=request.quantity, order_type=OrderType.MARKET,
-                            status=OrderStatus.ACCEPTED)
+    async def submit_order(self, request: OrderRequest) -> Order:
+        order = Order(broker_order_id="b-1", client_order_id=request.client_order_id, symbol=request.symbol,
+                      side=request.side, quantity=request.quantity, order_type=OrderType.MARKET,
+                      status=OrderStatus.ACCEPTED)
         try:
             self._next("submit_order")
         except BrokerTransientError:
@@ -44,7 +46,7 @@ class ScriptedBroker(Broker):
             raise
         return order
 
-    async def get_order_by_client_id(self, client_order_id: str) -> BrokerOrder | None:
+    async def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         self.calls.append("get_order_by_client_id")
         return self.made
 
@@ -52,10 +54,10 @@ class ScriptedBroker(Broker):
         self._next("get_account")
         return BrokerAccount(account_id="a", status="ACTIVE", cash=1.0, buying_power=1.0, equity=1.0)
 
-    async def get_order(self, broker_order_id: str) -> BrokerOrder:
+    async def get_order(self, broker_order_id: str) -> Order:
         raise NotImplementedError
 
-    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[BrokerOrder]:
+    async def list_orders(self, status: OrderQuery = "open", limit: int = 500) -> list[Order]:
         raise NotImplementedError
 
     async def cancel_order(self, broker_order_id: str) -> None:
@@ -64,10 +66,10 @@ class ScriptedBroker(Broker):
     async def cancel_all(self) -> list[str]:
         raise NotImplementedError
 
-    async def list_positions(self) -> list[BrokerPosition]:
+    async def list_positions(self) -> list[Position]:
         raise NotImplementedError
 
-    async def close_position(self, symbol: str, quantity: float | None = None) -> BrokerOrder:
+    async def close_position(self, symbol: str, quantity: float | None = None) -> Order:
         raise NotImplementedError
 
     def order_updates(self) -> AsyncIterator[OrderUpdate]:

@@ -126,7 +126,7 @@ def test_bracket_target_hit_cancels_the_stop():
     assert tp.status is OrderStatus.ACCEPTED
     assert not tp.held
     [fill] = e.on_bar(bar(1, 105, 110.5, 101, 110))
-    assert fill.order_id == tp.id
+    assert fill.broker_order_id == tp.id
     assert fill.price == D("110")
     assert tp.status is OrderStatus.FILLED
     assert sl.status is OrderStatus.CANCELED
@@ -140,7 +140,7 @@ def test_bracket_stop_hit_cancels_the_target():
     sl, tp = (e.orders[i] for i in parent.leg_ids)
     e.on_bar(bar(0, 100, 101, 99, 100))
     [fill] = e.on_bar(bar(1, 97, 98, 94, 95))
-    assert fill.order_id == sl.id
+    assert fill.broker_order_id == sl.id
     assert fill.price == D("94.9050")
     assert sl.status is OrderStatus.FILLED
     assert tp.status is OrderStatus.CANCELED
@@ -153,7 +153,7 @@ def test_bracket_when_one_bar_reaches_both_legs_the_stop_is_taken():
     sl, tp = (e.orders[i] for i in parent.leg_ids)
     e.on_bar(bar(0, 100, 101, 99, 100))
     [fill] = e.on_bar(bar(1, 100, 112, 93, 100))
-    assert fill.order_id == sl.id
+    assert fill.broker_order_id == sl.id
     assert tp.status is OrderStatus.CANCELED
 
 
@@ -163,7 +163,7 @@ def test_short_bracket_mirrors_the_long_one():
     sl, tp = (e.orders[i] for i in parent.leg_ids)
     e.on_bar(bar(0, 100, 101, 99, 100))
     [fill] = e.on_bar(bar(1, 95, 96, 89, 90))
-    assert fill.order_id == tp.id
+    assert fill.broker_order_id == tp.id
     assert fill.side is Side.BUY
     assert fill.price == D("90")
     assert sl.status is OrderStatus.CANCELED
@@ -219,7 +219,7 @@ def test_canceling_a_partly_filled_bracket_parent_keeps_the_filled_shares_protec
     assert (sl.held, tp.held) == (False, False)
     assert (sl.quantity, tp.quantity) == (30, 30)
     [fill] = e.on_bar(bar(2, 97, 98, 94, 95, v=1_000))  # through the stop
-    assert (fill.order_id, fill.quantity) == (sl.id, 30)
+    assert (fill.broker_order_id, fill.quantity) == (sl.id, 30)
     assert (sl.status, tp.status) == (OrderStatus.FILLED, OrderStatus.CANCELED)
     assert e.positions["AAPL"].is_flat
 

@@ -19,8 +19,8 @@ from catalyst.risk.config import RiskSettings
 from catalyst.trading.config import TradingSettings
 
 LIBS = Path(__file__).resolve().parents[3] / "libs" / "catalyst"
-# Every section a process can be configured with; NewsSettings holds Settings, its sources and sentiment.
-SECTIONS: tuple[type[Section], ...] = (NewsSettings, BrokerSettings, RiskSettings, TradingSettings,
+# Every section a process can be configured with; NewsSettings holds its sources and sentiment.
+SECTIONS: tuple[type[Section], ...] = (Settings, NewsSettings, BrokerSettings, RiskSettings, TradingSettings,
                                        BarSourceSettings, MarketClockSettings)
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.orders import Intent, Side
-from catalyst.risk.book import PositionMark, Reservation, RiskBook, Snapshot
+from catalyst.risk.book import Reservation, RiskBook, Snapshot
+from catalyst.risk.engine import PositionMark
 
 DAY = date(2026, 3, 10)
 T = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
@@ -94,9 +95,9 @@ def test_exit_reservations_and_working_exits_are_being_exited() -> None:
 def test_held_notional_counts_the_higher_of_entry_and_market() -> None:
     book = RiskBook(DAY)
     book.replace(Snapshot(DAY, (_position(qty=100, avg=100.0, mark=70.0),)), 0)
-    assert book.view().positions["AAPL"].notional == 10_000.0  # a fall never makes room past the cap
+    assert book.view().positions["AAPL"].cap_notional == 10_000.0  # a fall never makes room past the cap
     book.mark({"AAPL": (T, 130.0)})
-    assert book.view().positions["AAPL"].notional == 13_000.0
+    assert book.view().positions["AAPL"].cap_notional == 13_000.0
 
 
 def test_a_pending_buy_and_sell_of_one_symbol_never_cancel_out() -> None:

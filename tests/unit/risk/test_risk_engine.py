@@ -8,16 +8,21 @@ import pytest
 
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.domain.risk import RiskParameters, RiskState
-from catalyst.risk.engine import BookView, HeldPosition, TradeProposal, evaluate, price_bound
+from catalyst.risk.engine import BookView, PositionMark, TradeProposal, evaluate, price_bound
 from catalyst.risk.rules import Rule
 from catalyst.risk.sizing import TradeStats
 
 P = RiskParameters()
+
+
+def _held(symbol: str, quantity: float, price: float) -> PositionMark:
+    """An open position bought and marked at ``price`` (signed ``quantity``)."""
+    return PositionMark(symbol, symbol, quantity, price, price, price)
 STATS = TradeStats(win_rate=0.5, payoff=2.0, trades=50, from_prior=False)
 GOOD = TradeProposal("AAPL", Side.BUY, 100, entry=100.0, stop=98.0, target=104.0, atr=1.5)
 
 
-def _book(*positions: HeldPosition, pnl: float = 0.0) -> BookView:
+def _book(*positions: PositionMark, pnl: float = 0.0) -> BookView:
     return BookView({p.symbol: p for p in positions}, pnl)
 
 
@@ -63,7 +68,7 @@ def test_one_share_over_the_position_limit_is_rejected() -> None:
 
 
 def test_adding_to_a_held_symbol_counts_its_notional_but_not_a_new_position() -> None:
-    held = [HeldPosition(s, 10, 50.0) for s in ("A", "B", "C", "D")] + [HeldPosition("AAPL", 150, 100.0)]
+    held = [_held(s, 10, 50.0) for s in ("A", "B", "C", "D")] + [_held("AAPL", 150, 100.0)]
     book = _book(*held)
     corr = {s: 0.0 for s in ("A", "B", "C", "D")}
     assert _run(TradeProposal("AAPL", Side.BUY, 50, 100.0, 98.0, 104.0, atr=1.5), book=book, corr=corr).approved
@@ -74,7 +79,7 @@ def test_adding_to_a_held_symbol_counts_its_notional_but_not_a_new_position() ->
 
 
 def test_exit_is_approved_while_halted() -> None:
-    book = _book(HeldPosition("AAPL", 100, 95.0), pnl=-5_000.0)
+    book = _book(_held("AAPL", 100, 95.0), pnl=-5_000.0)
     d = _run(TradeProposal("AAPL", Side.SELL, 100, entry=95.0, order_type=OrderType.MARKET), state=RiskState.HALTED,
              book=book)
     assert d.approved
@@ -84,14 +89,14 @@ def test_exit_is_approved_while_halted() -> None:
 
 
 def test_exit_of_a_short_is_approved_while_reducing() -> None:
-    book = _book(HeldPosition("TSLA", -40, 200.0))
+    book = _book(_held("TSLA", -40, 200.0))
     d = _run(TradeProposal("TSLA", Side.BUY, 40, entry=200.0), state=RiskState.REDUCING, book=book)
     assert d.approved
     assert d.is_exit
 
 
 def test_one_share_more_than_held_is_a_reversal_and_blocked() -> None:
-    book = _book(HeldPosition("AAPL", 100, 95.0))
+    book = _book(_held("AAPL", 100, 95.0))
     d = _run(TradeProposal("AAPL", Side.SELL, 101, entry=95.0, stop=97.0, target=90.0, atr=1.0), book=book)
     assert not d.approved
     assert Rule.REVERSAL in {r.rule for r in d.failures}
@@ -109,15 +114,15 @@ def test_reducing_blocks_entries() -> None:
 
 
 def test_correlation_is_direction_adjusted() -> None:
-    book = _book(HeldPosition("MSFT", 50, 100.0))
+    book = _book(_held("MSFT", 50, 100.0))
     assert not _run(book=book, corr={"MSFT": 0.9}).approved  # long + long, correlated
-    short_book = _book(HeldPosition("MSFT", -50, 100.0))
+    short_book = _book(_held("MSFT", -50, 100.0))
     assert _run(book=short_book, corr={"MSFT": 0.9}).approved  # long vs short: a hedge
     assert not _run(book=short_book, corr={"MSFT": -0.9}).approved  # long vs short of a mirror
 
 
 def test_missing_correlation_counts_as_unknown() -> None:
-    book = _book(HeldPosition("MSFT", 50, 100.0))
+    book = _book(_held("MSFT", 50, 100.0))
     d = _run(book=book, corr={})
     assert d.approved
     assert [r.rule for r in d.warnings] == [Rule.CORRELATION]

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from catalyst.domain.risk import RiskParameters, Severity
-from catalyst.risk.engine import BookView, HeldPosition
+from catalyst.risk.engine import BookView, PositionMark
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
 from catalyst.risk.rules import Rule
 
 P = RiskParameters()
 
 
-def _usages(pnl: float, *positions: HeldPosition):
+def _held(symbol: str, quantity: float, price: float) -> PositionMark:
+    """An open position bought and marked at ``price`` (signed ``quantity``)."""
+    return PositionMark(symbol, symbol, quantity, price, price, price)
+
+
+def _usages(pnl: float, *positions: PositionMark):
     return limit_usages(BookView({p.symbol: p for p in positions}, pnl), P)
 
 
 def test_usages_cover_every_limit() -> None:
-    u = {x.key: x for x in _usages(-1500.0, HeldPosition("AAPL", 150, 100.0), HeldPosition("KO", -10, 50.0))}
+    u = {x.key: x for x in _usages(-1500.0, _held("AAPL", 150, 100.0), _held("KO", -10, 50.0))}
     assert set(u) == {"daily_loss", "max_positions", "position_size:AAPL", "position_size:KO"}
     assert u["daily_loss"].severity is Severity.WARNING
     assert u["max_positions"].value == 2
@@ -39,7 +44,7 @@ def test_alert_once_per_level_then_escalate_then_clear() -> None:
 
 
 def test_closed_symbol_alert_is_cleared() -> None:
-    active = alert_levels(_usages(0.0, HeldPosition("AAPL", 200, 100.0)))
+    active = alert_levels(_usages(0.0, _held("AAPL", 200, 100.0)))
     assert active == {"position_size:AAPL": "critical"}
     assert alert_changes(_usages(0.0), active) == ([], ["position_size:AAPL"])
 
@@ -50,7 +55,7 @@ def test_message_never_rounds_up_to_the_limit() -> None:
 
 
 def test_only_the_daily_loss_is_a_critical_breach() -> None:
-    five = [HeldPosition(s, 1, 10.0) for s in "ABCDE"]
+    five = [_held(s, 1, 10.0) for s in "ABCDE"]
     assert critical_breach(_usages(0.0, *five)) is None  # 5 of 5 positions blocks new symbols, not the book
     breach = critical_breach(_usages(-2000.0))
     assert breach is not None

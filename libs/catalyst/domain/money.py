@@ -1,0 +1,79 @@
+"""Money and quantity: one type each, ``Decimal`` at six decimals, as the database stores them.
+
+Every price, amount, P&L and share count the books keep is a ``Decimal``: prices and quantities
+are ``numeric(18, 6)`` columns, P&L ``numeric(20, 6)``, so six decimals is what survives a write.
+``Money`` and ``Quantity`` are ``Decimal`` annotated with that rule: a pydantic field of either
+type converts what it is given (a float as written, ``0.1`` → ``Decimal('0.1')``, an int, a
+string) and rounds it to six decimals, refusing NaN and infinity; a dataclass field of either
+type is a plain ``Decimal`` to the type checker and at run time (built with ``money`` /
+``quantity``). They are aliases, not ``NewType``s, because ``Decimal`` arithmetic returns
+``Decimal``: a NewType would need re-wrapping after every sum and says nothing more.
+
+Floats remain at two edges only, each converting here: the wire (JSON numbers in the contracts
+and bus events, ``as_float``) and market data and the risk rules' float arithmetic (bars,
+indicators, ``catalyst.risk``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, TypeAlias
+
+from pydantic import AfterValidator, BeforeValidator
+
+QUANTUM = Decimal("0.000001")  # the scale of numeric(18, 6) and numeric(20, 6)
+ZERO = Decimal(0)
+
+Number: TypeAlias = Decimal | float | int | str
+
+
+def to_decimal(value: Number) -> Decimal:
+    """The exact decimal of ``value`` as written (a float through its shortest repr); not rounded.
+
+    Raises ``ValueError`` for NaN, infinity or text that is not a number.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
+
+
+def quantize(value: Decimal) -> Decimal:
+    """``value`` rounded to six decimals (``Decimal``'s half-even rounding)."""
+    return value.quantize(QUANTUM)
+
+
+def money(value: Number) -> Decimal:
+    """A price, amount or P&L at the books' scale."""
+    return quantize(to_decimal(value))
+
+
+def quantity(value: Number) -> Decimal:
+    """A share count at the books' scale (whole shares for Catalyst's own orders)."""
+    return quantize(to_decimal(value))
+
+
+def optional_money(value: Number | None) -> Decimal | None:
+    return None if value is None else money(value)
+
+
+def as_float(value: Decimal | None) -> float | None:
+    """The wire's JSON number of a decimal (None stays None)."""
+    return None if value is None else float(value)
+
+
+def _coerce(value: object) -> object:
+    """Floats through their repr (``0.1`` stays ``0.1``); other input goes to pydantic's parser."""
+    return to_decimal(value) if isinstance(value, float) else value
+
+
+Money = Annotated[Decimal, BeforeValidator(_coerce), AfterValidator(money)]
+"""Dollars (a price, an amount, a P&L), six decimals."""
+
+Quantity = Annotated[Decimal, BeforeValidator(_coerce), AfterValidator(quantity)]
+"""Shares, six decimals (a broker may report fractional quantities; Catalyst orders whole shares)."""
