@@ -34,6 +34,7 @@ from catalyst.domain.bounded import EXAMPLE_SYMBOL
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
+from catalyst.reporting.config import ReportingSettings, SmtpSettings
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from tests.support.database import scratch_dsn
@@ -84,9 +85,15 @@ def _news_kwargs(_files: Path) -> dict[str, Any]:
             "replay_items": ()}
 
 
+def _reporting_kwargs(files: Path) -> dict[str, Any]:
+    """Reports written under the test's files; no mail server."""
+    return {"reporting_settings": ReportingSettings(REPORTING_DIR=files), "smtp_settings": SmtpSettings()}
+
+
 APP_KWARGS: dict[ServiceName, Callable[[Path], dict[str, Any]]] = {
     ServiceName.RISK: _risk_kwargs,
     ServiceName.NEWS: _news_kwargs,
+    ServiceName.REPORTING: _reporting_kwargs,
 }
 
 
