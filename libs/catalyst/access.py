@@ -49,3 +49,4 @@ PATTERN_QUERIES = RouteGroup(ServiceName.PATTERN, callers_of(ServiceName.PATTERN
 RISK_CHECKS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK), readers=OVERSEERS)
 RISK_CONTROLS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVERSEERS)
 TRADING_BOOK = RouteGroup(ServiceName.TRADING, callers_of(ServiceName.TRADING), readers=OVERSEERS)
+SCANNER_SCANS = RouteGroup(ServiceName.SCANNER, callers_of(ServiceName.SCANNER), readers=OVERSEERS)
