@@ -1,0 +1,29 @@
+"""Typed client of the Reporting service (as agreed with its owner): calls through ``ReportingRoutes``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from catalyst.clients.base import TypedClient
+from catalyst.contracts import reporting as api
+from catalyst.services import ServiceName
+
+
+class ReportingClient(TypedClient):
+    peer = ServiceName.REPORTING
+
+    async def daily(self, day: date) -> api.PerformanceReport:
+        return await self.call(api.ReportingRoutes.daily, day=day.isoformat())
+
+    async def weekly(self, day: date) -> api.PerformanceReport:
+        return await self.call(api.ReportingRoutes.weekly, day=day.isoformat())
+
+    async def monthly(self, day: date) -> api.PerformanceReport:
+        return await self.call(api.ReportingRoutes.monthly, day=day.isoformat())
+
+    async def journal(self, start: date, end: date) -> api.TradeJournal:
+        return await self.call(api.ReportingRoutes.journal, params={"start": start.isoformat(), "end": end.isoformat()})
+
+    async def build_daily(self, day: date, *, send_email: bool = True) -> api.BuiltReport:
+        return await self.call(api.ReportingRoutes.build_daily, api.BuildReportRequest(send_email=send_email),
+                               day=day.isoformat())
