@@ -8,6 +8,7 @@ in the cluster Kubernetes CronJobs call ``catalyst phase <name>`` instead.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -26,7 +27,9 @@ from catalyst.clients.technical import TechnicalClient
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import Clock
 from catalyst.config import Settings
+from catalyst.contracts.reporting import PerformanceReport, TradeJournal
 from catalyst.contracts.risk import ActiveParameters, ParametersUpdate, RiskStatus
+from catalyst.contracts.scanner import ScanResult, SymbolVerdict
 from catalyst.contracts.trading import PositionList, PositionOut
 from catalyst.contracts.workflow import (
     AlertsOut,
@@ -40,6 +43,7 @@ from catalyst.contracts.workflow import (
     TradeRequest,
     WorkflowRoutes,
 )
+from catalyst.domain.bounded import SymbolInput
 from catalyst.domain.calendar import MarketCalendar
 from catalyst.domain.cycle import Phase
 from catalyst.environment import read
@@ -51,7 +55,7 @@ from catalyst.workflow.ledger import CycleLedger
 from catalyst.workflow.peers import PeerSource, WorkflowPeers
 from catalyst.workflow.phases import PhaseCall, PhaseRunner
 from catalyst.workflow.scheduler import PhaseScheduler
-from catalyst.workflow.trades import TradeDesk
+from catalyst.workflow.trades import TradeDesk, ticker
 from catalyst.workflow.views import WorkflowViews
 
 Runner = Annotated[PhaseRunner, Depends(app_state("phases", PhaseRunner))]
@@ -127,6 +131,37 @@ async def update_risk_parameters(body: ParametersUpdate, views: Views, caller: C
 async def alerts(views: Views, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> AlertsOut:
     """The Risk Manager's active alerts and the latest risk events."""
     return await views.alerts(limit)
+
+
+@serve(router, WorkflowRoutes.latest_scan)
+async def latest_scan(peers: Peers) -> ScanResult:
+    """The Scanner's latest scan; 404 ``NO_SCAN`` before the first."""
+    return await peers.scanner.latest()
+
+
+@serve(router, WorkflowRoutes.scan_candidate)
+async def scan_candidate(symbol: Annotated[SymbolInput, Path()], peers: Peers) -> SymbolVerdict:
+    """Where the symbol left the latest scan and why, or its candidacy."""
+    return await peers.scanner.verdict(ticker(symbol))
+
+
+@serve(router, WorkflowRoutes.daily_performance)
+async def daily_performance(views: Views, peers: Peers, day: Annotated[date | None, Query(
+        description="Default: today (the market clock's trading day)")] = None) -> PerformanceReport:
+    return await peers.reporting.daily(day or views.today())
+
+
+@serve(router, WorkflowRoutes.weekly_performance)
+async def weekly_performance(views: Views, peers: Peers, day: Annotated[date | None, Query(
+        description="A day of the week; default: today")] = None) -> PerformanceReport:
+    return await peers.reporting.weekly(day or views.today())
+
+
+@serve(router, WorkflowRoutes.trade_journal)
+async def trade_journal(views: Views, peers: Peers, start: date | None = None, end: date | None = None) -> TradeJournal:
+    """The trades from ``start`` to ``end`` (default: today)."""
+    today = views.today()
+    return await peers.reporting.journal(start or end or today, end or today)
 
 
 def build_app(settings: Settings | None = None, *, workflow_settings: WorkflowSettings | None = None,

@@ -5,11 +5,14 @@ Orchestration's one peer, and what ``catalyst phase`` (the CronJobs' command) ca
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
 from catalyst.clients.base import TypedClient
+from catalyst.contracts import reporting as reporting_api
 from catalyst.contracts import risk as risk_api
+from catalyst.contracts import scanner as scanner_api
 from catalyst.contracts import trading as trading_api
 from catalyst.contracts import workflow as api
 from catalyst.domain.cycle import Phase
@@ -60,3 +63,24 @@ class WorkflowClient(TypedClient):
 
     async def alerts(self, limit: int = 50) -> api.AlertsOut:
         return await self.call(api.WorkflowRoutes.alerts, params={"limit": limit})
+
+    async def latest_scan(self) -> scanner_api.ScanResult:
+        return await self.call(api.WorkflowRoutes.latest_scan)
+
+    async def candidate(self, symbol: str) -> scanner_api.SymbolVerdict:
+        """Where ``symbol`` left the latest scan and why, or its candidacy."""
+        return await self.call(api.WorkflowRoutes.scan_candidate, symbol=symbol)
+
+    async def daily_performance(self, day: date | None = None) -> reporting_api.PerformanceReport:
+        return await self.call(api.WorkflowRoutes.daily_performance, params=_day(day))
+
+    async def weekly_performance(self, day: date | None = None) -> reporting_api.PerformanceReport:
+        return await self.call(api.WorkflowRoutes.weekly_performance, params=_day(day))
+
+    async def trade_journal(self, start: date | None = None, end: date | None = None) -> reporting_api.TradeJournal:
+        params = {k: v.isoformat() for k, v in (("start", start), ("end", end)) if v is not None}
+        return await self.call(api.WorkflowRoutes.trade_journal, params=params)
+
+
+def _day(day: date | None) -> dict[str, str]:
+    return {} if day is None else {"day": day.isoformat()}

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.contracts.pattern import DetectedPattern
+from catalyst.contracts.reporting import PerformanceReport, TradeJournal
 from catalyst.contracts.risk import (
     ActiveAlert,
     ActiveParameters,
@@ -26,6 +27,7 @@ from catalyst.contracts.risk import (
     RiskStatus,
     ValidateResponse,
 )
+from catalyst.contracts.scanner import ScanResult, SymbolVerdict
 from catalyst.contracts.technical import IndicatorValues
 from catalyst.contracts.trading import OrderOut, PositionList, PositionOut
 from catalyst.domain.bounded import NO_NUL_PATTERN, Actor, Price, Reason, Shares, SymbolInput
@@ -207,3 +209,8 @@ class WorkflowRoutes(RouteTable):
     update_risk_parameters = endpoint("PUT", f"{WORKFLOW_PATH}/risk/parameters", ActiveParameters,
                                       request=ParametersUpdate)
     alerts = endpoint("GET", f"{WORKFLOW_PATH}/alerts", AlertsOut)
+    latest_scan = endpoint("GET", f"{WORKFLOW_PATH}/scan/latest", ScanResult)
+    scan_candidate = endpoint("GET", f"{WORKFLOW_PATH}/scan/latest/candidates/{{symbol}}", SymbolVerdict)
+    daily_performance = endpoint("GET", f"{WORKFLOW_PATH}/performance/daily", PerformanceReport)
+    weekly_performance = endpoint("GET", f"{WORKFLOW_PATH}/performance/weekly", PerformanceReport)
+    trade_journal = endpoint("GET", f"{WORKFLOW_PATH}/journal", TradeJournal)

@@ -30,6 +30,7 @@ from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from services.workflow.app import build_app as build_workflow_app
 
 SEED = 20260305
 MAX_EXAMPLES = 25  # fuzzed cases per operation; the examples and coverage phases add their own
@@ -41,6 +42,7 @@ SERVICES: dict[ServiceName, Callable[..., FastAPI]] = {
     ServiceName.NEWS: build_news_app,
     ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app,
+    ServiceName.WORKFLOW: build_workflow_app,
 }
 
 

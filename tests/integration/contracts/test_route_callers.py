@@ -6,7 +6,8 @@ The cases come from each app's own OpenAPI document (built at import with placeh
 as the fuzzing module does), so a new route is walked without editing this file. The requests go
 to the real apps, started once for the module: News, Technical and Pattern on the session
 database, Risk and Trading on the contracts' scratch database (``conftest.py``). No body is sent,
-so an allowed caller meets a 400 (or a harmless read) rather than changing anything.
+so an allowed caller meets a 400 (or a harmless read) rather than changing anything. Workflow runs
+with every service it calls in process (``conftest.py``).
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from services.workflow.app import build_app as build_workflow_app
 from tests.support.services import serve
 
 BUILDERS: dict[ServiceName, Callable[[Settings], FastAPI]] = {
     ServiceName.NEWS: build_news_app, ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app, ServiceName.RISK: build_risk_app, ServiceName.TRADING: build_trading_app,
+    ServiceName.WORKFLOW: build_workflow_app,
 }
 OPEN_PATHS = {"/health"}  # the ops routes in the schema, unauthenticated on purpose
 

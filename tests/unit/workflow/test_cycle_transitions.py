@@ -19,18 +19,18 @@ from catalyst.workflow.cycle import (
     leads_to,
 )
 
-S, P, O = CycleState, Phase, Outcome
+S, P, OUT = CycleState, Phase, Outcome
 
 EXPECTED: dict[tuple[CycleState, Step], CycleState] = {
     # the day's walk
     (S.CREATED, P.START_SESSION): S.PRE_MARKET,
     (S.CREATED, P.PRE_MARKET_SCAN): S.SCANNING,
     (S.PRE_MARKET, P.PRE_MARKET_SCAN): S.SCANNING,
-    (S.SCANNING, O.FINISHED): S.READY,
+    (S.SCANNING, OUT.FINISHED): S.READY,
     (S.READY, P.MARKET_OPEN): S.TRADING,
     (S.TRADING, P.MONITOR): S.TRADING,
     (S.TRADING, P.MARKET_CLOSE): S.CLOSING,
-    (S.CLOSING, O.FINISHED): S.CLOSED,
+    (S.CLOSING, OUT.FINISHED): S.CLOSED,
     # stopping the session: no new trades, still watched and closed
     (S.CREATED, P.STOP_SESSION): S.STOPPED,
     (S.PRE_MARKET, P.STOP_SESSION): S.STOPPED,
@@ -52,8 +52,8 @@ EXPECTED: dict[tuple[CycleState, Step], CycleState] = {
     (S.HALTED, P.MONITOR): S.HALTED,
     (S.HALTED, P.MARKET_CLOSE): S.CLOSING,
     # failures, and running the failed phase again
-    (S.SCANNING, O.FAILED): S.ERROR,
-    (S.CLOSING, O.FAILED): S.ERROR,
+    (S.SCANNING, OUT.FAILED): S.ERROR,
+    (S.CLOSING, OUT.FAILED): S.ERROR,
     (S.ERROR, P.PRE_MARKET_SCAN): S.SCANNING,
     (S.ERROR, P.MARKET_CLOSE): S.CLOSING,
     (S.ERROR, P.MONITOR): S.ERROR,
@@ -88,8 +88,8 @@ def test_an_illegal_step_is_refused_naming_the_state_and_what_it_allows(state: C
 
 def test_the_day_walks_from_created_to_closed() -> None:
     state = S.CREATED
-    for step in (P.START_SESSION, P.PRE_MARKET_SCAN, O.FINISHED, P.MARKET_OPEN, P.MONITOR, P.MARKET_CLOSE,
-                 O.FINISHED):
+    for step in (P.START_SESSION, P.PRE_MARKET_SCAN, OUT.FINISHED, P.MARKET_OPEN, P.MONITOR, P.MARKET_CLOSE,
+                 OUT.FINISHED):
         state = advance(state, step)
     assert state is S.CLOSED
     assert allowed_phases(S.CLOSED) == [P.HALT]

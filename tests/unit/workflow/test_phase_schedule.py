@@ -54,7 +54,8 @@ def test_a_regular_day(nyse: MarketCalendar, day: date) -> None:
     assert monitors == [ny(day, 9, 30) + timedelta(minutes=i) for i in range(360)]  # 09:30 .. 15:29
     assert [d.phase for d in due[1:3]] == [Phase.MARKET_OPEN, Phase.MONITOR]  # the open before its first monitor
     assert {d.day for d in due} == {day}
-    assert due[2].slot == "09:30" and due[0].slot == ""
+    assert due[2].slot == "09:30"
+    assert due[0].slot == ""
 
 
 def test_a_half_day_closes_30_minutes_before_its_13_00_close(nyse: MarketCalendar) -> None:

@@ -1,0 +1,88 @@
+"""The phases of a cycle against the real services: illegal transitions, repeats, closed days, a halt."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.integration.workflow.conftest import DAY, RigFactory, ny
+
+PRESIDENTS_DAY = date(2013, 2, 18)
+SATURDAY = date(2013, 3, 2)
+
+
+async def test_an_illegal_transition_is_refused_with_409_naming_the_state_and_what_it_allows(
+        workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 9, 45)) as rig:
+        refused = await rig.phase("market_open")  # no scan yet: the cycle is only created
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == {
+            "code": "ILLEGAL_TRANSITION",
+            "message": "a cycle in state created cannot take market_open; it allows start_session, "
+                       "pre_market_scan, stop_session, halt",
+            "details": {"state": "created", "phase": "market_open",
+                        "allowed": ["start_session", "pre_market_scan", "stop_session", "halt"]},
+        }
+        cycle = (await rig.client.get("/api/v1/workflow/cycles/current")).json()
+        assert cycle["state"] == "created"
+        assert cycle["phases"] == []  # nothing was recorded for the refused phase
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 0
+
+
+async def test_a_repeated_phase_is_a_no_op_that_says_so(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
+        first = await rig.phase("start_session", reason="morning")
+        assert first.status_code == 200, first.text
+        assert first.json() | {"details": None} == first.json() | {
+            "phase": "start_session", "ran": True, "previous_state": "created", "state": "pre_market",
+            "details": None}
+        again = (await rig.phase("start_session")).json()
+        assert again["ran"] is False
+        assert again["reason"] == f"start_session already ran at {ny(DAY, 7).isoformat()}"
+        assert again["state"] == "pre_market"
+        assert await rig.db.pool.fetchval(
+            "SELECT count(*) FROM cycle_phase_runs WHERE phase = 'start_session'") == 1
+        assert await rig.db.pool.fetchval(
+            "SELECT count(*) FROM decision_logs WHERE decision = 'phase_run'") == 1
+
+
+async def test_a_scheduled_phase_before_its_time_does_nothing(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 7, 59)) as rig:
+        early = (await rig.phase("pre_market_scan")).json()
+        assert early["ran"] is False
+        assert early["reason"] == "pre_market_scan is due at 08:00 New York on 2013-03-01"
+        assert early["cycle_id"] is None
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 0
+
+
+async def test_a_holiday_and_a_weekend_are_skipped(workflow_rig: RigFactory) -> None:
+    for day, kind in ((PRESIDENTS_DAY, "holiday"), (SATURDAY, "weekend")):
+        async with workflow_rig(ny(day, 8, 0)) as rig:
+            for phase in ("pre_market_scan", "market_open", "monitor", "market_close", "start_session"):
+                answer = (await rig.phase(phase)).json()
+                assert answer["ran"] is False, answer
+                assert answer["reason"] == f"the market is closed on {day.isoformat()} ({kind})"
+                assert answer["day"] == day.isoformat()
+            assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 0
+
+
+async def test_a_halt_stops_trading_through_the_risk_managers_emergency_stop(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 9, 0)) as rig:
+        no_reason = await rig.phase("halt")
+        assert no_reason.status_code == 400
+        assert no_reason.json()["error"]["code"] == "REASON_REQUIRED"
+        halted = (await rig.phase("halt", reason="operator test")).json()
+        assert halted["ran"] is True
+        assert halted["state"] == "halted"
+        assert halted["details"]["emergency_stop"]["state"] == "halted"
+        risk = (await rig.client.get("/api/v1/workflow/risk/status")).json()
+        assert risk["state"] == "halted"
+        assert risk["halt_reason"] == "emergency stop by orchestration: operator test"
+        trade = await rig.client.post("/api/v1/workflow/trades", json={
+            "request_id": "after-halt", "symbol": "AAPL", "quantity": 10})
+        assert trade.status_code == 409
+        assert trade.json()["error"]["details"] == {"state": "halted", "allowed": ["trading"]}
+        alerts = (await rig.client.get("/api/v1/workflow/alerts")).json()
+        assert [a["key"] for a in alerts["active"]] == ["emergency_stop"]
+        again = (await rig.phase("halt", reason="twice")).json()
+        assert again["ran"] is False
+        assert again["reason"].startswith("halt already ran at")
