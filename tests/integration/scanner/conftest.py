@@ -39,6 +39,7 @@ from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.domain.news import NewsItem
+from catalyst.environment import read
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
@@ -207,14 +208,14 @@ def scanner(upstream: Upstream, scanner_settings: Callable[..., Settings],
             clock: SimulatedClock) -> ScannerFactory:
     """``async with scanner(**overrides) as client``: the Scanner app running (Workflow's key), its
     peers the upstream apps unless ``news=`` / ``technical=`` / ``pattern=`` replace one;
-    ``settings=`` takes ``ScannerSettings`` overrides (by variable name)."""
+    ``settings=``: the Scanner's environment (``ScannerSettings`` variables; nothing else is read)."""
 
     @asynccontextmanager
-    async def run(*, settings: dict[str, Any] | None = None, caller: ServiceName = ServiceName.WORKFLOW,
+    async def run(*, settings: dict[str, str] | None = None, caller: ServiceName = ServiceName.WORKFLOW,
                   **peers: Any) -> AsyncIterator[httpx.AsyncClient]:
         clients = {"news": upstream.news, "technical": upstream.technical, "pattern": upstream.pattern, **peers}
         app: FastAPI = build_scanner_app(scanner_settings(ServiceName.SCANNER),
-                                         scanner_settings=ScannerSettings(**(settings or {})), clock=clock, **clients)
+                                         scanner_settings=read(ScannerSettings, settings or {}), clock=clock, **clients)
         async with running(app), http_client(app, caller=caller, timeout_s=30) as client:
             yield client
 
