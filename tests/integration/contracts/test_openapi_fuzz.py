@@ -28,6 +28,7 @@ from catalyst.services import ServiceName
 from services.news.app import build_app as build_news_app
 from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
+from services.scanner.app import build_app as build_scanner_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
 
@@ -41,6 +42,7 @@ SERVICES: dict[ServiceName, Callable[..., FastAPI]] = {
     ServiceName.NEWS: build_news_app,
     ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app,
+    ServiceName.SCANNER: build_scanner_app,
 }
 
 
