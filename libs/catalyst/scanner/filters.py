@@ -32,13 +32,18 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+def shown(x: float) -> str:
+    """A number as a message shows it: whole thousands with separators, else six significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:.6g}"
+
+
 def require(metric: str, value: float | None, comparison: str, threshold: float) -> DropReason | None:
     """None when ``value comparison threshold`` holds, else the reason it does not (a missing value fails)."""
     if value is not None and _COMPARE[comparison](value, threshold):
         return None
-    shown = "missing" if value is None else f"{value:g}"
+    text = "missing" if value is None else shown(value)
     return DropReason(metric=metric, value=value, threshold=threshold, comparison=comparison,
-                      message=f"{metric} {shown} is not {comparison} {threshold:g}")
+                      message=f"{metric} {text} is not {comparison} {shown(threshold)}")
 
 
 def unavailable(facts: Unavailable) -> DropReason:
@@ -205,7 +210,7 @@ class RankingFilter:
         keep = self._t.final_count
         dropped = {
             e.symbol: DropReason(metric="rank", value=rank, threshold=keep, comparison="<=",
-                                 message=f"ranked {rank} by composite score {scores[e.symbol].composite:g}; "
+                                 message=f"ranked {rank} by composite score {shown(scores[e.symbol].composite)}; "
                                          f"the top {keep} are kept")
             for rank, e in enumerate(ranked, start=1) if rank > keep}
         ranks = {e.symbol: rank for rank, e in enumerate(ranked, start=1)}

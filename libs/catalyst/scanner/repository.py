@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,8 +81,10 @@ class ScanRepository:
             return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM trading_cycles WHERE cycle_id = $1)",
                                             cycle_id))
 
-    async def save(self, result: ScanResult, records: list[SymbolRecord]) -> None:
-        """The header and every symbol's row, in one transaction."""
+    async def save(self, result: ScanResult, records: list[SymbolRecord]) -> float:
+        """The header and every symbol's row, in one transaction; answers the milliseconds it took,
+        which the header's timings hold as ``store``."""
+        started = time.perf_counter()
         columns: list[list[Any]] = [[] for _ in range(8)]
         for r in records:
             score = r.score
@@ -98,6 +101,10 @@ class ScanRepository:
                 json.dumps(result.warnings), json.dumps(result.timings_ms))
             if records:
                 await conn.execute(_ROWS_SQL, result.scan_id, result.cycle_id, *columns)
+            took = round((time.perf_counter() - started) * 1000, 3)
+            await conn.execute("UPDATE scans SET timings_ms = timings_ms || jsonb_build_object('store', $2::float8)"
+                               " WHERE scan_id = $1", result.scan_id, took)
+        return took
 
     async def latest(self) -> ScanResult:
         return await self._scan("seq = (SELECT max(seq) FROM scans)")

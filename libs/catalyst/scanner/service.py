@@ -123,9 +123,7 @@ class ScannerService:
         result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
                             finished_at=self._audit_clock.now(), universe_size=size, stages=counts,
                             candidates=candidates, warnings=warnings, timings_ms=timings)
-        t0 = time.perf_counter()
-        await self._repository.save(result, records)
-        result.timings_ms["store"] = _ms(t0)
+        result.timings_ms["store"] = await self._repository.save(result, records)
         await self._publish(result)
         log.info("scan_completed", scan_id=str(result.scan_id), as_of=as_of.isoformat(),
                  stages={c.stage: c.passed for c in counts}, warnings=len(warnings), timings_ms=result.timings_ms)

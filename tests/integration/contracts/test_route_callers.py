@@ -27,6 +27,7 @@ from catalyst.services import IDENTITIES, Identity, Operator, ServiceName
 from services.news.app import build_app as build_news_app
 from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
+from services.scanner.app import build_app as build_scanner_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
 from services.workflow.app import build_app as build_workflow_app
@@ -36,6 +37,7 @@ BUILDERS: dict[ServiceName, Callable[[Settings], FastAPI]] = {
     ServiceName.NEWS: build_news_app, ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app, ServiceName.RISK: build_risk_app, ServiceName.TRADING: build_trading_app,
     ServiceName.WORKFLOW: build_workflow_app,
+    ServiceName.SCANNER: build_scanner_app,
 }
 OPEN_PATHS = {"/health"}  # the ops routes in the schema, unauthenticated on purpose
 
