@@ -199,6 +199,7 @@ class PhaseRunner:
             await self._ledger.decide(cycle_id, "position_closed", f"market close: {order.side.value} "
                                       f"{order.quantity:g} {order.symbol}", {
                                           "market_at": self._clock.now().isoformat(), "reason": reason,
+                                          "order_id": str(order.order_id),
                                           "order": order.model_dump(mode="json", exclude={"legs"})},
                                       symbol=order.symbol)
         reconciled = await self._peers.trading.reconcile()

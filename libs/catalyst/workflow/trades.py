@@ -8,6 +8,9 @@ there. An approved entry goes to Trading as a bracket with Risk's signed approva
 order id derived from the cycle and the request id, so a retried request never places a second
 order (Trading answers a known id with the order it has; the desk first looks for one it placed).
 Every outcome is a decision in ``decision_logs`` with the inputs it was decided on.
+
+Risk has no dry run: a preview's approval, though never sent, holds its exposure in Risk until it
+lapses (60 s of market time), so a confirmation within that minute is judged with it reserved.
 """
 
 from __future__ import annotations

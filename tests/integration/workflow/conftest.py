@@ -96,12 +96,12 @@ def workflow_rig(workflow_dsn: str, make_settings: Callable[..., Settings], tmp_
 
     @asynccontextmanager
     async def rig(at: datetime, **workflow: object) -> AsyncIterator[WorkflowRig]:
-        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler stays off."""
+        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler is off unless asked."""
         clock = SimulatedClock(at)
         peers = workflow_peers(settings_for, parameters=parameters, reports=tmp_path / "reports", clock=clock,
                                news_items=news_items)  # type: ignore[arg-type]
         app = build_app(settings_for(ServiceName.WORKFLOW), peers=peers, clock=clock,
-                        workflow_settings=WorkflowSettings.model_validate({**workflow, "WORKFLOW_SCHEDULER": False}))
+                        workflow_settings=WorkflowSettings.model_validate({"WORKFLOW_SCHEDULER": False, **workflow}))
         async with running(app), http_client(app, caller=ServiceName.ORCHESTRATION, timeout_s=120) as client, \
                 connected(workflow_dsn, min_size=1, max_size=2) as db:
             yield WorkflowRig(clock, app, client, db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.integration.workflow.conftest import DAY, RigFactory, ny
+from tests.support.waiting import eventually
 
 PRESIDENTS_DAY = date(2013, 2, 18)
 SATURDAY = date(2013, 3, 2)
@@ -86,3 +87,18 @@ async def test_a_halt_stops_trading_through_the_risk_managers_emergency_stop(wor
         again = (await rig.phase("halt", reason="twice")).json()
         assert again["ran"] is False
         assert again["reason"].startswith("halt already ran at")
+
+
+async def test_with_the_scheduler_on_the_app_runs_the_phases_due_on_its_clock(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 9, 30, 10), WORKFLOW_SCHEDULER=True, WORKFLOW_SCHEDULER_POLL=0.05) as rig:
+
+        async def trading() -> bool:  # caught up since midnight: the scan at 08:00, the open at 09:30
+            cycle = await rig.client.get("/api/v1/workflow/cycles/current")
+            return cycle.status_code == 200 and cycle.json()["state"] == "trading"
+
+        await eventually(trading, within_s=60, what="the scheduler ran the scan and the open")
+        phases = [p["phase"] for p in (await rig.client.get("/api/v1/workflow/cycles/current")).json()["phases"]]
+        assert phases[:2] == ["pre_market_scan", "market_open"]
+        requested = await rig.db.pool.fetch("SELECT DISTINCT context->>'requested_by' AS who FROM decision_logs"
+                                            " WHERE decision = 'phase_run'")
+        assert [r["who"] for r in requested] == ["scheduler"]
