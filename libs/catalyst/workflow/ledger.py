@@ -9,8 +9,8 @@ works for a while (the scan, the close) enters its working state in ``begin`` an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,8 @@ from catalyst.workflow import repository as repo
 from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_to
 
 ENDED_STATES = frozenset({CycleState.CLOSED, CycleState.STOPPED})
+STALE_RUN = timedelta(minutes=30)
+"""A run still ``running`` this long after it began (market time) is taken for dead and may run again."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,10 @@ class Skipped:
 
 
 class CycleLedger:
-    def __init__(self, db: Database, mode: str):
+    def __init__(self, db: Database, mode: str, *, stale_after: timedelta = STALE_RUN):
         self._db = db
         self._mode = mode
+        self._stale_after = stale_after
 
     async def today(self, day: date) -> repo.CycleRow | None:
         async with self._db.acquire() as conn:
@@ -65,6 +68,8 @@ class CycleLedger:
         async with self._db.transaction() as conn:
             cycle = await repo.lock_cycle(conn, cycle_id)
             run = await repo.find_run(conn, cycle_id, phase, slot)
+            if run is not None and run.status == "running" and now - run.market_at >= self._stale_after:
+                run = replace(run, status="failed")  # its process died mid-run (a restart): it may run again
             if run is not None and run.status != "failed":
                 verb = "is running since" if run.status == "running" else "already ran at"
                 return Skipped(cycle_id, cycle.state, f"{phase.value} {verb} {run.market_at.isoformat()}")

@@ -101,12 +101,15 @@ class PhaseRunner:
         decided = {"requested_by": call.requested_by, "reason": call.reason, "force": call.force}
         try:
             work = await self._do(call, begun, session)
-        except CatalystError as exc:
-            error = {"code": exc.code, "message": exc.message, "details": exc.details}
+        except Exception as exc:  # the run is marked failed (it may run again), whatever went wrong
+            error = _error_of(exc)
             state = await self._ledger.finish(begun, succeeded=False, now=self._clock.now(), result={"error": error},
-                                              reasoning=f"{call.phase.value} failed: {exc.message}", decided=decided)
-            log.warning("phase_failed", phase=call.phase.value, cycle_id=str(begun.cycle_id), error=exc.message)
-            raise UpstreamError(f"{call.phase.value} failed: {exc.message}", code="PHASE_FAILED", details={
+                                              reasoning=f"{call.phase.value} failed: {error['message']}",
+                                              decided=decided)
+            log.warning("phase_failed", phase=call.phase.value, cycle_id=str(begun.cycle_id), error=error["message"])
+            if not isinstance(exc, CatalystError):
+                raise
+            raise UpstreamError(f"{call.phase.value} failed: {error['message']}", code="PHASE_FAILED", details={
                 "phase": call.phase.value, "cycle_id": str(begun.cycle_id), "state": state.value, "error": error,
             }) from exc
         state = await self._ledger.finish(begun, succeeded=True, now=self._clock.now(), result=work.result,
@@ -225,6 +228,12 @@ def _session_facts(session: Session | None) -> dict[str, Any]:
         return {}
     return {"day": session.day.isoformat(), "open": session.open.isoformat(), "close": session.close.isoformat(),
             "half_day": session.is_half_day, "close_phase_at": close_phase_at(session).isoformat()}
+
+
+def _error_of(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, CatalystError):
+        return {"code": exc.code, "message": exc.message, "details": exc.details}
+    return {"code": "INTERNAL_ERROR", "message": str(exc), "details": {"type": type(exc).__name__}}
 
 
 def _closed_kind(day: date) -> str:

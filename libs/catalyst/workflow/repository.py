@@ -123,12 +123,13 @@ async def find_run(conn: asyncpg.Connection, cycle_id: UUID, phase: Phase, slot:
 
 
 async def start_run(conn: asyncpg.Connection, cycle_id: UUID, phase: Phase, slot: str, market_at: datetime) -> int:
-    """A run of ``phase`` in ``slot`` begins (a failed one is begun again)."""
+    """A run of ``phase`` in ``slot`` begins; one not succeeded (failed, or dead while running) is begun again.
+    The caller holds the cycle's lock and has decided it may run."""
     run_id: int = await conn.fetchval(
         """INSERT INTO cycle_phase_runs (cycle_id, phase, slot, status, market_at) VALUES ($1, $2, $3, 'running', $4)
            ON CONFLICT (cycle_id, phase, slot) DO UPDATE
                SET status = 'running', market_at = excluded.market_at, finished_at = NULL, result = '{}'
-               WHERE cycle_phase_runs.status = 'failed'
+               WHERE cycle_phase_runs.status <> 'succeeded'
            RETURNING run_id""", cycle_id, phase.value, slot, market_at)
     return run_id
 

@@ -150,6 +150,8 @@ class TradeDesk:
                 verdict = await self._peers.scanner.verdict(symbol, scan_id)
             except NotFound:
                 warnings.append(f"{symbol} was not in scan {scan_id}")
+            except CatalystError as exc:  # the Scanner down: the request is still judged by Risk
+                warnings.append(f"scanner: {exc.message}")
             else:
                 if verdict.candidate is not None:
                     candidate = verdict.candidate.model_dump(mode="json")
@@ -165,11 +167,11 @@ class TradeDesk:
             preferred = [p for p in found.patterns if candidate and p.pattern.value == candidate.get("pattern")]
             ranked = preferred or found.patterns  # most confident first
             pattern = ranked[0] if ranked else None
-        except (NotFound, InvalidInput) as exc:
+        except CatalystError as exc:  # unknown symbol, too little history, or the service down
             warnings.append(f"pattern: {exc.message}")
         try:
             indicators = await self._peers.technical.indicators(symbol, timeframe=timeframe, indicators=INDICATORS)
-        except (NotFound, InvalidInput) as exc:
+        except CatalystError as exc:
             warnings.append(f"indicators: {exc.message}")
         return TradeAnalysis(scan_id=scan_id, candidate=candidate, pattern=pattern, indicators=indicators), warnings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from tests.integration.workflow.conftest import DAY, RigFactory, ny
@@ -102,3 +103,29 @@ async def test_with_the_scheduler_on_the_app_runs_the_phases_due_on_its_clock(wo
         requested = await rig.db.pool.fetch("SELECT DISTINCT context->>'requested_by' AS who FROM decision_logs"
                                             " WHERE decision = 'phase_run'")
         assert [r["who"] for r in requested] == ["scheduler"]
+
+
+async def test_concurrent_calls_of_a_phase_run_it_once(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
+        answers = [r.json() for r in await asyncio.gather(*(rig.phase("start_session") for _ in range(6)))]
+        assert sorted(a["ran"] for a in answers) == [False] * 5 + [True]
+        at = ny(DAY, 7).isoformat()
+        assert {a["reason"] for a in answers if not a["ran"]} <= {f"start_session already ran at {at}",
+                                                                  f"start_session is running since {at}"}
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 1
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 1
+
+
+async def test_a_run_left_running_by_a_dead_process_may_run_again_later(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
+        assert (await rig.phase("start_session")).json()["ran"] is True
+        await rig.db.pool.execute("UPDATE cycle_phase_runs SET status = 'running', finished_at = NULL")
+        rig.clock.set(ny(DAY, 7, 10))
+        busy = (await rig.phase("start_session")).json()
+        assert busy["ran"] is False
+        assert busy["reason"] == f"start_session is running since {ny(DAY, 7).isoformat()}"
+        rig.clock.set(ny(DAY, 7, 30))  # 30 minutes on: taken for dead
+        again = (await rig.phase("start_session")).json()
+        assert again["ran"] is True
+        assert again["state"] == "pre_market"  # the transition it had taken is not taken twice
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 1
