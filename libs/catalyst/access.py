@@ -15,6 +15,8 @@ that declare it as a peer (``catalyst.services.callers_of``). On top of that, de
 - Pushed news is taken from Workflow and the operator; the Scanner only reads News.
 - Workflow (the trading cycle, trade requests, the reads Claude's resources need) is for
   Orchestration and the operator (``catalyst phase``, the CronJobs' command, presents its key).
+- Reporting is Workflow's (it builds and mails the daily report); its reads (the reports, the
+  journal, the HTML page) are open to Orchestration and the operator as well.
 
 Each service mounts a router with its group here (``create_app(routers=[(router, GROUP)])``);
 nothing else in the code names callers.
@@ -53,3 +55,4 @@ RISK_CONTROLS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVER
 TRADING_BOOK = RouteGroup(ServiceName.TRADING, callers_of(ServiceName.TRADING), readers=OVERSEERS)
 SCANNER_SCANS = RouteGroup(ServiceName.SCANNER, callers_of(ServiceName.SCANNER), readers=OVERSEERS)
 WORKFLOW = RouteGroup(ServiceName.WORKFLOW, callers_of(ServiceName.WORKFLOW) | {Operator.OPERATOR})
+REPORTING = RouteGroup(ServiceName.REPORTING, callers_of(ServiceName.REPORTING), readers=OVERSEERS)

@@ -67,7 +67,7 @@ class Wiring:
 
 
 # Risk calls Trading (cancel-all, flatten, positions, account in an emergency stop and for sizing);
-# Trading calls no one. Workflow calls every service (spec 2.1); Reporting only reads the database.
+# Trading calls no one. Workflow calls every service (spec 2.1); Reporting only reads the database (no Redis).
 # The services not built yet (Orchestration, Scanner, Workflow, Reporting) are wired as the spec says.
 WIRING: dict[ServiceName, Wiring] = {w.service: w for w in (
     Wiring(ServiceName.ORCHESTRATION, peers=(ServiceName.WORKFLOW,)),
@@ -81,7 +81,7 @@ WIRING: dict[ServiceName, Wiring] = {w.service: w for w in (
         ServiceName.TRADING, ServiceName.REPORTING,
     )),
     Wiring(ServiceName.NEWS),
-    Wiring(ServiceName.REPORTING),
+    Wiring(ServiceName.REPORTING, uses_redis=False),
 )}
 
 # Services each one calls over REST: read off the wiring.

@@ -1,0 +1,67 @@
+"""The daily summary in words (pure): the metric lines the page and the mail share, and the mail itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+from catalyst.contracts.reporting import JournalTrade, PerformanceReport
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
+def _ratio(value: float | None, spec: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def metric_lines(report: PerformanceReport) -> list[str]:
+    """One ``name: value`` line per metric (n/a where a metric is undefined, e.g. no trade or no loss)."""
+    m = report.metrics
+    hold = "n/a" if m.average_hold_seconds is None else f"{m.average_hold_seconds / 60:.1f} min"
+    return [
+        f"Net P&L: {_money(m.net_pnl)} ({m.pnl_pct:+.2f}% of {_money(m.starting_equity)})",
+        f"Gross P&L: {_money(m.gross_pnl)}, commissions {_money(m.commissions)}",
+        f"Ending equity: {_money(m.ending_equity)}",
+        f"Trades: {m.trades} ({m.wins} won, {m.losses} lost, {m.breakeven} even)",
+        f"Win rate: {_ratio(m.win_rate, '.1%')}",
+        f"Profit factor: {_ratio(m.profit_factor)}",
+        f"Sharpe: {_ratio(m.sharpe)}, Sortino: {_ratio(m.sortino)} ({m.sessions} session(s))",
+        f"Max drawdown: {_money(m.max_drawdown)} ({m.max_drawdown_pct:.2f}%)",
+        f"Expectancy: {_money(m.expectancy)} per trade",
+        f"Average win: {_money(m.average_win)}, average loss: {_money(m.average_loss)}",
+        f"Largest win: {_money(m.largest_win)}, largest loss: {_money(m.largest_loss)}",
+        f"Average hold: {hold}",
+        f"Max consecutive wins: {m.max_consecutive_wins}, losses: {m.max_consecutive_losses}",
+        f"Open positions at the end: {report.open_positions}",
+    ]
+
+
+def plain_text_summary(report: PerformanceReport, journal: Sequence[JournalTrade]) -> str:
+    lines = [f"Catalyst daily report {report.start.isoformat()}", "", *metric_lines(report), ""]
+    if report.by_pattern:
+        lines.append("By pattern: " + ", ".join(f"{k} {_money(g.net_pnl)} ({g.trades})"
+                                                for k, g in report.by_pattern.items()))
+    if report.by_catalyst:
+        lines.append("By catalyst: " + ", ".join(f"{k} {_money(g.net_pnl)} ({g.trades})"
+                                                 for k, g in report.by_catalyst.items()))
+    lines += ["", "Trades:"] + [
+        f"  {t.symbol} {t.side.value} {t.quantity:g} @ {t.entry_price:.2f} -> "
+        f"{'' if t.exit_price is None else f'{t.exit_price:.2f}'} {t.exit_reason} {_money(t.pnl)}"
+        for t in journal] if journal else ["", "No trade closed this day."]
+    return "\n".join(lines) + "\n"
+
+
+def daily_message(report: PerformanceReport, journal: Sequence[JournalTrade], html: str, *, sender: str,
+                  recipients: Sequence[str]) -> EmailMessage:
+    """The mail: the plain-text summary, with the HTML report as its alternative part."""
+    message = EmailMessage()
+    m = report.metrics
+    message["Subject"] = (f"Catalyst daily report {report.start.isoformat()}: {_money(m.net_pnl)} "
+                          f"({m.pnl_pct:+.2f}%), {m.trades} trade(s)")
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message.set_content(plain_text_summary(report, journal))
+    message.add_alternative(html, subtype="html")
+    return message

@@ -1,0 +1,1 @@
+"""Reporting service (port 5009)."""
