@@ -26,12 +26,13 @@ from catalyst.clients.technical import TechnicalClient
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import Clock
 from catalyst.config import Settings
+from catalyst.domain.news import NewsItem
 from catalyst.environment import read
 from catalyst.http import ServiceClient
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
-from catalyst.news_sources.items import NewsItem
+from catalyst.reporting.config import ReportingSettings, SmtpSettings
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from catalyst.trading.config import TradingSettings
@@ -85,8 +86,9 @@ def workflow_peers(settings_for: SettingsFor, *, parameters: Path, reports: Path
             scanner = await start(build_scanner_app(
                 settings_for(ServiceName.SCANNER), news=NewsClient(scanner_sees[0]),
                 technical=TechnicalClient(scanner_sees[1]), pattern=PatternClient(scanner_sees[2]), clock=clock))
-            reporting = await start(build_reporting_app(settings_for(ServiceName.REPORTING), clock=clock,
-                                                        reports_dir=reports))
+            reporting = await start(build_reporting_app(
+                settings_for(ServiceName.REPORTING), clock=clock, smtp_settings=SmtpSettings(SMTP_HOST=None),
+                reporting_settings=read(ReportingSettings, REPORTING_DIR=reports)))
             yield WorkflowPeers(news=NewsClient(news), scanner=ScannerClient(scanner), pattern=PatternClient(pattern),
                                 technical=TechnicalClient(technical), risk=RiskClient(risk),
                                 trading=TradingClient(trading), reporting=ReportingClient(reporting))

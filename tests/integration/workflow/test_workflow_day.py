@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -141,14 +142,27 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         assert cycle["state"] == "closed", cycle
         close = await rig.db.pool.fetchval(
             "SELECT result FROM cycle_phase_runs WHERE phase = 'market_close' AND status = 'succeeded'")
-        assert close is not None
-        assert await _walk(rig, scheduler, ny(DAY, 17, 0)) == []  # nothing after the close
+        closing = json.loads(close)
+        assert closing["flatten"]["symbols"] == [symbol]
+        assert closing["reconcile"]["broker"].startswith("sim")
+        assert Path(closing["report"]["path"]).is_file()
+        assert closing["report"]["day"] == DAY.isoformat()
+        assert closing["report"]["emailed_to"] == []  # no SMTP host configured
 
         async def flat() -> bool:
             return (await rig.client.get("/api/v1/workflow/positions")).json()["count"] == 0
 
         rig.clock.set(ny(DAY, 15, 37))
         await eventually(flat, what="flattened at the close")
+        assert await _walk(rig, scheduler, ny(DAY, 17, 0)) == []  # nothing after the close
+        daily = (await rig.client.get("/api/v1/workflow/performance/daily")).json()
+        assert daily["metrics"]["trades"] == 1, daily
+        journal = (await rig.client.get("/api/v1/workflow/journal")).json()
+        assert [(t["symbol"], t["exit_reason"]) for t in journal["trades"]] == [(symbol, "flatten")]
+        latest = (await rig.client.get("/api/v1/workflow/scan/latest")).json()
+        assert latest["scan_id"] == cycle["scan_id"]
+        verdict = (await rig.client.get(f"/api/v1/workflow/scan/latest/candidates/{symbol.lower()}")).json()
+        assert verdict["symbol"] == symbol
 
         # -- the timeline and the decisions ----------------------------------------------------------------
         timeline = (await rig.client.get(f"/api/v1/workflow/cycles/{cycle['cycle_id']}/timeline")).json()
