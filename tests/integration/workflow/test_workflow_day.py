@@ -3,6 +3,7 @@ order, trade requests go through Pattern, Technical, Risk and Trading, and every
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -145,7 +146,7 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         closing = json.loads(close)
         assert closing["flatten"]["symbols"] == [symbol]
         assert closing["reconcile"]["broker"].startswith("sim")
-        assert Path(closing["report"]["path"]).is_file()
+        assert await asyncio.to_thread(Path(closing["report"]["path"]).is_file)
         assert closing["report"]["day"] == DAY.isoformat()
         assert closing["report"]["emailed_to"] == []  # no SMTP host configured
 

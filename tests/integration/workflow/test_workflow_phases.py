@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from pathlib import Path
 
 from tests.integration.workflow.conftest import DAY, RigFactory, ny
 from tests.support.waiting import eventually
@@ -129,3 +130,31 @@ async def test_a_run_left_running_by_a_dead_process_may_run_again_later(workflow
         assert again["ran"] is True
         assert again["state"] == "pre_market"  # the transition it had taken is not taken twice
         assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 1
+
+
+async def test_a_failed_close_leaves_the_cycle_in_error_and_runs_again(workflow_rig: RigFactory,
+                                                                        tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.write_text("a file where Reporting's directory should be")
+    async with workflow_rig(ny(DAY, 8, 0)) as rig:
+        assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+        rig.clock.set(ny(DAY, 9, 30))
+        assert (await rig.phase("market_open")).json()["state"] == "trading"
+        rig.clock.set(ny(DAY, 15, 30))
+        failed = await rig.phase("market_close")
+        assert failed.status_code == 502, failed.text
+        error = failed.json()["error"]
+        assert error["code"] == "PHASE_FAILED"
+        assert error["details"]["state"] == "error"
+        assert error["details"]["phase"] == "market_close"
+        run = await rig.db.pool.fetchval("SELECT status FROM cycle_phase_runs WHERE phase = 'market_close'")
+        assert run == "failed"
+        reports.unlink()
+        rig.clock.set(ny(DAY, 15, 31))
+        again = (await rig.phase("market_close")).json()
+        assert again["ran"] is True
+        assert (again["previous_state"], again["state"]) == ("error", "closed")
+        timeline = (await rig.client.get(f"/api/v1/workflow/cycles/{again['cycle_id']}/timeline")).json()
+        steps = [(e["step"], e["to_state"]) for e in timeline["entries"] if e["kind"] == "transition"]
+        assert steps[-4:] == [("market_close", "closing"), ("failed", "error"), ("market_close", "closing"),
+                              ("finished", "closed")]
