@@ -11,6 +11,7 @@ from tests.support.waiting import eventually
 
 PRESIDENTS_DAY = date(2013, 2, 18)
 SATURDAY = date(2013, 3, 2)
+HALF_DAY = date(2012, 11, 23)  # the day after Thanksgiving: the market closes at 13:00
 
 
 async def test_an_illegal_transition_is_refused_with_409_naming_the_state_and_what_it_allows(
@@ -158,3 +159,25 @@ async def test_a_failed_close_leaves_the_cycle_in_error_and_runs_again(workflow_
         steps = [(e["step"], e["to_state"]) for e in timeline["entries"] if e["kind"] == "transition"]
         assert steps[-4:] == [("market_close", "closing"), ("failed", "error"), ("market_close", "closing"),
                               ("finished", "closed")]
+
+
+async def test_on_a_half_day_the_close_runs_30_minutes_before_its_13_00_close(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(HALF_DAY, 8, 0)) as rig:
+        assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+        rig.clock.set(ny(HALF_DAY, 9, 30))
+        opened = (await rig.phase("market_open")).json()
+        assert opened["details"]["session"]["half_day"] is True
+        assert opened["details"]["session"]["close_phase_at"] == ny(HALF_DAY, 12, 30).isoformat()
+        rig.clock.set(ny(HALF_DAY, 12, 29))
+        early = (await rig.phase("market_close")).json()
+        assert early["ran"] is False
+        assert early["reason"] == f"market_close is due at 12:30 New York on {HALF_DAY.isoformat()}"
+        assert (await rig.phase("monitor")).json()["ran"] is True  # still trading hours
+        rig.clock.set(ny(HALF_DAY, 12, 30))
+        closed = (await rig.phase("market_close")).json()
+        assert closed["ran"] is True
+        assert closed["state"] == "closed"
+        assert "half day" in closed["details"]["reason"]
+        rig.clock.set(ny(HALF_DAY, 12, 31))
+        late = (await rig.phase("monitor")).json()
+        assert late["reason"] == "the monitor runs only while the market is open, before the close phase"
