@@ -12,7 +12,7 @@ last bar; the Scanner calls its peers over HTTP with its own key. The benchmark 
 - 200: ``universe_size`` 200 (the API's bound): the 200 most liquid of the 5,000.
 - 5,000: the same scan with the Scanner's universe bound lifted (``SCANNER_MAX_UNIVERSE=5000``, a
   setting of the Scanner, not the API's 50..200): Technical and Pattern take at most 200 symbols
-  a batch and News 500, so the Scanner sends the chunks of one stage at once.
+  a batch and News 500, so the Scanner sends one stage in chunks, 4 at a time.
 
 Each size runs "warm" (the upstream services' caches as the previous scan left them: indicators and
 patterns for 5 minutes, news per minute of the window) and "cold" (every cache key of the run's
@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,9 +57,10 @@ FLAG_DAYS = 14
 START = np.datetime64("2025-01-01T05:00", "ns")  # midnight New York
 NOW = (START + DAYS * np.timedelta64(1, "D")).astype("datetime64[us]").item().replace(tzinfo=UTC) \
     + timedelta(hours=10)  # 10:00 New York the day after the last bar
+LOGS = Path(tempfile.gettempdir()) / "catalyst-bench-scanner"
 TARGET_P95_MS = 250.0
 RUNS = {200: (30, 10), 5_000: (5, 3)}  # universe size: (warm runs, cold runs)
-STAGES = ("universe", "catalyst", "technical", "pattern", "final", "store")
+STAGES = ("universe", "news", "catalyst", "technical", "pattern", "final", "store")
 HEADLINES = ("{s} wins $200 million Navy contract", "FDA approves {s}'s migraine drug, shares jump premarket",
              "{s} to present at investor conference", "{s} to present at investor conference")
 
@@ -109,14 +111,15 @@ def stories(names: list[str]) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def service(name: ServiceName, env: dict[str, str]) -> Iterator[str]:
-    """``services/<name>`` under uvicorn on a free loopback port, once it answers ``/live``."""
+def service(name: ServiceName, env: dict[str, str], logs: Path) -> Iterator[str]:
+    """``services/<name>`` under uvicorn on a free loopback port, once it answers ``/live``; its
+    output goes to ``logs/<name>.log`` (a failed scan names it)."""
     port = free_port()
+    log = (logs / f"{name.value}.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", f"services.{name.value}.app:build_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env, "CATALYST_SERVICE": name.value}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
+        cwd=ROOT, env={**os.environ, **env, "CATALYST_SERVICE": name.value}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=2) as client:
@@ -127,7 +130,7 @@ def service(name: ServiceName, env: dict[str, str]) -> Iterator[str]:
                 except httpx.TransportError:
                     pass
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name.value} exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                    raise RuntimeError(f"{name.value} exited; see {log.name}")
                 time.sleep(0.1)
             else:
                 raise RuntimeError(f"{name.value} did not start")
@@ -135,6 +138,7 @@ def service(name: ServiceName, env: dict[str, str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        log.close()
 
 
 async def _clear_caches(redis: aioredis.Redis, namespace: str) -> None:
@@ -157,7 +161,7 @@ async def _scans(base: str, size: int, runs: int, cold: bool, redis: aioredis.Re
                 raise RuntimeError(f"scan failed: {response.status_code} {response.text[:500]}")
             result = response.json()
             if result["warnings"]:
-                raise RuntimeError(f"scan degraded: {result['warnings']}")
+                raise RuntimeError(f"scan degraded: {result['warnings']} (service logs: {LOGS})")
             results.append(result)
     return walls, results
 
@@ -182,11 +186,12 @@ async def _measure() -> tuple[dict[tuple[int, str], tuple[list[float], list[dict
                "REPLAY_ANCHOR": datetime.now(UTC).isoformat(), "REPLAY_SPEED": "1", "SENTIMENT_BACKEND": "lexicon",
                "NEWS_SOURCES": "replay", "HTTP_TIMEOUT": "120", "SCANNER_MAX_UNIVERSE": str(SYMBOLS)}
         figures: dict[tuple[int, str], tuple[list[float], list[dict[str, Any]]]] = {}
+        LOGS.mkdir(parents=True, exist_ok=True)
         with ExitStack() as stack:
-            urls = {s: stack.enter_context(service(s, env)) for s in
+            urls = {s: stack.enter_context(service(s, env, LOGS)) for s in
                     (ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN)}
             peers = {f"{s.value.upper()}_URL": url for s, url in urls.items()}
-            scanner = stack.enter_context(service(ServiceName.SCANNER, {**env, **peers}))
+            scanner = stack.enter_context(service(ServiceName.SCANNER, {**env, **peers}, LOGS))
             headers = {"X-API-Key": dev_api_key(ServiceName.WORKFLOW)}
             async with httpx.AsyncClient(base_url=urls[ServiceName.NEWS], timeout=120, headers=headers) as news:
                 items = stories(names)
@@ -231,12 +236,15 @@ Command: `make bench` (module `bench/bench_scanner.py`; alone: `.venv/bin/python
 a third end in a bull flag), one story per symbol pushed to News. News, Technical, Pattern and the
 Scanner each run under uvicorn in their own process on 127.0.0.1, on one replay clock a day after
 the last bar; the Scanner calls its peers over HTTP (one batch call per stage; Technical and Pattern
-take at most 200 symbols a call and News 500, so the 5,000 scan sends each stage's chunks at once).
+take at most 200 symbols a call and News 500, so the 5,000 scan sends each stage in chunks, 4 at a
+time: `SCANNER_MAX_CALLS_IN_FLIGHT`).
 Wall time is `POST /api/v1/scan/start` seen by the client; the stage columns are the medians of the
-Scanner's own `timings_ms` (universe = the database read plus the News call).
+Scanner's own `timings_ms` (universe: the ranking read from the database and the filter; news: the
+News call that the universe and catalyst stages judge; store: the scan's rows).
 
-| Universe | Caches | Scans | p50 (ms) | p95 (ms) | universe | catalyst | technical | pattern | final | store | Target |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| Universe | Caches | Scans | p50 (ms) | p95 (ms) | universe | news | catalyst | technical | pattern | final | store \
+| Target |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {table}
 
 - Funnel of the last warm scan: 200: {funnel(200)}; 5,000: {funnel(5_000)}.

@@ -80,9 +80,10 @@ def build_app(settings: Settings | None = None, *, scanner_settings: ScannerSett
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
         sources = EvidenceSources(news or rt.peer(NewsClient), technical or rt.peer(TechnicalClient),
                                   pattern or rt.peer(PatternClient), rt.cache, ss)
+        universe = UniverseReader(rt.db, rt.cache, lookback_days=ss.volume_lookback_days)
         app.state.scanner = ScannerService(
-            repository=ScanRepository(rt.db), universe=UniverseReader(rt.db, lookback_days=ss.volume_lookback_days),
-            sources=sources, bus=rt.bus, settings=ss, clock=rt.clock, audit_clock=SystemClock())
+            repository=ScanRepository(rt.db), universe=universe, sources=sources, bus=rt.bus, settings=ss,
+            clock=rt.clock, audit_clock=SystemClock())
 
     return create_app(
         ServiceName.SCANNER, settings=settings, routers=[(router, SCANNER_SCANS)], on_startup=[start], clock=clock,

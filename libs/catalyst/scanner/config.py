@@ -71,6 +71,9 @@ class ScannerSettings(Section):
                                  description="Bars the technical and pattern stages ask for")
     technical_bars: int = Field(250, alias="SCANNER_TECHNICAL_BARS", ge=21, le=5000)
     pattern_bars: int = Field(250, alias="SCANNER_PATTERN_BARS", ge=1, le=5000)
+    max_calls_in_flight: int = Field(
+        4, alias="SCANNER_MAX_CALLS_IN_FLIGHT", ge=1, le=64,
+        description="Chunks of one stage sent to its service at once (a universe above the batch cap)")
     thresholds: FunnelThresholds = Field(default_factory=FunnelThresholds)
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
 

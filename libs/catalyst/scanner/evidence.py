@@ -53,9 +53,17 @@ def chunks(symbols: Sequence[str], size: int) -> list[list[str]]:
     return [list(symbols[i:i + size]) for i in range(0, len(symbols), size)]
 
 
-async def _batched(symbols: Sequence[str], cap: int, call: Callable[[list[str]], Awaitable[R]]) -> list[R]:
-    """``call`` once per chunk of at most ``cap`` symbols, the chunks at once."""
-    return list(await asyncio.gather(*(call(part) for part in chunks(symbols, cap))))
+async def in_chunks(symbols: Sequence[str], cap: int, call: Callable[[list[str]], Awaitable[R]],
+                   in_flight: int) -> list[R]:
+    """``call`` once per chunk of at most ``cap`` symbols, at most ``in_flight`` chunks at a time (a
+    service's connection pools are sized for a few requests at once, not one per chunk)."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def gated(part: list[str]) -> R:
+        async with gate:
+            return await call(part)
+
+    return list(await asyncio.gather(*(gated(part) for part in chunks(symbols, cap))))
 
 
 def _failure(source: str, exc: CatalystError) -> Unavailable:
@@ -79,6 +87,7 @@ class EvidenceSources:
         self._pattern = pattern
         self._cache = cache
         self._settings = settings
+        self._in_flight = settings.max_calls_in_flight
 
     async def news(self, symbols: Sequence[str], as_of: datetime) -> Gathered[NewsFacts]:
         """Catalysts over the news window ending at ``as_of``; with News down, the last good answer."""
@@ -91,7 +100,7 @@ class EvidenceSources:
             return await self._news.catalysts(part, since=as_of - window, until=as_of)
 
         try:
-            answers = await _batched(symbols, news_api.MAX_BATCH_SYMBOLS, call)
+            answers = await in_chunks(symbols, news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
             down = _failure("news", exc)
             cached = await self._last_catalysts()
@@ -128,7 +137,7 @@ class EvidenceSources:
 
         out: Gathered[TechnicalFacts] = Gathered()
         try:
-            answers = await _batched(symbols, technical_api.MAX_BATCH_SYMBOLS, call)
+            answers = await in_chunks(symbols, technical_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
             return self._down("technical", exc, symbols)
         for answer in answers:
@@ -147,7 +156,7 @@ class EvidenceSources:
 
         out: Gathered[PatternFacts] = Gathered()
         try:
-            answers = await _batched(symbols, pattern_api.MAX_BATCH_SYMBOLS, call)
+            answers = await in_chunks(symbols, pattern_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
             return self._down("pattern", exc, symbols)
         for answer in answers:

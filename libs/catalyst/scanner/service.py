@@ -5,7 +5,8 @@ stage's facts are gathered for the symbols still in (one batch call to its sourc
 universe and catalyst stages, Technical, Pattern) and its pure filter decides
 (``catalyst.scanner.filters``). Every symbol that entered is stored at the stage it reached with
 its reason; the run's header holds the stage counts, the warnings of degraded sources and each
-stage's wall time. ``catalyst:scan_complete`` goes out once the scan is stored.
+stage's wall time (``universe``: the database read and the filter; ``news``: the News call the
+universe and catalyst stages judge; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
 """
 
 from __future__ import annotations
@@ -94,7 +95,11 @@ class ScannerService:
                    for i, r in enumerate(rows, start=1)]
         listed = {e.symbol for e in entered}
         unlisted = [s for s in wanted or () if s not in listed]
+        timings[Stage.UNIVERSE.value] = _ms(t0)
+        t_news = time.perf_counter()
         news = await self._sources.news([e.symbol for e in entered], as_of)
+        timings["news"] = _ms(t_news)
+        t0 = time.perf_counter()
         warnings += news.warnings
         cap = math.ceil(size * self._settings.degraded_universe_fraction) if news.degraded else size
         context = ScanContext(as_of=as_of, universe_cap=cap)
@@ -104,7 +109,7 @@ class ScannerService:
         records += self._dropped(Stage.UNIVERSE, entered, outcome)
         counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
                                  passed=len(outcome.passed)))
-        timings[Stage.UNIVERSE.value] = _ms(t0)
+        timings[Stage.UNIVERSE.value] = round(timings[Stage.UNIVERSE.value] + _ms(t0), 3)
 
         survivors = outcome.passed
         for stage in self._settings.stages[1:]:

@@ -63,7 +63,9 @@ async def test_news_down_without_a_cached_answer_drops_the_universe_with_the_rea
         assert result["candidates"] == []
         assert result["stages"][0] == {"stage": "universe", "entered": 8, "passed": 0}
         reason = (await verdicts(client, result, ["SCGOA"]))["SCGOA"]["reason"]
-    assert reason["metric"] == "source" and reason["value"] == "news" and reason["comparison"] == "available"
+    assert reason["metric"] == "source"
+    assert reason["value"] == "news"
+    assert reason["comparison"] == "available"
     assert reason["message"].startswith("source unavailable: news (UPSTREAM_UNREACHABLE")
 
 
@@ -78,7 +80,8 @@ async def test_technical_down_drops_its_stage_with_source_unavailable(scanner: S
         by_symbol = await verdicts(client, result, ["SCGOA", "SCGOB", "SCHOT", "SCWEK"])
     for verdict in by_symbol.values():
         assert verdict["dropped_at"] == "technical"
-        assert verdict["reason"]["metric"] == "source" and verdict["reason"]["value"] == "technical"
+        assert verdict["reason"]["metric"] == "source"
+        assert verdict["reason"]["value"] == "technical"
 
 
 async def test_pattern_down_drops_its_stage_with_source_unavailable(scanner: ScannerFactory,

@@ -3,6 +3,7 @@ scan is stored and read back, the verdicts say where and why, and bad requests a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import date
@@ -15,7 +16,6 @@ from catalyst.db import Database
 from catalyst.scanner.evidence import CACHE_NS, LAST_CATALYSTS_KEY
 from catalyst.services import Operator, ServiceName
 from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
-from tests.support.waiting import eventually
 
 # symbol -> (stage, metric, comparison, threshold); value checked separately where it is exact
 EXPECTED_DROPS: dict[str, tuple[str, str, str, float]] = {
@@ -44,7 +44,8 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
         assert result["warnings"] == []
         assert [(s["stage"], s["entered"], s["passed"]) for s in result["stages"]] == [
             ("universe", 8, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
-        assert set(result["timings_ms"]) == {"universe", "catalyst", "technical", "pattern", "final", "store"}
+        assert set(result["timings_ms"]) == {"universe", "news", "catalyst", "technical", "pattern", "final",
+                                             "store"}
 
         [top] = result["candidates"]
         assert top["symbol"] == "SCGOA"
@@ -65,17 +66,21 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
             assert verdict["candidate"] is None
 
         def reason(symbol: str) -> dict[str, Any]:
-            return next(v for v in verdicts if v["symbol"] == symbol)["reason"]
+            found: dict[str, Any] = next(v for v in verdicts if v["symbol"] == symbol)["reason"]
+            return found
 
         verdicts = [(await client.get(f"/api/v1/scan/latest/symbols/{s.lower()}")).json() for s in SHAPES]
-        assert reason("SCPNY")["value"] == 3.806 and reason("SCPNY")["message"] == "price 3.806 is not > 5"
-        assert reason("SCTHN")["value"] == 500_000 and "500,000 is not > 1,000,000" in reason("SCTHN")["message"]
+        assert reason("SCPNY")["value"] == 3.806
+        assert reason("SCPNY")["message"] == "price 3.806 is not > 5"
+        assert reason("SCTHN")["value"] == 500_000
+        assert "500,000 is not > 1,000,000" in reason("SCTHN")["message"]
         assert reason("SCQUT")["value"] == 0  # its one story is 40 h old
         assert reason("SCHOT")["value"] > 70
         assert 0.4 < reason("SCWEK")["value"] < 0.7
         assert reason("SCGOB")["value"] == 2
         winner = next(v for v in verdicts if v["symbol"] == "SCGOA")
-        assert winner["dropped_at"] is None and winner["reason"] is None
+        assert winner["dropped_at"] is None
+        assert winner["reason"] is None
         assert winner["reached"] == "final"
         assert winner["candidate"] == top
 
@@ -87,8 +92,10 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
     stored = {r["symbol"]: r for r in rows}
     assert set(stored) == set(SHAPES)
     assert {s: stored[s]["stage"] for s in EXPECTED_DROPS} == {s: e[0] for s, e in EXPECTED_DROPS.items()}
-    assert stored["SCGOA"]["stage"] == "final" and stored["SCGOA"]["rank"] == 1
-    assert stored["SCGOB"]["rank"] == 2 and float(stored["SCGOB"]["composite_score"]) > 0
+    assert stored["SCGOA"]["stage"] == "final"
+    assert stored["SCGOA"]["rank"] == 1
+    assert stored["SCGOB"]["rank"] == 2
+    assert float(stored["SCGOB"]["composite_score"]) > 0
     assert json.loads(stored["SCGOA"]["details"])["passed"] is True
     assert json.loads(stored["SCHOT"]["details"])["evidence"]["technical"]["rsi_14"] > 70
     assert json.loads(header["stages"]) == result["stages"]
@@ -123,7 +130,8 @@ async def test_a_scan_is_stored_and_read_back_by_id_and_as_latest(scanner: Scann
         assert unknown["reason"]["metric"] == "daily_bars"
 
         missing = await client.get(f"/api/v1/scan/{uuid.uuid4()}")
-        assert missing.status_code == 404 and missing.json()["error"]["code"] == "UNKNOWN_SCAN"
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "UNKNOWN_SCAN"
         outside = await client.get(f"/api/v1/scan/{second['scan_id']}/symbols/SCGOB")
         assert outside.status_code == 404
         assert outside.json()["error"] == {
@@ -143,7 +151,8 @@ async def test_universe_size_outside_50_to_200_is_refused(scanner: ScannerFactor
                 "details": {"provided": size, "min": 50, "max": 200}}}
         assert (await client.post("/api/v1/scan/start", json={"universe_size": 200})).status_code == 200
         wrong_type = await client.post("/api/v1/scan/start", json={"universe_size": "many"})
-        assert wrong_type.status_code == 400 and wrong_type.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert wrong_type.status_code == 400
+        assert wrong_type.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 async def test_a_scan_names_its_cycle_which_must_exist(scanner: ScannerFactory, scanner_db: Database) -> None:
@@ -154,7 +163,8 @@ async def test_a_scan_names_its_cycle_which_must_exist(scanner: ScannerFactory, 
         result = await start(client, cycle_id=str(cycle_id))
         assert result["cycle_id"] == str(cycle_id)
         unknown = await client.post("/api/v1/scan/start", json={"cycle_id": str(uuid.uuid4())})
-        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "UNKNOWN_CYCLE"
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "UNKNOWN_CYCLE"
     async with scanner_db.acquire() as conn:
         cycles = await conn.fetch("SELECT DISTINCT cycle_id FROM scan_results WHERE scan_id = $1",
                                   uuid.UUID(result["scan_id"]))
@@ -168,8 +178,7 @@ async def test_scan_complete_is_published_once_stored(scanner: ScannerFactory, r
     try:
         async with scanner() as client:
             result = await start(client)
-        events = subscription.events()
-        event = await eventually(events.__anext__, what="a scan_complete event")
+        event = await asyncio.wait_for(anext(subscription.events()), 10)
     finally:
         await subscription.aclose()
     assert isinstance(event, ScanComplete)

@@ -146,7 +146,7 @@ def test_the_stage_order_is_configured_and_checked() -> None:
     assert set(build_filters(settings)) == set(Stage)
     for bad in ("catalyst,universe,final", "universe,technical", "universe,technical,technical,final",
                 "universe,sideways,final"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"SCANNER_STAGES|Input should be"):
             read(ScannerSettings, {"SCANNER_STAGES": bad})
     with pytest.raises(ValueError, match="RSI_LOW"):
         read(ScannerSettings, {"SCANNER_RSI_LOW": "80"})
