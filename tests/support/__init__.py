@@ -11,4 +11,6 @@
 - :mod:`tests.support.services` — a service app run in process through its ``build_app``:
   ``serve`` (lifespan + an httpx client presenting a caller's key) and ``service_client`` (the
   ``ServiceClient`` the typed clients wrap).
+- :mod:`tests.support.sim_world` — Trading's OMS against the sim broker, fed bar by bar on a
+  simulated clock: real orders, fills and positions (the Trading and Reporting tests).
 """

@@ -55,13 +55,15 @@ def net_of(entries: Iterable[LedgerEntry]) -> float:
 def day_results(sessions: Sequence[date], ledger: Sequence[LedgerEntry], starting_equity: float) -> list[DayResult]:
     """Each session's net P&L and return on the equity it started with (``starting_equity`` plus
     every ledger entry before it, whatever day that entry fell on)."""
+    by_day: dict[date, float] = {}
+    for entry in ledger:
+        day = trading_day(entry.at)
+        by_day[day] = by_day.get(day, 0.0) + entry.net
     results = []
-    for day in sessions:
-        before = net_of(e for e in ledger if trading_day(e.at) < day)
-        pnl = net_of(e for e in ledger if trading_day(e.at) == day)
-        start = starting_equity + before
-        results.append(DayResult(day=day, net_pnl=pnl, starting_equity=start,
-                                 return_pct=_pct(pnl, start)))
+    for session in sessions:
+        start = starting_equity + sum(net for day, net in by_day.items() if day < session)
+        pnl = by_day.get(session, 0.0)
+        results.append(DayResult(day=session, net_pnl=pnl, starting_equity=start, return_pct=_pct(pnl, start)))
     return results
 
 

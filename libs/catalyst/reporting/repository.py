@@ -6,7 +6,9 @@ and catalyst of a trade are what the submitter recorded for its entry order in `
 (the row whose ``context.client_order_id`` is the entry's): ``context.pattern`` /
 ``context.catalyst_type``, or the Workflow trade desk's ``analysis`` (the detected pattern, else
 the scan candidate's pattern and catalyst type). Why a position was closed is the reasoning of the
-``position_closed`` decision naming its closing order. Nothing here writes.
+``position_closed`` decision naming its closing order. A trade's commission is that of every fill of
+the orders pointing at its position (an order that flipped a position is its closed side's). Nothing
+here writes.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ A period still running ends at now: its sessions, returns and open positions are
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import UTC, date
 from pathlib import Path
 
 from catalyst.clock import Clock
@@ -56,8 +57,8 @@ class ReportingService:
         ledger = await self._repo.ledger(begin, day_end(end))
         starting_equity = self._settings.starting_capital + await self._repo.net_before(begin)
         sessions = [s for s in self._calendar.sessions(max(start, self._calendar.first_day),
-                                                       min(end, self._today())) if s.open < until]
-        curve_start = min([sessions[0].open if sessions else begin, *(e.at for e in ledger)])
+                                                       min(end, self._today())) if s.open <= until]
+        curve_start = min([sessions[0].open if sessions else begin.astimezone(UTC), *(e.at for e in ledger)])
         days = day_results([s.day for s in sessions], ledger, starting_equity)
         curve = equity_curve(curve_start, starting_equity, ledger)
         trades = await self._repo.closed_positions(begin, day_end(end))
@@ -92,10 +93,7 @@ class ReportingService:
         report, trades = await self._report("daily", day)
         html = render_daily_report(report, trades)
         path = self.report_path(day)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".html.part")
-        partial.write_text(html, encoding="utf-8")
-        partial.replace(path)  # a reader never sees half a page
+        await asyncio.to_thread(_write_whole, path, html)
         emailed: list[str] = []
         error: str | None = None
         if send_email and self._smtp.enabled:
@@ -136,3 +134,11 @@ class ReportingService:
         except OutsideCalendar:
             return None
 
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a reader never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".html.part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

@@ -37,6 +37,7 @@ from catalyst.domain.bounded import EXAMPLE_SYMBOL
 from catalyst.news.config import NewsSettings
 from catalyst.news.sentiment.config import SentimentSettings
 from catalyst.news_sources.base import NewsSourceSettings
+from catalyst.reporting.config import ReportingSettings, SmtpSettings
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
 from catalyst.workflow.config import WorkflowSettings
@@ -91,6 +92,11 @@ def _news_kwargs(_files: Path, _settings_for: SettingsFor) -> dict[str, Any]:
             "replay_items": ()}
 
 
+def _reporting_kwargs(files: Path, _settings_for: SettingsFor) -> dict[str, Any]:
+    """Reports written under the test's files; no mail server."""
+    return {"reporting_settings": ReportingSettings(REPORTING_DIR=files), "smtp_settings": SmtpSettings()}
+
+
 def _workflow_kwargs(files: Path, settings_for: SettingsFor) -> dict[str, Any]:
     """Every service Workflow calls, running in process, on a clock pinned to a Saturday: the market
     phases answer that the market is closed, so what is fuzzed is the input, not the trading day."""
@@ -104,6 +110,7 @@ def _workflow_kwargs(files: Path, settings_for: SettingsFor) -> dict[str, Any]:
 APP_KWARGS: dict[ServiceName, Callable[[Path, SettingsFor], dict[str, Any]]] = {
     ServiceName.RISK: _risk_kwargs,
     ServiceName.NEWS: _news_kwargs,
+    ServiceName.REPORTING: _reporting_kwargs,
     ServiceName.WORKFLOW: _workflow_kwargs,
 }
 

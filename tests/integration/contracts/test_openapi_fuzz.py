@@ -27,6 +27,7 @@ from catalyst.config import Settings
 from catalyst.services import ServiceName
 from services.news.app import build_app as build_news_app
 from services.pattern.app import build_app as build_pattern_app
+from services.reporting.app import build_app as build_reporting_app
 from services.risk.app import build_app as build_risk_app
 from services.scanner.app import build_app as build_scanner_app
 from services.technical.app import build_app as build_technical_app
@@ -45,6 +46,7 @@ SERVICES: dict[ServiceName, Callable[..., FastAPI]] = {
     ServiceName.PATTERN: build_pattern_app,
     ServiceName.WORKFLOW: build_workflow_app,
     ServiceName.SCANNER: build_scanner_app,
+    ServiceName.REPORTING: build_reporting_app,
 }
 
 
