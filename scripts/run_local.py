@@ -9,7 +9,8 @@ The services run on one replayed trading day: every child gets ``MARKET_CLOCK=re
 ``REPLAY_SPEED`` (default 1) and ``REPLAY_ANCHOR`` (the instant the services are launched,
 the same for all), so each computes the same simulated now (``catalyst.clock.AnchoredReplayClock``).
 ``MARKET_CLOCK=wall make run`` runs them on the wall clock instead; ``REPLAY_START``,
-``REPLAY_SPEED`` and ``REPLAY_ANCHOR`` set in the environment are kept.
+``REPLAY_SPEED`` and ``REPLAY_ANCHOR`` set in the environment are kept. The Workflow runs the day's
+phases on that clock itself (``WORKFLOW_SCHEDULER=true`` unless the environment says otherwise).
 """
 
 from __future__ import annotations
@@ -111,8 +112,12 @@ def warn_about_earlier_state(settings: MarketClockSettings) -> None:
               "(DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<new name> make run)", flush=True)
 
 
+LOCAL_SCHEDULER = {ServiceName.WORKFLOW: {"WORKFLOW_SCHEDULER": "true"}}
+"""Locally the Workflow runs the day's phases itself, on the market clock (in the cluster: CronJobs)."""
+
+
 def start(service: ServiceName, clock: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **clock, "CATALYST_SERVICE": service.value}
+    env = {**LOCAL_SCHEDULER.get(service, {}), **os.environ, **clock, "CATALYST_SERVICE": service.value}
     cmd = [sys.executable, "-m", "uvicorn", f"services.{service.value}.app:build_app", "--factory",
            "--host", os.environ.get("CATALYST_HOST", "127.0.0.1"), "--port", str(PORTS[service]),
            "--log-level", "warning"]

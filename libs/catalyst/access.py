@@ -13,6 +13,8 @@ that declare it as a peer (``catalyst.services.callers_of``). On top of that, de
   and Workflow (entries, exits, the market-close flatten, reconciliation). An entry still needs
   Risk's signed approval whoever sends it.
 - Pushed news is taken from Workflow and the operator; the Scanner only reads News.
+- Workflow (the trading cycle, trade requests, the reads Claude's resources need) is for
+  Orchestration and the operator (``catalyst phase``, the CronJobs' command, presents its key).
 - Reporting is Workflow's (it builds and mails the daily report); its reads (the reports, the
   journal, the HTML page) are open to Orchestration and the operator as well.
 
@@ -51,4 +53,6 @@ PATTERN_QUERIES = RouteGroup(ServiceName.PATTERN, callers_of(ServiceName.PATTERN
 RISK_CHECKS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK), readers=OVERSEERS)
 RISK_CONTROLS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVERSEERS)
 TRADING_BOOK = RouteGroup(ServiceName.TRADING, callers_of(ServiceName.TRADING), readers=OVERSEERS)
+SCANNER_SCANS = RouteGroup(ServiceName.SCANNER, callers_of(ServiceName.SCANNER), readers=OVERSEERS)
+WORKFLOW = RouteGroup(ServiceName.WORKFLOW, callers_of(ServiceName.WORKFLOW) | {Operator.OPERATOR})
 REPORTING = RouteGroup(ServiceName.REPORTING, callers_of(ServiceName.REPORTING), readers=OVERSEERS)

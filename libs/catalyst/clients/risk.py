@@ -31,6 +31,10 @@ class RiskClient(TypedClient):
     async def status(self) -> api.RiskStatus:
         return await self.call(api.RiskRoutes.status)
 
+    async def mark_to_market(self) -> api.RiskStatus:
+        """Re-mark every open position now and re-check the limits; the status after it (alerts included)."""
+        return await self.call(api.RiskRoutes.mark_to_market)
+
     async def emergency_stop(self, reason: str, *, requested_by: str | None = None) -> api.EmergencyStopResponse:
         return await self.call(api.RiskRoutes.emergency_stop, api.EmergencyStopRequest(reason=reason,
                                                                               requested_by=requested_by))

@@ -12,7 +12,7 @@ the next completed bar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
@@ -57,20 +57,23 @@ async def cached_result(cache: Cache, namespace: str, key: str, model: type[M], 
 
 async def cached_results(cache: Cache, namespace: str, keys: Mapping[str, str], model: type[M], *,
                          refresh: bool) -> tuple[dict[str, M], list[str]]:
-    """Cached results by symbol, and the symbols (in ``keys`` order) still to compute."""
-    hits: dict[str, M] = {}
-    todo: list[str] = []
-    for symbol, key in keys.items():
-        hit = await cached_result(cache, namespace, key, model, refresh=refresh)
-        if hit is None:
-            todo.append(symbol)
-        else:
-            hits[symbol] = hit
-    return hits, todo
+    """Cached results by symbol, and the symbols (in ``keys`` order) still to compute (one round trip)."""
+    if refresh:
+        return {}, list(keys)
+    found = await cache.get_many([(namespace, key) for key in keys.values()], model, RESULT_TIER)
+    hits = {symbol: hit.model_copy(update={"cached": True})
+            for symbol, hit in zip(keys, found, strict=True) if hit is not None}
+    return hits, [symbol for symbol in keys if symbol not in hits]
 
 
 async def store_result(cache: Cache, namespace: str, key: str, value: BaseModel) -> None:
     await cache.set(namespace, key, value, RESULT_TIER)
 
 
-__all__ = ["RESULT_TIER", "bar_horizon", "cached_result", "cached_results", "result_key", "store_result"]
+async def store_results(cache: Cache, namespace: str, values: Sequence[tuple[str, BaseModel]]) -> None:
+    """``store_result`` of every ``(key, value)`` in one round trip."""
+    await cache.set_many([(namespace, key, value) for key, value in values], RESULT_TIER)
+
+
+__all__ = ["RESULT_TIER", "bar_horizon", "cached_result", "cached_results", "result_key", "store_result",
+           "store_results"]

@@ -52,7 +52,14 @@ from catalyst.indicators.recent_bars import (
     parse_timeframe,
 )
 from catalyst.indicators.reference import talib_indicators
-from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
+from catalyst.indicators.result_cache import (
+    bar_horizon,
+    cached_result,
+    cached_results,
+    result_key,
+    store_result,
+    store_results,
+)
 from catalyst.indicators.store import save_indicator_values
 from catalyst.logging import get_logger
 
@@ -149,9 +156,8 @@ class TechnicalService:
         computed = await asyncio.to_thread(self._compute_panels, ready, wanted)
         await save_indicator_values(self._db, computed)
         ROWS_STORED.inc(len(computed))
-        for values in computed:
-            await store_result(self._cache, CACHE_NS, keys[values.symbol], values)
-            results[values.symbol] = values
+        await store_results(self._cache, CACHE_NS, [(keys[v.symbol], v) for v in computed])
+        results.update((v.symbol, v) for v in computed)
         log.info("indicator_batch", timeframe=tf.value, symbols=len(symbols), computed=len(computed),
                  cached=len(symbols) - len(todo), errors=len(errors))
         return IndicatorBatchResponse(

@@ -205,20 +205,16 @@ class NewsService:
     async def catalysts(self, request: CatalystBatchRequest) -> CatalystBatchResponse:
         symbols = list(dict.fromkeys(_symbol(s) for s in request.symbols))
         start, end = self.window(request.since, request.until)
-        answers: dict[str, NewsResponse] = {}
-        for symbol in symbols:
-            cached = await self._cached(symbol, start, end)
-            if cached is not None:
-                answers[symbol] = cached
+        answers = await self._cached_many(symbols, start, end)
         to_fetch = [s for s in symbols if s not in answers]
         outcome = await self.fetch(to_fetch, start, end)
         await self.store_items(outcome.items)
         stored = await self._store.events(to_fetch, start, end, self._reliability, self._settings.max_events)
-        for symbol in to_fetch:
-            answers[symbol] = NewsResponse(symbol=symbol, since=start, until=end, events=stored.get(symbol, []),
-                                           missing_sources=outcome.missing, degraded=bool(outcome.missing))
-            if not outcome.missing:
-                await self._remember(answers[symbol])
+        fetched = [NewsResponse(symbol=symbol, since=start, until=end, events=stored.get(symbol, []),
+                                missing_sources=outcome.missing, degraded=bool(outcome.missing)) for symbol in to_fetch]
+        answers.update((r.symbol, r) for r in fetched)
+        if not outcome.missing:
+            await self._remember_many(fetched)
         summaries = [summarise(s, answers[s].events, request.min_strength) for s in symbols]
         found = sorted((c for c in summaries if c is not None), key=lambda c: (-c.max_strength, c.symbol))
         with_catalyst = {c.symbol for c in found}
@@ -248,6 +244,24 @@ class NewsService:
         except Exception as exc:  # Redis trouble: answer from the sources and the database
             log.warning("news_cache_unavailable", error=str(exc))
             return None
+
+    async def _cached_many(self, symbols: Sequence[str], since: datetime, until: datetime) -> dict[str, NewsResponse]:
+        """The cached answers of ``symbols`` that have one, in one round trip."""
+        window = _window_key(since, until)
+        try:
+            found = await self._cache.get_many([(f"{CACHE_NS}:{s}", window) for s in symbols], NewsResponse,
+                                               CacheTier.WARM)
+        except Exception as exc:  # Redis trouble: answer from the sources and the database
+            log.warning("news_cache_unavailable", error=str(exc))
+            return {}
+        return {s: hit for s, hit in zip(symbols, found, strict=True) if hit is not None}
+
+    async def _remember_many(self, responses: Sequence[NewsResponse]) -> None:
+        try:
+            await self._cache.set_many([(f"{CACHE_NS}:{r.symbol}", _window_key(r.since, r.until), r)
+                                        for r in responses], CacheTier.WARM)
+        except Exception as exc:
+            log.warning("news_cache_unavailable", error=str(exc))
 
     async def _remember(self, response: NewsResponse) -> None:
         try:

@@ -47,7 +47,14 @@ from catalyst.indicators.recent_bars import (
     parse_symbols,
     parse_timeframe,
 )
-from catalyst.indicators.result_cache import bar_horizon, cached_result, cached_results, result_key, store_result
+from catalyst.indicators.result_cache import (
+    bar_horizon,
+    cached_result,
+    cached_results,
+    result_key,
+    store_result,
+    store_results,
+)
 from catalyst.logging import get_logger
 from catalyst.patterns.base import PatternBatch, PatternSignal
 from catalyst.patterns.detect import (
@@ -182,9 +189,8 @@ class PatternService:
         started = time.perf_counter()
         computed = await asyncio.to_thread(detect_for, ready, wanted, settings)
         DETECT_SECONDS.labels("batch").observe(time.perf_counter() - started)
-        for response in computed:
-            await store_result(self._cache, CACHE_NS, keys[response.symbol], response)
-            results[response.symbol] = response
+        await store_results(self._cache, CACHE_NS, [(keys[r.symbol], r) for r in computed])
+        results.update((r.symbol, r) for r in computed)
         log.info("pattern_batch", timeframe=tf.value, symbols=len(symbols), computed=len(computed),
                  errors=len(errors))
         return PatternBatchResponse(

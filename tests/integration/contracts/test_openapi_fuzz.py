@@ -29,8 +29,10 @@ from services.news.app import build_app as build_news_app
 from services.pattern.app import build_app as build_pattern_app
 from services.reporting.app import build_app as build_reporting_app
 from services.risk.app import build_app as build_risk_app
+from services.scanner.app import build_app as build_scanner_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from services.workflow.app import build_app as build_workflow_app
 
 SEED = 20260305
 MAX_EXAMPLES = 25  # fuzzed cases per operation; the examples and coverage phases add their own
@@ -42,6 +44,8 @@ SERVICES: dict[ServiceName, Callable[..., FastAPI]] = {
     ServiceName.NEWS: build_news_app,
     ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app,
+    ServiceName.WORKFLOW: build_workflow_app,
+    ServiceName.SCANNER: build_scanner_app,
     ServiceName.REPORTING: build_reporting_app,
 }
 

@@ -5,7 +5,8 @@ other valid key gets 403 ``FORBIDDEN_CALLER`` in the envelope.
 The cases come from each app's own OpenAPI document (built at import with placeholder settings,
 as the fuzzing module does), so a new route is walked without editing this file. The requests go
 to the real apps, started once for the module, on the contracts' scratch database (``conftest.py``). No body is sent,
-so an allowed caller meets a 400 (or a harmless read) rather than changing anything.
+so an allowed caller meets a 400 (or a harmless read) rather than changing anything. Workflow runs
+with every service it calls in process (``conftest.py``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,17 @@ from services.news.app import build_app as build_news_app
 from services.pattern.app import build_app as build_pattern_app
 from services.reporting.app import build_app as build_reporting_app
 from services.risk.app import build_app as build_risk_app
+from services.scanner.app import build_app as build_scanner_app
 from services.technical.app import build_app as build_technical_app
 from services.trading.app import build_app as build_trading_app
+from services.workflow.app import build_app as build_workflow_app
 from tests.support.services import serve
 
 BUILDERS: dict[ServiceName, Callable[[Settings], FastAPI]] = {
     ServiceName.NEWS: build_news_app, ServiceName.TECHNICAL: build_technical_app,
     ServiceName.PATTERN: build_pattern_app, ServiceName.RISK: build_risk_app, ServiceName.TRADING: build_trading_app,
+    ServiceName.WORKFLOW: build_workflow_app,
+    ServiceName.SCANNER: build_scanner_app,
     ServiceName.REPORTING: build_reporting_app,
 }
 OPEN_PATHS = {"/health"}  # the ops routes in the schema, unauthenticated on purpose

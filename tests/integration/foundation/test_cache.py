@@ -48,3 +48,16 @@ async def test_invalidate_namespace(redis_client, redis_namespace):
         await cache.set("ind", sym, Price(symbol=sym, price=1.0), CacheTier.WARM)
     assert await cache.invalidate("ind") == 2
     assert await cache.get("ind", "A", Price, CacheTier.WARM) is None
+
+
+async def test_many_keys_in_one_round_trip_each_way(redis_client, redis_namespace):
+    cache = Cache(redis_client, redis_namespace)
+    await cache.set_many([("many", "A", Price(symbol="A", price=1.0)), ("many", "B", Price(symbol="B", price=2.0))],
+                         CacheTier.HOT)
+    hits, misses = _count("many", "hit"), _count("many", "miss")
+    found = await cache.get_many([("many", "B"), ("many", "Z"), ("many", "A")], Price, CacheTier.HOT)
+    assert found == [Price(symbol="B", price=2.0), None, Price(symbol="A", price=1.0)]
+    assert (_count("many", "hit"), _count("many", "miss")) == (hits + 2, misses + 1)
+    assert 0 < await redis_client.ttl(f"{redis_namespace}cache:many:A") <= 60
+    assert await cache.get_many([], Price, CacheTier.HOT) == []
+    await cache.set_many([], CacheTier.HOT)

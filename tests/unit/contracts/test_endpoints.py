@@ -14,14 +14,15 @@ from catalyst.contracts.endpoints import Endpoint, RouteTable, endpoint
 from catalyst.contracts.news import NewsRoutes
 from catalyst.contracts.pattern import PatternRoutes
 from catalyst.contracts.risk import RiskRoutes
+from catalyst.contracts.scanner import ScannerRoutes
 from catalyst.contracts.technical import TechnicalRoutes
 from catalyst.contracts.trading import ClosePositionBody, OrderList, ReasonBody, TradingRoutes
 from catalyst.http import ServiceClient
 from catalyst.routing import serve
 
 TABLES: dict[str, type[RouteTable]] = {
-    "news": NewsRoutes, "pattern": PatternRoutes, "risk": RiskRoutes, "technical": TechnicalRoutes,
-    "trading": TradingRoutes,
+    "news": NewsRoutes, "pattern": PatternRoutes, "risk": RiskRoutes, "scanner": ScannerRoutes,
+    "technical": TechnicalRoutes, "trading": TradingRoutes,
 }
 
 

@@ -1,0 +1,190 @@
+"""Each stage's facts from the upstream services, through their batch endpoints: one call per stage
+(chunked to the endpoint's cap when the universe is larger), never one per symbol.
+
+Degradation (spec 8.2): a source that fails answers ``Unavailable`` for every symbol asked and a
+warning, never an exception, so the scan completes and each dropped symbol says why. News is the
+exception that has a fallback: every good catalyst answer is kept in Redis (``CacheTier.COLD``), and
+with News down the last one stands in for it (the universe filter still checks each story's age
+against the scan's market time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from catalyst.cache import Cache, CacheTier
+from catalyst.clients.news import NewsClient
+from catalyst.clients.pattern import PatternClient
+from catalyst.clients.technical import TechnicalClient
+from catalyst.contracts import news as news_api
+from catalyst.contracts import pattern as pattern_api
+from catalyst.contracts import technical as technical_api
+from catalyst.contracts.news import CatalystBatchResponse, SymbolCatalysts
+from catalyst.contracts.pattern import PatternBatchResponse
+from catalyst.contracts.technical import IndicatorBatchResponse
+from catalyst.errors import CatalystError
+from catalyst.logging import get_logger
+from catalyst.scanner.config import ScannerSettings
+from catalyst.scanner.stages import NewsFacts, PatternFacts, TechnicalFacts, Unavailable
+
+log = get_logger(__name__)
+
+CACHE_NS = "scanner"
+LAST_CATALYSTS_KEY = "last_catalysts"
+INDICATORS = ("sma_20", "rsi_14", "volume_ratio")
+R = TypeVar("R")
+F = TypeVar("F", NewsFacts, TechnicalFacts, PatternFacts)
+
+
+@dataclass
+class Gathered(Generic[F]):
+    """One stage's facts by symbol, and what the scan should say about how they were had."""
+
+    facts: dict[str, F | Unavailable] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    degraded: bool = False
+
+
+def chunks(symbols: Sequence[str], size: int) -> list[list[str]]:
+    return [list(symbols[i:i + size]) for i in range(0, len(symbols), size)]
+
+
+async def in_chunks(symbols: Sequence[str], cap: int, call: Callable[[list[str]], Awaitable[R]],
+                   in_flight: int) -> list[R]:
+    """``call`` once per chunk of at most ``cap`` symbols, at most ``in_flight`` chunks at a time (a
+    service's connection pools are sized for a few requests at once, not one per chunk)."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def gated(part: list[str]) -> R:
+        async with gate:
+            return await call(part)
+
+    return list(await asyncio.gather(*(gated(part) for part in chunks(symbols, cap))))
+
+
+def _failure(source: str, exc: CatalystError) -> Unavailable:
+    log.warning("scanner_source_unavailable", source=source, code=exc.code, error=exc.message[:300])
+    return Unavailable(source=source, code=exc.code, message=exc.message[:300])
+
+
+def news_facts(summary: SymbolCatalysts) -> NewsFacts:
+    return NewsFacts(strength=summary.max_strength, sentiment=summary.mean_sentiment,
+                     published_at=summary.top.published_at, events=summary.event_count,
+                     catalyst_type=summary.top.catalyst_type.value, headline=summary.top.headline)
+
+
+class EvidenceSources:
+    """The News, Technical and Pattern calls of a scan, and the kept last news answer."""
+
+    def __init__(self, news: NewsClient, technical: TechnicalClient, pattern: PatternClient, cache: Cache,
+                 settings: ScannerSettings):
+        self._news = news
+        self._technical = technical
+        self._pattern = pattern
+        self._cache = cache
+        self._settings = settings
+        self._in_flight = settings.max_calls_in_flight
+
+    async def news(self, symbols: Sequence[str], as_of: datetime) -> Gathered[NewsFacts]:
+        """Catalysts over the news window ending at ``as_of``; with News down, the last good answer."""
+        out: Gathered[NewsFacts] = Gathered()
+        if not symbols:
+            return out
+        window = timedelta(hours=self._settings.thresholds.news_window_hours)
+
+        async def call(part: list[str]) -> CatalystBatchResponse:
+            return await self._news.catalysts(part, since=as_of - window, until=as_of)
+
+        try:
+            answers = await in_chunks(symbols, news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
+        except CatalystError as exc:
+            down = _failure("news", exc)
+            cached = await self._last_catalysts()
+            out.degraded = True
+            if cached is None:
+                out.facts = {s: down for s in symbols}
+                out.warnings.append(f"news unavailable ({exc.code}) and no cached news: no symbol has news")
+                return out
+            by_symbol = {c.symbol: c for c in cached.catalysts}
+            out.facts = {s: news_facts(by_symbol[s]) for s in symbols if s in by_symbol}
+            out.warnings.append(f"news unavailable ({exc.code}): used the cached catalysts of "
+                                f"{cached.until.isoformat()} ({len(cached.catalysts)} symbols), universe reduced")
+            return out
+        merged = CatalystBatchResponse(
+            since=answers[0].since, until=answers[0].until,
+            catalysts=[c for a in answers for c in a.catalysts],
+            without_catalyst=[s for a in answers for s in a.without_catalyst],
+            missing_sources=list({m.source: m for a in answers for m in a.missing_sources}.values()),
+            degraded=any(a.degraded for a in answers))
+        if merged.degraded:
+            missing = ", ".join(f"{m.source} ({m.reason})" for m in merged.missing_sources)
+            out.warnings.append(f"news degraded: served from stored news without {missing}")
+        await self._keep(merged)
+        out.facts = {c.symbol: news_facts(c) for c in merged.catalysts}
+        return out
+
+    async def technical(self, symbols: Sequence[str]) -> Gathered[TechnicalFacts]:
+        """SMA 20, RSI 14 and the volume ratio at each symbol's last bar."""
+        s = self._settings
+
+        async def call(part: list[str]) -> IndicatorBatchResponse:
+            return await self._technical.batch(part, timeframe=s.timeframe, indicators=INDICATORS,
+                                               bars=s.technical_bars)
+
+        out: Gathered[TechnicalFacts] = Gathered()
+        try:
+            answers = await in_chunks(symbols, technical_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
+        except CatalystError as exc:
+            return self._down("technical", exc, symbols)
+        for answer in answers:
+            out.facts.update({sym: TechnicalFacts(sma_20=v.sma_20, rsi_14=v.rsi_14, volume_ratio=v.volume_ratio)
+                              for sym, v in answer.results.items()})
+            out.facts.update({sym: Unavailable("technical", e.code, e.message[:300], whole_source=False)
+                              for sym, e in answer.errors.items()})
+        return out
+
+    async def pattern(self, symbols: Sequence[str]) -> Gathered[PatternFacts]:
+        """The most confident pattern at each symbol's last bar (every pattern the timeframe supports)."""
+        s = self._settings
+
+        async def call(part: list[str]) -> PatternBatchResponse:
+            return await self._pattern.batch(part, timeframe=s.timeframe, bars=s.pattern_bars)
+
+        out: Gathered[PatternFacts] = Gathered()
+        try:
+            answers = await in_chunks(symbols, pattern_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
+        except CatalystError as exc:
+            return self._down("pattern", exc, symbols)
+        for answer in answers:
+            for sym, found in answer.results.items():
+                best = max(found.patterns, key=lambda p: p.confidence, default=None)
+                out.facts[sym] = PatternFacts(pattern=None, confidence=0.0) if best is None else PatternFacts(
+                    pattern=best.pattern.value, confidence=best.confidence, entry=best.entry, stop=best.stop,
+                    target=best.target)
+            out.facts.update({sym: Unavailable("pattern", e.code, e.message[:300], whole_source=False)
+                              for sym, e in answer.errors.items()})
+        return out
+
+    @staticmethod
+    def _down(source: str, exc: CatalystError, symbols: Sequence[str]) -> Gathered[F]:
+        down = _failure(source, exc)
+        facts: dict[str, F | Unavailable] = {s: down for s in symbols}
+        return Gathered(facts=facts, degraded=True,
+                        warnings=[f"{source} unavailable ({exc.code}): its stage's {len(symbols)} symbol(s) dropped"])
+
+    async def _keep(self, answer: CatalystBatchResponse) -> None:
+        try:
+            await self._cache.set(CACHE_NS, LAST_CATALYSTS_KEY, answer, CacheTier.COLD)
+        except Exception as exc:  # Redis trouble must not fail a scan that has its news
+            log.warning("scanner_news_cache_unavailable", error=str(exc))
+
+    async def _last_catalysts(self) -> CatalystBatchResponse | None:
+        try:
+            return await self._cache.get(CACHE_NS, LAST_CATALYSTS_KEY, CatalystBatchResponse, CacheTier.COLD)
+        except Exception as exc:
+            log.warning("scanner_news_cache_unavailable", error=str(exc))
+            return None

@@ -1,0 +1,41 @@
+"""Workflow settings: the cycle's mode, the pre-market scan, how a trade request is analysed, and the
+in-process scheduler (off unless asked for: in the cluster Kubernetes CronJobs run the phases)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from catalyst.config import Section
+from catalyst.domain.market import SYMBOL_PATTERN, Timeframe
+
+
+class WorkflowSettings(Section):
+    cycle_mode: str = Field("paper", alias="WORKFLOW_CYCLE_MODE", pattern=r"^[a-z][a-z_]{0,31}$",
+                            description="trading_cycles.mode: one cycle per trading day and mode")
+    universe_size: int = Field(100, alias="WORKFLOW_UNIVERSE_SIZE", ge=50, le=200,
+                               description="Symbols the pre-market scan starts from (spec 3.2: 50..200)")
+    watchlist: tuple[str, ...] = Field(
+        (), alias="WORKFLOW_WATCHLIST",
+        description="Comma-separated symbols whose news catalysts feed the scan; empty: the Scanner's universe")
+    catalyst_min_strength: float = Field(0.0, alias="WORKFLOW_CATALYST_MIN_STRENGTH", ge=0, le=1)
+    analysis_timeframe: Timeframe = Field(Timeframe.DAY_1, alias="WORKFLOW_ANALYSIS_TIMEFRAME",
+                                          description="Bars the trade request's pattern and indicators use")
+    scheduler_enabled: bool = Field(False, alias="WORKFLOW_SCHEDULER",
+                                    description="Run the phases in process on the market clock")
+    scheduler_poll_s: float = Field(1.0, alias="WORKFLOW_SCHEDULER_POLL", gt=0, le=60,
+                                    description="Real seconds between two looks at the market clock")
+
+    @field_validator("watchlist", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """``"aapl, msft"`` as the environment spells it: upper-cased tickers, each checked."""
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, list | tuple):
+            return value
+        tickers = tuple(str(n).strip().upper() for n in names if str(n).strip())
+        bad = [t for t in tickers if not re.fullmatch(SYMBOL_PATTERN, t)]
+        if bad:
+            raise ValueError(f"not tickers: {', '.join(bad)}")
+        return tickers

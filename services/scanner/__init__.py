@@ -1,0 +1,1 @@
+"""Scanner service (port 5001)."""

@@ -1,0 +1,96 @@
+"""A source that is down degrades the scan as spec 8.2 says, never fails it: News down → the last
+good catalyst answer (kept in Redis), a warning and a smaller universe; Technical or Pattern down →
+a warning and that stage's symbols dropped with "source unavailable"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalyst.clients.news import NewsClient
+from catalyst.clients.pattern import PatternClient
+from catalyst.clients.technical import TechnicalClient
+from catalyst.config import Settings
+from catalyst.http import ServiceClient
+from catalyst.services import ServiceName
+from tests.integration.scanner.conftest import ScannerFactory
+
+UNREACHABLE = "http://127.0.0.1:1"  # nothing listens on port 1: connection refused at once
+
+
+def dead(settings: Settings, service: ServiceName) -> ServiceClient:
+    return ServiceClient(service, UNREACHABLE, settings.api_key(ServiceName.SCANNER), attempts=1, timeout=2.0)
+
+
+async def scan(client: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/scan/start", json={"universe_size": 50})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def verdicts(client: Any, result: dict[str, Any], symbols: list[str]) -> dict[str, dict[str, Any]]:
+    return {s: (await client.get(f"/api/v1/scan/{result['scan_id']}/symbols/{s}")).json() for s in symbols}
+
+
+async def test_news_down_uses_the_cached_answer_and_a_smaller_universe(scanner: ScannerFactory,
+                                                                      scanner_settings: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    async with scanner() as client:
+        good = await scan(client)
+    # 0.1 of 50: only the 5 most liquid symbols may enter with News down
+    async with scanner(news=NewsClient(dead(settings, ServiceName.NEWS)),
+                       settings={"SCANNER_DEGRADED_UNIVERSE_FRACTION": "0.1"}) as client:
+        degraded = await scan(client)
+        [warning] = degraded["warnings"]
+        assert warning.startswith("news unavailable (UPSTREAM_UNREACHABLE): used the cached catalysts")
+        assert "universe reduced" in warning
+        assert [c["symbol"] for c in degraded["candidates"]] == [c["symbol"] for c in good["candidates"]]
+        assert degraded["candidates"][0]["headline"] == good["candidates"][0]["headline"]
+        by_symbol = await verdicts(client, degraded, ["SCGOA", "SCGOB", "SCPNY", "SCTHN", "SCQUT", "SCDUL",
+                                                      "SCHOT", "SCWEK"])
+    cut = {s: v["reason"] for s, v in by_symbol.items() if v["reason"] and v["reason"]["metric"] == "liquidity_rank"}
+    assert set(cut) == {"SCPNY", "SCTHN", "SCWEK"}  # the least dollar volume: 8 entered, 5 allowed
+    assert all(r["threshold"] == 5 and r["comparison"] == "<=" and r["value"] > 5 for r in cut.values())
+    assert degraded["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}  # SCQUT: no news
+
+
+async def test_news_down_without_a_cached_answer_drops_the_universe_with_the_reason(
+        scanner: ScannerFactory, scanner_settings: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    async with scanner(news=NewsClient(dead(settings, ServiceName.NEWS))) as client:
+        result = await scan(client)
+        assert result["warnings"] == ["news unavailable (UPSTREAM_UNREACHABLE) and no cached news: no symbol has news"]
+        assert result["candidates"] == []
+        assert result["stages"][0] == {"stage": "universe", "entered": 8, "passed": 0}
+        reason = (await verdicts(client, result, ["SCGOA"]))["SCGOA"]["reason"]
+    assert reason["metric"] == "source"
+    assert reason["value"] == "news"
+    assert reason["comparison"] == "available"
+    assert reason["message"].startswith("source unavailable: news (UPSTREAM_UNREACHABLE")
+
+
+async def test_technical_down_drops_its_stage_with_source_unavailable(scanner: ScannerFactory,
+                                                                      scanner_settings: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    async with scanner(technical=TechnicalClient(dead(settings, ServiceName.TECHNICAL))) as client:
+        result = await scan(client)
+        assert result["warnings"] == ["technical unavailable (UPSTREAM_UNREACHABLE): its stage's 4 symbol(s) dropped"]
+        assert [(s["stage"], s["entered"], s["passed"]) for s in result["stages"]][2:] == [
+            ("technical", 4, 0), ("pattern", 0, 0), ("final", 0, 0)]
+        by_symbol = await verdicts(client, result, ["SCGOA", "SCGOB", "SCHOT", "SCWEK"])
+    for verdict in by_symbol.values():
+        assert verdict["dropped_at"] == "technical"
+        assert verdict["reason"]["metric"] == "source"
+        assert verdict["reason"]["value"] == "technical"
+
+
+async def test_pattern_down_drops_its_stage_with_source_unavailable(scanner: ScannerFactory,
+                                                                    scanner_settings: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    async with scanner(pattern=PatternClient(dead(settings, ServiceName.PATTERN))) as client:
+        result = await scan(client)
+        assert result["warnings"] == ["pattern unavailable (UPSTREAM_UNREACHABLE): its stage's 3 symbol(s) dropped"]
+        assert result["stages"][3] == {"stage": "pattern", "entered": 3, "passed": 0}
+        by_symbol = await verdicts(client, result, ["SCGOA", "SCHOT"])
+    assert by_symbol["SCGOA"]["reason"]["value"] == "pattern"
+    assert by_symbol["SCHOT"]["dropped_at"] == "technical"  # dropped before Pattern was asked
