@@ -52,6 +52,16 @@ def _no_bars(symbol: str, as_of: datetime) -> DropReason:
                       message=f"{symbol} has no daily bars complete by {as_of.isoformat()}")
 
 
+@dataclasses.dataclass
+class Progress:
+    """What one scan has gathered so far: per-stage wall times, warnings, counts, and every symbol's record."""
+
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    counts: list[StageCount] = dataclasses.field(default_factory=list)
+    records: list[SymbolRecord] = dataclasses.field(default_factory=list)
+
+
 def _unanswered(source: str) -> Unavailable:
     return Unavailable(source, "NO_ANSWER", "the batch answer did not name the symbol", whole_source=False)
 
@@ -84,55 +94,58 @@ class ScannerService:
                            details={"cycle_id": str(request.cycle_id)})
         wanted = parse_symbols(request.symbols) if request.symbols is not None else None
         as_of, started_at = self._clock.now(), self._audit_clock.now()
-        timings: dict[str, float] = {}
-        warnings: list[str] = []
-        records: list[SymbolRecord] = []
-        counts: list[StageCount] = []
+        run = Progress()
+        outcome, context = await self._universe_stage(as_of, size, wanted, run)
+        survivors = outcome.passed
+        for stage in self._settings.stages[1:]:
+            t0 = time.perf_counter()
+            judged, stage_warnings = await self._gather(stage, survivors)
+            run.warnings += stage_warnings
+            outcome = self._filters[stage].apply(judged, context)
+            run.records += self._dropped(stage, judged, outcome)
+            run.counts.append(StageCount(stage=stage.value, entered=len(survivors), passed=len(outcome.passed)))
+            run.timings[stage.value] = _ms(t0)
+            survivors = outcome.passed
 
+        candidates = [self._candidate(rank, e, outcome.scores[e.symbol]) for rank, e in enumerate(survivors, start=1)]
+        run.records += [SymbolRecord(e, Stage.FINAL, rank=c.rank, candidate=c, score=outcome.scores[e.symbol])
+                        for e, c in zip(survivors, candidates, strict=True)]
+        result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
+                            finished_at=self._audit_clock.now(), universe_size=size, stages=run.counts,
+                            candidates=candidates, warnings=run.warnings, timings_ms=run.timings)
+        result.timings_ms["store"] = await self._repository.save(result, run.records)
+        await self._publish(result)
+        log.info("scan_completed", scan_id=str(result.scan_id), as_of=as_of.isoformat(),
+                 stages={c.stage: c.passed for c in run.counts}, warnings=len(run.warnings),
+                 timings_ms=result.timings_ms)
+        return result
+
+    async def _universe_stage(self, as_of: datetime, size: int, wanted: list[str] | None,
+                              run: Progress) -> tuple[StageOutcome, ScanContext]:
+        """Stage 1: the ranked universe from the database, its news (one News call), the filter;
+        the universe's cap is cut when News is down."""
         t0 = time.perf_counter()
         rows = await self._universe.load(as_of, size if wanted is None else len(wanted), wanted)
         entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume)
                    for i, r in enumerate(rows, start=1)]
         listed = {e.symbol for e in entered}
         unlisted = [s for s in wanted or () if s not in listed]
-        timings[Stage.UNIVERSE.value] = _ms(t0)
-        t_news = time.perf_counter()
-        news = await self._sources.news([e.symbol for e in entered], as_of)
-        timings["news"] = _ms(t_news)
+        read_ms = _ms(t0)
         t0 = time.perf_counter()
-        warnings += news.warnings
+        news = await self._sources.news([e.symbol for e in entered], as_of)
+        run.timings["news"] = _ms(t0)
+        t0 = time.perf_counter()
+        run.warnings += news.warnings
         cap = math.ceil(size * self._settings.degraded_universe_fraction) if news.degraded else size
         context = ScanContext(as_of=as_of, universe_cap=cap)
         entered = [dataclasses.replace(e, news=news.facts.get(e.symbol)) for e in entered]
         outcome = self._filters[Stage.UNIVERSE].apply(entered, context)
-        records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
-        records += self._dropped(Stage.UNIVERSE, entered, outcome)
-        counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
+        run.records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
+        run.records += self._dropped(Stage.UNIVERSE, entered, outcome)
+        run.counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
                                  passed=len(outcome.passed)))
-        timings[Stage.UNIVERSE.value] = round(timings[Stage.UNIVERSE.value] + _ms(t0), 3)
-
-        survivors = outcome.passed
-        for stage in self._settings.stages[1:]:
-            t0 = time.perf_counter()
-            judged, stage_warnings = await self._gather(stage, survivors)
-            warnings += stage_warnings
-            outcome = self._filters[stage].apply(judged, context)
-            records += self._dropped(stage, judged, outcome)
-            counts.append(StageCount(stage=stage.value, entered=len(survivors), passed=len(outcome.passed)))
-            timings[stage.value] = _ms(t0)
-            survivors = outcome.passed
-
-        candidates = [self._candidate(rank, e, outcome.scores[e.symbol]) for rank, e in enumerate(survivors, start=1)]
-        records += [SymbolRecord(e, Stage.FINAL, rank=c.rank, candidate=c, score=outcome.scores[e.symbol])
-                    for e, c in zip(survivors, candidates, strict=True)]
-        result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
-                            finished_at=self._audit_clock.now(), universe_size=size, stages=counts,
-                            candidates=candidates, warnings=warnings, timings_ms=timings)
-        result.timings_ms["store"] = await self._repository.save(result, records)
-        await self._publish(result)
-        log.info("scan_completed", scan_id=str(result.scan_id), as_of=as_of.isoformat(),
-                 stages={c.stage: c.passed for c in counts}, warnings=len(warnings), timings_ms=result.timings_ms)
-        return result
+        run.timings[Stage.UNIVERSE.value] = round(read_ms + _ms(t0), 3)
+        return outcome, context
 
     async def latest(self) -> ScanResult:
         return await self._repository.latest()

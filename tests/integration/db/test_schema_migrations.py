@@ -14,7 +14,7 @@ from catalyst.db.migrate import apply_migrations
 TABLES = {
     "sectors", "securities", "time_dimension", "trading_history", "news_sentiment", "technical_indicators",
     "trading_cycles", "positions", "orders", "fills", "scan_results", "risk_events", "decision_logs",
-    "risk_parameters", "audit_log",
+    "risk_parameters", "audit_log", "scans",
 }
 
 

@@ -142,11 +142,14 @@ async def test_cycle_state_and_dependent_rows(conn: asyncpg.Connection, new_symb
     sid = await _security(conn, new_symbol())
     await conn.execute("INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)"
                        " VALUES ($1, $2, 'skip', 'RSI too high', '{\"rsi\": 78}')", cycle, sid)
-    scan = uuid.uuid4()
+    scan = uuid.uuid4()  # a scan's rows hang off its header (0010_scans)
     await conn.execute("INSERT INTO scans (scan_id, cycle_id, as_of, started_at, finished_at, universe_size)"
                        " VALUES ($1, $2, now(), now(), now(), 100)", scan, cycle)
     await conn.execute("INSERT INTO scan_results (scan_id, cycle_id, security_id, stage, rank, composite_score)"
                        " VALUES ($1, $2, $3, 'final', 1, 0.91)", scan, cycle, sid)
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        await conn.execute("INSERT INTO scan_results (scan_id, security_id, stage) VALUES ($1, $2, 'universe')",
+                           uuid.uuid4(), sid)
     await conn.execute("INSERT INTO risk_events (cycle_id, security_id, event_type, severity, rule, message,"
                        " value, limit_value) VALUES ($1, $2, 'limit_warning', 'warning', 'daily_loss',"
                        " 'daily loss at 75%', 1500, 2000)", cycle, sid)
