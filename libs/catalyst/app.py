@@ -111,10 +111,20 @@ class ServiceRuntime:
         await self.redis.aclose()
 
 
+REDIS_POOL_SIZE = 10
+REDIS_TIMEOUT_S = 2.0
+
+
 def build_runtime(wiring: Wiring, settings: Settings, clock: Clock) -> ServiceRuntime:
     """The runtime of ``wiring.service``, reading market time from ``clock``."""
-    redis = aioredis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0,
-                              max_connections=10)
+    # A blocking pool: a request beyond the pool's size waits for a free connection (up to the
+    # socket timeout) instead of failing at once with "too many connections", which a burst of
+    # concurrent batch requests (the Scanner's) turned into 500s.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=REDIS_POOL_SIZE, timeout=REDIS_TIMEOUT_S,
+        socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S,
+    )
+    redis = aioredis.Redis.from_pool(pool)
     return ServiceRuntime(
         wiring=wiring,
         settings=settings,
