@@ -182,7 +182,7 @@ def build_app(settings: Settings | None = None, *, workflow_settings: WorkflowSe
             reporting=rt.peer(ReportingClient))
         market = calendar or nyse_calendar()
         ledger = CycleLedger(rt.db, ws.cycle_mode)
-        runner = PhaseRunner(ledger=ledger, peers=wp, bus=rt.bus, clock=rt.clock, calendar=market, settings=ws)
+        runner = PhaseRunner(ledger=ledger, peers=wp, clock=rt.clock, calendar=market, settings=ws)
         app.state.peers = wp
         app.state.phases = runner
         app.state.trades = TradeDesk(ledger=ledger, peers=wp, clock=rt.clock, settings=ws)

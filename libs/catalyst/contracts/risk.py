@@ -47,6 +47,7 @@ class ValidateRequest(BaseModel):
     target: Price | None = Field(None, description="Take-profit price")
     atr: Price | None = Field(None, description="Advisory: the rules use the ATR of stored bars")
     support: Price | None = Field(None, description="Advisory: the rules use support/resistance levels of stored bars")
+    dry_run: bool = Field(False, description="Judge only (a preview): no approval is signed and nothing is reserved")
 
     @model_validator(mode="after")
     def _trigger_matches_type(self) -> ValidateRequest:
@@ -97,7 +98,8 @@ class ValidateResponse(BaseModel):
     sized_quantity: int = Field(description="Shares sizing allows (0 when rejected)")
     max_quantity: int = Field(description="Shares the approval covers (0 when rejected)")
     price_bound: float
-    approval: TradeApproval | None = Field(None, description="Signed, single use, valid 60 s; None if rejected")
+    approval: TradeApproval | None = Field(
+        None, description="Signed, single use, valid 60 s; None if rejected or a dry run")
     reasons: list[RiskReason] = Field(description="Every failing rule")
     warnings: list[RiskReason] = Field(description="Passing rules at or past their warning threshold")
     rules: list[RuleOutcome]

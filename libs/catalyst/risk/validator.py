@@ -64,7 +64,8 @@ class Validator:
         self._decide_lock = asyncio.Lock()  # a decision and its reservation, one at a time
 
     async def validate(self, request: ValidateRequest) -> ValidateResponse:
-        """Approve or reject ``request``; an approval reserves, and is signed for, the sized quantity."""
+        """Approve or reject ``request``; an approval reserves, and is signed for, the sized quantity
+        (a dry run is judged the same way and neither signs nor reserves)."""
         started = time.perf_counter()
         self._ensure_ready()
         await self._follower.roll_day_if_needed()
@@ -75,7 +76,8 @@ class Validator:
         async with self._decide_lock:
             active = self._store.active
             decision = self.decide(request, self._equity.cap(active.parameters), histories, price)
-            approval = await self._reserve(request, decision) if decision.approved else None
+            reserve = decision.approved and not request.dry_run  # a dry run holds no exposure
+            approval = await self._reserve(request, decision) if reserve else None
             response = self._response(request, decision, active, approval, price)
         VALIDATIONS.labels("approved" if decision.approved else "rejected").inc()
         VALIDATION_LATENCY.observe(time.perf_counter() - started)

@@ -10,7 +10,7 @@ and answers 502 ``PHASE_FAILED`` with what went wrong.
 - pre-market scan: News catalysts of the watchlist (if one is set) → the Scanner's scan (those symbols,
   or its universe) → each candidate's catalysts from News → the scan id kept on the cycle, a decision
   per candidate chosen (and per watched symbol with a catalyst that was dropped, with the Scanner's
-  reason) → ``catalyst:scan_complete`` for Orchestration.
+  reason). The Scanner publishes ``catalyst:scan_complete`` (with the cycle) for Orchestration.
 - market open: the cycle moves to trading (trade requests are taken from then on).
 - monitor: the Risk Manager re-marks every position and re-checks its limits; each alert it reports
   that the cycle has not seen yet is recorded (Risk announces its alerts on the bus itself).
@@ -26,7 +26,6 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from catalyst.bus import EventBus, ScanComplete
 from catalyst.clock import Clock
 from catalyst.contracts.workflow import PhaseResult
 from catalyst.domain.calendar import NEW_YORK, MarketCalendar, Session, trading_day
@@ -65,11 +64,10 @@ class Work:
 
 
 class PhaseRunner:
-    def __init__(self, *, ledger: CycleLedger, peers: WorkflowPeers, bus: EventBus, clock: Clock,
+    def __init__(self, *, ledger: CycleLedger, peers: WorkflowPeers, clock: Clock,
                  calendar: MarketCalendar, settings: WorkflowSettings):
         self._ledger = ledger
         self._peers = peers
-        self._bus = bus
         self._clock = clock
         self._calendar = calendar
         self._settings = settings
@@ -172,8 +170,6 @@ class PhaseRunner:
             await self._ledger.decide(cycle_id, "candidate_skipped", f"dropped at {verdict.dropped_at}: {why}",
                                       {"market_at": now.isoformat(), "scan_id": str(scan.scan_id),
                                        "verdict": verdict.model_dump(mode="json")}, symbol=symbol)
-        await self._announce(ScanComplete(cycle_id=str(cycle_id), scan_id=str(scan.scan_id),
-                                          candidates_count=len(chosen), symbols=chosen, timestamp=now))
         return Work({"scan_id": str(scan.scan_id), "candidates": chosen, "watched": watched,
                      "with_catalyst": with_catalyst, "skipped": skipped,
                      "stages": [s.model_dump(mode="json") for s in scan.stages], "warnings": scan.warnings},
@@ -215,12 +211,6 @@ class PhaseRunner:
             "report": {"day": built.day.isoformat(), "path": built.path, "url": built.url,
                        "emailed_to": built.emailed_to, "email_error": built.email_error},
         }, f"flattened {len(flat.orders)} position(s), reconciled, report built for {session.day.isoformat()}")
-
-    async def _announce(self, event: ScanComplete) -> None:
-        try:
-            await self._bus.publish(event)
-        except Exception as exc:  # Redis down: the cycle and its decisions are the record
-            log.warning("scan_complete_not_published", error=str(exc))
 
 
 def _session_facts(session: Session | None) -> dict[str, Any]:

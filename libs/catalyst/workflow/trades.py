@@ -9,8 +9,8 @@ order id derived from the cycle and the request id, so a retried request never p
 order (Trading answers a known id with the order it has; the desk first looks for one it placed).
 Every outcome is a decision in ``decision_logs`` with the inputs it was decided on.
 
-Risk has no dry run: a preview's approval, though never sent, holds its exposure in Risk until it
-lapses (60 s of market time), so a confirmation within that minute is judged with it reserved.
+A preview asks Risk for a dry run: the same judgement, but no approval is signed and no exposure
+is reserved, so the confirmation that follows is judged against the book as it is.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class TradeDesk:
         try:
             decision = await self._peers.risk.validate(ValidateRequest(
                 symbol=symbol, side=req.side, quantity=req.quantity, entry=levels.entry, order_type=req.order_type,
-                stop=levels.stop, target=levels.target, atr=atr or None, support=support))
+                stop=levels.stop, target=levels.target, atr=atr or None, support=support,
+                dry_run=req.mode == "preview"))
         except InvalidInput as exc:
             return await self._refused(outcome, [_reason(exc, "risk")], req, requested_by)
         outcome = outcome.model_copy(update={"risk": decision})

@@ -52,3 +52,19 @@ async def test_the_callers_atr_and_support_do_not_loosen_the_stop_rule(make_risk
         body = (await client.post("/api/v1/risk/validate", json=wide)).json()
     assert body["approved"] is False  # stored bars: ATR 2.00, so a $10 stop is 5 ATRs wide
     assert "RISK_STOP_LOSS" in {r["code"] for r in body["reasons"]}
+
+
+async def test_a_dry_run_is_judged_alike_but_signs_and_reserves_nothing(make_risk_app, run_risk, add_position):
+    await add_position("XOM", realized=-1_900.0, closed=True)  # $100 of headroom: one approval's worth
+    body = {**ENTRY, "quantity": 100}
+    async with run_risk(make_risk_app(watch=False)) as (client, _):
+        preview = (await client.post("/api/v1/risk/validate", json={**body, "symbol": "AAPL", "dry_run": True})).json()
+        status = (await client.get("/api/v1/risk/status")).json()
+        confirmed = (await client.post("/api/v1/risk/validate", json={**body, "symbol": "AAPL"})).json()
+    assert preview["approved"] is True
+    assert preview["max_quantity"] == 50
+    assert preview["approval"] is None
+    assert status["reservations"] == 0
+    assert confirmed["approved"] is True  # the preview held none of the headroom
+    assert confirmed["max_quantity"] == 50
+    assert confirmed["approval"] is not None

@@ -111,7 +111,8 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         assert preview["analysis"]["levels"] == {"entry": entry, "stop": stop, "target": target, "source": "request"}
         assert await _count(rig, "SELECT count(*) FROM orders") == 0
 
-        rig.clock.set(ny(DAY, 10, 16, 30))  # the preview's approval (and the exposure it reserved) has lapsed
+        status = await rig.app.state.peers.risk.status()
+        assert status.reservations == 0  # a preview is Risk's dry run: it holds no exposure
         placed = (await _trade(rig, request_id="buy-the-setup", symbol=symbol, quantity=100,
                                rationale="top candidate", **levels)).json()
         assert placed["status"] == "placed", placed
