@@ -30,8 +30,8 @@ infra: $(STAMP) ## Start PostgreSQL and Redis if they are down; create the datab
 migrate: infra ## Apply database migrations (idempotent)
 	$(PY) -m catalyst.db.migrate
 
-run: migrate ## The whole system locally on embedded defaults
-	$(PY) scripts/run_local.py
+run: migrate ## The whole system locally, one replayed day (options: RUN_ARGS='--speed max --autopilot ...')
+	$(VENV)/bin/catalyst run $(RUN_ARGS)
 
 test: migrate ## Install, start infra, migrate, then run the whole suite
 	$(PY) -m pytest -q

@@ -1,4 +1,5 @@
-"""``catalyst``: the operator's command line; ``catalyst phase <name>`` runs one phase of today's cycle.
+"""``catalyst``: the operator's command line; ``catalyst phase <name>`` runs one phase of today's cycle,
+``catalyst run`` the whole system on this machine for one replayed day (``catalyst.localrun``).
 
 The Kubernetes CronJobs run it (``catalyst phase pre_market_scan`` at 08:00 New York, ``market_open``
 at 09:30, ``monitor`` every minute of trading hours, ``market_close`` at 12:30 and 15:30: the Workflow
@@ -37,7 +38,35 @@ def parser() -> argparse.ArgumentParser:
     phase.add_argument("--force", action="store_true", help="run a scheduled phase before its time")
     phase.add_argument("--url", help="the Workflow's base URL (default: WORKFLOW_URL, else its spec port)")
     phase.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait for the answer")
+    day = commands.add_parser("run", help="the whole system on this machine, playing one trading day")
+    day.add_argument("--speed", default="60",
+                     help="replay seconds per wall second, or max (each minute once its phases answered)")
+    day.add_argument("--date", dest="day", help="the replay day (default: the replay set's last)")
+    day.add_argument("--symbols", help="comma-separated watchlist: only their news feeds the scan")
+    day.add_argument("--until", help="New York time at which the run ends (HH:MM, default 16:05)")
+    day.add_argument("--autopilot", action="store_true", help="an MCP client in the run plays the trader")
+    day.add_argument("--live", action="store_true", help="wall clock, Alpaca paper trading (keys from the environment)")
+    day.add_argument("--run-dir", help="where the run's directory goes (default: runs/)")
+    day.add_argument("--keep-state", action="store_true",
+                     help="run on DATABASE_URL as it is (default: a fresh catalyst_run database each run)")
     return top
+
+
+def run_day(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from catalyst.localrun.main import run
+    from catalyst.localrun.plan import RunOptions
+
+    given = {"speed": args.speed, "day": args.day, "symbols": args.symbols, "until": args.until,
+             "autopilot": args.autopilot, "live": args.live, "run_dir": args.run_dir,
+             "keep_state": args.keep_state}
+    try:
+        options = RunOptions.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        print(f"catalyst run: {exc}", file=sys.stderr)
+        return 2
+    return run(options)
 
 
 async def run_phase(args: argparse.Namespace, settings: Settings) -> tuple[int, str]:
@@ -57,6 +86,8 @@ async def run_phase(args: argparse.Namespace, settings: Settings) -> tuple[int, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "run":
+        return run_day(args)
     code, text = asyncio.run(run_phase(args, read(Settings)))
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code

@@ -8,7 +8,9 @@ bare callable, so one clock can be swapped for another everywhere at once:
 - ``SimulatedClock``: moves only when told to (tests, back-fills);
 - ``SteppedReplayClock``: one session stepped minute by minute, in process, by whoever replays it;
 - ``AnchoredReplayClock``: replay time that flows on its own, the same in every process
-  (``make run``'s offline default), chosen by ``market_clock(settings)`` from its config section.
+  (``make run``'s offline default), chosen by ``market_clock(settings)`` from its config section;
+- ``SharedReplayClock``: replay time that one process steps (``ClockDial``) and every other
+  process reads from a small shared file (``catalyst run --speed max``).
 
 Kept light (no NumPy, pandas or I/O) so that domain logic, adapters and services all import it.
 """
@@ -16,10 +18,14 @@ Kept light (no NumPy, pandas or I/O) so that domain logic, adapters and services
 from __future__ import annotations
 
 import asyncio
+import mmap
+import os
+import struct
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, Field
@@ -145,20 +151,99 @@ class AnchoredReplayClock:
         return self.start + (wall - self.anchor) * self.speed
 
 
-class MarketClockSettings(Section):
-    """Which market clock a process runs on: ``MARKET_CLOCK=wall|replay`` and the replay line."""
+_DIAL = struct.Struct("<Qq")  # sequence number, then nanoseconds since the epoch
+_DIAL_ATTEMPTS = 1_000
 
-    market_clock: Literal["wall", "replay"] = Field("wall", alias="MARKET_CLOCK")
+
+class ClockDial:
+    """The writing end of a ``SharedReplayClock``: the one process that steps market time.
+
+    The file holds a sequence number and the time in nanoseconds, mapped into memory by every
+    reader, so a read costs no system call. The sequence makes it a seqlock: odd while a write is
+    in progress, so a reader never takes half an old and half a new time. Time only moves forward.
+    """
+
+    def __init__(self, path: Path, start: datetime):
+        self.path = path
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, _DIAL.size)
+            self._map = mmap.mmap(fd, _DIAL.size)
+        finally:
+            os.close(fd)
+        self._seq = 0
+        self._ns = _epoch_ns(start)
+        self._write(self._ns)
+
+    def now(self) -> datetime:
+        return _from_ns(self._ns)
+
+    def set(self, ts: datetime) -> None:
+        ns = _epoch_ns(ts)
+        if ns < self._ns:
+            raise ValueError(f"the market clock cannot go back: {ts.isoformat()} < {self.now().isoformat()}")
+        self._write(ns)
+
+    def _write(self, ns: int) -> None:
+        self._seq += 1
+        self._map[0:8] = struct.pack("<Q", self._seq)  # odd: a write is under way
+        self._map[8:16] = struct.pack("<q", ns)
+        self._seq += 1
+        self._map[0:8] = struct.pack("<Q", self._seq)
+        self._ns = ns
+
+    def close(self) -> None:
+        self._map.close()
+
+
+class SharedReplayClock:
+    """Market time read from a ``ClockDial``'s file: moves only when the dial's owner steps it, so a
+    driver can run a day as fast as the services answer and every process still agrees on now."""
+
+    def __init__(self, path: Path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            self._map = mmap.mmap(fd, _DIAL.size, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+
+    def now(self) -> datetime:
+        for _ in range(_DIAL_ATTEMPTS):
+            seq, ns = _DIAL.unpack_from(self._map)
+            if seq % 2 == 0 and _DIAL.unpack_from(self._map)[0] == seq:
+                return _from_ns(ns)
+        raise RuntimeError("the shared market clock is being written without end")
+
+
+def _epoch_ns(ts: datetime) -> int:
+    delta = ts.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def _from_ns(ns: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1_000)
+
+
+class MarketClockSettings(Section):
+    """Which market clock a process runs on: ``MARKET_CLOCK=wall|replay|shared`` and the replay line."""
+
+    market_clock: Literal["wall", "replay", "shared"] = Field("wall", alias="MARKET_CLOCK")
     replay_start: AwareDatetime = Field(DEFAULT_REPLAY_START, alias="REPLAY_START",
                                         description="Simulated time at the anchor")
     replay_anchor: AwareDatetime | None = Field(None, alias="REPLAY_ANCHOR",
                                                 description="Wall time at which the replay began")
     replay_speed: float = Field(1.0, alias="REPLAY_SPEED", gt=0, le=10_000,
                                 description="Simulated seconds per wall second")
+    replay_clock_file: Path | None = Field(None, alias="REPLAY_CLOCK_FILE",
+                                           description="The ClockDial file a shared clock reads")
 
 
 def market_clock(settings: MarketClockSettings) -> Clock:
     """The clock the section asks for (``MARKET_CLOCK``; default wall)."""
     if settings.market_clock == "wall":
         return SystemClock()
+    if settings.market_clock == "shared":
+        if settings.replay_clock_file is None:
+            raise InvalidInput("MARKET_CLOCK=shared needs REPLAY_CLOCK_FILE", code="BAD_CLOCK_SETTINGS")
+        return SharedReplayClock(settings.replay_clock_file)
     return AnchoredReplayClock(settings.replay_start, anchor=settings.replay_anchor, speed=settings.replay_speed)

@@ -1,0 +1,1 @@
+"""``catalyst run``: the whole system on one machine, playing one trading day (``make run``)."""

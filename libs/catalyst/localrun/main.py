@@ -1,0 +1,171 @@
+"""``catalyst run``: migrate, load the replay data, start the nine services, play the day, report.
+
+The run directory (``runs/<started>/``) holds a log file per service, the shared clock's file and
+the day's HTML report. Ctrl-C (or the end of the day, ``--until``) stops every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+
+from catalyst.clients.workflow import WorkflowClient
+from catalyst.clock import Clock, ClockDial, MarketClockSettings, market_clock
+from catalyst.config import Settings
+from catalyst.domain.calendar import NEW_YORK
+from catalyst.environment import read
+from catalyst.http import ServiceClient
+from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
+from catalyst.localrun.state import fresh_state
+from catalyst.localrun.status import DayStatus, render
+from catalyst.localrun.supervisor import Event, ServiceFailed, Supervisor
+from catalyst.services import PORTS, Operator, ServiceName
+
+ROOT = Path(__file__).resolve().parents[3]  # the checkout: services/ sits beside libs/
+REFRESH_S = 1.0
+
+
+def built_services(root: Path = ROOT) -> list[ServiceName]:
+    return [s for s in ServiceName if (root / "services" / s.value / "app.py").exists()]
+
+
+class LocalRun:
+    def __init__(self, options: RunOptions, environ: Mapping[str, str], console: Console):
+        self.options = options
+        self.console = console
+        self.started = datetime.now(UTC)
+        self.dir = options.run_dir / self.started.strftime("%Y%m%dT%H%M%SZ")
+        self.clock_file = self.dir / "clock"
+        self.clock_vars = clock_env(options, self.clock_file, self.started)
+        self.environ = dict(environ)
+        self.events: deque[str] = deque(maxlen=8)
+        self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for)
+
+    def _env_for(self, service: ServiceName) -> dict[str, str]:
+        reports = {"REPORTING_DIR": str(self.dir / "reports")}
+        return {**self.environ, **self.clock_vars, **reports, **service_env(self.options, service)}
+
+    def note(self, event: Event | str) -> None:
+        text = event if isinstance(event, str) else f"{event.service.value}: {event.what}"
+        self.events.append(text)
+        self.console.log(text)
+
+    def prepare(self) -> None:
+        """Migrations and replay data (both idempotent; the data loads once per store)."""
+        if not self.options.keep_state:
+            settings = read(Settings, self.environ)
+            self.environ |= fresh_state(settings.database_url, settings.redis_url)
+            self.note(f"a fresh database for the run: {self.environ['DATABASE_URL']}")
+        env = {**os.environ, **self.environ}
+        subprocess.run([sys.executable, "-m", "catalyst.db.migrate"], check=True, cwd=ROOT, env=env)
+        if not self.options.live:
+            self.note("loading the replay market data into the bar store (once)")
+            subprocess.run([sys.executable, "-m", "catalyst.synthetic.load"], check=True, cwd=ROOT, env=env)
+
+    async def play(self) -> int:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        dial = ClockDial(self.clock_file, self.options.starts_at()) if self.options.stepped else None
+        settings = read(Settings, {**os.environ, **self.environ})
+        self.supervisor.start_all(start_order(built_services()), self.note)
+        self.print_endpoints(settings)
+        client = ServiceClient(ServiceName.WORKFLOW, settings.service_url(ServiceName.WORKFLOW),
+                               settings.api_key(Operator.OPERATOR), timeout=600.0)
+        workflow = WorkflowClient(client)
+        clock: Clock = dial or market_clock(read(MarketClockSettings, self.clock_vars))
+        try:
+            with Live(console=self.console, refresh_per_second=2, transient=False) as live:
+                async def refresh() -> None:
+                    for event in self.supervisor.watch():
+                        self.note(event)
+                    live.update(render(await DayStatus.read(workflow, clock.now()), self.events, self.header()))
+
+                if dial is not None:
+                    await self._stepped(dial, workflow, refresh)
+                else:
+                    await self._paced(clock, refresh)
+            self.console.print()
+            await self.summary(workflow)
+        finally:
+            await client.aclose()
+        return 0
+
+    async def _stepped(self, dial: ClockDial, workflow: WorkflowClient, refresh: Callable[[], Awaitable[None]]) -> None:
+        from catalyst.calendars.nyse import nyse_calendar
+        from catalyst.localrun.driver import SteppedDay
+
+        last = time.monotonic()
+
+        async def between() -> None:
+            nonlocal last
+            if time.monotonic() - last >= REFRESH_S:
+                await refresh()
+                last = time.monotonic()
+
+        async for outcome in SteppedDay(dial, workflow, nyse_calendar(), between_steps=between).play(
+                self.options.ends_at()):
+            at = outcome.due.at.astimezone(NEW_YORK).strftime("%H:%M")
+            if outcome.error is not None:
+                self.note(f"{at} {outcome.due.phase.value}: {outcome.error}")
+            elif outcome.result is not None and outcome.due.phase.value != "monitor":
+                self.note(f"{at} {outcome.due.phase.value}: {'ran' if outcome.result.ran else outcome.result.reason}")
+        await refresh()
+
+    async def _paced(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
+        while clock.now() < self.options.ends_at():
+            await refresh()
+            await asyncio.sleep(REFRESH_S)
+        await refresh()
+
+    def header(self) -> str:
+        speed = "max" if self.options.stepped else ("wall clock" if self.options.live else f"{self.options.speed:g}x")
+        return f"Catalyst: {self.options.day.isoformat()} at {speed}, logs in {self.dir / 'logs'}"
+
+    def print_endpoints(self, settings: Settings) -> None:
+        if ServiceName.ORCHESTRATION not in self.supervisor.processes:
+            self.note("the MCP server (Orchestration) is not built yet: the day runs without an MCP endpoint")
+            return
+        self.note(f"MCP endpoint: http://127.0.0.1:{PORTS[ServiceName.ORCHESTRATION]}/mcp")
+
+    async def summary(self, workflow: WorkflowClient) -> None:
+        report = self.dir / "reports" / f"daily-{self.options.day.isoformat()}.html"
+        try:
+            m = (await workflow.daily_performance(self.options.day)).metrics
+            rate = "-" if m.win_rate is None else f"{m.win_rate:.0%}"
+            self.console.print(f"the day: net P&L {m.net_pnl:+,.2f} ({m.pnl_pct:+.2f}%), {m.trades} trades closed, "
+                               f"win rate {rate}, commissions {m.commissions:,.2f}")
+        except Exception as exc:
+            self.console.print(f"no performance summary ({exc.__class__.__name__}: {exc})")
+        self.console.print(f"the day's report: {report if report.exists() else 'not written (the close did not run)'}")
+
+    def stop(self) -> None:
+        self.note("stopping every service")
+        self.supervisor.stop()
+
+
+def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
+    env = dict(os.environ if environ is None else environ)
+    console = console or Console(log_path=False, soft_wrap=not sys.stdout.isatty())
+    if options.live and (missing := missing_live_settings(env)):
+        console.print(f"--live trades on Alpaca's paper account and needs {', '.join(missing)} in the environment")
+        return 2
+    local = LocalRun(options, env, console)
+    try:
+        local.prepare()
+        return asyncio.run(local.play())
+    except ServiceFailed as exc:
+        console.print(f"[red]{exc}[/]")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        local.stop()

@@ -1,0 +1,44 @@
+"""A clean slate for each run: its own database and Redis namespace, so a replayed day starts empty.
+
+The database is the system's memory: a cycle that closed stays closed and yesterday's run's orders
+stay recorded. A user who runs the day again expects to see it again, so ``catalyst run`` makes
+``catalyst_run`` anew on the server ``DATABASE_URL`` points at (the previous run's database lives
+until the next run, for a look afterwards) and clears its Redis namespace. ``--keep-state`` runs
+on ``DATABASE_URL`` itself instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+
+from catalyst.db.scratch import admin_execute, dsn_for
+
+RUN_DATABASE = "catalyst_run"
+RUN_NAMESPACE = "catalyst-run:"
+
+
+async def _clear_namespace(redis_url: str, namespace: str) -> int:
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await client.delete(*keys[start:start + 1000])
+        return len(keys)
+    finally:
+        await client.aclose()
+
+
+async def _recreate(admin_dsn: str, name: str) -> str:
+    await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin_execute(admin_dsn, f'CREATE DATABASE "{name}"')
+    return dsn_for(admin_dsn, name)
+
+
+def fresh_state(database_url: str, redis_url: str) -> dict[str, str]:
+    """The run's database made anew (empty: the run migrates it), its Redis namespace emptied: the
+    variables the services get."""
+    dsn = asyncio.run(_recreate(database_url, RUN_DATABASE))
+    asyncio.run(_clear_namespace(redis_url, RUN_NAMESPACE))
+    return {"DATABASE_URL": dsn, "REDIS_NAMESPACE": RUN_NAMESPACE}

@@ -1,0 +1,100 @@
+"""``catalyst run``: the services as separate processes on a database of their own, one whole day.
+
+At ``--speed max`` the runner steps the shared clock and runs each phase through the Workflow as the
+schedule makes it due; afterwards the database holds exactly the day's phase runs and the day's
+report is on disk. The supervisor restarts a service that dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from catalyst.calendars.nyse import nyse_calendar
+from catalyst.localrun.plan import RunOptions
+from catalyst.localrun.supervisor import HEALTHY, Supervisor, health
+from catalyst.services import ServiceName
+from catalyst.workflow.schedule import due_phases
+from tests.support.database import scratch_dsn
+from tests.support.env import REDIS_URL
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(dsn: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": REDIS_URL,
+            "REDIS_NAMESPACE": f"test-run-{uuid.uuid4().hex[:8]}:", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}"}
+
+
+async def _rows(dsn: str, sql: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql))
+    finally:
+        await conn.close()
+
+
+def test_a_whole_day_at_max_speed_runs_every_phase_once_and_writes_the_report(tmp_path: Path) -> None:
+    with scratch_dsn("catalyst_run_test") as dsn:
+        done = subprocess.run(
+            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--keep-state", "--run-dir",
+             str(tmp_path)], cwd=ROOT, env=_env(dsn), capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+        (run_dir,) = tmp_path.iterdir()
+        logs = {p.stem for p in (run_dir / "logs").iterdir()}
+        built = {s.value for s in ServiceName if (ROOT / "services" / s.value / "app.py").exists()}
+        assert logs == built  # a log file per service
+        report = run_dir / "reports" / "daily-2013-03-01.html"
+        assert report.exists(), done.stdout[-4000:]
+        assert "<svg" in report.read_text()
+        assert f"the day's report: {report}" in done.stdout
+
+        options = RunOptions(speed="max")
+        expected: dict[str, int] = {}
+        for due in due_phases(nyse_calendar(), options.starts_at(), options.ends_at()):
+            expected[due.phase.value] = expected.get(due.phase.value, 0) + 1
+        runs = asyncio.run(_rows(dsn, "SELECT phase, count(*) AS n, bool_and(status = 'succeeded') AS ok "
+                                "FROM cycle_phase_runs GROUP BY phase"))
+        assert {r["phase"]: r["n"] for r in runs} == expected
+        assert all(r["ok"] for r in runs)
+        (cycle,) = asyncio.run(_rows(dsn, "SELECT state, cycle_date FROM trading_cycles"))
+        assert (cycle["state"], cycle["cycle_date"].isoformat()) == ("closed", "2013-03-01")
+
+
+def test_a_service_that_dies_is_restarted_and_answers_again(tmp_path: Path) -> None:
+    with scratch_dsn("catalyst_run_test") as dsn:
+        port = _free_port()
+        supervisor = Supervisor(ROOT, tmp_path / "logs", lambda s: {**_env(dsn), "CATALYST_SERVICE": s.value},
+                                ports={ServiceName.PATTERN: port}, max_restarts=1)
+        events: list[str] = []
+        try:
+            supervisor.start_all([ServiceName.PATTERN], lambda e: events.append(e.what))
+            assert health(port) in HEALTHY
+            first = supervisor.processes[ServiceName.PATTERN].proc
+            assert first is not None
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait()
+            (restart,) = supervisor.watch()
+            assert restart.what == "exited with -9; restarted (1/1)"
+            assert supervisor.await_health(ServiceName.PATTERN) in HEALTHY
+            assert supervisor.processes[ServiceName.PATTERN].proc is not first
+        finally:
+            supervisor.stop()
+        assert health(port) == "not answering"
+        assert events[0].startswith("started (pid ")
+        assert (tmp_path / "logs" / "pattern.log").exists()  # both lives write to the one file
