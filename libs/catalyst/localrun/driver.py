@@ -9,6 +9,7 @@ Workflow's phase endpoints, waiting for each answer before the next minute.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ STEP = timedelta(minutes=1)
 class PhaseOutcome:
     due: DuePhase
     result: PhaseResult | None
+    wall_s: float
     error: str | None = None
 
 
@@ -51,7 +53,9 @@ class SteppedDay:
                 await self._between_steps()
 
     async def _run(self, due: DuePhase) -> PhaseOutcome:
+        started = time.perf_counter()
         try:
-            return PhaseOutcome(due, await self._workflow.run_phase(due.phase, requested_by=RUNNER))
+            result = await self._workflow.run_phase(due.phase, requested_by=RUNNER)
+            return PhaseOutcome(due, result, time.perf_counter() - started)
         except CatalystError as exc:
-            return PhaseOutcome(due, None, f"{exc.code}: {exc.message}")
+            return PhaseOutcome(due, None, time.perf_counter() - started, f"{exc.code}: {exc.message}")

@@ -26,6 +26,7 @@ from catalyst.domain.calendar import NEW_YORK
 from catalyst.environment import read
 from catalyst.http import ServiceClient
 from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
+from catalyst.localrun.record import RunRecord, ServiceMemory
 from catalyst.localrun.state import fresh_state
 from catalyst.localrun.status import DayStatus, render
 from catalyst.localrun.supervisor import Event, ServiceFailed, Supervisor
@@ -50,6 +51,8 @@ class LocalRun:
         self.environ = dict(environ)
         self.events: deque[str] = deque(maxlen=8)
         self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for)
+        self.record = RunRecord(day=options.day.isoformat(), speed=str(options.speed))
+        self._t0 = time.perf_counter()
 
     def _env_for(self, service: ServiceName) -> dict[str, str]:
         reports = {"REPORTING_DIR": str(self.dir / "reports")}
@@ -77,6 +80,7 @@ class LocalRun:
         dial = ClockDial(self.clock_file, self.options.starts_at()) if self.options.stepped else None
         settings = read(Settings, {**os.environ, **self.environ})
         self.supervisor.start_all(start_order(built_services()), self.note)
+        self.record.startup_s = time.perf_counter() - self._t0
         self.print_endpoints(settings)
         client = ServiceClient(ServiceName.WORKFLOW, settings.service_url(ServiceName.WORKFLOW),
                                settings.api_key(Operator.OPERATOR), timeout=600.0)
@@ -95,15 +99,27 @@ class LocalRun:
                     await self._paced(clock, refresh)
             self.console.print()
             await self.summary(workflow)
+            self.keep_record()
         finally:
             await client.aclose()
         return 0
+
+    def keep_record(self) -> None:
+        for service, process in self.supervisor.processes.items():
+            kib = process.memory_kib()
+            if kib is not None:
+                self.record.memory[service.value] = ServiceMemory(rss_mib=kib[0] / 1024, peak_mib=kib[1] / 1024)
+        (self.dir / "run.json").write_text(self.record.model_dump_json(indent=2))
+        self.console.print(f"where the time went: {self.dir / 'run.json'} (startup {self.record.startup_s:.1f} s, "
+                           f"the day {self.record.day_s:.1f} s; all services {self.record.total_peak_mib:,.0f} MiB "
+                           "at their peaks)", soft_wrap=True)
 
     async def _stepped(self, dial: ClockDial, workflow: WorkflowClient, refresh: Callable[[], Awaitable[None]]) -> None:
         from catalyst.calendars.nyse import nyse_calendar
         from catalyst.localrun.driver import SteppedDay
 
         last = time.monotonic()
+        started = time.perf_counter()
 
         async def between() -> None:
             nonlocal last
@@ -113,17 +129,21 @@ class LocalRun:
 
         async for outcome in SteppedDay(dial, workflow, nyse_calendar(), between_steps=between).play(
                 self.options.ends_at()):
+            self.record.phase(outcome.due.phase.value).add(outcome.wall_s)
             at = outcome.due.at.astimezone(NEW_YORK).strftime("%H:%M")
             if outcome.error is not None:
                 self.note(f"{at} {outcome.due.phase.value}: {outcome.error}")
             elif outcome.result is not None and outcome.due.phase.value != "monitor":
                 self.note(f"{at} {outcome.due.phase.value}: {'ran' if outcome.result.ran else outcome.result.reason}")
+        self.record.day_s = time.perf_counter() - started
         await refresh()
 
     async def _paced(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
+        started = time.perf_counter()
         while clock.now() < self.options.ends_at():
             await refresh()
             await asyncio.sleep(REFRESH_S)
+        self.record.day_s = time.perf_counter() - started
         await refresh()
 
     def header(self) -> str:
@@ -140,12 +160,15 @@ class LocalRun:
         report = self.dir / "reports" / f"daily-{self.options.day.isoformat()}.html"
         try:
             m = (await workflow.daily_performance(self.options.day)).metrics
+            self.record.trades = m.trades
             rate = "-" if m.win_rate is None else f"{m.win_rate:.0%}"
             self.console.print(f"the day: net P&L {m.net_pnl:+,.2f} ({m.pnl_pct:+.2f}%), {m.trades} trades closed, "
                                f"win rate {rate}, commissions {m.commissions:,.2f}")
         except Exception as exc:
             self.console.print(f"no performance summary ({exc.__class__.__name__}: {exc})")
-        self.console.print(f"the day's report: {report if report.exists() else 'not written (the close did not run)'}")
+        self.record.report = str(report) if report.exists() else None
+        self.console.print(f"the day's report: {report if report.exists() else 'not written (the close did not run)'}",
+                           soft_wrap=True)
 
     def stop(self) -> None:
         self.note("stopping every service")

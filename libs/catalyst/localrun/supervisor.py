@@ -52,6 +52,17 @@ class ServiceProcess:
     def exit_code(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
 
+    def memory_kib(self) -> tuple[int, int] | None:
+        """Resident memory now and at its peak (VmRSS, VmHWM in KiB), read from /proc; None when gone."""
+        if self.proc is None or self.exit_code() is not None:
+            return None
+        try:
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines()
+                          if ":" in line)
+            return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+        except (OSError, KeyError, ValueError):
+            return None
+
     def close_log(self) -> None:
         if self._log is not None:
             self._log.close()
