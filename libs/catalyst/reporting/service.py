@@ -2,7 +2,8 @@
 
 Days are checked against the market clock and calendar before anything is read: a day after today
 (the clock's trading day), outside the calendar, or (for a daily report) without a session is a 400.
-A period still running ends at now: its sessions, returns and open positions are those up to today.
+A period still running ends at the market clock's now: its fills, closed trades, sessions and open
+positions are those before it, so under a replay clock a report never sees a later fill.
 """
 
 from __future__ import annotations
@@ -54,14 +55,14 @@ class ReportingService:
         self._check_day(day, trading=period == "daily")
         start, end = period_bounds(period, day)
         begin, until = day_start(start), min(day_end(end), self._clock.now())
-        ledger = await self._repo.ledger(begin, day_end(end))
+        ledger = await self._repo.ledger(begin, until)
         starting_equity = self._settings.starting_capital + await self._repo.net_before(begin)
         sessions = [s for s in self._calendar.sessions(max(start, self._calendar.first_day),
                                                        min(end, self._today())) if s.open <= until]
         curve_start = min([sessions[0].open if sessions else begin.astimezone(UTC), *(e.at for e in ledger)])
         days = day_results([s.day for s in sessions], ledger, starting_equity)
         curve = equity_curve(curve_start, starting_equity, ledger)
-        trades = await self._repo.closed_positions(begin, day_end(end))
+        trades = await self._repo.closed_positions(begin, until)
         report = PerformanceReport(
             period=period, start=start, end=end,
             metrics=performance_metrics(trades, ledger, starting_equity, days, curve),
@@ -81,7 +82,7 @@ class ReportingService:
                                details={"days": (end - start).days + 1, "max": MAX_JOURNAL_DAYS})
         self._check_day(start)
         self._check_day(end)
-        trades = await self._repo.closed_positions(day_start(start), day_end(end))
+        trades = await self._repo.closed_positions(day_start(start), min(day_end(end), self._clock.now()))
         return TradeJournal(start=start, end=end, trades=trades, count=len(trades))
 
     async def daily_html(self, day: date) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from catalyst.clients.reporting import ReportingClient
+from catalyst.clock import SimulatedClock
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import Side
@@ -129,6 +130,21 @@ async def test_a_day_with_an_open_position_and_a_closed_one(traded, reporting_ap
     assert m_report["by_pattern"] == {"unknown": {"trades": 1, "wins": 1, "losses": 0,
                                                   "net_pnl": pytest.approx(19.8), "win_rate": 1.0,
                                                   "average_pnl": pytest.approx(19.8)}}
+
+
+async def test_a_report_under_a_replay_clock_leaves_out_the_fills_after_its_now(traded, reporting_app) -> None:
+    async with traded.db.acquire() as conn:
+        tsla_entry = await conn.fetchval(
+            "SELECT f.filled_at FROM fills f JOIN orders o USING (order_id) JOIN securities s USING (security_id) "
+            "WHERE s.symbol = 'TSLA'")
+    replay = SimulatedClock(tsla_entry - timedelta(seconds=1))  # NVDA's trade is done, TSLA's entry to come
+    async with serve(reporting_app(clock=replay)) as client:
+        daily = (await client.get(f"/api/v1/reports/daily/{TUESDAY}")).json()
+        journal = (await client.get("/api/v1/journal", params={"start": str(TUESDAY), "end": str(TUESDAY)})).json()
+    m = daily["metrics"]
+    assert m["net_pnl"] == pytest.approx(19.8)  # without TSLA's entry commission (0.10), filled after now
+    assert (m["commissions"], m["trades"], daily["open_positions"]) == (pytest.approx(0.2), 1, 0)
+    assert journal["count"] == 1
 
 
 async def test_weekly_and_monthly_cover_both_sessions(traded, reporting_app) -> None:
