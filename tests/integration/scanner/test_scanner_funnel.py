@@ -11,9 +11,8 @@ from typing import Any
 
 from catalyst.bus import Channel, EventBus, ScanComplete
 from catalyst.cache import Cache, CacheTier
-from catalyst.contracts.news import CatalystBatchResponse
 from catalyst.db import Database
-from catalyst.scanner.evidence import CACHE_NS, LAST_CATALYSTS_KEY
+from catalyst.scanner.evidence import CATALYSTS_NS, KeptCatalysts
 from catalyst.services import Operator, ServiceName
 from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
 
@@ -201,6 +200,12 @@ async def test_the_last_good_news_answer_is_kept_in_redis(scanner: ScannerFactor
     async with scanner() as client:
         await start(client)
     cache = Cache(redis_client, scanner_settings(ServiceName.SCANNER).redis_namespace)
-    kept = await cache.get(CACHE_NS, LAST_CATALYSTS_KEY, CatalystBatchResponse, CacheTier.COLD)
-    assert kept is not None
-    assert {c.symbol for c in kept.catalysts} >= {"SCGOA", "SCGOB", "SCDUL"}
+    symbols = ["SCGOA", "SCGOB", "SCDUL", "SCQUT"]
+    kept = await cache.get_many([(CATALYSTS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
+    by_symbol = dict(zip(symbols, kept, strict=True))
+    assert all(k is not None and k.until == NOW for k in kept)
+    assert {s for s, k in by_symbol.items() if k is not None and k.catalysts is not None} == {"SCGOA", "SCGOB",
+                                                                                              "SCDUL"}
+    quiet = by_symbol["SCQUT"]
+    assert quiet is not None
+    assert quiet.catalysts is None  # no catalyst in the window: kept as such
