@@ -3,7 +3,9 @@
 Days are checked against the market clock and calendar before anything is read: a day after today
 (the clock's trading day), outside the calendar, or (for a daily report) without a session is a 400.
 A period still running ends at the market clock's now: its fills, closed trades, sessions and open
-positions are those before it, so under a replay clock a report never sees a later fill.
+positions are those before it, so under a replay clock a report never sees a later fill. The open
+positions are marked as of that end, at the prices the Risk Manager marks with
+(``catalyst.risk.prices``: the last complete one-minute bar, else daily).
 """
 
 from __future__ import annotations
@@ -26,20 +28,23 @@ from catalyst.domain.calendar import MarketCalendar, OutsideCalendar, day_end, d
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
 from catalyst.reporting.config import ReportingSettings, SmtpSettings
+from catalyst.reporting.holdings import marked, unrealized_total
 from catalyst.reporting.html_report import render_daily_report
 from catalyst.reporting.mailer import send_mail
 from catalyst.reporting.performance import day_results, equity_curve, group_stats, performance_metrics
 from catalyst.reporting.periods import period_bounds
 from catalyst.reporting.repository import ReportingRepository
 from catalyst.reporting.summary import daily_message
+from catalyst.risk.prices import MarketPrices
 
 log = get_logger(__name__)
 
 
 class ReportingService:
-    def __init__(self, repository: ReportingRepository, *, clock: Clock, calendar: MarketCalendar,
-                 settings: ReportingSettings, smtp: SmtpSettings):
+    def __init__(self, repository: ReportingRepository, *, prices: MarketPrices, clock: Clock,
+                 calendar: MarketCalendar, settings: ReportingSettings, smtp: SmtpSettings):
         self._repo = repository
+        self._prices = prices
         self._clock = clock
         self._calendar = calendar
         self._settings = settings
@@ -63,12 +68,16 @@ class ReportingService:
         days = day_results([s.day for s in sessions], ledger, starting_equity)
         curve = equity_curve(curve_start, starting_equity, ledger)
         trades = await self._repo.closed_positions(begin, until)
+        held = await self._repo.open_positions_at(until)
+        marks = await self._prices.latest([p.symbol for p in held], until)
+        holdings = [marked(p, marks.get(p.symbol)) for p in held]
         report = PerformanceReport(
             period=period, start=start, end=end,
             metrics=performance_metrics(trades, ledger, starting_equity, days, curve),
             by_pattern=group_stats(trades, lambda t: t.pattern),
             by_catalyst=group_stats(trades, lambda t: t.catalyst_type),
-            equity_curve=curve, days=days, open_positions=await self._repo.open_positions_at(until),
+            equity_curve=curve, days=days, open_positions=len(holdings), holdings=holdings,
+            unrealized_pnl=unrealized_total(holdings),
         )
         return report, trades
 

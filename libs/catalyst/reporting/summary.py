@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.message import EmailMessage
 
-from catalyst.contracts.reporting import JournalTrade, PerformanceReport
+from catalyst.contracts.reporting import JournalTrade, OpenPosition, PerformanceReport
+from catalyst.domain.calendar import NEW_YORK
 from catalyst.reporting.amounts import amount_text
 
 
@@ -31,8 +32,28 @@ def metric_lines(report: PerformanceReport) -> list[str]:
         f"Largest win: {amount_text(m.largest_win)}, largest loss: {amount_text(m.largest_loss)}",
         f"Average hold: {hold}",
         f"Max consecutive wins: {m.max_consecutive_wins}, losses: {m.max_consecutive_losses}",
-        f"Open positions at the end: {report.open_positions}",
+        f"Open positions at the end: {report.open_positions}{_unrealized(report)}",
     ]
+
+
+def _unrealized(report: PerformanceReport) -> str:
+    """``, unrealized P&L $50.00`` over the marked positions, saying how many have no mark."""
+    if not report.holdings:
+        return ""
+    unmarked = sum(p.mark_price is None for p in report.holdings)
+    if unmarked == len(report.holdings):
+        return ", unrealized P&L n/a (no mark)"
+    rest = f" ({unmarked} with no mark, not counted)" if unmarked else ""
+    return f", unrealized P&L {amount_text(report.unrealized_pnl)}{rest}"
+
+
+def holding_line(p: OpenPosition) -> str:
+    """One open position and its mark: ``TSLA long 10 @ 300.00, mark 305.00 at 15:59 ET: $50.00``."""
+    held = f"{p.symbol} {p.side.value} {p.quantity:g} @ {p.avg_entry_price:.2f}"
+    if p.mark_price is None or p.marked_at is None:
+        return f"{held}: no mark"
+    return (f"{held}, mark {p.mark_price:.2f} at {p.marked_at.astimezone(NEW_YORK):%Y-%m-%d %H:%M} ET: "
+            f"{amount_text(p.unrealized_pnl)}")
 
 
 def plain_text_summary(report: PerformanceReport, journal: Sequence[JournalTrade]) -> str:
@@ -43,6 +64,8 @@ def plain_text_summary(report: PerformanceReport, journal: Sequence[JournalTrade
     if report.by_catalyst:
         lines.append("By catalyst: " + ", ".join(f"{k} {amount_text(g.net_pnl)} ({g.trades})"
                                                  for k, g in report.by_catalyst.items()))
+    if report.holdings:
+        lines += ["", "Open positions (unrealized):"] + [f"  {holding_line(p)}" for p in report.holdings]
     lines += ["", "Trades:"] + [
         f"  {t.symbol} {t.side.value} {t.quantity:g} @ {t.entry_price:.2f} -> "
         f"{'' if t.exit_price is None else f'{t.exit_price:.2f}'} {t.exit_reason} {amount_text(t.pnl)}"
