@@ -48,7 +48,7 @@ def _unrealized(report: PerformanceReport) -> str:
 
 
 def holding_line(p: OpenPosition) -> str:
-    """One open position and its mark: ``TSLA long 10 @ 300.00, mark 305.00 at 15:59 ET: $50.00``."""
+    """One open position and its mark: ``TSLA long 10 @ 300.00, mark 305.00 at 2026-03-03 16:00 ET: $50.00``."""
     held = f"{p.symbol} {p.side.value} {p.quantity:g} @ {p.avg_entry_price:.2f}"
     if p.mark_price is None or p.marked_at is None:
         return f"{held}: no mark"
