@@ -14,7 +14,7 @@ works on a fresh machine; ``CATALYST_ENV=production`` refuses them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -23,6 +23,14 @@ from catalyst.services import IDENTITIES, PORTS, Identity, Operator, ServiceName
 DEV_KEY_PREFIX = "dev-key-"
 
 Env = Literal["local", "test", "paper", "production"]
+
+
+def comma_list(value: Any) -> Any:
+    """A list as an environment variable spells it (``a, b,c``) into its items, blanks dropped; any
+    other value as it is (a ``mode="before"`` validator of a list field)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class Section(BaseModel):

@@ -1,7 +1,7 @@
 """Reporting service (port 5009): routes and start-up only; the logic is ``catalyst.reporting``.
 
-Reads the trading tables (PostgreSQL only; no peers, no Redis). Every "today" is the market
-clock's; trading days are the NYSE calendar's.
+Reads the trading tables and the stored bars its open positions are marked at (PostgreSQL only;
+no peers, no Redis). Every "today" is the market clock's; trading days are the NYSE calendar's.
 Run: ``uvicorn services.reporting.app:build_app --factory --port 5009``.
 """
 
@@ -26,11 +26,13 @@ from catalyst.contracts.reporting import (
     ReportingRoutes,
     TradeJournal,
 )
+from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import MarketCalendar
 from catalyst.environment import read
 from catalyst.reporting.config import ReportingSettings, SmtpSettings
 from catalyst.reporting.repository import ReportingRepository
 from catalyst.reporting.service import ReportingService
+from catalyst.risk.prices import MarketPrices, bar_store_prices
 from catalyst.routing import serve
 from catalyst.services import ServiceName
 
@@ -96,7 +98,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None, c
     smtp = smtp_settings or read(SmtpSettings)
 
     async def start(app: FastAPI, rt: ServiceRuntime) -> None:
-        app.state.reports = ReportingService(ReportingRepository(rt.db), clock=rt.clock,
+        prices = MarketPrices(bar_store_prices(BarStore(rt.db)))
+        app.state.reports = ReportingService(ReportingRepository(rt.db), prices=prices, clock=rt.clock,
                                              calendar=calendar or nyse_calendar(), settings=reporting, smtp=smtp)
 
     return create_app(

@@ -3,7 +3,11 @@
 How the numbers are made (``catalyst.reporting.performance``):
 
 - **P&L** is realized: each fill's realized P&L less its commission, summed over the fills of the
-  period (the ledger). Positions still open at the end are counted (``open_positions``), not marked.
+  period (the ledger).
+- **Open positions** at the end are listed (``holdings``), each marked at the close of its last bar
+  complete by then (one-minute bars, else daily: the prices the Risk Manager marks with); their
+  unrealized P&L (``unrealized_pnl``) stands apart from the realized P&L and the metrics. A position
+  whose symbol has no bar stored has no mark (null), never a guess.
 - **%** is of the *starting equity* of the period's first day: the configured starting capital
   (``REPORTING_STARTING_CAPITAL``) plus the net realized P&L of every fill before that day.
 - **A trade** is a position closed in the period; its P&L is its realized P&L less the commissions
@@ -32,8 +36,8 @@ from catalyst.domain.orders import PositionSide
 
 __all__ = [
     "JOURNAL_PATH", "MAX_JOURNAL_DAYS", "REPORTS_PATH", "BuildReportRequest", "BuiltReport", "DayResult",
-    "EquityPoint", "ExitReason", "GroupStats", "JournalTrade", "PerformanceMetrics", "PerformanceReport", "Period",
-    "ReportingRoutes", "TradeJournal",
+    "EquityPoint", "ExitReason", "GroupStats", "JournalTrade", "OpenPosition", "PerformanceMetrics",
+    "PerformanceReport", "Period", "ReportingRoutes", "TradeJournal",
 ]
 
 REPORTS_PATH = "/api/v1/reports"  # GET /{daily,weekly,monthly}/{day}, POST /daily/{day}/build, GET /daily/{day}/html
@@ -109,6 +113,23 @@ class DayResult(BaseModel):
     return_pct: float
 
 
+class OpenPosition(BaseModel):
+    """A position open at the end of the period (or now), and its mark then. Shares and entry are the
+    position's as Trading holds them."""
+
+    position_id: UUID
+    symbol: str
+    side: PositionSide
+    quantity: float = Field(gt=0, description="Shares held")
+    avg_entry_price: float
+    opened_at: AwareDatetime
+    mark_price: float | None = Field(None, description="Close of the last bar complete at the end (one-minute, "
+                                                       "else daily); None: no bar stored, no mark")
+    marked_at: AwareDatetime | None = Field(None, description="When that bar ended")
+    unrealized_pnl: float | None = Field(None, description="(mark - entry) x shares, negated for a short; "
+                                                           "None without a mark")
+
+
 class PerformanceReport(BaseModel):
     period: Period
     start: date = Field(description="First day of the period (the day itself, the week's Monday, the 1st)")
@@ -119,6 +140,8 @@ class PerformanceReport(BaseModel):
     equity_curve: list[EquityPoint]
     days: list[DayResult] = Field(description="Each session of the period up to today")
     open_positions: int = Field(ge=0, description="Positions open at the end of the period (or now)")
+    holdings: list[OpenPosition] = Field(default_factory=list, description="Those positions, marked")
+    unrealized_pnl: float = Field(0.0, description="Their unrealized P&L: the sum over those with a mark")
 
 
 class JournalTrade(BaseModel):

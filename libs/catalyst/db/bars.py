@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, overload
 
 import asyncpg
 import numpy as np
@@ -97,8 +97,17 @@ def _policy(value: ConflictPolicy | str) -> ConflictPolicy:
     return _member(ConflictPolicy, value, "conflict policy", "INVALID_INPUT")
 
 
-def _time_us(value: datetime | None) -> int | None:
-    """A range bound as a time_id (µs since the epoch); None = unbounded."""
+@overload
+def time_us(value: datetime) -> int: ...
+
+
+@overload
+def time_us(value: None) -> None: ...
+
+
+def time_us(value: datetime | None) -> int | None:
+    """A time as a time_id (µs since the epoch, the ``trading_history`` key); None (an unbounded range
+    bound) stays None."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -304,7 +313,7 @@ class BarStore:
                         end: datetime | None = None) -> dict[str, BarArrays]:
         """One query for many symbols: ``{symbol: BarArrays}``; unknown symbols raise NotFound (404)."""
         tf = _timeframe(timeframe)
-        bounds = "".join(f" AND time_id {op} {us}" for op, us in ((">=", _time_us(start)), ("<", _time_us(end)))
+        bounds = "".join(f" AND time_id {op} {us}" for op, us in ((">=", time_us(start)), ("<", time_us(end)))
                          if us is not None)
         async with self._connection() as conn:
             ids = await self._security_ids(conn, symbols)
@@ -330,7 +339,7 @@ class BarStore:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise InvalidInput(f"bar count must be a whole number >= 0, got {n!r}", code="INVALID_INPUT",
                                details={"n": repr(n)})
-        last = _time_us(None if end is None else completed_by(end, tf))
+        last = time_us(None if end is None else completed_by(end, tf))
         bound = "" if last is None else f" AND time_id <= {int(last)}"
         async with self._connection() as conn:
             ids = await self._security_ids(conn, symbols)

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from prometheus_client import Counter
 from pydantic import AwareDatetime, Field, SecretStr, field_validator
 
-from catalyst.config import AlpacaCredentials, Section
+from catalyst.config import AlpacaCredentials, Section, comma_list
 from catalyst.domain.news import DEFAULT_RELIABILITY, NewsItem
 from catalyst.news_sources.items import collect_items
 
@@ -161,12 +161,7 @@ class NewsSourceSettings(Section):
         None, alias="NEWS_REPLAY_NOW",
         description="A fixed now for the News service, overriding the market clock (default: MARKET_CLOCK's now)")
 
-    @field_validator("sources", "sec_edgar_forms", mode="before")
-    @classmethod
-    def _comma_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split_lists = field_validator("sources", "sec_edgar_forms", mode="before")(comma_list)
 
     @field_validator("reliability_overrides", "newsapi_queries", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from catalyst.reporting.amounts import amount_text
+
 WIDTH, HEIGHT, PAD = 720, 220, 44
 
 
@@ -34,8 +36,8 @@ def line_chart(title: str, points: Sequence[tuple[datetime, float]], *, colour: 
         f"<title>{escape(title)}</title>"
         f'<text x="{PAD}" y="20" class="title">{escape(title)}</text>'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" class="axis"/>'
-        f'<text x="4" y="{y(hi) + 4:.1f}" class="label">{escape(_money(hi, unit))}</text>'
-        f'<text x="4" y="{y(lo) + 4:.1f}" class="label">{escape(_money(lo, unit))}</text>'
+        f'<text x="4" y="{y(hi) + 4:.1f}" class="label">{escape(amount_text(hi, unit))}</text>'
+        f'<text x="4" y="{y(lo) + 4:.1f}" class="label">{escape(amount_text(lo, unit))}</text>'
         f'<polyline fill="none" stroke="{escape(colour)}" stroke-width="2" points="{path}"/>'
         "</svg>"
     )
@@ -58,7 +60,7 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]]) -> str:
         rows.append(
             f'<text x="4" y="{top + 14}" class="label">{escape(label)}</text>'
             f'<rect x="{left:.1f}" y="{top}" width="{length:.1f}" height="{row - 6}" class="{kind}"/>'
-            f'<text x="{WIDTH - 4}" y="{top + 14}" text-anchor="end" class="label">{escape(_money(value))}</text>'
+            f'<text x="{WIDTH - 4}" y="{top + 14}" text-anchor="end" class="label">{escape(amount_text(value))}</text>'
         )
     return (
         f'<svg role="img" viewBox="0 0 {WIDTH} {height}" class="chart">'
@@ -74,7 +76,3 @@ def _empty(title: str) -> str:
             f"<title>{escape(title)}</title>"
             f'<text x="{PAD}" y="20" class="title">{escape(title)}</text>'
             f'<text x="{PAD}" y="44" class="label">nothing to draw</text></svg>')
-
-
-def _money(value: float, unit: str = "$") -> str:
-    return f"{'-' if value < 0 else ''}{unit}{abs(value):,.2f}"

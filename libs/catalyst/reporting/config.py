@@ -8,17 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr
 
-from catalyst.config import Section
+from catalyst.config import Section, comma_list
 from catalyst.domain.bounded import MAX_AMOUNT, MIN_AMOUNT
 
 TlsMode = Literal["none", "starttls", "ssl"]
-
-
-def _comma_list(value: object) -> object:
-    """``a@x, b@y`` (as an environment variable spells a list) into its items."""
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
 
 
 class ReportingSettings(Section):
@@ -40,7 +33,7 @@ class SmtpSettings(Section):
     user: str | None = Field(None, alias="SMTP_USER")
     password: SecretStr | None = Field(None, alias="SMTP_PASSWORD")
     sender: str = Field("catalyst@localhost", alias="SMTP_SENDER")
-    recipients: Annotated[list[str], BeforeValidator(_comma_list)] = Field(
+    recipients: Annotated[list[str], BeforeValidator(comma_list)] = Field(
         default_factory=list, alias="SMTP_RECIPIENTS", description="Comma-separated")
     timeout_s: float = Field(10.0, alias="SMTP_TIMEOUT", gt=0)
 

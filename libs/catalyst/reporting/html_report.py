@@ -13,7 +13,7 @@ from html import escape
 from catalyst.contracts.reporting import GroupStats, JournalTrade, PerformanceReport
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.reporting.charts import bar_chart, line_chart
-from catalyst.reporting.summary import metric_lines
+from catalyst.reporting.summary import holding_line, metric_lines
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2330;background:#fff}
@@ -43,6 +43,7 @@ def render_daily_report(report: PerformanceReport, journal: Sequence[JournalTrad
         "<h2>P&amp;L by pattern</h2>", _groups("pattern", report.by_pattern),
         "<h2>P&amp;L by catalyst</h2>", _groups("catalyst", report.by_catalyst),
         "<h2>Trade journal</h2>", _journal(journal),
+        *_holdings(report),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>Catalyst daily report {escape(day)}</title><style>{STYLE}</style></head>"
@@ -74,6 +75,14 @@ def _journal(trades: Sequence[JournalTrade]) -> str:
     if not trades:
         rows = '<tr><td colspan="12">No trade closed this day.</td></tr>'
     return f"<table>{head}{rows}</table>"
+
+
+def _holdings(report: PerformanceReport) -> list[str]:
+    """The open positions and their marks, when there are any."""
+    if not report.holdings:
+        return []
+    items = "".join(f'<li class="open">{escape(holding_line(p))}</li>' for p in report.holdings)
+    return ["<h2>Open positions (unrealized)</h2>", f"<ul>{items}</ul>"]
 
 
 def _money_cell(value: float) -> str:

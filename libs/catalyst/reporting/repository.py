@@ -1,4 +1,4 @@
-"""What Reporting reads from the trading tables (asyncpg, read only): fills, closed positions, open counts.
+"""What Reporting reads from the trading tables (asyncpg, read only): fills, closed and open positions.
 
 The rows are as Trading writes them (``catalyst.trading.repository``): a fill carries the P&L it
 realized and its commission; an order points at the position its first fill moved. The pattern
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from catalyst.contracts.reporting import JournalTrade
+from catalyst.contracts.reporting import JournalTrade, OpenPosition
 from catalyst.db import Database
 from catalyst.reporting.journal import journal_trade
 from catalyst.reporting.performance import LedgerEntry
@@ -78,9 +78,14 @@ class ReportingRepository:
             rows = await conn.fetch(_CLOSED_POSITIONS, start, end)
         return [journal_trade(r) for r in rows]
 
-    async def open_positions_at(self, at: datetime) -> int:
-        """Positions open at ``at`` (opened before it, not closed by then)."""
+    async def open_positions_at(self, at: datetime) -> list[OpenPosition]:
+        """Positions open at ``at`` (opened before it, not closed by then), oldest first, not marked."""
         async with self._db.acquire() as conn:
-            value = await conn.fetchval(
-                "SELECT count(*) FROM positions WHERE opened_at < $1 AND (closed_at IS NULL OR closed_at >= $1)", at)
-        return int(value)
+            rows = await conn.fetch(
+                """SELECT p.position_id, s.symbol, p.side, p.quantity::float8, p.avg_entry_price::float8, p.opened_at
+                   FROM positions p JOIN securities s USING (security_id)
+                   WHERE p.opened_at < $1 AND (p.closed_at IS NULL OR p.closed_at >= $1)
+                   ORDER BY p.opened_at, p.position_id""", at)
+        return [OpenPosition(position_id=r["position_id"], symbol=r["symbol"], side=r["side"],
+                             quantity=r["quantity"], avg_entry_price=r["avg_entry_price"], opened_at=r["opened_at"])
+                for r in rows]

@@ -2,7 +2,10 @@
 
 Days are checked against the market clock and calendar before anything is read: a day after today
 (the clock's trading day), outside the calendar, or (for a daily report) without a session is a 400.
-A period still running ends at now: its sessions, returns and open positions are those up to today.
+A period still running ends at the market clock's now: its fills, closed trades, sessions and open
+positions are those before it, so under a replay clock a report never sees a later fill. The open
+positions are marked as of that end, at the prices the Risk Manager marks with
+(``catalyst.risk.prices``: the last complete one-minute bar, else daily).
 """
 
 from __future__ import annotations
@@ -25,20 +28,23 @@ from catalyst.domain.calendar import MarketCalendar, OutsideCalendar, day_end, d
 from catalyst.errors import InvalidInput
 from catalyst.logging import get_logger
 from catalyst.reporting.config import ReportingSettings, SmtpSettings
+from catalyst.reporting.holdings import marked, unrealized_total
 from catalyst.reporting.html_report import render_daily_report
 from catalyst.reporting.mailer import send_mail
 from catalyst.reporting.performance import day_results, equity_curve, group_stats, performance_metrics
 from catalyst.reporting.periods import period_bounds
 from catalyst.reporting.repository import ReportingRepository
 from catalyst.reporting.summary import daily_message
+from catalyst.risk.prices import MarketPrices
 
 log = get_logger(__name__)
 
 
 class ReportingService:
-    def __init__(self, repository: ReportingRepository, *, clock: Clock, calendar: MarketCalendar,
-                 settings: ReportingSettings, smtp: SmtpSettings):
+    def __init__(self, repository: ReportingRepository, *, prices: MarketPrices, clock: Clock,
+                 calendar: MarketCalendar, settings: ReportingSettings, smtp: SmtpSettings):
         self._repo = repository
+        self._prices = prices
         self._clock = clock
         self._calendar = calendar
         self._settings = settings
@@ -54,20 +60,24 @@ class ReportingService:
         self._check_day(day, trading=period == "daily")
         start, end = period_bounds(period, day)
         begin, until = day_start(start), min(day_end(end), self._clock.now())
-        ledger = await self._repo.ledger(begin, day_end(end))
+        ledger = await self._repo.ledger(begin, until)
         starting_equity = self._settings.starting_capital + await self._repo.net_before(begin)
         sessions = [s for s in self._calendar.sessions(max(start, self._calendar.first_day),
                                                        min(end, self._today())) if s.open <= until]
         curve_start = min([sessions[0].open if sessions else begin.astimezone(UTC), *(e.at for e in ledger)])
         days = day_results([s.day for s in sessions], ledger, starting_equity)
         curve = equity_curve(curve_start, starting_equity, ledger)
-        trades = await self._repo.closed_positions(begin, day_end(end))
+        trades = await self._repo.closed_positions(begin, until)
+        held = await self._repo.open_positions_at(until)
+        marks = await self._prices.latest([p.symbol for p in held], until)
+        holdings = [marked(p, marks.get(p.symbol)) for p in held]
         report = PerformanceReport(
             period=period, start=start, end=end,
             metrics=performance_metrics(trades, ledger, starting_equity, days, curve),
             by_pattern=group_stats(trades, lambda t: t.pattern),
             by_catalyst=group_stats(trades, lambda t: t.catalyst_type),
-            equity_curve=curve, days=days, open_positions=await self._repo.open_positions_at(until),
+            equity_curve=curve, days=days, open_positions=len(holdings), holdings=holdings,
+            unrealized_pnl=unrealized_total(holdings),
         )
         return report, trades
 
@@ -81,7 +91,7 @@ class ReportingService:
                                details={"days": (end - start).days + 1, "max": MAX_JOURNAL_DAYS})
         self._check_day(start)
         self._check_day(end)
-        trades = await self._repo.closed_positions(day_start(start), day_end(end))
+        trades = await self._repo.closed_positions(day_start(start), min(day_end(end), self._clock.now()))
         return TradeJournal(start=start, end=end, trades=trades, count=len(trades))
 
     async def daily_html(self, day: date) -> str:

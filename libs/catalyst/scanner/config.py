@@ -3,18 +3,11 @@ universe bounds (spec 2.3, service 2). Read once in the service's ``build_app``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, field_validator, model_validator
 
-from catalyst.config import Section
+from catalyst.config import Section, comma_list
 from catalyst.domain.market import Timeframe
 from catalyst.scanner.stages import Stage
-
-
-def _comma_list(value: Any) -> Any:
-    """A list given in the environment as ``a,b,c``."""
-    return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
 class FunnelThresholds(Section):
@@ -77,7 +70,7 @@ class ScannerSettings(Section):
     thresholds: FunnelThresholds = Field(default_factory=FunnelThresholds)
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
 
-    _split_stages = field_validator("stages", mode="before")(_comma_list)
+    _split_stages = field_validator("stages", mode="before")(comma_list)
 
     @model_validator(mode="after")
     def _valid(self) -> ScannerSettings:

@@ -3,9 +3,10 @@
 
 Degradation (spec 8.2): a source that fails answers ``Unavailable`` for every symbol asked and a
 warning, never an exception, so the scan completes and each dropped symbol says why. News is the
-exception that has a fallback: every good catalyst answer is kept in Redis (``CacheTier.COLD``), and
-with News down the last one stands in for it (the universe filter still checks each story's age
-against the scan's market time).
+exception that has a fallback: every good catalyst answer is kept in Redis (``CacheTier.COLD``) one
+key per symbol (its catalysts, or that it had none), so a scan of a few symbols never replaces the
+universe's; with News down each symbol's last answer stands in for it (the universe filter still
+checks each story's age against the scan's market time), and a symbol never answered is unavailable.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel
 
 from catalyst.cache import Cache, CacheTier
 from catalyst.clients.news import NewsClient
@@ -33,11 +36,18 @@ from catalyst.scanner.stages import NewsFacts, PatternFacts, TechnicalFacts, Una
 
 log = get_logger(__name__)
 
-CACHE_NS = "scanner"
-LAST_CATALYSTS_KEY = "last_catalysts"
+CATALYSTS_NS = "scanner:catalysts"  # one key per symbol: its last good answer
 INDICATORS = ("sma_20", "rsi_14", "volume_ratio")
 R = TypeVar("R")
 F = TypeVar("F", NewsFacts, TechnicalFacts, PatternFacts)
+
+
+class KeptCatalysts(BaseModel):
+    """One symbol's last good catalyst answer: the end of the window it was asked for, and its
+    catalysts (None: it had none then)."""
+
+    until: AwareDatetime
+    catalysts: SymbolCatalysts | None
 
 
 @dataclass
@@ -102,18 +112,7 @@ class EvidenceSources:
         try:
             answers = await in_chunks(symbols, news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
-            down = _failure("news", exc)
-            cached = await self._last_catalysts()
-            out.degraded = True
-            if cached is None:
-                out.facts = {s: down for s in symbols}
-                out.warnings.append(f"news unavailable ({exc.code}) and no cached news: no symbol has news")
-                return out
-            by_symbol = {c.symbol: c for c in cached.catalysts}
-            out.facts = {s: news_facts(by_symbol[s]) for s in symbols if s in by_symbol}
-            out.warnings.append(f"news unavailable ({exc.code}): used the cached catalysts of "
-                                f"{cached.until.isoformat()} ({len(cached.catalysts)} symbols), universe reduced")
-            return out
+            return await self._news_from_cache(symbols, exc)
         merged = CatalystBatchResponse(
             since=answers[0].since, until=answers[0].until,
             catalysts=[c for a in answers for c in a.catalysts],
@@ -176,15 +175,37 @@ class EvidenceSources:
         return Gathered(facts=facts, degraded=True,
                         warnings=[f"{source} unavailable ({exc.code}): its stage's {len(symbols)} symbol(s) dropped"])
 
+    async def _news_from_cache(self, symbols: Sequence[str], exc: CatalystError) -> Gathered[NewsFacts]:
+        """News is down: each symbol's kept answer; a symbol without one is unavailable."""
+        down = _failure("news", exc)
+        kept = await self._kept_catalysts(symbols)
+        out: Gathered[NewsFacts] = Gathered(degraded=True)
+        if not kept:
+            out.facts = {s: down for s in symbols}
+            out.warnings.append(f"news unavailable ({exc.code}) and no cached news: no symbol has news")
+            return out
+        out.facts = {s: down for s in symbols if s not in kept}
+        out.facts.update({s: news_facts(k.catalysts) for s, k in kept.items() if k.catalysts is not None})
+        newest = max(k.until for k in kept.values())
+        out.warnings.append(f"news unavailable ({exc.code}): used the cached catalysts of {len(kept)} of "
+                            f"{len(symbols)} symbol(s), the newest as of {newest.isoformat()}, universe reduced")
+        return out
+
     async def _keep(self, answer: CatalystBatchResponse) -> None:
+        by_symbol: dict[str, SymbolCatalysts | None] = dict.fromkeys(answer.without_catalyst)
+        by_symbol.update({c.symbol: c for c in answer.catalysts})
+        entries = [(CATALYSTS_NS, symbol, KeptCatalysts(until=answer.until, catalysts=catalysts))
+                   for symbol, catalysts in by_symbol.items()]
         try:
-            await self._cache.set(CACHE_NS, LAST_CATALYSTS_KEY, answer, CacheTier.COLD)
+            await self._cache.set_many(entries, CacheTier.COLD)
         except Exception as exc:  # Redis trouble must not fail a scan that has its news
             log.warning("scanner_news_cache_unavailable", error=str(exc))
 
-    async def _last_catalysts(self) -> CatalystBatchResponse | None:
+    async def _kept_catalysts(self, symbols: Sequence[str]) -> dict[str, KeptCatalysts]:
+        """The kept answer of each of ``symbols`` that has one."""
         try:
-            return await self._cache.get(CACHE_NS, LAST_CATALYSTS_KEY, CatalystBatchResponse, CacheTier.COLD)
+            found = await self._cache.get_many([(CATALYSTS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
         except Exception as exc:
             log.warning("scanner_news_cache_unavailable", error=str(exc))
-            return None
+            return {}
+        return {s: k for s, k in zip(symbols, found, strict=True) if k is not None}

@@ -1,6 +1,6 @@
 """Scans in PostgreSQL: the ``scans`` header row and one ``scan_results`` row per symbol, at the
 stage it reached (its reason, or its candidacy, and the facts it was judged on in ``details``),
-written in one transaction. Symbols are stored by ``security_id`` (``get_or_create_securities``)."""
+written in one statement. Symbols are stored by ``security_id`` (``get_or_create_securities``)."""
 
 from __future__ import annotations
 
@@ -47,18 +47,23 @@ def _details(record: SymbolRecord) -> str:
     }, default=_json, allow_nan=False)
 
 
-_HEADER_SQL = """
+# The rows, then the header that counts them (the foreign key is checked at the statement's end), its
+# ``store`` timing the milliseconds spent before the statement ($10) plus the statement's so far.
+_SAVE_SQL = """
+WITH written AS (
+    INSERT INTO scan_results (scan_id, cycle_id, security_id, stage, rank, composite_score, catalyst_score,
+                              technical_score, pattern_score, details)
+    SELECT $1, $2, g.security_id, r.stage, r.rank, r.composite, r.catalyst, r.technical, r.pattern, r.details
+    FROM unnest($11::text[], $12::text[], $13::int[], $14::float8[], $15::float8[], $16::float8[], $17::float8[],
+                $18::jsonb[]) AS r(symbol, stage, rank, composite, catalyst, technical, pattern, details)
+    JOIN get_or_create_securities($11::text[]) g ON g.symbol = r.symbol
+    RETURNING 1
+)
 INSERT INTO scans (scan_id, cycle_id, as_of, started_at, finished_at, universe_size, stages, warnings, timings_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb)
-"""
-
-_ROWS_SQL = """
-INSERT INTO scan_results (scan_id, cycle_id, security_id, stage, rank, composite_score, catalyst_score,
-                          technical_score, pattern_score, details)
-SELECT $1, $2, g.security_id, r.stage, r.rank, r.composite, r.catalyst, r.technical, r.pattern, r.details
-FROM unnest($3::text[], $4::text[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
-            $10::jsonb[]) AS r(symbol, stage, rank, composite, catalyst, technical, pattern, details)
-JOIN get_or_create_securities($3::text[]) g ON g.symbol = r.symbol
+SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb || jsonb_build_object('store', round(
+           ($10::float8 + extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::numeric, 3))
+FROM (SELECT count(*) FROM written) AS counted
+RETURNING (timings_ms->>'store')::float8
 """
 
 _SCAN_SQL = "SELECT * FROM scans WHERE {where}"
@@ -66,9 +71,12 @@ _CANDIDATES_SQL = """
 SELECT details FROM scan_results WHERE scan_id = $1 AND stage = 'final' AND (details->>'passed')::boolean
 ORDER BY rank
 """
+# The scan ($1, or the latest when null) if it exists, and the symbol's row in it if any: one query.
 _VERDICT_SQL = """
-SELECT r.stage, r.details FROM scan_results r JOIN securities s USING (security_id)
-WHERE r.scan_id = $1 AND s.symbol = $2
+SELECT h.scan_id, r.stage, r.details
+FROM (VALUES (1)) AS one (x)
+LEFT JOIN scans h ON h.scan_id = coalesce($1::uuid, (SELECT scan_id FROM scans ORDER BY seq DESC LIMIT 1))
+LEFT JOIN (scan_results r JOIN securities s USING (security_id)) ON r.scan_id = h.scan_id AND s.symbol = $2
 """
 
 
@@ -82,7 +90,7 @@ class ScanRepository:
                                             cycle_id))
 
     async def save(self, result: ScanResult, records: list[SymbolRecord]) -> float:
-        """The header and every symbol's row, in one transaction; answers the milliseconds it took,
+        """The header and every symbol's row, in one statement; answers the milliseconds it took,
         which the header's timings hold as ``store``."""
         started = time.perf_counter()
         columns: list[list[Any]] = [[] for _ in range(8)]
@@ -94,16 +102,12 @@ class ScanRepository:
                    _details(r))
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-        async with self._db.acquire() as conn, conn.transaction():
-            await conn.execute(
-                _HEADER_SQL, result.scan_id, result.cycle_id, result.as_of, result.started_at, result.finished_at,
+        async with self._db.acquire() as conn:
+            took: float = await conn.fetchval(
+                _SAVE_SQL, result.scan_id, result.cycle_id, result.as_of, result.started_at, result.finished_at,
                 result.universe_size, json.dumps([s.model_dump() for s in result.stages]),
-                json.dumps(result.warnings), json.dumps(result.timings_ms))
-            if records:
-                await conn.execute(_ROWS_SQL, result.scan_id, result.cycle_id, *columns)
-            took = round((time.perf_counter() - started) * 1000, 3)
-            await conn.execute("UPDATE scans SET timings_ms = timings_ms || jsonb_build_object('store', $2::float8)"
-                               " WHERE scan_id = $1", result.scan_id, took)
+                json.dumps(result.warnings), json.dumps(result.timings_ms), (time.perf_counter() - started) * 1000,
+                *columns)
         return took
 
     async def latest(self) -> ScanResult:
@@ -112,21 +116,17 @@ class ScanRepository:
     async def get(self, scan_id: UUID) -> ScanResult:
         return await self._scan("scan_id = $1", scan_id)
 
-    async def latest_id(self) -> UUID:
+    async def verdict(self, scan_id: UUID | None, symbol: str) -> SymbolVerdict:
+        """Where ``symbol`` left scan ``scan_id`` (None: the latest), in one query: 404 for an unknown
+        scan, no scan yet, or a symbol the scan never held."""
         async with self._db.acquire() as conn:
-            scan_id: UUID | None = await conn.fetchval("SELECT scan_id FROM scans ORDER BY seq DESC LIMIT 1")
-        if scan_id is None:
-            raise NotFound("no scan has been run yet", code="NO_SCAN")
-        return scan_id
-
-    async def verdict(self, scan_id: UUID, symbol: str) -> SymbolVerdict:
-        """Where ``symbol`` left scan ``scan_id``: 404 for an unknown scan or a symbol it never held."""
-        async with self._db.acquire() as conn:
-            exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM scans WHERE scan_id = $1)", scan_id)
-            row = await conn.fetchrow(_VERDICT_SQL, scan_id, symbol) if exists else None
-        if not exists:
+            row = await conn.fetchrow(_VERDICT_SQL, scan_id, symbol)
+        if row["scan_id"] is None:
+            if scan_id is None:
+                raise NotFound("no scan has been run yet", code="NO_SCAN")
             raise NotFound(f"no scan {scan_id}", code="UNKNOWN_SCAN", details={"scan_id": str(scan_id)})
-        if row is None:
+        scan_id = row["scan_id"]
+        if row["stage"] is None:
             raise NotFound(f"{symbol} was not in scan {scan_id}'s universe", code="SYMBOL_NOT_SCANNED",
                            details={"scan_id": str(scan_id), "symbol": symbol})
         details = json.loads(row["details"])

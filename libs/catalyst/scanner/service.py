@@ -155,7 +155,7 @@ class ScannerService:
 
     async def verdict(self, symbol: str, scan_id: uuid.UUID | None = None) -> SymbolVerdict:
         sym = parse_symbol(symbol)
-        return await self._repository.verdict(scan_id or await self._repository.latest_id(), sym)
+        return await self._repository.verdict(scan_id, sym)
 
     # -- stages --------------------------------------------------------------------------------
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel
 
 from catalyst.cache import Cache, CacheTier
-from catalyst.db.bars import completed_by
+from catalyst.db.bars import completed_by, time_us
 from catalyst.db.pool import Database
 from catalyst.domain.market import Timeframe
 from catalyst.indicators.result_cache import bar_horizon
@@ -27,8 +27,6 @@ from catalyst.logging import get_logger
 log = get_logger(__name__)
 
 CACHE_NS = "scanner:universe"
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Each security's last ``$2`` daily bars up to time_id ``$1``: a LATERAL walk of the primary key
 # backwards, so the cost follows the look-back, not the length of the history.
@@ -80,7 +78,7 @@ class UniverseReader:
         return [UniverseRow(*row) for row in zip(cached.symbols, cached.prices, cached.avg_volumes, strict=True)]
 
     async def _read(self, as_of: datetime, limit: int, symbols: Sequence[str] | None) -> RankedUniverse:
-        last = (completed_by(as_of, Timeframe.DAY_1) - _EPOCH) // timedelta(microseconds=1)
+        last = time_us(completed_by(as_of, Timeframe.DAY_1))
         async with self._db.transaction() as conn:
             await conn.execute("SET LOCAL jit = off")  # a few hundred ms of index walks: compiling costs more
             rows = await conn.fetch(_UNIVERSE_SQL, last, self._lookback,

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
 
+from catalyst.clock import Clock
 from catalyst.config import Settings
 from catalyst.db import Database
 from catalyst.reporting.config import ReportingSettings, SmtpSettings
@@ -87,12 +88,12 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture
 def reporting_app(make_settings: Callable[..., Settings], reporting_database_url: str, world: SimWorld,
                   tmp_path: Path) -> Callable[..., FastAPI]:
-    """``reporting_app(smtp=SmtpSettings(...))``: the Reporting app on the world's database and clock,
-    writing reports under ``tmp_path``."""
+    """``reporting_app(smtp=SmtpSettings(...))``: the Reporting app on the world's database and clock
+    (or ``clock``), writing reports under ``tmp_path``."""
 
-    def build(smtp: SmtpSettings | None = None) -> FastAPI:
+    def build(smtp: SmtpSettings | None = None, clock: Clock | None = None) -> FastAPI:
         settings = make_settings(ServiceName.REPORTING, DATABASE_URL=reporting_database_url)
-        return build_app(settings, clock=world.clock,
+        return build_app(settings, clock=clock or world.clock,
                          reporting_settings=ReportingSettings(REPORTING_STARTING_CAPITAL=STARTING_CAPITAL,
                                                               REPORTING_DIR=tmp_path / "reports"),
                          smtp_settings=smtp or SmtpSettings())

@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 
 from catalyst.clients.reporting import ReportingClient
+from catalyst.clock import SimulatedClock
+from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.market import Bar
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import Side
 from catalyst.errors import InvalidInput
@@ -121,14 +124,57 @@ async def test_the_daily_report_of_a_day_of_two_bracket_trades(traded, reporting
 async def test_a_day_with_an_open_position_and_a_closed_one(traded, reporting_app) -> None:
     async with serve(reporting_app()) as client:
         m_report = (await client.get(f"/api/v1/reports/daily/{TUESDAY}")).json()
+        page = (await client.get(f"/api/v1/reports/daily/{TUESDAY}/html")).text
+    assert "Open positions at the end: 1, unrealized P&amp;L n/a (no mark)" in page
+    assert "TSLA long 10 @ 300.00: no mark" in page
     m = m_report["metrics"]
     assert m["starting_equity"] == pytest.approx(STARTING_CAPITAL + 496)  # Monday's net is in it
     assert m["net_pnl"] == pytest.approx(19.8 - 0.1)  # NVDA's trade, TSLA's entry commission
     assert (m["trades"], m["profit_factor"], m["losses"]) == (1, None, 0)  # no loss: undefined, documented
     assert m_report["open_positions"] == 1
+    [tsla] = m_report["holdings"]  # no bar of TSLA is stored: no mark, and none made up
+    assert (tsla["symbol"], tsla["quantity"], tsla["avg_entry_price"]) == ("TSLA", 10, 300)
+    assert (tsla["mark_price"], tsla["marked_at"], tsla["unrealized_pnl"]) == (None, None, None)
+    assert m_report["unrealized_pnl"] == 0
     assert m_report["by_pattern"] == {"unknown": {"trades": 1, "wins": 1, "losses": 0,
                                                   "net_pnl": pytest.approx(19.8), "win_rate": 1.0,
                                                   "average_pnl": pytest.approx(19.8)}}
+
+
+async def test_a_report_under_a_replay_clock_leaves_out_the_fills_after_its_now(traded, reporting_app) -> None:
+    async with traded.db.acquire() as conn:
+        tsla_entry = await conn.fetchval(
+            "SELECT f.filled_at FROM fills f JOIN orders o USING (order_id) JOIN securities s USING (security_id) "
+            "WHERE s.symbol = 'TSLA'")
+    replay = SimulatedClock(tsla_entry - timedelta(seconds=1))  # NVDA's trade is done, TSLA's entry to come
+    async with serve(reporting_app(clock=replay)) as client:
+        daily = (await client.get(f"/api/v1/reports/daily/{TUESDAY}")).json()
+        journal = (await client.get("/api/v1/journal", params={"start": str(TUESDAY), "end": str(TUESDAY)})).json()
+    m = daily["metrics"]
+    assert m["net_pnl"] == pytest.approx(19.8)  # without TSLA's entry commission (0.10), filled after now
+    assert (m["commissions"], m["trades"], daily["open_positions"]) == (pytest.approx(0.2), 1, 0)
+    assert journal["count"] == 1
+
+
+async def test_open_positions_are_marked_at_the_last_bar_complete_by_now(traded, reporting_app) -> None:
+    at = datetime(2026, 3, 3, 15, 58, tzinfo=NEW_YORK)
+    await BarStore(traded.db).ingest([  # a one-minute close of 305 by 16:00; the 16:30 bar is still forming
+        Bar(symbol="TSLA", ts=at, open=303, high=304, low=302, close=304, volume=1_000),
+        Bar(symbol="TSLA", ts=at + timedelta(minutes=1), open=304, high=306, low=304, close=305, volume=1_000),
+        Bar(symbol="TSLA", ts=datetime(2026, 3, 3, 16, 30, tzinfo=NEW_YORK), open=990, high=999, low=990,
+            close=999, volume=1_000)], "1Min")
+    async with serve(reporting_app()) as client:
+        report = (await client.get(f"/api/v1/reports/daily/{TUESDAY}")).json()
+        monday = (await client.get(f"/api/v1/reports/daily/{MONDAY}")).json()
+        page = (await client.get(f"/api/v1/reports/daily/{TUESDAY}/html")).text
+    assert "Open positions at the end: 1, unrealized P&amp;L $50.00" in page
+    assert "TSLA long 10 @ 300.00, mark 305.00 at 2026-03-03 16:00 ET: $50.00" in page
+    [tsla] = report["holdings"]
+    assert (tsla["mark_price"], tsla["unrealized_pnl"]) == (305, pytest.approx((305 - 300) * 10))
+    assert tsla["marked_at"] == "2026-03-03T21:00:00Z"  # the 15:59 bar's end, 16:00 New York
+    assert report["unrealized_pnl"] == pytest.approx(50)
+    assert report["metrics"]["net_pnl"] == pytest.approx(19.8 - 0.1)  # realized only: the mark stays apart
+    assert (monday["open_positions"], monday["holdings"], monday["unrealized_pnl"]) == (0, [], 0)
 
 
 async def test_weekly_and_monthly_cover_both_sessions(traded, reporting_app) -> None:

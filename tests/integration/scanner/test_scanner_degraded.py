@@ -54,6 +54,23 @@ async def test_news_down_uses_the_cached_answer_and_a_smaller_universe(scanner: 
     assert degraded["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}  # SCQUT: no news
 
 
+async def test_a_small_scan_leaves_the_universe_s_cached_news_in_place(scanner: ScannerFactory,
+                                                                        scanner_settings: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    async with scanner() as client:
+        good = await scan(client)
+        small = await client.post("/api/v1/scan/start", json={"universe_size": 50, "symbols": ["SCGOA"]})
+        assert small.status_code == 200, small.text
+    async with scanner(news=NewsClient(dead(settings, ServiceName.NEWS))) as client:
+        degraded = await scan(client)
+        [warning] = degraded["warnings"]
+        by_symbol = await verdicts(client, degraded, ["SCGOB", "SCDUL"])
+    assert "cached catalysts of 8 of 8 symbol(s)" in warning
+    assert [c["symbol"] for c in degraded["candidates"]] == [c["symbol"] for c in good["candidates"]]
+    assert by_symbol["SCGOB"]["candidate"]["headline"] == "SCGOB wins $200 million Navy contract"
+    assert by_symbol["SCDUL"]["dropped_at"] == "catalyst"  # its kept story, judged again
+
+
 async def test_news_down_without_a_cached_answer_drops_the_universe_with_the_reason(
         scanner: ScannerFactory, scanner_settings: Any) -> None:
     settings = scanner_settings(ServiceName.SCANNER)

@@ -11,9 +11,10 @@ from typing import Any
 
 from catalyst.bus import Channel, EventBus, ScanComplete
 from catalyst.cache import Cache, CacheTier
-from catalyst.contracts.news import CatalystBatchResponse
+from catalyst.contracts.scanner import ScanResult, StageCount
 from catalyst.db import Database
-from catalyst.scanner.evidence import CACHE_NS, LAST_CATALYSTS_KEY
+from catalyst.scanner.evidence import CATALYSTS_NS, KeptCatalysts
+from catalyst.scanner.repository import ScanRepository
 from catalyst.services import Operator, ServiceName
 from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
 
@@ -132,6 +133,8 @@ async def test_a_scan_is_stored_and_read_back_by_id_and_as_latest(scanner: Scann
         missing = await client.get(f"/api/v1/scan/{uuid.uuid4()}")
         assert missing.status_code == 404
         assert missing.json()["error"]["code"] == "UNKNOWN_SCAN"
+        never = await client.get(f"/api/v1/scan/{uuid.uuid4()}/symbols/SCGOA")
+        assert (never.status_code, never.json()["error"]["code"]) == (404, "UNKNOWN_SCAN")
         outside = await client.get(f"/api/v1/scan/{second['scan_id']}/symbols/SCGOB")
         assert outside.status_code == 404
         assert outside.json()["error"] == {
@@ -201,6 +204,22 @@ async def test_the_last_good_news_answer_is_kept_in_redis(scanner: ScannerFactor
     async with scanner() as client:
         await start(client)
     cache = Cache(redis_client, scanner_settings(ServiceName.SCANNER).redis_namespace)
-    kept = await cache.get(CACHE_NS, LAST_CATALYSTS_KEY, CatalystBatchResponse, CacheTier.COLD)
-    assert kept is not None
-    assert {c.symbol for c in kept.catalysts} >= {"SCGOA", "SCGOB", "SCDUL"}
+    symbols = ["SCGOA", "SCGOB", "SCDUL", "SCQUT"]
+    kept = await cache.get_many([(CATALYSTS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
+    by_symbol = dict(zip(symbols, kept, strict=True))
+    assert all(k is not None and k.until == NOW for k in kept)
+    assert {s for s, k in by_symbol.items() if k is not None and k.catalysts is not None} == {"SCGOA", "SCGOB",
+                                                                                              "SCDUL"}
+    quiet = by_symbol["SCQUT"]
+    assert quiet is not None
+    assert quiet.catalysts is None  # no catalyst in the window: kept as such
+
+
+async def test_a_scan_that_held_no_symbol_is_stored_with_its_store_timing(scanner_db: Database) -> None:
+    repository = ScanRepository(scanner_db)
+    result = ScanResult(scan_id=uuid.uuid4(), as_of=NOW, started_at=NOW, finished_at=NOW, universe_size=50,
+                        stages=[StageCount(stage="universe", entered=0, passed=0)], candidates=[],
+                        timings_ms={"universe": 1.5})
+    took = await repository.save(result, [])
+    assert took > 0
+    assert (await repository.get(result.scan_id)).timings_ms == {"universe": 1.5, "store": took}

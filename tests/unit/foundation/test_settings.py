@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from catalyst.config import Settings
+from catalyst.config import Settings, comma_list
 from catalyst.environment import read
+from catalyst.news_sources.base import NewsSourceSettings
+from catalyst.reporting.config import SmtpSettings
+from catalyst.scanner.config import ScannerSettings
+from catalyst.scanner.stages import Stage
 from catalyst.services import IDENTITIES, PORTS, Operator, ServiceName
 
 
@@ -46,3 +50,13 @@ def test_the_operator_has_a_key_of_its_own_that_production_checks(monkeypatch):
         Settings(CATALYST_ENV="production", NEWS_SERVICE_API_KEY="strong-news", RISK_APPROVAL_SECRET="strong",
                  **strong)
     assert len(set(Settings().key_owners().values())) == len(IDENTITIES) == 10
+
+
+def test_comma_list_splits_what_the_environment_spells_as_a_list():
+    assert comma_list(" a@x, b@y,,c ") == ["a@x", "b@y", "c"]
+    assert comma_list("") == []
+    assert comma_list(["kept", "as given"]) == ["kept", "as given"]
+    assert read(ScannerSettings, {"SCANNER_STAGES": "universe, technical,final"}).stages == [
+        Stage.UNIVERSE, Stage.TECHNICAL, Stage.FINAL]
+    assert read(SmtpSettings, {"SMTP_RECIPIENTS": "desk@x, risk@y"}).recipients == ["desk@x", "risk@y"]
+    assert read(NewsSourceSettings, {"NEWS_SOURCES": "replay, sec_edgar"}).sources == ["replay", "sec_edgar"]

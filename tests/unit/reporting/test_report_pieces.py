@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from catalyst.contracts.reporting import JournalTrade, PerformanceReport
+from catalyst.contracts.reporting import JournalTrade, OpenPosition, PerformanceReport
+from catalyst.reporting.holdings import marked, unrealized_total
 from catalyst.reporting.html_report import render_daily_report
 from catalyst.reporting.journal import exit_reason
 from catalyst.reporting.performance import day_results, equity_curve, group_stats, performance_metrics
@@ -100,3 +101,25 @@ def test_times_in_the_journal_are_new_york() -> None:
     page = render_daily_report(report_of([hostile_trade()]), [hostile_trade()])
     assert "2026-03-02 09:30" in page
     assert "2026-03-02 10:45" in page
+
+
+def held(symbol: str, side: str, quantity: float, entry: float) -> OpenPosition:
+    return OpenPosition(position_id=uuid.uuid4(), symbol=symbol, side=side, quantity=quantity,
+                        avg_entry_price=entry, opened_at=OPEN)
+
+
+def test_open_positions_are_marked_by_hand_and_none_without_a_bar() -> None:
+    at = OPEN + timedelta(hours=6)
+    long = marked(held("AAPL", "long", 10, 100), (at, 103.5))
+    short = marked(held("MSFT", "short", 4, 50), (at, 52.25))
+    bare = marked(held("NVDA", "long", 1, 900), None)
+    assert (long.mark_price, long.marked_at, long.unrealized_pnl) == (103.5, at, pytest.approx(35.0))
+    assert short.unrealized_pnl == pytest.approx(-9.0)  # (52.25 - 50) x 4, against a short
+    assert (bare.mark_price, bare.unrealized_pnl) == (None, None)
+    assert unrealized_total([long, short, bare]) == pytest.approx(26.0)
+    report = report_of([]).model_copy(update={"open_positions": 3, "holdings": [long, short, bare],
+                                              "unrealized_pnl": 26.0})
+    text = plain_text_summary(report, [])
+    assert "Open positions at the end: 3, unrealized P&L $26.00 (1 with no mark, not counted)" in text
+    assert "MSFT short 4 @ 50.00, mark 52.25 at 2026-03-02 15:30 ET: -$9.00" in text
+    assert "NVDA long 1 @ 900.00: no mark" in text
