@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings,
 from catalyst.localrun.record import RunRecord, ServiceMemory
 from catalyst.localrun.state import fresh_state
 from catalyst.localrun.status import DayStatus, render
-from catalyst.localrun.supervisor import Event, ServiceFailed, Supervisor
+from catalyst.localrun.supervisor import Event, PortsTaken, ServiceFailed, Supervisor
 from catalyst.services import PORTS, Operator, ServiceName
 
 ROOT = Path(__file__).resolve().parents[3]  # the checkout: services/ sits beside libs/
@@ -175,6 +176,10 @@ class LocalRun:
         self.supervisor.stop()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
     console = console or Console(log_path=False, soft_wrap=not sys.stdout.isatty())
@@ -182,10 +187,11 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
         console.print(f"--live trades on Alpaca's paper account and needs {', '.join(missing)} in the environment")
         return 2
     local = LocalRun(options, env, console)
+    signal.signal(signal.SIGTERM, _interrupt)  # a runner stopped by its parent stops its services too
     try:
         local.prepare()
         return asyncio.run(local.play())
-    except ServiceFailed as exc:
+    except (ServiceFailed, PortsTaken) as exc:
         console.print(f"[red]{exc}[/]")
         return 1
     except KeyboardInterrupt:

@@ -10,8 +10,11 @@ and kills whatever has not exited after ``grace_s``.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,7 +50,8 @@ class ServiceProcess:
     def start(self, root: Path, host: str) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(self.command(host), cwd=root, env={**os.environ, **self.env},
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
 
     def exit_code(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
@@ -104,6 +108,9 @@ class Supervisor:
         """Start each service once the peers it calls answer; raises if one never comes up."""
         log_dir = self._log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
+        taken = [f"{s.value} :{self._ports[s]}" for s in order if port_taken(self._host, self._ports[s])]
+        if taken:
+            raise PortsTaken(f"ports already in use: {', '.join(taken)} (an earlier run still up? stop it first)")
         for service in order:
             for peer in DEPENDENCIES.get(service, ()):
                 if peer in self.processes:
@@ -168,10 +175,32 @@ class Supervisor:
             process.close_log()
 
 
+class PortsTaken(RuntimeError):
+    pass
+
+
 class ServiceFailed(RuntimeError):
     def __init__(self, service: ServiceName, why: str):
         super().__init__(f"{service.value}: {why}")
         self.service = service
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on ``port`` (an earlier run still up, another program)."""
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, port)) == 0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the runner dies, however it dies (Linux; elsewhere a
+    runner killed with SIGKILL leaves its services running)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

@@ -12,15 +12,17 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from catalyst.calendars.nyse import nyse_calendar
 from catalyst.localrun.plan import RunOptions
 from catalyst.localrun.supervisor import HEALTHY, Supervisor, health
-from catalyst.services import ServiceName
+from catalyst.services import PORTS, ServiceName
 from catalyst.workflow.schedule import due_phases
 from tests.support.database import scratch_dsn
 from tests.support.env import REDIS_URL
@@ -38,7 +40,8 @@ def _free_port() -> int:
 
 def _env(dsn: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": REDIS_URL,
-            "REDIS_NAMESPACE": f"test-run-{uuid.uuid4().hex[:8]}:", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}"}
+            "REDIS_NAMESPACE": f"test-run-{uuid.uuid4().hex[:8]}:", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}",
+            "PYTHONUNBUFFERED": "1"}
 
 
 async def _rows(dsn: str, sql: str) -> list[asyncpg.Record]:
@@ -98,3 +101,69 @@ def test_a_service_that_dies_is_restarted_and_answers_again(tmp_path: Path) -> N
         assert health(port) == "not answering"
         assert events[0].startswith("started (pid ")
         assert (tmp_path / "logs" / "pattern.log").exists()  # both lives write to the one file
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_every_service(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    with scratch_dsn("catalyst_run_test") as dsn:
+        out = (tmp_path / "runner.out").open("w")
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "1", "--keep-state", "--run-dir",
+             str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            while "workflow: healthy" not in (tmp_path / "runner.out").read_text():  # the last to start
+                assert runner.poll() is None, (tmp_path / "runner.out").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "runner.out").read_text()
+                time.sleep(0.2)
+            assert health(PORTS[ServiceName.WORKFLOW]) in HEALTHY
+            runner.send_signal(stop_signal)
+            assert runner.wait(timeout=60) == 130
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+            out.close()
+        assert [s for s in ServiceName if health(PORTS[s]) != "not answering"] == []
+
+
+def _start_runner(tmp_path: Path, dsn: str) -> tuple[subprocess.Popen[bytes], Path]:
+    out = tmp_path / "runner.out"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "catalyst.cli", "run", "--speed", "1", "--keep-state", "--run-dir",
+         str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn), stdout=out.open("w"), stderr=subprocess.STDOUT)
+    return runner, out
+
+
+def test_services_die_with_a_runner_that_is_killed(tmp_path: Path) -> None:
+    with scratch_dsn("catalyst_run_test") as dsn:
+        runner, out = _start_runner(tmp_path, dsn)
+        try:
+            deadline = time.monotonic() + 180
+            while "workflow: healthy" not in out.read_text():
+                assert runner.poll() is None, out.read_text()
+                assert time.monotonic() < deadline, out.read_text()
+                time.sleep(0.2)
+            runner.kill()  # no chance to stop anything itself
+            runner.wait()
+            deadline = time.monotonic() + 60
+            while [s for s in ServiceName if health(PORTS[s]) != "not answering"]:
+                assert time.monotonic() < deadline, "services outlived their runner"
+                time.sleep(0.5)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+
+
+def test_a_port_already_taken_stops_the_run_before_any_service_starts(tmp_path: Path) -> None:
+    import socket
+
+    with scratch_dsn("catalyst_run_test") as dsn, socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", PORTS[ServiceName.PATTERN]))
+        squatter.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--keep-state", "--run-dir",
+             str(tmp_path)], cwd=ROOT, env=_env(dsn), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stdout
+        assert "ports already in use: pattern :5002" in done.stdout
+        assert [s for s in ServiceName if s is not ServiceName.PATTERN and health(PORTS[s]) != "not answering"] == []
