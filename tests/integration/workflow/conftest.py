@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from catalyst.clock import SimulatedClock
 from catalyst.config import Settings
 from catalyst.db import Database
-from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.calendar import NEW_YORK, MarketCalendar
 from catalyst.services import ServiceName
 from catalyst.synthetic.load import load_replay
 from catalyst.synthetic.universe import replay_news
@@ -95,12 +95,14 @@ def workflow_rig(workflow_dsn: str, make_settings: Callable[..., Settings], tmp_
     shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameters)
 
     @asynccontextmanager
-    async def rig(at: datetime, **workflow: object) -> AsyncIterator[WorkflowRig]:
-        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler is off unless asked."""
+    async def rig(at: datetime, calendar: MarketCalendar | None = None,
+                  **workflow: object) -> AsyncIterator[WorkflowRig]:
+        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler is off unless asked.
+        ``calendar`` replaces the NYSE calendar."""
         clock = SimulatedClock(at)
         peers = workflow_peers(settings_for, parameters=parameters, reports=tmp_path / "reports", clock=clock,
                                news_items=news_items)  # type: ignore[arg-type]
-        app = build_app(settings_for(ServiceName.WORKFLOW), peers=peers, clock=clock,
+        app = build_app(settings_for(ServiceName.WORKFLOW), peers=peers, clock=clock, calendar=calendar,
                         workflow_settings=WorkflowSettings.model_validate({"WORKFLOW_SCHEDULER": False, **workflow}))
         async with running(app), http_client(app, caller=ServiceName.ORCHESTRATION, timeout_s=120) as client, \
                 connected(workflow_dsn, min_size=1, max_size=2) as db:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+from catalyst.calendars.nyse import NyseCalendar
 from tests.integration.workflow.conftest import DAY, RigFactory, ny
 from tests.support.waiting import eventually
 
@@ -181,3 +182,16 @@ async def test_on_a_half_day_the_close_runs_30_minutes_before_its_13_00_close(wo
         rig.clock.set(ny(HALF_DAY, 12, 31))
         late = (await rig.phase("monitor")).json()
         assert late["reason"] == "the monitor runs only while the market is open, before the close phase"
+
+
+async def test_a_market_clock_beyond_the_calendar_is_a_422_not_a_500(workflow_rig: RigFactory) -> None:
+    calendar = NyseCalendar(date(2013, 1, 1), date(2013, 2, 28))  # ends the day before the clock's
+    async with workflow_rig(ny(DAY, 8, 0), calendar=calendar) as rig:
+        refused = await rig.phase("pre_market_scan")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == {
+            "code": "OUTSIDE_CALENDAR",
+            "message": "2013-03-01 is outside the market calendar (2013-01-01 .. 2013-02-28)",
+            "details": {"day": "2013-03-01", "first_day": "2013-01-01", "last_day": "2013-02-28"},
+        }
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 0
