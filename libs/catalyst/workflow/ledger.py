@@ -19,7 +19,7 @@ import asyncpg
 from catalyst.db import Database
 from catalyst.domain.cycle import CycleState, Outcome, Phase
 from catalyst.workflow import repository as repo
-from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_to
+from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_to, waiting_reason
 
 ENDED_STATES = frozenset({CycleState.CLOSED, CycleState.STOPPED})
 STALE_RUN = timedelta(minutes=30)
@@ -40,7 +40,7 @@ class Begun:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A phase run that must not go ahead: it already ran (or is running) in this cycle."""
+    """A phase run that must not go ahead: it already ran (or is running) in this cycle, or its state waits."""
 
     cycle_id: UUID
     state: CycleState
@@ -63,8 +63,8 @@ class CycleLedger:
             return await repo.ensure_cycle(conn, day, self._mode, now)
 
     async def begin(self, cycle_id: UUID, phase: Phase, slot: str, now: datetime) -> Begun | Skipped:
-        """Start a run of ``phase``: ``Skipped`` when it ran already; ``IllegalTransition`` when the state
-        refuses it (nothing is written then)."""
+        """Start a run of ``phase``: ``Skipped`` when it ran already or the state waits for something else
+        first (``WAITING``); ``IllegalTransition`` when the state refuses it (nothing is written then)."""
         async with self._db.transaction() as conn:
             cycle = await repo.lock_cycle(conn, cycle_id)
             run = await repo.find_run(conn, cycle_id, phase, slot)
@@ -73,6 +73,9 @@ class CycleLedger:
             if run is not None and run.status != "failed":
                 verb = "is running since" if run.status == "running" else "already ran at"
                 return Skipped(cycle_id, cycle.state, f"{phase.value} {verb} {run.market_at.isoformat()}")
+            waiting = waiting_reason(cycle.state, phase)
+            if waiting is not None:
+                return Skipped(cycle_id, cycle.state, waiting)
             retried = run is not None and not can_advance(cycle.state, phase) and leads_to(phase, cycle.state)
             state = cycle.state if retried else advance(cycle.state, phase)
             run_id = await repo.start_run(conn, cycle_id, phase, slot, now)

@@ -195,3 +195,21 @@ async def test_a_market_clock_beyond_the_calendar_is_a_422_not_a_500(workflow_ri
             "details": {"day": "2013-03-01", "first_day": "2013-01-01", "last_day": "2013-02-28"},
         }
         assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 0
+
+
+async def test_a_monitor_before_the_open_moved_the_cycle_is_a_not_yet_not_a_409(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 8, 0)) as rig:
+        created = await rig.phase("monitor", force=True)  # before its time, and no scan ran: only created
+        assert created.status_code == 200, created.text
+        assert (created.json()["ran"], created.json()["state"]) == (False, "created")
+        assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+        rig.clock.set(ny(DAY, 9, 30))
+        early = await rig.phase("monitor")  # the 09:30 CronJobs: the monitor reached Workflow first
+        assert early.status_code == 200, early.text
+        assert early.json() | {"market_at": None} == early.json() | {
+            "phase": "monitor", "ran": False, "state": "ready", "market_at": None,
+            "reason": "monitor does nothing while the cycle is ready: the market has not opened for this cycle "
+                      "yet (market_open moves it to trading)"}
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_phase_runs WHERE phase = 'monitor'") == 0
+        assert (await rig.phase("market_open")).json()["state"] == "trading"
+        assert (await rig.phase("monitor")).json()["ran"] is True  # the same minute's monitor, now it may
