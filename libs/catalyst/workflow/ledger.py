@@ -23,7 +23,8 @@ from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_
 
 ENDED_STATES = frozenset({CycleState.CLOSED, CycleState.STOPPED})
 STALE_RUN = timedelta(minutes=30)
-"""A run still ``running`` this long after it began (market time) is taken for dead and may run again."""
+"""A run still ``running`` this long after it began (wall time, by the database's clock: a replay's market
+clock runs faster) is taken for dead and may run again."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ class CycleLedger:
         first (``WAITING``); ``IllegalTransition`` when the state refuses it (nothing is written then)."""
         async with self._db.transaction() as conn:
             cycle = await repo.lock_cycle(conn, cycle_id)
-            run = await repo.find_run(conn, cycle_id, phase, slot)
-            if run is not None and run.status == "running" and now - run.market_at >= self._stale_after:
+            run = await repo.find_run(conn, cycle_id, phase, slot, self._stale_after)
+            if run is not None and run.stale:
                 run = replace(run, status="failed")  # its process died mid-run (a restart): it may run again
             if run is not None and run.status != "failed":
                 verb = "is running since" if run.status == "running" else "already ran at"

@@ -127,11 +127,24 @@ async def test_a_run_left_running_by_a_dead_process_may_run_again_later(workflow
         busy = (await rig.phase("start_session")).json()
         assert busy["ran"] is False
         assert busy["reason"] == f"start_session is running since {ny(DAY, 7).isoformat()}"
-        rig.clock.set(ny(DAY, 7, 30))  # 30 minutes on: taken for dead
+        # began 30 minutes ago by the wall clock: taken for dead
+        await rig.db.pool.execute("UPDATE cycle_phase_runs SET started_at = now() - interval '30 minutes'")
         again = (await rig.phase("start_session")).json()
         assert again["ran"] is True
         assert again["state"] == "pre_market"  # the transition it had taken is not taken twice
         assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 1
+
+
+async def test_a_slow_run_on_a_fast_replay_clock_is_not_started_twice(workflow_rig: RigFactory) -> None:
+    """Staleness is wall time: 45 market minutes on a replay clock are no sign that the run's process died."""
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
+        assert (await rig.phase("start_session")).json()["ran"] is True
+        await rig.db.pool.execute("UPDATE cycle_phase_runs SET status = 'running', finished_at = NULL")
+        rig.clock.set(ny(DAY, 7, 45))
+        busy = (await rig.phase("start_session")).json()
+        assert busy["ran"] is False
+        assert busy["reason"] == f"start_session is running since {ny(DAY, 7).isoformat()}"
+        assert await rig.db.pool.fetchval("SELECT status FROM cycle_phase_runs") == "running"
 
 
 async def test_a_failed_close_leaves_the_cycle_in_error_and_runs_again(workflow_rig: RigFactory,
