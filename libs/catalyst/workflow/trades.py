@@ -35,7 +35,7 @@ from catalyst.contracts.workflow import (
 )
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.cycle import CycleState
-from catalyst.domain.market import SYMBOL
+from catalyst.domain.market import as_symbol
 from catalyst.domain.orders import OrderType
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound
 from catalyst.workflow.config import WorkflowSettings
@@ -54,8 +54,8 @@ def client_order_id(cycle_id: UUID, request_id: str) -> str:
 
 def ticker(symbol: str) -> str:
     """A caller's spelling of a symbol as the ticker (400 ``INVALID_SYMBOL`` when it is none)."""
-    normal = symbol.strip().upper()
-    if not SYMBOL.fullmatch(normal):
+    normal = as_symbol(symbol)
+    if normal is None:
         raise InvalidInput(f"not a ticker: {symbol!r}", code="INVALID_SYMBOL", details={"symbol": symbol})
     return normal
 
