@@ -113,6 +113,14 @@ class CycleLedger:
         async with self._db.acquire() as conn:
             await repo.log_decision(conn, cycle_id, decision, reasoning, context, symbol=symbol)
 
+    async def decide_once(self, cycle_id: UUID, decision: str, request_id: str, reasoning: str,
+                          context: dict[str, Any], *, symbol: str | None = None) -> bool:
+        """Record ``decision`` for ``request_id`` unless it is recorded already (concurrent requests of one id
+        write it once); True when this call wrote it."""
+        async with self._db.transaction() as conn:
+            return await repo.log_decision_once(conn, cycle_id, decision, request_id, reasoning, context,
+                                                symbol=symbol)
+
     async def find_decision(self, cycle_id: UUID, decision: str, request_id: str) -> dict[str, Any] | None:
         async with self._db.acquire() as conn:
             return await repo.find_decision(conn, cycle_id, decision, request_id)

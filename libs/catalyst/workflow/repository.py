@@ -178,6 +178,18 @@ async def find_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str,
     return None if value is None else json_object(value)
 
 
+async def log_decision_once(conn: asyncpg.Connection, cycle_id: UUID, decision: str, request_id: str,
+                            reasoning: str, context: dict[str, Any], *, symbol: str | None = None) -> bool:
+    """``log_decision`` unless the cycle has ``decision`` for ``request_id`` already; True when written.
+    Call it in a transaction: a lock on (cycle, decision, request id) makes concurrent callers take turns."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                       f"decision:{cycle_id}:{decision}:{request_id}")
+    if await find_decision(conn, cycle_id, decision, request_id) is not None:
+        return False
+    await log_decision(conn, cycle_id, decision, reasoning, {**context, "request_id": request_id}, symbol=symbol)
+    return True
+
+
 async def seen_alerts(conn: asyncpg.Connection, cycle_id: UUID) -> set[str]:
     """``key@since`` of every Risk alert the cycle has already recorded."""
     rows = await conn.fetch(

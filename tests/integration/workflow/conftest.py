@@ -17,8 +17,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 
@@ -27,8 +29,9 @@ from catalyst.config import Settings
 from catalyst.db import Database
 from catalyst.domain.calendar import NEW_YORK, MarketCalendar
 from catalyst.services import ServiceName
+from catalyst.symbol_bars import to_epoch
 from catalyst.synthetic.load import load_replay
-from catalyst.synthetic.universe import replay_news
+from catalyst.synthetic.universe import build_universe, replay_news
 from catalyst.workflow.config import WorkflowSettings
 from services.workflow.app import build_app
 from tests.support.database import connected, scratch_dsn, scratch_dsn_async
@@ -75,6 +78,25 @@ class WorkflowRig:
 
 
 RigFactory = Callable[..., AbstractAsyncContextManager[WorkflowRig]]
+
+
+async def levels_at(rig: WorkflowRig, symbol: str, at: datetime) -> dict[str, Any]:
+    """A market entry's levels for ``symbol``: the replay's close of the minute ``at``, a stop 1.5 ATR
+    under it and a target 3 ATR over it (what Risk approves on the replay day)."""
+    atr = (await rig.app.state.peers.technical.indicators(symbol, indicators=["atr_14"])).atr_14
+    minutes = build_universe().minute_bars(DAY)[symbol]
+    entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(at)))]), 2)
+    return {"entry": entry, "stop": round(entry - 1.5 * atr, 2), "target": round(entry + 3 * atr, 2),
+            "order_type": "market"}
+
+
+async def open_for_trading(rig: WorkflowRig) -> str:
+    """From 08:00: the pre-market scan, then the 09:30 open; answers the cycle's id."""
+    assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+    rig.clock.set(ny(DAY, 9, 30))
+    opened = (await rig.phase("market_open")).json()
+    assert opened["state"] == "trading", opened
+    return str(opened["cycle_id"])
 
 
 @pytest.fixture(scope="session")
