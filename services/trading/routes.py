@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from catalyst.app import app_state
 from catalyst.brokers.guard import GuardedBroker
@@ -23,7 +23,9 @@ from catalyst.contracts.trading import (
     SubmitOrderBody,
     TradingRoutes,
 )
+from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN
 from catalyst.domain.orders import OrderStatus
+from catalyst.errors import NotFound
 from catalyst.routing import serve
 from catalyst.tasks import BackgroundTasks
 from catalyst.trading.oms import OrderManager
@@ -105,6 +107,17 @@ async def get_order(order_id: UUID, queries: Queries) -> OrderOut:
     return await _with_legs(queries, order_id)
 
 
+@serve(orders_router, TradingRoutes.find_order)
+async def find_order(client_order_id: Annotated[str, Path(pattern=CLIENT_ORDER_ID_PATTERN)],
+                     queries: Queries) -> OrderOut:
+    """The order recorded under a caller's idempotency key; 404 ``ORDER_NOT_FOUND`` when none is."""
+    row = await queries.by_client_id(client_order_id)
+    if row is None:
+        raise NotFound(f"no order with client_order_id {client_order_id}", code="ORDER_NOT_FOUND",
+                       details={"client_order_id": client_order_id})
+    return await _with_legs(queries, row.order_id)
+
+
 @serve(orders_router, TradingRoutes.cancel_order)
 async def cancel_order(order_id: UUID, commands: Commands, queries: Queries) -> OrderOut:
     await commands.cancel(order_id)
@@ -130,8 +143,10 @@ async def flatten_positions(body: ReasonBody, commands: Commands) -> FlattenResu
 
 @serve(positions_router, TradingRoutes.close_position)
 async def close_position(position_id: UUID, body: ClosePositionBody, commands: Commands,
-                         queries: Queries) -> OrderOut:
-    row = await commands.close_position(position_id, body.quantity)
+                         queries: Queries, response: Response) -> OrderOut:
+    """A market exit, no approval. 201 for a new exit; 200 and the exit already sent for a known client_order_id."""
+    row, created = await commands.close_position(position_id, body.quantity, body.client_order_id)
+    response.status_code = 201 if created else 200
     return await _with_legs(queries, row.order_id)
 
 

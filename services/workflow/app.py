@@ -70,8 +70,9 @@ router = APIRouter(tags=["workflow"])
 async def run_phase(phase: Annotated[Phase, Path(description="The phase of today's cycle to run")],
                     body: PhaseRequest, runner: Runner, caller: Caller) -> PhaseResult:
     """Run one phase of today's cycle (the CronJobs' ``catalyst phase``). ``ran: false`` with the reason when
-    it did nothing (it ran already, it is not its time, the market is closed); 409 ``ILLEGAL_TRANSITION``
-    naming the state and the phases it allows; 502 ``PHASE_FAILED`` when a service it needs failed."""
+    it did nothing (it ran already, it is not its time, the market is closed, a monitor before the open);
+    409 ``ILLEGAL_TRANSITION`` naming the state and the phases it allows; 422 ``OUTSIDE_CALENDAR`` for a
+    day beyond the calendar; 502 ``PHASE_FAILED`` when a service it needs failed."""
     return await runner.run(PhaseCall(phase, requested_by=body.requested_by or caller.value, reason=body.reason,
                                       force=body.force))
 

@@ -2,7 +2,8 @@
 
 Its operations are ``TradingRoutes`` (end of this module; ``X-API-Key`` required). A submit answers
 201 for a new order and 200 with the existing order for a known ``client_order_id``; cancelling an
-order already done is a 409; cancel-all, flatten and closing a position need no approval.
+order already done is a 409; cancel-all, flatten and closing a position need no approval. Closing a
+position is idempotent by ``client_order_id`` like a submit (201 for a new exit, 200 for a known id).
 
 Entry orders (opening or adding to a position) carry the Risk Manager's ``approval``; a
 missing, forged, expired, reused or insufficient one is refused with 403. Exits need none.
@@ -132,6 +133,9 @@ class ClosePositionBody(BaseModel):
 
     quantity: Shares | None = Field(None, description="Shares to close; the whole position when absent")
     reason: str | None = Field(None, max_length=500, pattern=NO_NUL_PATTERN)
+    client_order_id: str | None = Field(
+        None, pattern=CLIENT_ORDER_ID_PATTERN,
+        description="Idempotency key of the exit; generated when absent. A known one returns that exit.")
 
 
 class CancelAllResult(BaseModel):
@@ -174,17 +178,18 @@ class AccountOut(BaseModel):
 
 
 class TradingRoutes(RouteTable):
-    """Trading's operations. Closing a position is not retried blindly (a repeat would close more);
-    a submit is safe to retry once its ``client_order_id`` is fixed (the client fixes it)."""
+    """Trading's operations. A submit and a close are safe to retry once their ``client_order_id`` is
+    fixed (the client fixes it before the first try): a known id answers the order it names."""
 
     submit_order = endpoint("POST", ORDERS_PATH, OrderOut, request=SubmitOrderBody, status_code=201)
     cancel_all_orders = endpoint("POST", f"{ORDERS_PATH}/cancel-all", CancelAllResult, request=ReasonBody)
     list_orders = endpoint("GET", ORDERS_PATH, OrderList)
     get_order = endpoint("GET", f"{ORDERS_PATH}/{{order_id}}", OrderOut)
+    find_order = endpoint("GET", f"{ORDERS_PATH}/by-client-id/{{client_order_id}}", OrderOut)
     cancel_order = endpoint("DELETE", f"{ORDERS_PATH}/{{order_id}}", OrderOut)
     list_positions = endpoint("GET", POSITIONS_PATH, PositionList)
     flatten_positions = endpoint("POST", f"{POSITIONS_PATH}/flatten", FlattenResult, request=ReasonBody)
     close_position = endpoint("POST", f"{POSITIONS_PATH}/{{position_id}}/close", OrderOut,
-                              request=ClosePositionBody, status_code=201, retry=False)
+                              request=ClosePositionBody, status_code=201)
     reconcile = endpoint("POST", RECONCILE_PATH, ReconcileReport)
     get_account = endpoint("GET", ACCOUNT_PATH, AccountOut)

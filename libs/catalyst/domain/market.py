@@ -56,6 +56,12 @@ def is_symbol(text: str) -> bool:
     return SYMBOL.fullmatch(text) is not None  # not match: "$" would let a trailing newline through
 
 
+def as_symbol(text: str) -> str | None:
+    """A caller's spelling of a ticker (``" aapl"``) as the system spells it (``"AAPL"``); None when it is none."""
+    symbol = text.strip().upper()
+    return symbol if is_symbol(symbol) else None
+
+
 class Quote(BaseModel):
     symbol: str
     ts: datetime

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from catalyst.db.bars import BarArrays, BarStore, unknown_symbols
-from catalyst.domain.market import Timeframe, is_symbol
+from catalyst.domain.market import Timeframe, as_symbol
 from catalyst.errors import CatalystError, InvalidInput, NotFound
 from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
 
@@ -51,8 +51,8 @@ def parse_timeframe(value: str, allowed: Iterable[Timeframe]) -> Timeframe:
 
 
 def parse_symbol(value: str) -> str:
-    symbol = value.strip().upper()
-    if not is_symbol(symbol):
+    symbol = as_symbol(value)
+    if symbol is None:
         raise InvalidInput(f"{value!r} is not a ticker symbol", code="INVALID_SYMBOL", details={"symbol": value})
     return symbol
 

@@ -6,6 +6,8 @@ first (``OrderRecorder``), then sent; the broker's answer goes through broker sy
 report. Which orders are being sent right now is tracked here (reconciliation and cancel leave
 those alone), and a cancel-all moves a generation on so that an order answered after it started
 is cancelled too. Flattens run one at a time: a repeated one sees the first one's exits working.
+A close of one position is idempotent by its ``client_order_id`` too, and closes of one position
+run one at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 
 from catalyst.brokers.base import Broker
 from catalyst.brokers.errors import BrokerRejected
@@ -31,7 +34,7 @@ from catalyst.trading.metrics import ORDERS_SUBMITTED, SUBMIT_SECONDS
 from catalyst.trading.order_queries import OrderQueries
 from catalyst.trading.order_recorder import OrderRecorder, approval_reused
 from catalyst.trading.order_sync import OrderSync
-from catalyst.trading.repository import OrderRow
+from catalyst.trading.repository import OrderRow, PositionRow
 
 log = get_logger(__name__)
 
@@ -49,14 +52,14 @@ class OrderCommands:
         self._inflight: set[str] = set()
         self._cancel_generation = 0
         self._flatten_lock = asyncio.Lock()  # one flatten at a time: a repeated one sees the exits of the first
+        self._close_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ------------------------------------------------------------------ submit
 
     async def submit(self, request: OrderRequest, approval: TradeApproval | None) -> tuple[OrderRow, bool]:
         """Record and send ``request``; returns (order, created). ``created`` is False for a known id."""
         asked, request = request, protect_entry(request, approval)
-        async with self._db.acquire() as conn:
-            existing = await repo.get_order_by_client_id(conn, request.client_order_id)
+        existing = await self._queries.by_client_id(request.client_order_id)
         if existing is not None:
             return _same_or_conflict(existing, request), False
         reference = await self._recorder.reference_price(request.symbol)
@@ -64,8 +67,7 @@ class OrderCommands:
             row = await self._recorder.record(request, approval, fillable_price(asked, reference))
         except Exception as exc:
             if repo.is_unique_violation(exc, "orders_client_order_id_key"):
-                async with self._db.acquire() as conn:
-                    raced = await repo.get_order_by_client_id(conn, request.client_order_id)
+                raced = await self._queries.by_client_id(request.client_order_id)
                 assert raced is not None
                 return _same_or_conflict(raced, request), False
             if repo.is_unique_violation(exc, "orders_approval_nonce_key"):
@@ -156,8 +158,7 @@ class OrderCommands:
 
     async def _cancel_raced(self, client_order_id: str) -> None:
         """An order answered after a cancel-all started: cancel it too (emergency stops win)."""
-        async with self._db.acquire() as conn:
-            row = await repo.get_order_by_client_id(conn, client_order_id)
+        row = await self._queries.by_client_id(client_order_id)
         if row is not None and not row.status.is_terminal and row.broker_order_id is not None:
             log.warning("order_canceled_after_cancel_all", client_order_id=client_order_id)
             with contextlib.suppress(Conflict):
@@ -208,24 +209,39 @@ class OrderCommands:
                                          rule="trading.emergency", details={"exit_orders": len(exits)})
         return asked, canceled, exits
 
-    async def close_position(self, position_id: uuid.UUID, quantity: int | None) -> OrderRow:
-        """Exit all (or ``quantity``) of an open position with a market order; no approval needed."""
-        async with self._db.acquire() as conn:
-            position = await repo.get_position(conn, position_id)
-        if position is None:
-            raise NotFound(f"position {position_id} not found", code="POSITION_NOT_FOUND")
-        if position.status != "open":
-            raise Conflict("position is already closed", code="POSITION_CLOSED")
-        size = quantity if quantity is not None else int(position.quantity)
-        if size > position.quantity or size != int(size) or size <= 0:
-            raise InvalidInput("quantity must be a whole number of shares within the position",
-                               code="QUANTITY_EXCEEDS_POSITION",
-                               details={"quantity": size, "position": float(position.quantity)})
-        await self._cancel_exits(position.security_id)
-        request = OrderRequest(client_order_id=new_client_order_id(), symbol=position.symbol,
-                               side=Side.SELL if position.signed_quantity > 0 else Side.BUY, quantity=size)
-        row, _ = await self.submit(request, None)
-        return row
+    async def close_position(self, position_id: uuid.UUID, quantity: int | None,
+                             client_order_id: str | None = None) -> tuple[OrderRow, bool]:
+        """Exit all (or ``quantity``) of an open position with a market order; no approval needed.
+        Returns (exit, created). Idempotent by ``client_order_id`` as a submit is: a known id answers the
+        exit it names (also once that exit has closed the position), so a retried close never sends a
+        second one. Closes of one position run one at a time, so a repeat waits for the first's exit."""
+        cid = client_order_id or new_client_order_id()
+        async with self._closing(position_id):
+            async with self._db.acquire() as conn:
+                position = await repo.get_position(conn, position_id)
+            if position is None:
+                raise NotFound(f"position {position_id} not found", code="POSITION_NOT_FOUND")
+            known = await self._queries.by_client_id(cid)
+            if known is not None:
+                return _same_close_or_conflict(known, position, quantity), False
+            if position.status != "open":
+                raise Conflict("position is already closed", code="POSITION_CLOSED")
+            size = quantity if quantity is not None else int(position.quantity)
+            if size > position.quantity or size != int(size) or size <= 0:
+                raise InvalidInput("quantity must be a whole number of shares within the position",
+                                   code="QUANTITY_EXCEEDS_POSITION",
+                                   details={"quantity": size, "position": float(position.quantity)})
+            await self._cancel_exits(position.security_id)
+            request = OrderRequest(client_order_id=cid, symbol=position.symbol,
+                                   side=Side.SELL if position.signed_quantity > 0 else Side.BUY, quantity=size)
+            return await self.submit(request, None)
+
+    @contextlib.asynccontextmanager
+    async def _closing(self, position_id: uuid.UUID) -> AsyncIterator[None]:
+        """Hold the position's close lock (the OMS is one process: its in-flight orders are kept here too)."""
+        lock = self._close_locks.setdefault(position_id, asyncio.Lock())
+        async with lock:
+            yield
 
     async def _cancel_exits(self, sid: int) -> None:
         """Working exits (bracket legs) hold the shares; a manual close replaces them."""
@@ -241,6 +257,18 @@ class OrderCommands:
 
 def _same_or_conflict(existing: OrderRow, request: OrderRequest) -> OrderRow:
     if not existing.same_order_as(request):
-        raise Conflict("client_order_id already names a different order", code="CLIENT_ORDER_ID_CONFLICT",
-                       details={"client_order_id": request.client_order_id, "order_id": str(existing.order_id)})
+        raise _id_conflict(existing)
     return existing
+
+
+def _same_close_or_conflict(existing: OrderRow, position: PositionRow, quantity: int | None) -> OrderRow:
+    """A known close id must name an exit of this position's symbol (of ``quantity``, when one is asked)."""
+    if (existing.intent is not Intent.EXIT or existing.symbol != position.symbol
+            or (quantity is not None and int(existing.quantity) != quantity)):
+        raise _id_conflict(existing)
+    return existing
+
+
+def _id_conflict(existing: OrderRow) -> Conflict:
+    return Conflict("client_order_id already names a different order", code="CLIENT_ORDER_ID_CONFLICT",
+                    details={"client_order_id": existing.client_order_id, "order_id": str(existing.order_id)})

@@ -32,6 +32,11 @@ class OrderQueries:
             raise NotFound(f"order {order_id} not found", code="ORDER_NOT_FOUND")
         return row
 
+    async def by_client_id(self, client_order_id: str) -> OrderRow | None:
+        """The order recorded under ``client_order_id`` (the idempotency key of submits and closes); None if none."""
+        async with self._db.acquire() as conn:
+            return await repo.get_order_by_client_id(conn, client_order_id)
+
     async def with_legs(self, order_id: uuid.UUID) -> tuple[OrderRow, list[OrderRow]]:
         """The order and its bracket legs (sorted by order type), read together."""
         async with self._db.acquire() as conn:

@@ -3,12 +3,10 @@ in-process scheduler (off unless asked for: in the cluster Kubernetes CronJobs r
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator
 
 from catalyst.config import Section
-from catalyst.domain.market import SYMBOL_PATTERN, Timeframe
+from catalyst.domain.market import Timeframe, as_symbol
 
 
 class WorkflowSettings(Section):
@@ -34,8 +32,8 @@ class WorkflowSettings(Section):
         names = value.split(",") if isinstance(value, str) else value
         if not isinstance(names, list | tuple):
             return value
-        tickers = tuple(str(n).strip().upper() for n in names if str(n).strip())
-        bad = [t for t in tickers if not re.fullmatch(SYMBOL_PATTERN, t)]
+        given = [str(n) for n in names if str(n).strip()]
+        bad = [n.strip() for n in given if as_symbol(n) is None]
         if bad:
             raise ValueError(f"not tickers: {', '.join(bad)}")
-        return tickers
+        return tuple(s for s in map(as_symbol, given) if s is not None)

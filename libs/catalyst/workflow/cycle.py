@@ -10,6 +10,12 @@ close) is refused in one place with the current state and the phases it allows.
 - ``halted``: the operator or Orchestration halted trading through the Risk Manager's emergency stop.
 - ``error``: a scan or a close failed; the same phase may run again, and open positions are still watched.
 - ``closed``: the day is over; only a halt (an emergency stop after the close) leaves it.
+
+Some steps a state does not take are no fault of the caller's: the monitor runs every minute of
+trading hours by the clock, so it can reach a cycle the open has not moved yet (the 09:30 CronJobs
+race), or one an early (forced) close has closed. ``WAITING`` names those: they answer
+``ran: false`` with the reason (a CronJob that exits 0), not 409. What is left illegal is a step
+someone asked for out of order (a market open before the scan, a second close).
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from types import MappingProxyType
 from catalyst.domain.cycle import CycleState, Outcome, Phase
 from catalyst.errors import Conflict
 
-__all__ = ["ENTRY_STATES", "PREVIEW_STATES", "TRANSITIONS", "WORKING_STATES", "CycleState", "IllegalTransition",
-           "Outcome", "Phase", "Step", "advance", "allowed_phases", "can_advance", "leads_to"]
+__all__ = ["ENTRY_STATES", "PREVIEW_STATES", "TRANSITIONS", "WAITING", "WORKING_STATES", "CycleState",
+           "IllegalTransition", "Outcome", "Phase", "Step", "advance", "allowed_phases", "can_advance", "leads_to",
+           "waiting_reason"]
 
 
 Step = Phase | Outcome
@@ -61,6 +68,18 @@ TRANSITIONS: MappingProxyType[tuple[CycleState, Step], CycleState] = MappingProx
     (_S.ERROR, _P.HALT): _S.HALTED,
 })
 
+_NOT_OPEN_YET = "the market has not opened for this cycle yet (market_open moves it to trading)"
+
+WAITING: MappingProxyType[tuple[CycleState, Step], str] = MappingProxyType({
+    (_S.CREATED, _P.MONITOR): _NOT_OPEN_YET,
+    (_S.PRE_MARKET, _P.MONITOR): _NOT_OPEN_YET,
+    (_S.SCANNING, _P.MONITOR): _NOT_OPEN_YET,
+    (_S.READY, _P.MONITOR): _NOT_OPEN_YET,
+    (_S.CLOSING, _P.MONITOR): "the close is flattening every position",
+    (_S.CLOSED, _P.MONITOR): "the day is closed: every position was flattened",
+})
+"""Steps outside ``TRANSITIONS`` that are a normal "not now" in that state (``ran: false``, never 409)."""
+
 WORKING_STATES = frozenset({CycleState.SCANNING, CycleState.CLOSING})
 """States a phase passes through while it works; an ``Outcome`` leaves them."""
 
@@ -85,6 +104,12 @@ def allowed_phases(state: CycleState) -> list[Phase]:
 def leads_to(step: Step, state: CycleState) -> bool:
     """Whether ``step`` can have brought a cycle to ``state`` (a failed run of it is being run again)."""
     return any(p is step and to is state for (_, p), to in TRANSITIONS.items())
+
+
+def waiting_reason(state: CycleState, step: Step) -> str | None:
+    """Why ``step`` does nothing in ``state`` without being refused (``WAITING``); None otherwise."""
+    why = WAITING.get((state, step))
+    return None if why is None else f"{step.value} does nothing while the cycle is {state.value}: {why}"
 
 
 def can_advance(state: CycleState, step: Step) -> bool:

@@ -19,11 +19,12 @@ import asyncpg
 from catalyst.db import Database
 from catalyst.domain.cycle import CycleState, Outcome, Phase
 from catalyst.workflow import repository as repo
-from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_to
+from catalyst.workflow.cycle import WORKING_STATES, advance, can_advance, leads_to, waiting_reason
 
 ENDED_STATES = frozenset({CycleState.CLOSED, CycleState.STOPPED})
 STALE_RUN = timedelta(minutes=30)
-"""A run still ``running`` this long after it began (market time) is taken for dead and may run again."""
+"""A run still ``running`` this long after it began (wall time, by the database's clock: a replay's market
+clock runs faster) is taken for dead and may run again."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Begun:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A phase run that must not go ahead: it already ran (or is running) in this cycle."""
+    """A phase run that must not go ahead: it already ran (or is running) in this cycle, or its state waits."""
 
     cycle_id: UUID
     state: CycleState
@@ -63,16 +64,19 @@ class CycleLedger:
             return await repo.ensure_cycle(conn, day, self._mode, now)
 
     async def begin(self, cycle_id: UUID, phase: Phase, slot: str, now: datetime) -> Begun | Skipped:
-        """Start a run of ``phase``: ``Skipped`` when it ran already; ``IllegalTransition`` when the state
-        refuses it (nothing is written then)."""
+        """Start a run of ``phase``: ``Skipped`` when it ran already or the state waits for something else
+        first (``WAITING``); ``IllegalTransition`` when the state refuses it (nothing is written then)."""
         async with self._db.transaction() as conn:
             cycle = await repo.lock_cycle(conn, cycle_id)
-            run = await repo.find_run(conn, cycle_id, phase, slot)
-            if run is not None and run.status == "running" and now - run.market_at >= self._stale_after:
+            run = await repo.find_run(conn, cycle_id, phase, slot, self._stale_after)
+            if run is not None and run.stale:
                 run = replace(run, status="failed")  # its process died mid-run (a restart): it may run again
             if run is not None and run.status != "failed":
                 verb = "is running since" if run.status == "running" else "already ran at"
                 return Skipped(cycle_id, cycle.state, f"{phase.value} {verb} {run.market_at.isoformat()}")
+            waiting = waiting_reason(cycle.state, phase)
+            if waiting is not None:
+                return Skipped(cycle_id, cycle.state, waiting)
             retried = run is not None and not can_advance(cycle.state, phase) and leads_to(phase, cycle.state)
             state = cycle.state if retried else advance(cycle.state, phase)
             run_id = await repo.start_run(conn, cycle_id, phase, slot, now)
@@ -108,6 +112,14 @@ class CycleLedger:
                      symbol: str | None = None) -> None:
         async with self._db.acquire() as conn:
             await repo.log_decision(conn, cycle_id, decision, reasoning, context, symbol=symbol)
+
+    async def decide_once(self, cycle_id: UUID, decision: str, request_id: str, reasoning: str,
+                          context: dict[str, Any], *, symbol: str | None = None) -> bool:
+        """Record ``decision`` for ``request_id`` unless it is recorded already (concurrent requests of one id
+        write it once); True when this call wrote it."""
+        async with self._db.transaction() as conn:
+            return await repo.log_decision_once(conn, cycle_id, decision, request_id, reasoning, context,
+                                                symbol=symbol)
 
     async def find_decision(self, cycle_id: UUID, decision: str, request_id: str) -> dict[str, Any] | None:
         async with self._db.acquire() as conn:

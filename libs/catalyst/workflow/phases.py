@@ -4,8 +4,9 @@
 phase's time yet, did it already run), takes the cycle's transition under its lock
 (``catalyst.workflow.ledger``), does the phase's work with the other services, and records the run
 and its decisions. A closed day or a phase before its time answers ``ran: false`` with the reason;
-a phase that ran already answers the same; a failed one leaves the run ``failed`` (it may run again)
-and answers 502 ``PHASE_FAILED`` with what went wrong.
+a phase that ran already answers the same; a market clock beyond the calendar's span is a 422
+``OUTSIDE_CALENDAR`` (whether the market opens that day is unknown); a failed one leaves the run
+``failed`` (it may run again) and answers 502 ``PHASE_FAILED`` with what went wrong.
 
 - pre-market scan: News catalysts of the watchlist (if one is set) → the Scanner's scan (those symbols,
   or its universe) → each candidate's catalysts from News → the scan id kept on the cycle, a decision
@@ -28,9 +29,9 @@ from uuid import UUID
 
 from catalyst.clock import Clock
 from catalyst.contracts.workflow import PhaseResult
-from catalyst.domain.calendar import NEW_YORK, MarketCalendar, Session, trading_day
+from catalyst.domain.calendar import NEW_YORK, MarketCalendar, OutsideCalendar, Session, trading_day
 from catalyst.domain.cycle import Phase
-from catalyst.errors import CatalystError, InvalidInput, UpstreamError
+from catalyst.errors import CatalystError, InvalidInput, Unprocessable, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.workflow.config import WorkflowSettings
 from catalyst.workflow.ledger import Begun, CycleLedger, Skipped
@@ -78,7 +79,7 @@ class PhaseRunner:
         if call.phase in NEEDS_REASON and not call.reason:
             raise InvalidInput(f"{call.phase.value} needs a reason", code="REASON_REQUIRED",
                                details={"phase": call.phase.value})
-        session = self._calendar.session(day)
+        session = self._session(day)
         answer = PhaseResult(phase=call.phase, ran=False, day=day, market_at=now)
         if session is None and call.phase not in ANY_DAY:
             existing = await self._ledger.today(day)
@@ -94,6 +95,15 @@ class PhaseRunner:
         if isinstance(begun, Skipped):
             return answer.model_copy(update={"reason": begun.reason, "cycle_id": cycle_id, "state": begun.state})
         return await self._work(call, begun, session, answer)
+
+    def _session(self, day: date) -> Session | None:
+        """``day``'s session; 422 ``OUTSIDE_CALENDAR`` for a day the calendar does not cover (its holidays
+        there are unknown, so no phase can be judged due)."""
+        try:
+            return self._calendar.session(day)
+        except OutsideCalendar as exc:
+            raise Unprocessable(str(exc), code="OUTSIDE_CALENDAR", details={
+                "day": day.isoformat(), "first_day": exc.first.isoformat(), "last_day": exc.last.isoformat()}) from exc
 
     async def _work(self, call: PhaseCall, begun: Begun, session: Session | None, answer: PhaseResult) -> PhaseResult:
         decided = {"requested_by": call.requested_by, "reason": call.reason, "force": call.force}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +41,8 @@ class RunRow:
     market_at: datetime
     finished_at: datetime | None
     result: dict[str, Any]
+    stale: bool = False
+    """Still ``running`` longer than the wall time asked (``find_run``'s ``stale_after``): its process died."""
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -60,7 +62,8 @@ def _cycle(row: asyncpg.Record) -> CycleRow:
 
 def _run(row: asyncpg.Record) -> RunRow:
     return RunRow(run_id=row["run_id"], phase=Phase(row["phase"]), slot=row["slot"], status=row["status"],
-                  market_at=row["market_at"], finished_at=row["finished_at"], result=json_object(row["result"]))
+                  market_at=row["market_at"], finished_at=row["finished_at"], result=json_object(row["result"]),
+                  stale=row.get("stale") or False)
 
 
 async def ensure_cycle(conn: asyncpg.Connection, day: date, mode: str, started_at: datetime) -> UUID:
@@ -115,10 +118,15 @@ async def record_event(conn: asyncpg.Connection, cycle_id: UUID, step: str, from
         cycle_id, step, from_state.value, to_state.value, market_at, _json(details))
 
 
-async def find_run(conn: asyncpg.Connection, cycle_id: UUID, phase: Phase, slot: str) -> RunRow | None:
+async def find_run(conn: asyncpg.Connection, cycle_id: UUID, phase: Phase, slot: str,
+                   stale_after: timedelta) -> RunRow | None:
+    """The run of ``phase`` in ``slot``; ``stale`` when it has been running ``stale_after`` of wall time
+    (the database's clock: a replay's market clock runs faster than the wall)."""
     row = await conn.fetchrow(
-        """SELECT run_id, phase, slot, status, market_at, finished_at, result FROM cycle_phase_runs
-           WHERE cycle_id = $1 AND phase = $2 AND slot = $3""", cycle_id, phase.value, slot)
+        """SELECT run_id, phase, slot, status, market_at, finished_at, result,
+                  status = 'running' AND now() - started_at >= $4 AS stale
+           FROM cycle_phase_runs WHERE cycle_id = $1 AND phase = $2 AND slot = $3""",
+        cycle_id, phase.value, slot, stale_after)
     return None if row is None else _run(row)
 
 
@@ -128,7 +136,8 @@ async def start_run(conn: asyncpg.Connection, cycle_id: UUID, phase: Phase, slot
     run_id: int = await conn.fetchval(
         """INSERT INTO cycle_phase_runs (cycle_id, phase, slot, status, market_at) VALUES ($1, $2, $3, 'running', $4)
            ON CONFLICT (cycle_id, phase, slot) DO UPDATE
-               SET status = 'running', market_at = excluded.market_at, finished_at = NULL, result = '{}'
+               SET status = 'running', market_at = excluded.market_at, started_at = now(), finished_at = NULL,
+                   result = '{}'
                WHERE cycle_phase_runs.status <> 'succeeded'
            RETURNING run_id""", cycle_id, phase.value, slot, market_at)
     return run_id
@@ -167,6 +176,18 @@ async def find_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str,
         """SELECT context FROM decision_logs WHERE cycle_id = $1 AND decision = $2 AND context->>'request_id' = $3
            ORDER BY decision_id DESC LIMIT 1""", cycle_id, decision, request_id)
     return None if value is None else json_object(value)
+
+
+async def log_decision_once(conn: asyncpg.Connection, cycle_id: UUID, decision: str, request_id: str,
+                            reasoning: str, context: dict[str, Any], *, symbol: str | None = None) -> bool:
+    """``log_decision`` unless the cycle has ``decision`` for ``request_id`` already; True when written.
+    Call it in a transaction: a lock on (cycle, decision, request id) makes concurrent callers take turns."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                       f"decision:{cycle_id}:{decision}:{request_id}")
+    if await find_decision(conn, cycle_id, decision, request_id) is not None:
+        return False
+    await log_decision(conn, cycle_id, decision, reasoning, {**context, "request_id": request_id}, symbol=symbol)
+    return True
 
 
 async def seen_alerts(conn: asyncpg.Connection, cycle_id: UUID) -> set[str]:

@@ -118,15 +118,29 @@ def latest_monitor_only(due: list[DuePhase]) -> list[DuePhase]:
     return [d for d in due if d.phase is not Phase.MONITOR or d is monitors[-1]]
 
 
+def _first_fire(phase: Phase, at: datetime) -> datetime | None:
+    """The cron line's first fire at or after ``at``, aware UTC."""
+    fire = trigger(phase).get_next_fire_time(None, at)
+    return None if fire is None else as_utc(fire)
+
+
 def phase_time(session: Session, phase: Phase) -> datetime | None:
-    """The first instant ``phase`` is due on ``session``'s day (None: a phase with no schedule)."""
+    """The first instant ``phase`` is due on ``session``'s day (None: a phase with no schedule).
+
+    Straight from the session: the first fire of the phase's cron line from where its window on that
+    day begins (the day's start for the scan, the open for the open and the monitor, the close phase
+    for the close), kept if it belongs to the session; the monitor asks it once a minute.
+    """
     if phase not in CRONTABS:
         return None
-    start = day_start(session.day)
-    for at in _fires(phase, start - _ONE_TICK, start + timedelta(days=1) - _ONE_TICK):
-        if belongs(phase, at, session):
-            return at
-    return None
+    if phase is Phase.PRE_MARKET_SCAN:
+        earliest = day_start(session.day)
+    elif phase is Phase.MARKET_CLOSE:
+        earliest = close_phase_at(session)
+    else:
+        earliest = session.open
+    at = _first_fire(phase, earliest)
+    return at if at is not None and belongs(phase, at, session) else None
 
 
 def not_due_reason(session: Session, phase: Phase, now: datetime) -> str | None:

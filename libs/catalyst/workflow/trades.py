@@ -6,7 +6,9 @@ priced from the levels (the request's own first, then the pattern's, then the sc
 Manager validates it; a refusal comes back with Risk's reasons and nothing is sent. A preview stops
 there. An approved entry goes to Trading as a bracket with Risk's signed approval, under a client
 order id derived from the cycle and the request id, so a retried request never places a second
-order (Trading answers a known id with the order it has; the desk first looks for one it placed).
+order: the desk first looks for the order it placed (its decision, then Trading by that id, for a
+try whose answer was lost to a 5xx or a timeout) before asking Risk again, and Trading answers a
+known id with the order it has. A close is keyed alike (``close_order_id``), and written once.
 Every outcome is a decision in ``decision_logs`` with the inputs it was decided on.
 
 A preview asks Risk for a dry run: the same judgement, but no approval is signed and no exposure
@@ -23,7 +25,7 @@ from catalyst.clock import Clock
 from catalyst.contracts.pattern import DetectedPattern
 from catalyst.contracts.risk import ValidateRequest, ValidateResponse
 from catalyst.contracts.technical import IndicatorValues
-from catalyst.contracts.trading import SubmitOrderBody
+from catalyst.contracts.trading import OrderOut, SubmitOrderBody
 from catalyst.contracts.workflow import (
     CloseOutcome,
     ClosePositionRequest,
@@ -35,7 +37,7 @@ from catalyst.contracts.workflow import (
 )
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.cycle import CycleState
-from catalyst.domain.market import SYMBOL
+from catalyst.domain.market import as_symbol
 from catalyst.domain.orders import OrderType
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound
 from catalyst.workflow.config import WorkflowSettings
@@ -48,14 +50,20 @@ INDICATORS = ("atr_14", "rsi_14", "sma_20", "volume_ratio", "levels")
 
 
 def client_order_id(cycle_id: UUID, request_id: str) -> str:
-    """The order's idempotency key: the same cycle and request id always give the same one."""
+    """An entry's idempotency key: the same cycle and request id always give the same one."""
     return "wf-" + hashlib.sha256(f"{cycle_id}:{request_id}".encode()).hexdigest()[:40]
+
+
+def close_order_id(cycle_id: UUID, request_id: str) -> str:
+    """A close's idempotency key: like an entry's, in a namespace of its own (``wf-close-``: no hex digest
+    spells ``close``), so a close never finds an entry of the same request id."""
+    return "wf-close-" + hashlib.sha256(f"close:{cycle_id}:{request_id}".encode()).hexdigest()[:40]
 
 
 def ticker(symbol: str) -> str:
     """A caller's spelling of a symbol as the ticker (400 ``INVALID_SYMBOL`` when it is none)."""
-    normal = symbol.strip().upper()
-    if not SYMBOL.fullmatch(normal):
+    normal = as_symbol(symbol)
+    if normal is None:
         raise InvalidInput(f"not a ticker: {symbol!r}", code="INVALID_SYMBOL", details={"symbol": symbol})
     return normal
 
@@ -80,6 +88,9 @@ class TradeDesk:
                 order = await self._peers.trading.get_order(placed["order_id"])
                 return base.model_copy(update={"status": "already_placed", "order": order,
                                                "analysis": TradeAnalysis.model_validate(placed["analysis"])})
+            known = await self._peers.trading.find_order(cid)
+            if known is not None:  # an earlier try's answer was lost (a 5xx, a timeout): Risk is not asked again
+                return await self._found_in_trading(base, known, req, requested_by)
         analysis, warnings = await self._analyse(cycle, symbol)
         outcome = base.model_copy(update={"analysis": analysis, "warnings": warnings})
         levels = _levels(req, analysis)
@@ -110,7 +121,11 @@ class TradeDesk:
         return await self._place(outcome, decision, levels, req, requested_by)
 
     async def close_position(self, position_id: UUID, req: ClosePositionRequest, requested_by: str) -> CloseOutcome:
-        """Exit through Trading (never refused for the cycle's state: exits are never blocked)."""
+        """Exit through Trading (never refused for the cycle's state: exits are never blocked).
+
+        The exit's client order id comes from the cycle and the request id, so a repeat (concurrent, or a
+        retry after a lost answer) gets the same exit from Trading, and the decision is written once:
+        by whichever call records it first, the others answer ``repeated``."""
         now = self._clock.now()
         cycle_id = await self._ledger.ensure(trading_day(now), now)
         earlier = await self._ledger.find_decision(cycle_id, "position_closed", req.request_id)
@@ -118,13 +133,15 @@ class TradeDesk:
             order = await self._peers.trading.get_order(earlier["order_id"])
             return CloseOutcome(request_id=req.request_id, cycle_id=cycle_id, position_id=position_id, repeated=True,
                                 order=order)
-        order = await self._peers.trading.close_position(position_id, req.quantity, req.reason)
-        await self._ledger.decide(cycle_id, "position_closed", f"closed by {requested_by}: {req.reason}", {
-            "market_at": now.isoformat(), "request_id": req.request_id, "position_id": str(position_id),
-            "order_id": str(order.order_id), "quantity": req.quantity, "requested_by": requested_by,
+        order = await self._peers.trading.close_position(position_id, req.quantity, req.reason,
+                                                         client_order_id=close_order_id(cycle_id, req.request_id))
+        first = await self._ledger.decide_once(cycle_id, "position_closed", req.request_id,
+                                               f"closed by {requested_by}: {req.reason}", {
+            "market_at": now.isoformat(), "position_id": str(position_id), "order_id": str(order.order_id),
+            "client_order_id": order.client_order_id, "quantity": req.quantity, "requested_by": requested_by,
             "order": order.model_dump(mode="json", exclude={"legs"})}, symbol=order.symbol)
-        return CloseOutcome(request_id=req.request_id, cycle_id=cycle_id, position_id=position_id, repeated=False,
-                            order=order)
+        return CloseOutcome(request_id=req.request_id, cycle_id=cycle_id, position_id=position_id,
+                            repeated=not first, order=order)
 
     # -- steps ---------------------------------------------------------------------------------------------
     async def _trading_cycle(self, req: TradeRequest) -> CycleRow:
@@ -195,6 +212,16 @@ class TradeDesk:
                            requested_by, order_id=str(order.order_id))
         return placed
 
+    async def _found_in_trading(self, base: TradeOutcome, order: OrderOut, req: TradeRequest,
+                                requested_by: str) -> TradeOutcome:
+        """The order an earlier try placed, whose answer never came back: recorded as placed, once."""
+        found = base.model_copy(update={"status": "already_placed", "order": order, "warnings": [
+            "placed by an earlier try of this request (its answer was lost); Trading had the order"]})
+        await self._decide(found, "trade_placed", f"{order.side.value} {order.quantity:g} {order.symbol} "
+                           f"({order.order_type.value}), found in Trading under its client order id", req,
+                           requested_by, order_id=str(order.order_id))
+        return found
+
     async def _refused(self, outcome: TradeOutcome, reasons: list[WorkflowReason], req: TradeRequest,
                        requested_by: str) -> TradeOutcome:
         refused = outcome.model_copy(update={"status": "refused", "reasons": reasons})
@@ -204,14 +231,20 @@ class TradeDesk:
 
     async def _decide(self, outcome: TradeOutcome, decision: str, reasoning: str, req: TradeRequest,
                       requested_by: str, **extra: Any) -> None:
-        await self._ledger.decide(outcome.cycle_id, decision, reasoning, {
+        """One decision of the request; a ``trade_placed`` once per request id (retries racing each other)."""
+        context = {
             "market_at": self._clock.now().isoformat(), "request_id": req.request_id,
             "client_order_id": outcome.client_order_id, "requested_by": requested_by,
             "request": req.model_dump(mode="json"), "analysis": outcome.analysis.model_dump(mode="json"),
             "reasons": [r.model_dump(mode="json") for r in outcome.reasons], "warnings": outcome.warnings,
             "risk": None if outcome.risk is None else outcome.risk.model_dump(mode="json", exclude={"approval"}),
             **extra,
-        }, symbol=outcome.symbol)
+        }
+        if decision == "trade_placed":
+            await self._ledger.decide_once(outcome.cycle_id, decision, req.request_id, reasoning, context,
+                                           symbol=outcome.symbol)
+        else:
+            await self._ledger.decide(outcome.cycle_id, decision, reasoning, context, symbol=outcome.symbol)
 
 
 def _levels(req: TradeRequest, analysis: TradeAnalysis) -> TradeLevels | None:

@@ -82,7 +82,7 @@ async def trade_two_days(world: SimWorld) -> None:
     await world.step("NVDA", 50, 50, 50, 50)
     [position] = [p for p in await world.oms.queries.list_positions("open", 10) if p.symbol == "NVDA"]
     world.bar("NVDA", 52, 52, 52, 52)
-    exit_order = await world.oms.commands.close_position(position.position_id, None)
+    exit_order, _ = await world.oms.commands.close_position(position.position_id, None)
     await world.step("NVDA", 52, 52, 52, 52)
     await decide(world, cycle, "position_closed", "closed by operator: <b>take</b> the money",
                  {"order_id": str(exit_order.order_id), "position_id": str(position.position_id)})

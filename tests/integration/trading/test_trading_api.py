@@ -1,5 +1,6 @@
 """The Trading service over HTTP (app factory, real Postgres/Redis, SimBroker on its Postgres ledger)."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -226,3 +227,71 @@ async def test_a_reason_with_a_nul_character_is_a_400(trading_app, api_client, p
     async with api_client(trading_app) as client:
         answer = await client.post(path, json={"reason": "daily loss\x00limit"})
     assert_400_naming(answer, "reason")
+
+
+# -- a close is idempotent by its client_order_id, and an order can be found by it ------------------------
+async def test_a_close_is_idempotent_by_its_client_order_id(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        entry = (await client.post("/api/v1/orders", json=order_body(
+            order_type="market", limit_price=None, client_order_id="entry-1",
+            approval=approval_json(bound=100.0)))).json()
+        [position] = (await client.get("/api/v1/positions")).json()["positions"]
+        close = f"/api/v1/positions/{position['position_id']}/close"
+        first = await client.post(close, json={"quantity": 4, "client_order_id": "close-1"})
+        assert first.status_code == 201, first.text
+        again = await client.post(close, json={"quantity": 4, "client_order_id": "close-1"})  # a retry
+        assert again.status_code == 200, again.text
+        assert again.json()["order_id"] == first.json()["order_id"]
+        [still] = (await client.get("/api/v1/positions")).json()["positions"]
+        assert still["quantity"] == 6  # one exit of 4, not two
+        other = await client.post(close, json={"quantity": 3, "client_order_id": "close-1"})
+        assert (other.status_code, other.json()["error"]["code"]) == (409, "CLIENT_ORDER_ID_CONFLICT")
+        entry_id = await client.post(close, json={"client_order_id": "entry-1"})
+        assert (entry_id.status_code, entry_id.json()["error"]["code"]) == (409, "CLIENT_ORDER_ID_CONFLICT")
+        rest = await client.post(close, json={"client_order_id": "close-2"})
+        assert rest.status_code == 201, rest.text
+        assert (await client.get("/api/v1/positions")).json()["count"] == 0
+        late = await client.post(close, json={"client_order_id": "close-2"})  # the position closed meanwhile
+        assert (late.status_code, late.json()["order_id"]) == (200, rest.json()["order_id"])
+        found = await client.get("/api/v1/orders/by-client-id/close-1")
+        assert (found.status_code, found.json()["order_id"]) == (200, first.json()["order_id"])
+        assert (await client.get("/api/v1/orders/by-client-id/entry-1")).json()["order_id"] == entry["order_id"]
+        missing = await client.get("/api/v1/orders/by-client-id/never-sent")
+        assert missing.status_code == 404
+        assert missing.json()["error"] == {"code": "ORDER_NOT_FOUND", "message": "no order with client_order_id "
+                                           "never-sent", "details": {"client_order_id": "never-sent"}}
+        assert (await client.get("/api/v1/orders/by-client-id/bad%20id")).status_code == 400
+
+
+async def test_concurrent_closes_with_one_client_order_id_send_one_exit(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        await client.post("/api/v1/orders", json=order_body(order_type="market", limit_price=None,
+                                                            approval=approval_json(bound=100.0)))
+        [position] = (await client.get("/api/v1/positions")).json()["positions"]
+        answers = await asyncio.gather(*(client.post(f"/api/v1/positions/{position['position_id']}/close",
+                                                     json={"quantity": 5, "client_order_id": "close-once"})
+                                         for _ in range(5)))
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201], [a.text for a in answers]
+        assert len({a.json()["order_id"] for a in answers}) == 1
+        exits = [o for o in (await client.get("/api/v1/orders")).json()["orders"] if o["intent"] == "exit"]
+        assert len(exits) == 1
+        [left] = (await client.get("/api/v1/positions")).json()["positions"]
+        assert left["quantity"] == 5
+
+
+async def test_the_typed_client_finds_orders_and_retries_closes_safely(trading_app, api_client):
+    async with api_client(trading_app), service_client(trading_app, caller=ServiceName.WORKFLOW, attempts=3) as service:
+        client = TradingClient(service)
+        await store_bar(trading_app, "MSFT", 50.0)
+        order = await client.submit_order(SubmitOrderBody(symbol="MSFT", side=Side.BUY, quantity=5,
+                                                          approval=approval_json("MSFT", qty=5, bound=50.0)))
+        assert (await client.find_order(order.client_order_id)) == await client.get_order(order.order_id)
+        assert await client.find_order("never-sent") is None
+        [position] = (await client.list_positions()).positions
+        closed = await client.close_position(position.position_id, 2, "trim", client_order_id="trim-1")
+        assert (await client.close_position(position.position_id, 2, "trim", client_order_id="trim-1")).order_id \
+            == closed.order_id
+        assert (await client.list_positions()).positions[0].quantity == 3
+        assert (await client.close_position(position.position_id, 1)).client_order_id.startswith("cat-")

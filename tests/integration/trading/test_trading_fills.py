@@ -218,7 +218,8 @@ async def test_close_position_replaces_the_bracket_legs(sim_world):
     parent = await bracket(sim_world)
     await sim_world.step("AAPL", 100, 101, 99, 100)
     [pos] = await positions(sim_world)
-    exit_row = await sim_world.oms.commands.close_position(pos.position_id, 40)
+    exit_row, created = await sim_world.oms.commands.close_position(pos.position_id, 40)
+    assert created
     assert exit_row.intent.value == "exit"
     leg = await legs(sim_world, parent.order_id)
     assert {r.status for r in leg.values()} == {OrderStatus.CANCELED}

@@ -17,18 +17,21 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 
 from catalyst.clock import SimulatedClock
 from catalyst.config import Settings
 from catalyst.db import Database
-from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.calendar import NEW_YORK, MarketCalendar
 from catalyst.services import ServiceName
+from catalyst.symbol_bars import to_epoch
 from catalyst.synthetic.load import load_replay
-from catalyst.synthetic.universe import replay_news
+from catalyst.synthetic.universe import build_universe, replay_news
 from catalyst.workflow.config import WorkflowSettings
 from services.workflow.app import build_app
 from tests.support.database import connected, scratch_dsn, scratch_dsn_async
@@ -77,6 +80,25 @@ class WorkflowRig:
 RigFactory = Callable[..., AbstractAsyncContextManager[WorkflowRig]]
 
 
+async def levels_at(rig: WorkflowRig, symbol: str, at: datetime) -> dict[str, Any]:
+    """A market entry's levels for ``symbol``: the replay's close of the minute ``at``, a stop 1.5 ATR
+    under it and a target 3 ATR over it (what Risk approves on the replay day)."""
+    atr = (await rig.app.state.peers.technical.indicators(symbol, indicators=["atr_14"])).atr_14
+    minutes = build_universe().minute_bars(DAY)[symbol]
+    entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(at)))]), 2)
+    return {"entry": entry, "stop": round(entry - 1.5 * atr, 2), "target": round(entry + 3 * atr, 2),
+            "order_type": "market"}
+
+
+async def open_for_trading(rig: WorkflowRig) -> str:
+    """From 08:00: the pre-market scan, then the 09:30 open; answers the cycle's id."""
+    assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+    rig.clock.set(ny(DAY, 9, 30))
+    opened = (await rig.phase("market_open")).json()
+    assert opened["state"] == "trading", opened
+    return str(opened["cycle_id"])
+
+
 @pytest.fixture(scope="session")
 def news_items() -> list[object]:
     return list(replay_news())
@@ -95,12 +117,14 @@ def workflow_rig(workflow_dsn: str, make_settings: Callable[..., Settings], tmp_
     shutil.copy(ROOT / "config" / "risk_parameters.yaml", parameters)
 
     @asynccontextmanager
-    async def rig(at: datetime, **workflow: object) -> AsyncIterator[WorkflowRig]:
-        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler is off unless asked."""
+    async def rig(at: datetime, calendar: MarketCalendar | None = None,
+                  **workflow: object) -> AsyncIterator[WorkflowRig]:
+        """``workflow``: WorkflowSettings fields (``WORKFLOW_WATCHLIST`` …); the scheduler is off unless asked.
+        ``calendar`` replaces the NYSE calendar."""
         clock = SimulatedClock(at)
         peers = workflow_peers(settings_for, parameters=parameters, reports=tmp_path / "reports", clock=clock,
                                news_items=news_items)  # type: ignore[arg-type]
-        app = build_app(settings_for(ServiceName.WORKFLOW), peers=peers, clock=clock,
+        app = build_app(settings_for(ServiceName.WORKFLOW), peers=peers, clock=clock, calendar=calendar,
                         workflow_settings=WorkflowSettings.model_validate({"WORKFLOW_SCHEDULER": False, **workflow}))
         async with running(app), http_client(app, caller=ServiceName.ORCHESTRATION, timeout_s=120) as client, \
                 connected(workflow_dsn, min_size=1, max_size=2) as db:

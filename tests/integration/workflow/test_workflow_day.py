@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 
 from catalyst.calendars.nyse import nyse_calendar
-from catalyst.symbol_bars import to_epoch
-from catalyst.synthetic.universe import build_universe, expected_candidates
+from catalyst.synthetic.universe import expected_candidates
 from catalyst.workflow.scheduler import PhaseScheduler
-from tests.integration.workflow.conftest import DAY, RigFactory, WorkflowRig, ny
+from tests.integration.workflow.conftest import DAY, RigFactory, WorkflowRig, levels_at, ny
 from tests.support.waiting import eventually
 
 STEP = timedelta(minutes=5)
@@ -87,11 +85,9 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
 
         # -- 10:15:20 trade requests ----------------------------------------------------------------------
         rig.clock.set(ny(DAY, 10, 15, 20))
+        levels = await levels_at(rig, symbol, ny(DAY, 10, 14))
+        entry, stop, target = levels["entry"], levels["stop"], levels["target"]
         atr = (await rig.app.state.peers.technical.indicators(symbol, indicators=["atr_14"])).atr_14
-        minutes = build_universe().minute_bars(DAY)[symbol]
-        entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(ny(DAY, 10, 14))))]), 2)
-        stop, target = round(entry - 1.5 * atr, 2), round(entry + 3 * atr, 2)
-        levels = {"entry": entry, "stop": stop, "target": target, "order_type": "market"}
 
         refused = await _trade(rig, request_id="too-close-a-target", symbol=symbol, quantity=100,
                                **(levels | {"target": round(entry + 0.1 * atr, 2)}))

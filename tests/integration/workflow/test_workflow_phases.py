@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
+from catalyst.calendars.nyse import NyseCalendar
 from tests.integration.workflow.conftest import DAY, RigFactory, ny
 from tests.support.waiting import eventually
 
@@ -126,11 +127,24 @@ async def test_a_run_left_running_by_a_dead_process_may_run_again_later(workflow
         busy = (await rig.phase("start_session")).json()
         assert busy["ran"] is False
         assert busy["reason"] == f"start_session is running since {ny(DAY, 7).isoformat()}"
-        rig.clock.set(ny(DAY, 7, 30))  # 30 minutes on: taken for dead
+        # began 30 minutes ago by the wall clock: taken for dead
+        await rig.db.pool.execute("UPDATE cycle_phase_runs SET started_at = now() - interval '30 minutes'")
         again = (await rig.phase("start_session")).json()
         assert again["ran"] is True
         assert again["state"] == "pre_market"  # the transition it had taken is not taken twice
         assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_events") == 1
+
+
+async def test_a_slow_run_on_a_fast_replay_clock_is_not_started_twice(workflow_rig: RigFactory) -> None:
+    """Staleness is wall time: 45 market minutes on a replay clock are no sign that the run's process died."""
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
+        assert (await rig.phase("start_session")).json()["ran"] is True
+        await rig.db.pool.execute("UPDATE cycle_phase_runs SET status = 'running', finished_at = NULL")
+        rig.clock.set(ny(DAY, 7, 45))
+        busy = (await rig.phase("start_session")).json()
+        assert busy["ran"] is False
+        assert busy["reason"] == f"start_session is running since {ny(DAY, 7).isoformat()}"
+        assert await rig.db.pool.fetchval("SELECT status FROM cycle_phase_runs") == "running"
 
 
 async def test_a_failed_close_leaves_the_cycle_in_error_and_runs_again(workflow_rig: RigFactory,
@@ -181,3 +195,34 @@ async def test_on_a_half_day_the_close_runs_30_minutes_before_its_13_00_close(wo
         rig.clock.set(ny(HALF_DAY, 12, 31))
         late = (await rig.phase("monitor")).json()
         assert late["reason"] == "the monitor runs only while the market is open, before the close phase"
+
+
+async def test_a_market_clock_beyond_the_calendar_is_a_422_not_a_500(workflow_rig: RigFactory) -> None:
+    calendar = NyseCalendar(date(2013, 1, 1), date(2013, 2, 28))  # ends the day before the clock's
+    async with workflow_rig(ny(DAY, 8, 0), calendar=calendar) as rig:
+        refused = await rig.phase("pre_market_scan")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == {
+            "code": "OUTSIDE_CALENDAR",
+            "message": "2013-03-01 is outside the market calendar (2013-01-01 .. 2013-02-28)",
+            "details": {"day": "2013-03-01", "first_day": "2013-01-01", "last_day": "2013-02-28"},
+        }
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM trading_cycles") == 0
+
+
+async def test_a_monitor_before_the_open_moved_the_cycle_is_a_not_yet_not_a_409(workflow_rig: RigFactory) -> None:
+    async with workflow_rig(ny(DAY, 8, 0)) as rig:
+        created = await rig.phase("monitor", force=True)  # before its time, and no scan ran: only created
+        assert created.status_code == 200, created.text
+        assert (created.json()["ran"], created.json()["state"]) == (False, "created")
+        assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+        rig.clock.set(ny(DAY, 9, 30))
+        early = await rig.phase("monitor")  # the 09:30 CronJobs: the monitor reached Workflow first
+        assert early.status_code == 200, early.text
+        assert early.json() | {"market_at": None} == early.json() | {
+            "phase": "monitor", "ran": False, "state": "ready", "market_at": None,
+            "reason": "monitor does nothing while the cycle is ready: the market has not opened for this cycle "
+                      "yet (market_open moves it to trading)"}
+        assert await rig.db.pool.fetchval("SELECT count(*) FROM cycle_phase_runs WHERE phase = 'monitor'") == 0
+        assert (await rig.phase("market_open")).json()["state"] == "trading"
+        assert (await rig.phase("monitor")).json()["ran"] is True  # the same minute's monitor, now it may

@@ -89,7 +89,7 @@ async def test_a_typed_call_formats_the_path_sends_the_body_and_parses_the_answe
             await client.call(_Echo.close, ClosePositionBody(quantity=3), thing_id=7)
         assert len(seen) == 1, "an entry with retry=False is tried once"
         assert seen[0].url.path == "/things/7/close"
-        assert seen[0].read() == b'{"quantity":3,"reason":null}'
+        assert seen[0].read() == b'{"quantity":3,"reason":null,"client_order_id":null}'
         with pytest.raises(TypeError, match="takes a ClosePositionBody body"):
             await client.call(_Echo.close, thing_id=7)
     finally:

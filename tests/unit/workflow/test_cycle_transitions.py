@@ -9,6 +9,7 @@ import pytest
 
 from catalyst.workflow.cycle import (
     TRANSITIONS,
+    WAITING,
     CycleState,
     IllegalTransition,
     Outcome,
@@ -17,6 +18,7 @@ from catalyst.workflow.cycle import (
     advance,
     allowed_phases,
     leads_to,
+    waiting_reason,
 )
 
 S, P, OUT = CycleState, Phase, Outcome
@@ -99,3 +101,15 @@ def test_a_failed_run_is_recognised_by_the_state_it_left() -> None:
     assert leads_to(P.HALT, S.HALTED)
     assert leads_to(P.MONITOR, S.TRADING)
     assert not leads_to(P.MARKET_OPEN, S.HALTED)
+
+
+def test_the_monitor_waits_for_the_open_and_does_nothing_once_the_close_began() -> None:
+    """Every state answers the every-minute monitor without a 409: it runs, waits, or (closing, closed) rests."""
+    waits = {s for (s, step) in WAITING if step is P.MONITOR}
+    assert waits == {S.CREATED, S.PRE_MARKET, S.SCANNING, S.READY, S.CLOSING, S.CLOSED}
+    assert {s for s in CycleState if (s, P.MONITOR) in TRANSITIONS} | waits == set(CycleState)
+    assert not set(WAITING) & set(TRANSITIONS)
+    assert waiting_reason(S.READY, P.MONITOR) == ("monitor does nothing while the cycle is ready: the market has "
+                                                   "not opened for this cycle yet (market_open moves it to trading)")
+    assert waiting_reason(S.TRADING, P.MONITOR) is None
+    assert waiting_reason(S.CREATED, P.MARKET_OPEN) is None  # asked out of order: still a 409
