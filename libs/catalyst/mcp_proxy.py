@@ -20,7 +20,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 from fastmcp.client.transports import StreamableHttpTransport
@@ -50,7 +50,7 @@ class McpProxySettings(Section):
 
     url: str = Field(DEFAULT_URL, alias="CATALYST_MCP_URL")
     api_key: SecretStr | None = Field(None, alias="CATALYST_MCP_API_KEY")
-    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="CATALYST_MCP_LOG_LEVEL")
 
     @field_validator("url")
     @classmethod
@@ -58,6 +58,11 @@ class McpProxySettings(Section):
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"CATALYST_MCP_URL must be an http:// or https:// URL, not {url!r}")
         return url
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, level: object) -> object:
+        return level.upper() if isinstance(level, str) else level
 
     @field_validator("api_key")
     @classmethod
@@ -67,8 +72,8 @@ class McpProxySettings(Section):
 
 
 class ExplainRefusedKey(httpx2.AsyncBaseTransport):
-    """Rewrites a 401 or 403 answer into a JSON-RPC error naming the refusal, which the SDK relays
-    with its message; the server's own reason (its error envelope's message) is kept in ``data``."""
+    """Rewrites a 401 or 403 answer into a JSON-RPC error naming the refusal and the server's reason
+    (its error envelope's message), which the SDK relays as it is."""
 
     def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self._inner = inner

@@ -87,7 +87,7 @@ def console_script(name: str) -> list[str]:
 
 
 def proxy_env(**env: str) -> dict[str, str]:
-    return {"PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}", "LOG_LEVEL": "INFO", **env}
+    return {"PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}", "CATALYST_MCP_LOG_LEVEL": "INFO", **env}
 
 
 Era = Literal["handshake", "modern"]

@@ -86,6 +86,7 @@ async def test_an_unreachable_endpoint_is_an_error_not_a_hang(proxy_session: Pro
     ({"CATALYST_MCP_API_KEY": "  "}, "CATALYST_MCP_API_KEY is not set"),
     ({"CATALYST_MCP_API_KEY": UPSTREAM_KEY, "CATALYST_MCP_URL": "127.0.0.1:5000/mcp"},
      "CATALYST_MCP_URL must be an http:// or https:// URL"),
+    ({"CATALYST_MCP_API_KEY": UPSTREAM_KEY, "CATALYST_MCP_LOG_LEVEL": "loud"}, "Input should be 'DEBUG'"),
 ])
 async def test_without_a_usable_configuration_it_exits_2_and_says_why_on_stderr(env: dict[str, str], said: str) -> None:
     process = await asyncio.create_subprocess_exec(
