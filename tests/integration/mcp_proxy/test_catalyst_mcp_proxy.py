@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,11 @@ async def test_a_refused_key_is_an_error_that_says_so(upstream_url: str, proxy_s
 
 
 async def test_an_unreachable_endpoint_is_an_error_not_a_hang(proxy_session: ProxySession) -> None:
-    async with proxy_session(CATALYST_MCP_URL="http://127.0.0.1:9/mcp", CATALYST_MCP_API_KEY=UPSTREAM_KEY) as session:
+    with socket.socket() as unused:  # a loopback port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    nowhere = f"http://127.0.0.1:{port}/mcp"
+    async with proxy_session(CATALYST_MCP_URL=nowhere, CATALYST_MCP_API_KEY=UPSTREAM_KEY) as session:
         with pytest.raises(MCPError, match="failed to connect"):
             await session.list_tools()
 
