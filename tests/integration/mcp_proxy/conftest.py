@@ -1,7 +1,6 @@
-"""An MCP server standing in for Orchestration (fastmcp, streamable HTTP at ``/mcp`` under uvicorn on
-loopback, refusing any request without its key with a 401), and ``catalyst-mcp`` started against it
-as Claude Desktop starts it: the console script pyproject declares, in a subprocess, spoken to over
-stdio with the official ``mcp`` SDK."""
+"""The Orchestration stand-in (``stand_in``) served over streamable HTTP at ``/mcp`` by uvicorn on
+loopback, and ``catalyst-mcp`` started against it as Claude Desktop starts it: the console script
+pyproject declares, in a subprocess, spoken to over stdio with the official ``mcp`` SDK."""
 
 from __future__ import annotations
 
@@ -10,66 +9,17 @@ import tomllib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
-from fastmcp import FastMCP
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from pydantic import BaseModel
-from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 
-from catalyst.context import API_KEY_HEADER
-from catalyst.contracts.mcp import MCP_PATH, McpPrompt, McpResource, McpTool
+from catalyst.contracts.mcp import MCP_PATH
+from tests.integration.mcp_proxy.stand_in import UPSTREAM_KEY, requiring_key, upstream_server
 from tests.support.loopback import serving
 
 ROOT = Path(__file__).resolve().parents[3]
-UPSTREAM_KEY = "trader-key-for-the-proxy-test"
-UPSTREAM_NAME = "orchestration-stand-in"
-UPSTREAM_INSTRUCTIONS = "Trades are previewed first; a preview's token confirms it."
-
-
-class RiskStatus(BaseModel):
-    mode: str
-    state: str
-    headroom_usd: float
-
-
-def upstream_server() -> FastMCP:
-    """A tool with an output schema, a resource, a resource template and a prompt, named as Orchestration's."""
-    server = FastMCP(UPSTREAM_NAME, instructions=UPSTREAM_INSTRUCTIONS)
-
-    @server.tool(name=McpTool.GET_RISK_STATUS.value, description="The risk state and the day's headroom.")
-    def get_risk_status(account: str = "main") -> RiskStatus:
-        return RiskStatus(mode="simulated", state="ACTIVE", headroom_usd=1500.0 if account == "main" else 0.0)
-
-    @server.resource(McpResource.ACTIVE_ALERTS.value, mime_type="application/json")
-    def active_alerts() -> dict[str, Any]:
-        return {"alerts": [{"kind": "daily_loss", "level": "warning"}]}
-
-    @server.resource(McpResource.POSITION_STATUS.value, mime_type="application/json")
-    def position_status(position_id: str) -> dict[str, Any]:
-        return {"position_id": position_id, "status": "open"}
-
-    @server.prompt(name=McpPrompt.TRADE_CHECK.value, description="One candidate end to end.")
-    def trade_check(symbol: str) -> str:
-        return f"Check {symbol} end to end: scan verdict, pattern, indicators, the risk preview."
-
-    return server
-
-
-def requiring_key(app: Any, key: str) -> Any:
-    """``app`` behind the API-key check Orchestration does: any HTTP request without ``key`` is a 401."""
-
-    async def guarded(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and Headers(scope=scope).get(API_KEY_HEADER) != key:
-            refused = {"error": {"code": "INVALID_API_KEY", "message": "missing or unknown API key", "details": {}}}
-            await JSONResponse(refused, status_code=401)(scope, receive, send)
-            return
-        await app(scope, receive, send)
-
-    return guarded
 
 
 @pytest.fixture

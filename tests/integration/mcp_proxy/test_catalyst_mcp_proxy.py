@@ -15,15 +15,8 @@ from mcp_types import TextContent, TextResourceContents
 
 from catalyst.contracts.mcp import McpPrompt, McpResource, McpTool
 from catalyst.mcp_proxy import EXIT_USAGE, KEY_REFUSED
-from tests.integration.mcp_proxy.conftest import (
-    UPSTREAM_INSTRUCTIONS,
-    UPSTREAM_KEY,
-    UPSTREAM_NAME,
-    Era,
-    ProxySession,
-    console_script,
-    proxy_env,
-)
+from tests.integration.mcp_proxy.conftest import Era, ProxySession, console_script, proxy_env
+from tests.integration.mcp_proxy.stand_in import UPSTREAM_INSTRUCTIONS, UPSTREAM_KEY, UPSTREAM_NAME
 
 
 def _text(contents: object) -> str:
