@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import structlog
 
@@ -32,3 +33,18 @@ def test_level_filters_debug(capsys):
     configure_logging("risk", "INFO")
     get_logger("t").debug("noise")
     assert "noise" not in capsys.readouterr().out
+
+
+def test_stderr_stream_keeps_stdout_free_for_a_protocol(capsys):
+    """The stdio MCP proxy's stdout is the protocol: its logs, stdlib ones included, go to stderr."""
+    configure_logging("catalyst-mcp", "INFO", stream="stderr")
+    try:
+        get_logger("t").info("relayed", method="tools/list")
+        logging.getLogger("a.library").warning("from a library")
+        captured = capsys.readouterr()
+    finally:
+        configure_logging("risk", "INFO")
+    assert captured.out == ""
+    events = [json.loads(line) for line in captured.err.splitlines()]
+    assert [(e["event"], e["service"]) for e in events] == [("relayed", "catalyst-mcp"),
+                                                            ("from a library", "catalyst-mcp")]

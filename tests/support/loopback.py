@@ -1,0 +1,31 @@
+"""An ASGI app served by a real uvicorn on a free 127.0.0.1 port, for the block: for what must be
+reached over a socket (a subprocess, a client with its own transport), not in process over ASGI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import uvicorn
+
+from tests.support.waiting import eventually
+
+
+@asynccontextmanager
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on an ephemeral loopback port; yield its base URL (``http://127.0.0.1:N``).
+
+    ``lifespan="off"`` when the app's lifespan already runs (a service entered with ``running``)."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="warning"))
+    serving_task = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: server.started or serving_task.done(), what="uvicorn listening")
+        if serving_task.done():
+            serving_task.result()  # start-up failed: raise its error here
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving_task
