@@ -88,7 +88,7 @@ BEARISH_PER_DAY = 7
 NOISE_PER_DAY = 58
 PENNY_SYMBOLS = ILLIQUID_SYMBOLS = 6
 PENNY_NEWS_PER_DAY = ILLIQUID_NEWS_PER_DAY = 2
-TAKEOVERS_PER_DAY = 2  # of the overbought names, gapping on a cash bid
+TAKEOVERS_PER_DAY = 2  # of the overbought names, gapping ahead of a cash bid
 _MAX_DRAWS = 400
 _TOP_STRENGTH = (0.9, 0.89, 0.88, 0.87, 0.86)  # stacked catalysts: the News classifier reads ~0.86-0.9
 _TOP_VOLUME = (4.5, 4.2, 3.9, 3.6, 3.3)
