@@ -5,8 +5,11 @@ and fills each security's company name and sector. ``--through DAY`` stops the d
 (daily bars up to it, minute bars of the ``N`` replay days ending with it), so services that read
 "the latest bar" see that day as today; loading a later day afterwards adds only the new bars.
 Re-running is cheap and safe: when the store already holds every bar it says so and writes nothing;
-otherwise bars already stored are kept (``on_conflict=skip``). The database comes from
-``DATABASE_URL`` (or ``--database-url``) and must be migrated (``make migrate``).
+otherwise bars already stored are kept (``on_conflict=skip``). A synthetic symbol whose stored daily
+bars differ from the replay set's (loaded by an earlier version of it, or with another seed) has its
+bars rewritten instead (``on_conflict=replace``, minute bars too), so the store never keeps serving
+an old plan. The database comes from ``DATABASE_URL`` (or ``--database-url``) and must be migrated
+(``make migrate``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+
+import numpy as np
 
 from catalyst.config import Settings
 from catalyst.db.bars import BarStore, ConflictPolicy
@@ -40,6 +45,7 @@ class LoadReport:
     days: tuple[str, ...]
     already_loaded: bool
     seconds: float
+    stale_symbols: int = 0  # symbols whose stored daily bars were another plan's, rewritten
 
 
 async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[SymbolBars]) -> bool:
@@ -55,6 +61,36 @@ async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[Sy
             " WHERE s.symbol = ANY($1::text[]) AND h.timeframe = $2 AND h.time_id BETWEEN $3 AND $4",
             list(u.symbols), timeframe.value, first * 1_000_000, last * 1_000_000)
     return int(stored) >= sum(len(b) for b in present)
+
+
+async def _stale_symbols(db: Database, u: Universe) -> set[str]:
+    """The synthetic symbols whose stored daily bars are not the universe's, compared in full at the
+    universe's sessions (a symbol not stored yet is missing, not stale; the real symbols' bars are
+    the sample data's whatever the plan, and may come from another source too)."""
+    synthetic = [s for s in u.symbols if u.profiles[s].synthetic]
+    async with db.acquire() as conn:
+        rows = await conn.fetch("SELECT symbol FROM securities WHERE symbol = ANY($1::text[])", synthetic)
+    stored = await BarStore(db).read_many([r["symbol"] for r in rows], Timeframe.DAY_1) if rows else {}
+    stale = set()
+    for symbol, bars in stored.items():
+        ref = u.daily[symbol]
+        ts = bars.ts.astype("datetime64[s]").astype(np.int64)
+        at = np.minimum(np.searchsorted(ref.ts, ts), len(ref) - 1)
+        ours = ref.ts[at] == ts
+        if not all(np.array_equal(getattr(ref, c)[at[ours]], getattr(bars, c)[ours])
+                   for c in ("open", "high", "low", "close", "volume")):
+            stale.add(symbol)
+    return stale
+
+
+async def _ingest(store: BarStore, bars: Mapping[str, SymbolBars], timeframe: Timeframe, stale: set[str]) -> int:
+    """Write ``bars``: over what is stored for the stale symbols, around it for the others."""
+    written = await store.ingest(store_frame({s: b for s, b in bars.items() if s not in stale}), timeframe,
+                                 on_conflict=ConflictPolicy.SKIP)
+    if stale:
+        written += await store.ingest(store_frame({s: b for s, b in bars.items() if s in stale}), timeframe,
+                                      on_conflict=ConflictPolicy.REPLACE)
+    return written
 
 
 async def _describe_securities(db: Database, u: Universe) -> None:
@@ -88,19 +124,22 @@ async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFA
     daily = {s: u.daily[s].until(cutoff) for s in u.symbols}
     minutes = [u.minute_bars(d) for d in replay]
     names = tuple(d.isoformat() for d in replay)
-    if await _stored(db, u, Timeframe.DAY_1, list(daily.values())) and \
+    stale = await _stale_symbols(db, u)
+    if not stale and await _stored(db, u, Timeframe.DAY_1, list(daily.values())) and \
             await _stored(db, u, Timeframe.MIN_1, [b for m in minutes for b in m.values()]):
         await _describe_securities(db, u)
         return LoadReport(0, 0, names, True, time.perf_counter() - started)
+    if stale:
+        log.warning("replay_store_stale", seed=seed, symbols=len(stale), first=sorted(stale)[:5])
     store = BarStore(db)
-    daily_written = await store.ingest(store_frame(daily), Timeframe.DAY_1, on_conflict=ConflictPolicy.SKIP)
+    daily_written = await _ingest(store, daily, Timeframe.DAY_1, stale)
     minute_written = 0
     for m in minutes:
-        minute_written += await store.ingest(store_frame(m), Timeframe.MIN_1, on_conflict=ConflictPolicy.SKIP)
+        minute_written += await _ingest(store, m, Timeframe.MIN_1, stale)
     await _describe_securities(db, u)
-    report = LoadReport(daily_written, minute_written, names, False, time.perf_counter() - started)
+    report = LoadReport(daily_written, minute_written, names, False, time.perf_counter() - started, len(stale))
     log.info("replay_loaded", seed=seed, daily=daily_written, minute=minute_written, days=list(names),
-             seconds=round(report.seconds, 2))
+             stale_symbols=len(stale), seconds=round(report.seconds, 2))
     return report
 
 
@@ -136,8 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report.already_loaded:
         print(f"load: replay set (seed {args.seed}) already in the bar store", flush=True)
     else:
+        rewritten = f", {report.stale_symbols} symbol(s) of another replay set rewritten" if report.stale_symbols \
+            else ""
         print(f"load: {report.daily_written} daily and {report.minute_written} one-minute bars written "
-              f"(minute days: {', '.join(report.days) or 'none'}) in {report.seconds:.1f} s", flush=True)
+              f"(minute days: {', '.join(report.days) or 'none'}){rewritten} in {report.seconds:.1f} s", flush=True)
     return 0
 
 

@@ -6,6 +6,12 @@ ascending triangle's flat top and rising lows, an ABCD's legs), with Brownian-br
 at those points. The planted day's bar is then set by the role: a breakout on heavy volume for a
 setup, a bounce that stays under the 20-day average, an overbought gap, a move on thin volume …
 
+The planted day is the session *before* the day the setup trades (the replay day): the setup is
+complete at that close, for a pre-market scan to find. The day after it is the follow bar: a daily
+pattern's breakout follows through (it opens above the prior close, holds the breakout and closes
+higher); an opening-range breakout, an intraday pattern, happens on it; any other role's walk
+simply resumes there.
+
 Each draw is checked against the scanner's stage-3 thresholds (price vs SMA20, RSI(14) computed
 with TA-Lib on the whole history, volume vs its 20-day average), with margins wide enough that
 the outcome does not depend on how much history a consumer loads (60 bars and up) or at which
@@ -72,10 +78,10 @@ class SeriesSpec:
     avg_volume: float
     kind: Kind = "liquid"
     role: Role | None = None
-    role_index: int = -1  # index of the planted day in the trading calendar
+    role_index: int = -1  # index of the planted day (the session before the replay day) in the calendar
     pattern: PatternName | None = None
     volume_ratio: float = 1.0  # planted day's volume over its prior 20-day average
-    takeover: bool = False  # an overbought gap on a cash takeover bid
+    takeover: bool = False  # an overbought gap ahead of a cash takeover bid (the news that night)
 
 
 @dataclass
@@ -85,7 +91,7 @@ class DailySeries:
     low: F64
     close: F64
     volume: F64
-    style: IntradayStyle = "random"  # intraday shape of the planted day
+    styles: dict[int, IntradayStyle] = field(default_factory=dict)  # intraday shape by day index
     levels: dict[str, float] = field(default_factory=dict)  # the pattern's key prices
 
 
@@ -105,7 +111,7 @@ def _template(spec: SeriesSpec, rng: Generator) -> Template:
         return templates.decline(rng)
     if spec.role is Role.OVERBOUGHT:
         return templates.run_up(rng)
-    return templates.plain_trend(rng)  # trend setups, ORB days, thin-volume names
+    return templates.plain_trend(rng)  # trend setups, ORB names, thin-volume names
 
 
 _DAILY_TEMPLATES = {
@@ -141,18 +147,17 @@ def _cents(o: F64, h: F64, lo: F64, c: F64) -> tuple[F64, F64, F64, F64]:
     return o, h, lo, c
 
 
-def _planted_bar(spec: SeriesSpec, prev_close: float, breakout: float, rng: Generator
-                 ) -> tuple[float, float, float, float, IntradayStyle]:
-    """Open, high, low, close and intraday style of the planted day."""
+PlantedBar = tuple[float, float, float, float, IntradayStyle]  # open, high, low, close, intraday style
+
+
+def _planted_bar(spec: SeriesSpec, prev_close: float, breakout: float, rng: Generator) -> PlantedBar:
+    """The planted day's bar. An opening-range breakout name plants a trend setup's day: its
+    pattern is the next day's."""
     p, u = prev_close, _u
     if spec.pattern in DAILY_PATTERNS:
         c = breakout * (1 + u(rng, 0.003, 0.007))
         o = p * (1 + u(rng, 0.001, 0.005))
         return o, c * (1 + u(rng, 0.001, 0.004)), min(o, p) * (1 - u(rng, 0.002, 0.006)), c, "trend_up"
-    if spec.pattern == "opening_range_breakout":
-        o = p * (1 + u(rng, 0.003, 0.008))
-        h = o * (1 + u(rng, 0.024, 0.032))
-        return o, h, o * (1 - u(rng, 0.004, 0.008)), h * (1 - u(rng, 0.002, 0.004)), "orb"
     if spec.role is Role.OVERBOUGHT:
         if spec.takeover:
             o = p * (1 + u(rng, 0.16, 0.24))
@@ -175,6 +180,22 @@ def _planted_bar(spec: SeriesSpec, prev_close: float, breakout: float, rng: Gene
     return o, max(o, c) * (1 + u(rng, 0.008, 0.015)), min(o, c) * (1 - u(rng, 0.003, 0.008)), c, "fade"
 
 
+def _follow_bar(spec: SeriesSpec, prev_close: float, rng: Generator) -> PlantedBar | None:
+    """The day after the planted one, when the role shapes it: a daily breakout follows through
+    (its low stays above the breakout level, which the planted close cleared); an opening-range
+    name gaps up, sets its range and breaks out of it."""
+    p, u = prev_close, _u
+    if spec.pattern in DAILY_PATTERNS:
+        o = p * (1 + u(rng, 0.002, 0.008))
+        c = p * (1 + u(rng, 0.012, 0.025))
+        return o, c * (1 + u(rng, 0.001, 0.004)), o * (1 - u(rng, 0.002, 0.004)), c, "trend_up"
+    if spec.pattern == "opening_range_breakout":
+        o = p * (1 + u(rng, 0.003, 0.008))
+        h = o * (1 + u(rng, 0.024, 0.032))
+        return o, h, o * (1 - u(rng, 0.004, 0.008)), h * (1 - u(rng, 0.002, 0.004)), "orb"
+    return None
+
+
 def _volumes(spec: SeriesSpec, n: int, tpl: Template | None, w0: int, rng: Generator) -> F64:
     mult = np.clip(np.exp(rng.normal(0.0, 0.22, n)), 0.6, 1.7)
     if tpl is not None:
@@ -189,6 +210,8 @@ def _volumes(spec: SeriesSpec, n: int, tpl: Template | None, w0: int, rng: Gener
     if spec.role is not None and spec.role_index >= 20:
         r = spec.role_index
         vol[r] = spec.volume_ratio * vol[r - 20:r].mean()
+        if spec.pattern is not None and r + 1 < n:  # the follow bar trades on the news: heavy too
+            vol[r + 1] = _u(rng, 1.6, 2.4) * vol[r - 19:r + 1].mean()
     return np.round(vol, -2)
 
 
@@ -266,19 +289,31 @@ def _resistance(tpl: Template, bars: tuple[F64, F64, F64, F64], w0: int, r: int,
     return 0.0
 
 
+def _set_bar(bars: tuple[F64, F64, F64, F64], k: int, bar: PlantedBar) -> None:
+    o, h, lo, c = bars
+    o[k], h[k], lo[k], c[k] = (np.round(x, 2) for x in bar[:4])
+    h[k], lo[k] = max(h[k], o[k], c[k]), min(lo[k], o[k], c[k])
+
+
 def _plant_day(spec: SeriesSpec, bars: tuple[F64, F64, F64, F64], resistance: float,
-               rng: Generator) -> IntradayStyle:
-    """Set the planted day's bar in place; after it the walk resumes from its close."""
+               rng: Generator) -> dict[int, IntradayStyle]:
+    """Set the planted day's bar (and its follow bar, where the role has one) in place; after
+    them the walk resumes from the last close. Returns the intraday style of each day set."""
     o, h, lo, c = bars
     r, n = spec.role_index, len(c)
-    bo, bh, bl, bc, style = _planted_bar(spec, float(c[r - 1]), resistance, rng)
-    o[r], h[r], lo[r], c[r] = np.round(bo, 2), np.round(bh, 2), np.round(bl, 2), np.round(bc, 2)
-    h[r], lo[r] = max(h[r], o[r], c[r]), min(lo[r], o[r], c[r])
-    if r + 1 < n:
-        logs = np.log(c[r]) + _walk(n - r, spec.sigma, 0.0005, rng)
+    planted = _planted_bar(spec, float(c[r - 1]), resistance, rng)
+    _set_bar(bars, r, planted)
+    styles = {r: planted[4]}
+    follow = _follow_bar(spec, float(c[r]), rng) if r + 1 < n else None
+    if follow is not None:
+        _set_bar(bars, r + 1, follow)
+        styles[r + 1] = follow[4]
+    last = max(styles)
+    if last + 1 < n:
+        logs = np.log(c[last]) + _walk(n - last, spec.sigma, 0.0005, rng)
         to, th, tl, tc = _cents(*_bars_from_closes(logs, spec.sigma, rng))
-        o[r + 1:], h[r + 1:], lo[r + 1:], c[r + 1:] = to[1:], th[1:], tl[1:], tc[1:]
-    return style
+        o[last + 1:], h[last + 1:], lo[last + 1:], c[last + 1:] = to[1:], th[1:], tl[1:], tc[1:]
+    return styles
 
 
 def _history(logs: F64, w0: int, rise: float, sigma: float, rng: Generator) -> None:
@@ -289,11 +324,12 @@ def _history(logs: F64, w0: int, rise: float, sigma: float, rng: Generator) -> N
 
 
 def _shape_ok(spec: SeriesSpec, s: DailySeries, r: int) -> bool:
-    """The planted pattern reads clearly; a setup planted without one shows none."""
+    """The planted pattern reads clearly; a setup planted without a daily one shows none (an
+    opening-range name's pattern is intraday, on the next day)."""
     scores = templates.daily_pattern_scores(s.high, s.low, s.close, s.volume, r)
     if spec.pattern is not None and spec.pattern in DAILY_PATTERNS:
         return scores[spec.pattern] >= PLANTED_MIN_SCORE
-    if spec.role is Role.TREND_SETUP:
+    if spec.role is Role.TREND_SETUP or spec.pattern == "opening_range_breakout":
         return max(scores.values()) <= UNPATTERNED_MAX_SCORE
     return True
 
@@ -317,12 +353,12 @@ def draw_daily(spec: SeriesSpec, n: int, rng: Generator) -> DailySeries | None:
             arr[w0:r] = ref[w0:r] + 0.6 * (arr[w0:r] - ref[w0:r])
     o, h, lo, c = _cents(o, h, lo, c)
     resistance = _resistance(tpl, (o, h, lo, c), w0, r, float(logs[w0])) if tpl is not None else 0.0
-    style: IntradayStyle = "random"
+    styles: dict[int, IntradayStyle] = {}
     if r >= 0 and role is not None and role in SHAPED_ROLES | {Role.BEARISH}:
-        style = _plant_day(spec, (o, h, lo, c), resistance, rng)
+        styles = _plant_day(spec, (o, h, lo, c), resistance, rng)
     # canonical cents (30.3, never 30.299999999999997), so bars survive a NUMERIC round trip unchanged
     o, h, lo, c = (np.round(x, 2) for x in (o, h, lo, c))
-    series = DailySeries(o, h, lo, c, _volumes(spec, n, tpl, w0, rng), style=style)
+    series = DailySeries(o, h, lo, c, _volumes(spec, n, tpl, w0, rng), styles=styles)
     if not _kind_ok(spec, series):
         return None
     if tpl is not None and role is not None:

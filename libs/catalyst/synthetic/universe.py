@@ -1,26 +1,39 @@
 """The offline replay set: a seeded synthetic universe around five real symbols, with catalysts and
-chart patterns planted on known days so the scanner's 100 → 35 → 20 → 10 → 5 funnel has real work.
+chart patterns planted on known days so the scanner's 100 → 35 → 20 → 9 → 5 funnel has real work.
 
 Calendar: the last 260 real NYSE sessions of the bokeh sample data (2012-02-16 … 2013-03-01), daily
 bars for all of them (enough for SMA200), and one-minute bars, synthesised on demand, for the last
 five sessions, the *replay days* (2013-02-25 … 2013-03-01).
 
-On each replay day D the news window ``[D-1 16:05, D 07:55]`` New York (see ``news_window``) holds:
+A day trader's morning: each replay day D's setups are complete as of the *previous session's*
+close (their patterns, breakout bars, volume and technicals are planted on that bar, the *setup
+day*; see ``Universe.setup_day``), and the catalyst news arrives overnight, in the news window
+``[D-1 16:05, D 07:55]`` New York (see ``news_window``). So the 08:00 pre-market scan of D, which
+reads daily bars through the previous session, sees both. The window holds:
 
-* 35 bullish catalysts. 5 ``TOP_SETUP`` (strongest news, 3.3-4.5x volume, a clean pattern: one each
-  of bull flag, cup and handle, ascending triangle, ABCD, opening-range breakout), 5
-  ``PATTERN_SETUP`` (the same five patterns, weaker news and volume), 10 ``TREND_SETUP`` (technicals
-  pass, no pattern), and 15 that fail stage 3: 5 ``BELOW_SMA``, 5 ``OVERBOUGHT``, 5 ``THIN_VOLUME``.
+* 35 bullish catalysts. 5 ``TOP_SETUP`` (strongest news, 3.3-4.5x volume, a clean daily pattern:
+  one each of bull flag, cup and handle, ascending triangle and ABCD, and a second of one of them),
+  5 ``PATTERN_SETUP`` (weaker news and volume: one each of the four daily patterns and an
+  opening-range breakout), 10 ``TREND_SETUP`` (technicals pass, no pattern), and 15 that fail
+  stage 3: 5 ``BELOW_SMA``, 5 ``OVERBOUGHT``, 5 ``THIN_VOLUME``.
 * 7 ``BEARISH`` catalysts (strong, negative: they fail stage 2's sentiment test).
 * 58 ``NOISE`` items (dividends, conference appearances …) for other liquid symbols.
 * 2 ``PENNY`` and 2 ``ILLIQUID`` symbols with bullish news that fail stage 1 on price / volume.
 
-So 100 symbols pass stage 1, 35 stage 2, 20 stage 3, 10 stage 4, and ``expected_candidates(D)``
-names the top 5. Stage-3 facts hold for daily bars through D (D's bar complete), with margins;
-daily patterns read as of D, the opening-range breakout at its breakout minute (see
-``catalyst.synthetic.shapes`` and ``templates``; contract tests check both against the Pattern and
-News services' own code). Everything derives from ``seed`` through ``np.random.SeedSequence`` keyed
-by purpose, symbol and day/attempt, so a seed always gives byte-identical bars and news.
+The opening-range breakout is an intraday pattern of D itself: before the open there is nothing to
+see, so its symbol passes stage 3 on its setup day's bar (a trend setup's) and drops at stage 4.
+``expected_funnel(D)`` is a scan of D from 07:55 on, on daily bars: 100 symbols pass stage 1, 35
+stage 2, 20 stage 3, 9 stage 4 (the daily patterns), and ``expected_candidates(D)`` names the top 5.
+The opening-range breakout keeps its facts for an intraday read of D (its ``PlantedPattern``: the
+range and the breakout minute). On D the daily breakouts follow through (they open above the setup
+day's close, hold the breakout level and close higher, on heavy volume); the other planted
+symbols' walks resume.
+
+Stage-3 facts hold for daily bars through the setup day, with margins, and daily patterns read as
+of it (see ``catalyst.synthetic.shapes`` and ``templates``; contract tests check both against the
+Pattern and News services' own code). The first replay day's setup day (2013-02-22) is not a replay
+day, so it has no minute bars. Everything derives from ``seed`` through ``np.random.SeedSequence``
+keyed by purpose, symbol and day/attempt, so a seed always gives byte-identical bars and news.
 """
 
 from __future__ import annotations
@@ -53,6 +66,7 @@ from catalyst.synthetic.intraday import IntradayStyle, synthesize_minutes
 from catalyst.synthetic.names import CompanyName, draw_companies
 from catalyst.synthetic.sampledata import COMPANY_NAMES, REAL_SYMBOLS, SECTORS, calendar, load_daily
 from catalyst.synthetic.shapes import (
+    DAILY_PATTERNS,
     PASSES_TECHNICALS,
     PATTERNS,
     DailySeries,
@@ -74,7 +88,7 @@ BEARISH_PER_DAY = 7
 NOISE_PER_DAY = 58
 PENNY_SYMBOLS = ILLIQUID_SYMBOLS = 6
 PENNY_NEWS_PER_DAY = ILLIQUID_NEWS_PER_DAY = 2
-TAKEOVERS_PER_DAY = 2  # of the overbought names, gapping on a cash bid
+TAKEOVERS_PER_DAY = 2  # of the overbought names, gapping ahead of a cash bid
 _MAX_DRAWS = 400
 _TOP_STRENGTH = (0.9, 0.89, 0.88, 0.87, 0.86)  # stacked catalysts: the News classifier reads ~0.86-0.9
 _TOP_VOLUME = (4.5, 4.2, 3.9, 3.6, 3.3)
@@ -108,9 +122,9 @@ class PlantedCatalyst:
 @dataclass(frozen=True)
 class PlantedPattern:
     symbol: str
-    day: date
+    day: date  # the replay day it trades on (a daily pattern is complete at its setup day's close)
     pattern: PatternName
-    timeframe: Timeframe  # 1Day for daily patterns, 1Min for the opening-range breakout
+    timeframe: Timeframe  # 1Day: a daily pattern, read as of the setup day; 1Min: the ORB, on ``day``
     top: bool  # one of the day's expected top 5
     rank: int  # 1..5 among the top 5, 6..10 for the others
     levels: Mapping[str, float]  # breakout level and the pattern's key prices
@@ -118,13 +132,15 @@ class PlantedPattern:
 
 @dataclass(frozen=True)
 class ExpectedFunnel:
-    """Which symbols each scanner stage should keep on ``day`` (by design of the replay set)."""
+    """Which symbols each scanner stage should keep on ``day`` (by design of the replay set), from
+    the pre-market scan on: the window's news, daily bars through ``setup_day``."""
 
     day: date
+    setup_day: date  # the session before ``day``: at 08:00 its bar is the last complete one
     stage1: frozenset[str]  # news in the window, price > $5, volume > 1M
     stage2: frozenset[str]  # bullish catalyst
     stage3: frozenset[str]  # above SMA20, RSI 40-70, volume > 1.5x average
-    stage4: frozenset[str]  # a planted pattern
+    stage4: frozenset[str]  # a planted daily pattern
     top5: tuple[str, ...]  # best first
 
 
@@ -166,21 +182,28 @@ class Universe:
         )
         return frame.frozen()
 
+    def setup_day(self, day: date) -> date:
+        """The session before replay day ``day``: its bar completes ``day``'s setups."""
+        self._check_replay_day(day)
+        return self.trading_days[self.trading_days.index(day) - 1]
+
     def expected_funnel(self, day: date) -> ExpectedFunnel:
+        """A scan of ``day`` from 07:55 on, on daily bars (so without the opening-range breakout)."""
         self._check_replay_day(day)
         roles = {s: r for (s, d), r in self.roles.items() if d == day}
 
         def having(keep: frozenset[Role]) -> frozenset[str]:
             return frozenset(s for s, r in roles.items() if r in keep)
 
-        top = sorted((p for p in self.planted_patterns if p.day == day and p.top), key=lambda p: p.rank)
+        daily = [p for p in self.planted_patterns if p.day == day and p.timeframe is Timeframe.DAY_1]
         return ExpectedFunnel(
             day=day,
+            setup_day=self.setup_day(day),
             stage1=frozenset(s for s, r in roles.items() if r not in (Role.PENNY, Role.ILLIQUID)),
             stage2=having(frozenset(ROLES_PER_DAY)),
             stage3=having(PASSES_TECHNICALS),
-            stage4=having(frozenset({Role.TOP_SETUP, Role.PATTERN_SETUP})),
-            top5=tuple(p.symbol for p in top),
+            stage4=frozenset(p.symbol for p in daily),
+            top5=tuple(p.symbol for p in sorted((p for p in daily if p.top), key=lambda p: p.rank)),
         )
 
     def _check_replay_day(self, day: date) -> None:
@@ -233,10 +256,13 @@ def _cast(seed: int, days: tuple[date, ...], replay: tuple[date, ...]) -> _Plan:
     penny, illiquid = rest[:PENNY_SYMBOLS], rest[PENNY_SYMBOLS:]
     plan = _Plan({c.ticker: c for c in companies}, {}, {}, {}, {},
                  {"penny": [c.ticker for c in penny], "illiquid": [c.ticker for c in illiquid]})
+    daily_patterns = [p for p in PATTERNS if p in DAILY_PATTERNS]
     for d, day in enumerate(replay):
-        r = days.index(day)
+        r = days.index(day) - 1  # planted on the setup day, the session before
         group = shaped[d * shaped_per_day:(d + 1) * shaped_per_day]
-        top_patterns = [PATTERNS[int(i)] for i in rng.permutation(len(PATTERNS))]
+        top_patterns = [daily_patterns[int(i)] for i in rng.permutation(len(daily_patterns))]
+        top_patterns.insert(int(rng.integers(len(top_patterns) + 1)),
+                            daily_patterns[int(rng.integers(len(daily_patterns)))])
         other_patterns = [PATTERNS[int(i)] for i in rng.permutation(len(PATTERNS))]
         k = 0
         for role, count in ROLES_PER_DAY.items():
@@ -312,6 +338,7 @@ def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, f
 
 def _story_for(role: Role, company: CompanyName, frame: SymbolBars, i: int, day: date, rng: Generator,
                takeover: bool) -> tuple[CatalystType, Direction, Story]:
+    """The catalyst of ``day`` (bar ``i``), published after the setup day's close (bar ``i - 1``)."""
     price = float(frame.close[i - 1])
     if role is Role.BEARISH:
         kinds = bearish_types(company.sector)
@@ -322,8 +349,10 @@ def _story_for(role: Role, company: CompanyName, frame: SymbolBars, i: int, day:
         kinds = tuple(k for k in kinds if k is not CatalystType.MERGER_ACQUISITION)
     kind = kinds[int(rng.integers(len(kinds)))]
     tier: Tier = "strong" if role is Role.TOP_SETUP or takeover else "normal"
-    # a cash bid a little above where the target then opens (the merger-arbitrage spread)
-    premium = float(frame.open[i] / price - 1 + rng.uniform(0.02, 0.05)) if takeover else None
+    premium = None
+    if takeover:  # the setup day's gap was the leak: the bid, over the undisturbed price, tops it a little
+        price = float(frame.close[i - 2])
+        premium = float(frame.close[i - 1] / price - 1 + rng.uniform(0.02, 0.05))
     return kind, "bullish", catalyst_story(kind, "bullish", tier, company, price, day, rng, premium)
 
 
@@ -427,8 +456,7 @@ def build_universe(seed: int = DEFAULT_SEED) -> Universe:
                             s in plan.specs, daily[s]) for s, c in companies.items()}
     liquid = sorted(s for s, p in profiles.items() if p.kind == "liquid")
     catalysts, news, roles = _news(seed, plan, replay, companies, daily, liquid)
-    styles = {(s, d): draws[s].style for (s, d), r in plan.roles.items() if s in draws and r is not Role.NOISE
-              and plan.specs[s].role_index == days.index(d)}
+    styles = {(s, days[k]): style for s, d in draws.items() for k, style in d.styles.items() if days[k] in replay}
     symbols = tuple(sorted(daily))
     return _with_opening_ranges(Universe(
         seed=seed, symbols=symbols, profiles=MappingProxyType(profiles), trading_days=days,

@@ -13,6 +13,7 @@ from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.errors import InvalidInput
+from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
 from catalyst.synthetic import load
 from catalyst.synthetic.universe import build_universe
 from tests.support.database import scratch_dsn_async
@@ -62,6 +63,33 @@ async def test_load_day_by_day_then_read_back(replay_dsn: str) -> None:
                 " WHERE s.symbol = $1", top[0])
         assert row["company_name"] == u.profiles[top[0]].name
         assert row["sector"] == u.profiles[top[0]].sector
+    finally:
+        await db.close()
+
+
+async def test_a_store_of_another_replay_set_is_rewritten(replay_dsn: str) -> None:
+    """Equal bar counts are not enough: a store loaded by an earlier plan (here: one setup bar of
+    another close) is rewritten where it differs, not reported as already loaded."""
+    u = build_universe(42)
+    day = date(2013, 3, 1)
+    db = Database(replay_dsn, min_size=1, max_size=2)
+    store = BarStore(db)
+    try:
+        await load.load_replay(db, days=1, through=day)
+        symbol = u.expected_funnel(day).top5[0]
+        ref = u.daily[symbol]
+        i = int(np.searchsorted(ref.ts, to_epoch(daily_bar_time(u.setup_day(day)))))
+        old = ref.take(slice(i, i + 1))
+        older = SymbolBars(old.ts, old.open, old.high, old.low, old.open.copy(), old.volume / 2)  # no breakout
+        await store.ingest(store_frame({symbol: older}), "1Day", on_conflict="replace")
+
+        report = await load.load_replay(db, days=1, through=day)
+        assert not report.already_loaded
+        assert report.stale_symbols == 1
+        stored = await store.read(symbol, "1Day")
+        assert np.array_equal(stored.close, ref.close[:len(stored)])
+        assert np.array_equal(stored.volume, ref.volume[:len(stored)])
+        assert (await load.load_replay(db, days=1, through=day)).already_loaded
     finally:
         await db.close()
 

@@ -46,7 +46,7 @@ async def _count(rig: WorkflowRig, sql: str, *args: object) -> int:
 
 
 async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactory) -> None:
-    watched = expected_candidates(DAY)  # the day's strongest catalysts (and setups, once the day's bar is in)
+    watched = expected_candidates(DAY)  # the day's top setups: complete at yesterday's close, news overnight
     async with workflow_rig(ny(DAY, 7, 0), WORKFLOW_WATCHLIST=",".join(watched)) as rig:
         scheduler = PhaseScheduler(rig.app.state.phases, rig.clock, nyse_calendar(), poll_s=1)
         assert await scheduler.tick() == []  # 07:00: nothing due since midnight
@@ -62,13 +62,14 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         scan = json.loads(await rig.db.pool.fetchval("SELECT result FROM cycle_phase_runs"))
         assert scan["scan_id"] == cycle["scan_id"]
         assert sorted(scan["with_catalyst"]) == sorted(watched)  # News found each one's catalyst
-        # Before the open the day's daily bar is not complete: the set's setups do not pass the Scanner's
-        # technical stage yet, so each watched symbol is a decision of its own, with the Scanner's reason.
+        # The setups are complete as of the previous session's close, the last daily bar at 08:00: every
+        # stage passes them, and each is chosen, with its rank.
+        assert [(s["stage"], s["entered"], s["passed"]) for s in scan["stages"]] == [
+            ("universe", 5, 5), ("catalyst", 5, 5), ("technical", 5, 5), ("pattern", 5, 5), ("final", 5, 5)]
+        assert scan["skipped"] == []
+        assert await _decided(rig, "candidate_skipped") == []
         chosen = await _decided(rig, "candidate_chosen")
-        skipped = await _decided(rig, "candidate_skipped")
-        assert sorted(chosen + skipped) == sorted(watched)
-        assert sorted(scan["candidates"]) == sorted(chosen)
-        assert sorted(scan["skipped"]) == sorted(skipped)
+        assert sorted(chosen) == sorted(scan["candidates"]) == sorted(watched)
         symbol = watched[0]
         again = (await rig.phase("pre_market_scan")).json()
         assert again["ran"] is False
@@ -173,7 +174,8 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         assert decisions["trade_previewed"] == 1
         assert decisions["trade_placed"] == 1
         assert decisions["position_closed"] >= 1
-        assert decisions.get("candidate_chosen", 0) + decisions.get("candidate_skipped", 0) == len(watched)
+        assert decisions["candidate_chosen"] == len(watched)
+        assert "candidate_skipped" not in decisions
         assert decisions["phase_run"] == await _count(rig, "SELECT count(*) FROM cycle_phase_runs")
         refusal = await rig.db.pool.fetchval(
             "SELECT context FROM decision_logs WHERE decision = 'trade_refused'")

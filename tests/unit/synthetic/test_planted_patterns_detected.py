@@ -1,8 +1,10 @@
 """The contract with the Pattern service: its own detectors see every planted pattern above the
-scanner's 0.7 confidence bar, and no pattern in the setups planted without one.
+scanner's 0.7 confidence bar, and no daily pattern in the setups planted without one.
 
-Daily patterns are read as of the planted day's close; an opening-range breakout at the minute
-that first closes above the range (``levels["breakout_minute"]``), which is when a scan would see it.
+Daily patterns are read as a pre-market scan of the replay day reads them: on daily bars through
+the setup day (the session before). An opening-range breakout is intraday, on the replay day: it
+is read at the minute that first closes above the range (``levels["breakout_minute"]``), which is
+when an intraday read would see it; before the open, its symbol shows no daily pattern.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ def ohlcv(bars: SymbolBars, end: int) -> OHLCV:
     return OHLCV(bars.open[:end], bars.high[:end], bars.low[:end], bars.close[:end], bars.volume[:end])
 
 
-def daily_confidences(u: Universe, symbol: str, day: date) -> dict[PatternType, float]:
+def premarket_confidences(u: Universe, symbol: str, day: date) -> dict[PatternType, float]:
+    """Daily patterns at 08:00 on ``day``: the bars through its setup day."""
     bars = u.daily[symbol]
-    i = int(np.searchsorted(bars.ts, int(daily_bar_time(day).timestamp())))
+    i = int(np.searchsorted(bars.ts, int(daily_bar_time(u.setup_day(day)).timestamp())))
     return {s.pattern: s.confidence for s in detect_patterns(ohlcv(bars, i + 1), DAILY)}
 
 
@@ -54,10 +57,10 @@ def test_planted_patterns_pass_stage4_and_plain_setups_do_not(seed: int) -> None
             if p.pattern == "opening_range_breakout":
                 confidence = orb_confidence(u, p.symbol, day)
             else:
-                confidence = daily_confidences(u, p.symbol, day).get(PatternType(p.pattern), 0.0)
+                confidence = premarket_confidences(u, p.symbol, day).get(PatternType(p.pattern), 0.0)
             assert confidence > SCANNER_MIN_CONFIDENCE, (seed, day, p.symbol, p.pattern, confidence)
-        for symbol in funnel.stage3 - funnel.stage4:
-            best = max([*daily_confidences(u, symbol, day).values(), orb_confidence(u, symbol, day)])
+        for symbol in funnel.stage3 - funnel.stage4:  # the trend setups and the opening-range name
+            best = max(premarket_confidences(u, symbol, day).values(), default=0.0)
             assert best <= SCANNER_MIN_CONFIDENCE, (seed, day, symbol, best)
 
 

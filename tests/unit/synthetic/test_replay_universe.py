@@ -2,7 +2,8 @@
 
 Stage facts are recomputed here independently (TA-Lib RSI, numpy SMA and volume averages) with the
 spec's thresholds exactly (price > SMA20, RSI 40-70, volume > 1.5x its 20-day average), not the
-generator's tighter margins.
+generator's tighter margins, as a pre-market scan of the replay day reads them: on daily bars
+through the session before (the setup day).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 import talib
 
-from catalyst.domain.calendar import daily_bar_time
+from catalyst.domain.calendar import daily_bar_time, session_close
 from catalyst.domain.news import CatalystType
 from catalyst.errors import InvalidInput
 from catalyst.symbol_bars import SymbolBars, to_epoch
@@ -42,6 +43,11 @@ def index_of(bars: SymbolBars, day: date) -> int:
     i = int(np.searchsorted(bars.ts, to_epoch(daily_bar_time(day))))
     assert bars.ts[i] == to_epoch(daily_bar_time(day))
     return i
+
+
+def setup_index(u: Universe, bars: SymbolBars, day: date) -> int:
+    """Index of ``day``'s setup day: the last complete daily bar at 08:00 on ``day``."""
+    return index_of(bars, u.setup_day(day))
 
 
 def technicals(bars: SymbolBars, i: int, history: int | None = None) -> tuple[float, float, float, float]:
@@ -112,7 +118,7 @@ def test_another_seed_gives_another_universe(universe: Universe) -> None:
 @pytest.mark.parametrize("day", REPLAY)
 def test_funnel_sizes(universe: Universe, day: date) -> None:
     f = universe.expected_funnel(day)
-    assert (len(f.stage1), len(f.stage2), len(f.stage3), len(f.stage4), len(f.top5)) == (100, 35, 20, 10, 5)
+    assert (len(f.stage1), len(f.stage2), len(f.stage3), len(f.stage4), len(f.top5)) == (100, 35, 20, 9, 5)
     assert f.stage2 <= f.stage1
     assert f.stage3 <= f.stage2
     assert f.stage4 <= f.stage3
@@ -126,7 +132,7 @@ def test_stage1_news_price_and_volume(universe: Universe, day: date) -> None:
     in_window = {n.symbols[0] for n in universe.news if start <= n.published_at <= end}
     for s in in_window:
         bars = universe.daily[s]
-        i = index_of(bars, day)
+        i = setup_index(universe, bars, day)
         liquid = bool(np.all(bars.volume[i - 19:i + 1] > 1_000_000) and np.all(bars.low[i - 19:i + 1] > 5.0))
         assert (s in f.stage1) == liquid, s
     assert f.stage1 == in_window - {s for s in in_window if universe.profiles[s].kind != "liquid"}
@@ -148,7 +154,7 @@ def test_stage3_holds_by_the_spec_thresholds(universe: Universe, day: date) -> N
     f = universe.expected_funnel(day)
     for s in f.stage2:
         bars = universe.daily[s]
-        i = index_of(bars, day)
+        i = setup_index(universe, bars, day)
         assert passes_stage3(bars, i) == (s in f.stage3), (s, universe.roles[(s, day)], technicals(bars, i))
         # a consumer loading only 100 bars of history reaches the same verdict
         assert passes_stage3(bars, i, history=100) == (s in f.stage3), s
@@ -160,7 +166,7 @@ def test_stage3_failures_fail_for_their_planted_reason(universe: Universe, day: 
         if d != day:
             continue
         bars = universe.daily[s]
-        close, sma20, rsi, vol_ratio = technicals(bars, index_of(bars, day))
+        close, sma20, rsi, vol_ratio = technicals(bars, setup_index(universe, bars, day))
         if role is Role.BELOW_SMA:
             assert close < sma20
             assert vol_ratio > 1.5
@@ -195,9 +201,12 @@ def test_planted_patterns_have_their_geometry(universe: Universe) -> None:
     assert len(universe.planted_patterns) == 50
     for p in universe.planted_patterns:
         bars = universe.daily[p.symbol]
-        i = index_of(bars, p.day)
+        i = setup_index(universe, bars, p.day)
         lv = p.levels
-        if p.pattern == "opening_range_breakout":
+        if p.pattern == "opening_range_breakout":  # on the replay day itself
+            assert p.timeframe == "1Min"
+            assert not p.top
+            i = index_of(bars, p.day)
             m = universe.minute_bars(p.day)[p.symbol]
             first = int(lv["breakout_minute"])
             for minutes in (5, 15, 30):
@@ -208,7 +217,12 @@ def test_planted_patterns_have_their_geometry(universe: Universe) -> None:
             assert m.ts[first] == lv["breakout_ts"]
             assert m.close[-1] > lv["opening_range_high"]
             continue
-        assert bars.close[i] > lv["breakout"] > bars.close[i - 1]  # the planted day breaks out
+        assert p.timeframe == "1Day"
+        assert bars.close[i] > lv["breakout"] > bars.close[i - 1]  # the setup day breaks out
+        # … and the replay day follows through: above the setup day's close, the breakout held
+        assert bars.open[i + 1] > bars.close[i]
+        assert bars.low[i + 1] > lv["breakout"]
+        assert bars.close[i + 1] > bars.close[i]
         if p.pattern == "bull_flag":
             assert lv["breakout"] / lv["pole_start"] > 1.15
             assert lv["pole_start"] < lv["flag_low"] < lv["breakout"]
@@ -228,13 +242,41 @@ def test_planted_patterns_have_their_geometry(universe: Universe) -> None:
 def test_top5_are_the_strongest_planted_setups(universe: Universe, day: date) -> None:
     f = universe.expected_funnel(day)
     strength = {c.symbol: c.intended_strength for c in universe.planted_catalysts if c.day == day}
-    ratio = {s: technicals(universe.daily[s], index_of(universe.daily[s], day))[3] for s in f.stage4}
+    ratio = {s: technicals(universe.daily[s], setup_index(universe, universe.daily[s], day))[3] for s in f.stage4}
     top, rest = list(f.top5), f.stage4 - set(f.top5)
     assert min(strength[s] for s in top) > max(strength[s] for s in rest)
     assert min(ratio[s] for s in top) > max(ratio[s] for s in rest)
     assert [strength[s] for s in top] == sorted((strength[s] for s in top), reverse=True)
-    patterns = {p.pattern for p in universe.planted_patterns if p.day == day and p.top}
-    assert patterns == {"bull_flag", "cup_and_handle", "ascending_triangle", "abcd", "opening_range_breakout"}
+    daily = {"bull_flag", "cup_and_handle", "ascending_triangle", "abcd"}
+    assert {p.pattern for p in universe.planted_patterns if p.day == day and p.top} == daily
+    assert {p.pattern for p in universe.planted_patterns if p.day == day} == daily | {"opening_range_breakout"}
+    [orb] = [p.symbol for p in universe.planted_patterns if p.day == day and p.pattern == "opening_range_breakout"]
+    assert orb in f.stage3 - f.stage4  # nothing to see before the open
+
+
+@pytest.mark.parametrize("day", REPLAY)
+def test_the_setups_are_complete_before_the_news(universe: Universe, day: date) -> None:
+    """The pre-market scan's view: the setup day, the session before, closed before the window's
+    first story, so at 08:00 its bar is the last complete one and the news is all in."""
+    setup = universe.setup_day(day)
+    assert setup == universe.trading_days[universe.trading_days.index(day) - 1]
+    assert universe.expected_funnel(day).setup_day == setup
+    assert news_window(day)[0] > session_close(setup)
+
+
+def test_intraday_styles_follow_the_planted_bars(universe: Universe) -> None:
+    """A daily breakout's setup day (where it has minute bars) and follow-through day trend up;
+    the opening-range breakout's replay day is an ORB day."""
+    for p in universe.planted_patterns:
+        setup = universe.setup_day(p.day)
+        if p.pattern == "opening_range_breakout":
+            assert universe.intraday_styles[(p.symbol, p.day)] == "orb"
+            continue
+        assert universe.intraday_styles[(p.symbol, p.day)] == "trend_up"
+        if setup in universe.replay_days:
+            assert universe.intraday_styles[(p.symbol, setup)] == "trend_up"
+        else:
+            assert (p.symbol, setup) not in universe.intraday_styles
 
 
 def test_expected_candidates_api() -> None:
