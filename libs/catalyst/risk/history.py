@@ -33,10 +33,10 @@ from catalyst.risk.volatility import average_true_range
 
 
 class DailyBars(Protocol):
-    """What is read of one symbol's daily bars (``catalyst.db.bar_frame.BarArrays`` fits)."""
+    """What is read of one symbol's daily bars (``catalyst.bar_columns.BarColumns`` fits)."""
 
     @property
-    def ts(self) -> npt.NDArray[np.datetime64]: ...
+    def ts(self) -> npt.NDArray[np.int64]: ...  # bar starts, epoch ns UTC
 
     @property
     def high(self) -> npt.NDArray[np.float64]: ...
@@ -77,7 +77,7 @@ def build_history(bars: DailyBars, *, lookback_days: int, atr_period: int) -> Sy
     n = len(bars.close)
     if n < 2:
         return None
-    days = np.asarray(bars.ts).astype("datetime64[D]")
+    days = np.asarray(bars.ts, dtype=np.int64).view("datetime64[ns]").astype("datetime64[D]")
     keep = slice(max(0, n - (lookback_days + 1)), n)
     series = CloseSeries(days[keep], np.asarray(bars.close, dtype=np.float64)[keep])
     high, low = np.asarray(bars.high, dtype=np.float64), np.asarray(bars.low, dtype=np.float64)

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from catalyst.bar_columns import NS_PER_US, BarColumns, to_ns
 from catalyst.config import Settings
+from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore, ConflictPolicy
 from catalyst.db.pool import Database
 from catalyst.domain.calendar import daily_bar_time
@@ -27,7 +29,6 @@ from catalyst.domain.market import Timeframe
 from catalyst.environment import read
 from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
-from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
 from catalyst.synthetic.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
 
 log = get_logger(__name__)
@@ -42,7 +43,7 @@ class LoadReport:
     seconds: float
 
 
-async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[SymbolBars]) -> bool:
+async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[BarColumns]) -> bool:
     """Whether the store already holds as many of the universe's ``timeframe`` bars over the span of
     ``bars`` as ``bars`` has (each bar is unique per symbol and time, so equal counts mean all)."""
     present = [b for b in bars if len(b)]
@@ -53,7 +54,7 @@ async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[Sy
         stored = await conn.fetchval(
             "SELECT count(*) FROM trading_history h JOIN securities s USING (security_id)"
             " WHERE s.symbol = ANY($1::text[]) AND h.timeframe = $2 AND h.time_id BETWEEN $3 AND $4",
-            list(u.symbols), timeframe.value, first * 1_000_000, last * 1_000_000)
+            list(u.symbols), timeframe.value, first // NS_PER_US, last // NS_PER_US)
     return int(stored) >= sum(len(b) for b in present)
 
 
@@ -84,7 +85,7 @@ async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFA
     if not 0 <= days <= last:
         raise InvalidInput(f"--days must be between 0 and {last} for {through}", code="INVALID_INPUT")
     replay = u.replay_days[last - days:last] if days else ()
-    cutoff = to_epoch(daily_bar_time(through))
+    cutoff = to_ns(daily_bar_time(through))
     daily = {s: u.daily[s].until(cutoff) for s in u.symbols}
     minutes = [u.minute_bars(d) for d in replay]
     names = tuple(d.isoformat() for d in replay)
@@ -93,10 +94,10 @@ async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFA
         await _describe_securities(db, u)
         return LoadReport(0, 0, names, True, time.perf_counter() - started)
     store = BarStore(db)
-    daily_written = await store.ingest(store_frame(daily), Timeframe.DAY_1, on_conflict=ConflictPolicy.SKIP)
+    daily_written = await store.ingest(BarFrame.from_columns(daily), Timeframe.DAY_1, on_conflict=ConflictPolicy.SKIP)
     minute_written = 0
     for m in minutes:
-        minute_written += await store.ingest(store_frame(m), Timeframe.MIN_1, on_conflict=ConflictPolicy.SKIP)
+        minute_written += await store.ingest(BarFrame.from_columns(m), Timeframe.MIN_1, on_conflict=ConflictPolicy.SKIP)
     await _describe_securities(db, u)
     report = LoadReport(daily_written, minute_written, names, False, time.perf_counter() - started)
     log.info("replay_loaded", seed=seed, daily=daily_written, minute=minute_written, days=list(names),

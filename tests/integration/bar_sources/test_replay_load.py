@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import to_ns
 from catalyst.db import Database
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import daily_bar_time
@@ -48,13 +49,13 @@ async def test_load_day_by_day_then_read_back(replay_dsn: str) -> None:
         daily = await store.read_many([*top, "FB"], "1Day")
         for s, arrays in daily.items():
             ref = u.daily[s]
-            assert np.array_equal(arrays.ts.astype("datetime64[s]").astype(np.int64), ref.ts)
+            assert np.array_equal(arrays.ts, ref.ts)
             for col in ("open", "high", "low", "close", "volume"):
                 assert np.array_equal(getattr(arrays, col), getattr(ref, col)), (s, col)
         minutes = await store.read(top[0], "1Min")
         assert len(minutes) == 2 * 390
         assert np.array_equal(minutes.close[390:], u.minute_bars(date(2013, 3, 1))[top[0]].close)
-        assert minutes.ts[390] == np.datetime64("2013-03-01T14:30:00")  # 09:30 New York
+        assert minutes.ts[390] == to_ns(datetime(2013, 3, 1, 14, 30, tzinfo=UTC))  # 09:30 New York
 
         async with db.acquire() as conn:
             row = await conn.fetchrow(

@@ -13,8 +13,8 @@ import httpx
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import to_ns
 from catalyst.calendars.nyse import nyse_calendar
-from catalyst.symbol_bars import to_epoch
 from catalyst.synthetic.universe import build_universe, expected_candidates
 from catalyst.workflow.scheduler import PhaseScheduler
 from tests.integration.workflow.conftest import DAY, RigFactory, WorkflowRig, ny
@@ -89,7 +89,7 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         rig.clock.set(ny(DAY, 10, 15, 20))
         atr = (await rig.app.state.peers.technical.indicators(symbol, indicators=["atr_14"])).atr_14
         minutes = build_universe().minute_bars(DAY)[symbol]
-        entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(ny(DAY, 10, 14))))]), 2)
+        entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_ns(ny(DAY, 10, 14))))]), 2)
         stop, target = round(entry - 1.5 * atr, 2), round(entry + 3 * atr, 2)
         levels = {"entry": entry, "stop": stop, "target": target, "order_type": "market"}
 

@@ -22,7 +22,7 @@ class Bars:
 
 def _bars(n: int) -> Bars:
     close = np.linspace(100, 110, n)
-    ts = (np.datetime64("2026-01-01") + np.arange(n)).astype("datetime64[ns]")
+    ts = (np.datetime64("2026-01-01") + np.arange(n)).astype("datetime64[ns]").view(np.int64)  # epoch ns
     return Bars(ts, close + 1, close - 1, close)
 
 
