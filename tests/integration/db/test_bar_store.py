@@ -67,7 +67,7 @@ async def test_ingest_of_bar_models(store: BarStore, new_symbol: Callable[[], st
                 volume=1000 * i, vwap=10.25 + i if i % 2 else None, trade_count=i or None) for i in range(6)]
     assert await store.ingest(bars, "5Min") == 6
     got = await store.read(sym, "5Min")
-    assert list(got.ts.astype("datetime64[us]").astype(object)) == [b.ts.replace(tzinfo=None) for b in bars]
+    assert [from_ns(t) for t in got.ts.tolist()] == [b.ts for b in bars]
     assert got.close.tolist() == [b.close for b in bars]
     assert np.isnan(got.vwap[0])
     assert got.vwap[1] == 11.25
