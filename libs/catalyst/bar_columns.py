@@ -28,6 +28,7 @@ from catalyst.domain.market import Bar
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
+BAR_FIELDS = ("ts", "open", "high", "low", "close", "volume", "vwap", "trade_count")  # in constructor order
 NS_PER_US = 1_000
 NS_PER_S = 1_000_000_000
 _NS_PER_HOUR = 3600 * NS_PER_S
@@ -45,13 +46,14 @@ def from_ns(ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=int(ns) // NS_PER_US)
 
 
-def _floats(values: Any, n: int) -> F64:
+def _floats(values: NDArray[Any] | None, n: int) -> F64:
     return np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False, init=False, slots=True)
 class BarColumns:
-    """Bars of one symbol ordered by ``ts`` (see the module's conventions)."""
+    """Bars of one symbol ordered by ``ts`` (see the module's conventions). ``vwap`` and
+    ``trade_count`` may be left out (none reported: all NaN); an integer count is taken as float64."""
 
     ts: I64
     open: F64
@@ -63,7 +65,7 @@ class BarColumns:
     trade_count: F64
 
     def __init__(self, ts: I64, open: F64, high: F64, low: F64, close: F64, volume: F64,
-                 vwap: F64 | None = None, trade_count: Any = None):
+                 vwap: F64 | None = None, trade_count: NDArray[np.float64 | np.int64] | None = None):
         n = len(ts)
         columns = {"ts": ts, "open": open, "high": high, "low": low, "close": close, "volume": volume,
                    "vwap": _floats(vwap, n), "trade_count": _floats(trade_count, n)}
@@ -76,7 +78,7 @@ class BarColumns:
         return len(self.ts)
 
     def _columns(self) -> Iterator[NDArray[Any]]:
-        yield from (self.ts, self.open, self.high, self.low, self.close, self.volume, self.vwap, self.trade_count)
+        return (getattr(self, name) for name in BAR_FIELDS)
 
     @classmethod
     def empty(cls) -> BarColumns:

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from catalyst.bar_columns import NS_PER_S, NS_PER_US, BarColumns, to_ns
+from catalyst.bar_columns import BAR_FIELDS, NS_PER_S, NS_PER_US, BarColumns, to_ns
 from catalyst.db.pgcopy import NUMERIC_LIMIT, scale_numeric
 from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import InvalidInput
@@ -104,13 +104,10 @@ class BarFrame:
     @classmethod
     def from_columns(cls, bars: Mapping[str, BarColumns]) -> BarFrame:
         """Many symbols' bars as one batch (symbols without bars add nothing)."""
-        parts = [(symbol, b) for symbol, b in bars.items() if len(b)]
-        empty = np.empty(0)
+        parts = [(symbol, b) for symbol, b in bars.items() if len(b)] or [("", BarColumns.empty())]
         return cls.from_arrays(
             symbol=np.repeat(np.array([s for s, _ in parts], dtype=object), [len(b) for _, b in parts]),
-            ts=np.concatenate([b.ts for _, b in parts]) if parts else np.empty(0, dtype=np.int64),
-            **{name: np.concatenate([getattr(b, name) for _, b in parts]) if parts else empty
-               for name in ("open", "high", "low", "close", "volume", "vwap", "trade_count")},
+            **{name: np.concatenate([getattr(b, name) for _, b in parts]) for name in BAR_FIELDS},
         )
 
     @classmethod
