@@ -18,6 +18,7 @@ import asyncpg
 import numpy as np
 
 from bench.common import load_average, machine_load, timed
+from catalyst.bar_columns import to_ns
 from catalyst.bar_sources.replay import ReplayBarSource
 from catalyst.db import Database
 from catalyst.db.scratch import scratch_database
@@ -39,7 +40,7 @@ def _compute() -> list[tuple[str, str, float, float, str]]:
     best, median = timed(lambda: {s: u._synthesize(s, DAY) for s in u.symbols}, 5)
     rows.append(("one replay day of minute bars", f"{len(u.symbols)} x 390 bars", best, median, ""))
     d = u.daily["AAPL"]
-    i = int(np.searchsorted(d.ts, int(datetime(2013, 2, 27, 5, tzinfo=UTC).timestamp())))
+    i = int(np.searchsorted(d.ts, to_ns(datetime(2013, 2, 27, 5, tzinfo=UTC))))
     args = (float(d.open[i]), float(d.high[i]), float(d.low[i]), float(d.close[i]), float(d.volume[i]))
 
     def one() -> None:

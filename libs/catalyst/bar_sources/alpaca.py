@@ -29,13 +29,13 @@ from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from pydantic import ValidationError
 
 from catalyst.alpaca_common import ClientPool, api_error_body, configure_rest_client
+from catalyst.bar_columns import NS_PER_S, BarColumns, reported_by_all, to_ns
 from catalyst.bar_sources.base import BarRequest, BarSource
 from catalyst.bar_sources.config import BarSourceSettings
-from catalyst.db.bar_frame import BarFrame, prepare_bars
+from catalyst.db.bar_frame import BarFrame, find_bad_bar
 from catalyst.domain.market import Timeframe
 from catalyst.errors import CatalystError, InvalidInput, RateLimited, UpstreamError
 from catalyst.logging import get_logger
-from catalyst.symbol_bars import SymbolBars
 
 log = get_logger(__name__)
 
@@ -83,27 +83,20 @@ def _logged_error(exc: Exception) -> CatalystError | None:
     return translated
 
 
-def _series(symbol: str, bars: Sequence[Any]) -> SymbolBars:
+def _series(symbol: str, bars: Sequence[Any]) -> BarColumns:
     """Columns of alpaca-py ``Bar`` models, refused as a bad upstream answer if any bar is invalid."""
-    ts = np.array([int(b.timestamp.timestamp()) for b in bars], dtype=np.int64)
+    ts = np.array([to_ns(b.timestamp) // NS_PER_S * NS_PER_S for b in bars], dtype=np.int64)
     cols = {k: np.array([getattr(b, k) for b in bars], dtype=np.float64)
             for k in ("open", "high", "low", "close", "volume")}
-    vwaps = [b.vwap for b in bars]
-    counts = [b.trade_count for b in bars]
-    vwap = np.array(vwaps, dtype=np.float64) if all(v is not None for v in vwaps) else None
-    count = np.array(counts, dtype=np.int64) if all(c is not None for c in counts) else None
-    frame = BarFrame.from_arrays(np.full(len(ts), symbol, dtype=object), ts * 1_000_000_000, cols["open"],
-                                 cols["high"], cols["low"], cols["close"], cols["volume"], vwap=vwap,
-                                 trade_count=count)
-    _, bad = prepare_bars(frame, Timeframe.DAY_1)  # alignment is Alpaca's business; values are ours
+    for k in ("vwap", "trade_count"):
+        cols[k] = reported_by_all(np.array([np.nan if (v := getattr(b, k)) is None else v for b in bars],
+                                           dtype=np.float64))
+    frame = BarFrame.from_arrays(np.full(len(ts), symbol, dtype=object), ts, **cols)
+    bad = find_bad_bar(frame, Timeframe.DAY_1)  # alignment is Alpaca's business; values are ours
     if bad is not None:
         raise UpstreamError(f"Alpaca sent an invalid {symbol} bar: {bad.reason}", code="ALPACA_BAD_RESPONSE",
                             details={"symbol": symbol, "row": bad.row, "reason": bad.reason})
-    order = np.argsort(ts, kind="stable")
-    return SymbolBars(ts[order], cols["open"][order], cols["high"][order], cols["low"][order],
-                      cols["close"][order], cols["volume"][order],
-                      vwap=vwap[order] if vwap is not None else None,
-                      trade_count=count[order] if count is not None else None)
+    return BarColumns(ts, **cols).take(np.argsort(ts, kind="stable"))
 
 
 def _bars_call(params: StockBarsRequest) -> Callable[[StockHistoricalDataClient], object]:
@@ -147,8 +140,8 @@ class AlpacaBarSource(BarSource):
             StockHistoricalDataClient(api_key=api_key, secret_key=secret_key, url_override=url),
             timeout_s=timeout_s, retry_attempts=retry_attempts, retry_wait_s=retry_wait_s)
 
-    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
-        out: dict[str, SymbolBars] = {}
+    async def _fetch(self, request: BarRequest) -> dict[str, BarColumns]:
+        out: dict[str, BarColumns] = {}
         symbols = list(request.symbols)
         for i in range(0, len(symbols), self.symbols_per_request):
             chunk = symbols[i:i + self.symbols_per_request]

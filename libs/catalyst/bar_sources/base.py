@@ -3,8 +3,8 @@
 ``BarSource.get_bars(symbols, timeframe, start, end)`` returns ``{symbol: [Bar, ...]}`` for every
 requested symbol (an empty list where the source has none), bars ordered by time, each bar's start
 in ``[start, end]`` (both ends inclusive, as Alpaca's API reads them). ``get_series`` returns the
-same bars as numpy columns (``SymbolBars``) and ``get_arrays`` in the bar store's read form, for code
-that computes over many bars. Requests are validated here, once, for every source: bad input is an
+same bars as ``BarColumns`` (the form ``BarStore`` reads answer too), for code that computes over
+many bars. Requests are validated here, once, for every source: bad input is an
 ``InvalidInput`` (400), never a source error.
 
 Which source a service uses is configuration (``catalyst.bar_sources.config``) and
@@ -22,10 +22,9 @@ from typing import ClassVar
 
 from prometheus_client import Counter, Histogram
 
-from catalyst.db.bar_frame import BarArrays
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import CatalystError, InvalidInput
-from catalyst.symbol_bars import SymbolBars, to_epoch
 
 MAX_SYMBOLS_PER_REQUEST = 2000
 
@@ -53,12 +52,12 @@ class BarRequest:
     end: datetime
 
     @property
-    def start_s(self) -> int:
-        return to_epoch(self.start)
+    def start_ns(self) -> int:
+        return to_ns(self.start)
 
     @property
-    def end_s(self) -> int:
-        return to_epoch(self.end)
+    def end_ns(self) -> int:
+        return to_ns(self.end)
 
 
 def validate_request(symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
@@ -99,7 +98,7 @@ class BarSource(ABC):
         return {s: bars.to_bars(s) for s, bars in series.items()}
 
     async def get_series(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
-                         end: datetime) -> dict[str, SymbolBars]:
+                         end: datetime) -> dict[str, BarColumns]:
         """Columnar bars for every requested symbol (empty where the source has none)."""
         request = validate_request(symbols, timeframe, start, end)
         started = time.perf_counter()
@@ -115,19 +114,13 @@ class BarSource(ABC):
         finally:
             BAR_REQUESTS.labels(self.name, outcome).inc()
             BAR_REQUEST_SECONDS.labels(self.name).observe(time.perf_counter() - started)
-        out = {s: found.get(s, SymbolBars.empty()).between(request.start_s, request.end_s)
+        out = {s: found.get(s, BarColumns.empty()).between(request.start_ns, request.end_ns)
                for s in request.symbols}
         BARS_SERVED.labels(self.name, request.timeframe.value).inc(sum(len(b) for b in out.values()))
         return out
 
-    async def get_arrays(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime,
-                         end: datetime) -> dict[str, BarArrays]:
-        """The same bars in the bar store's read form (``BarStore.read_many`` returns this too)."""
-        series = await self.get_series(symbols, timeframe, start, end)
-        return {s: bars.to_arrays() for s, bars in series.items()}
-
     @abstractmethod
-    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
+    async def _fetch(self, request: BarRequest) -> dict[str, BarColumns]:
         """Bars of the request's symbols covering at least ``[start, end]``; missing symbols may be absent."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing

@@ -21,6 +21,7 @@ import asyncio
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,11 +29,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from catalyst.bar_columns import BarColumns, concat, daily_from_intraday, reported_by_all
 from catalyst.bar_sources.base import BarRequest, BarSource
-from catalyst.db.bar_frame import BarFrame, prepare_bars
+from catalyst.db.bar_frame import BarFrame, find_bad_bar, iso_utc
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, ServiceUnavailable
-from catalyst.symbol_bars import SymbolBars, concat, daily_from_intraday
 
 REQUIRED = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
 OPTIONAL = ("vwap", "trade_count", "timeframe")
@@ -42,7 +43,7 @@ _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _TF_IN_NAME = re.compile(r"(?<![A-Za-z0-9])(1min|5min|15min|1hour|1day)(?![A-Za-z0-9])", re.IGNORECASE)
 _TF_BY_LOWER = {t.value.lower(): t for t in Timeframe}
 
-Series = dict[tuple[str, Timeframe], SymbolBars]
+Series = dict[tuple[str, Timeframe], BarColumns]
 
 
 def _fail(path: Path, reason: str, *, row: int | None = None, code: str = "INVALID_BAR_FILE",
@@ -151,42 +152,40 @@ def read_bar_file(path: Path, naive_tz: str = "America/New_York") -> Series:
                                      prices["low"][rows], prices["close"][rows], prices["volume"][rows],
                                      vwap=extra["vwap"][rows] if "vwap" in extra else None,
                                      trade_count=extra["trade_count"][rows] if "trade_count" in extra else None)
-        _, bad = prepare_bars(frame, tf)
+        bad = find_bad_bar(frame, tf)
         if bad is not None:
             raise _fail(path, bad.reason, row=int(rows[bad.row]) + 1, bad_rows=bad.bad_rows,
                         symbol=str(symbols[rows[bad.row]]))
-        out.update(_split(frame, tf, has_vwap="vwap" in extra, has_count="trade_count" in extra))
+        out.update(_split(frame, tf))
     return out
 
 
-def _split(frame: BarFrame, tf: Timeframe, has_vwap: bool, has_count: bool) -> Series:
+def _split(frame: BarFrame, tf: Timeframe) -> Series:
     out: Series = {}
     for symbol in dict.fromkeys(frame.symbol.tolist()):
         idx = np.flatnonzero(frame.symbol == symbol)
         idx = idx[np.argsort(frame.ts[idx], kind="stable")]
-        vwap = frame.vwap[idx]
-        count = frame.trade_count[idx]
-        out[(symbol, tf)] = SymbolBars(
-            ts=frame.ts[idx] // 1_000_000_000, open=frame.open[idx], high=frame.high[idx], low=frame.low[idx],
+        out[(symbol, tf)] = BarColumns(
+            ts=frame.ts[idx], open=frame.open[idx], high=frame.high[idx], low=frame.low[idx],
             close=frame.close[idx], volume=frame.volume[idx],
-            vwap=vwap if has_vwap and not np.isnan(vwap).any() else None,
-            trade_count=count.astype(np.int64) if has_count and not np.isnan(count).any() else None,
+            vwap=reported_by_all(frame.vwap[idx]), trade_count=reported_by_all(frame.trade_count[idx]),
         ).frozen()
     return out
 
 
 def _merge(parts: list[tuple[Path, Series]]) -> Series:
     """One series per (symbol, timeframe) across files; the same bar in two files is refused."""
-    grouped: dict[tuple[str, Timeframe], list[tuple[Path, SymbolBars]]] = {}
+    grouped: dict[tuple[str, Timeframe], list[tuple[Path, BarColumns]]] = {}
     for path, series in parts:
         for key, bars in series.items():
             grouped.setdefault(key, []).append((path, bars))
     out: Series = {}
     for key, items in grouped.items():
         joined = concat([b for _, b in items])
+        joined = replace(joined, vwap=reported_by_all(joined.vwap), trade_count=reported_by_all(joined.trade_count))
         dup = np.flatnonzero(np.diff(joined.ts) == 0)
         if dup.size:
-            ts = pd.Timestamp(int(joined.ts[dup[0]]), unit="s", tz="UTC").isoformat()
+            ts = iso_utc(int(joined.ts[dup[0]]))
             raise InvalidInput(f"{key[0]} {key[1].value} bar at {ts} appears in more than one file",
                                code="DUPLICATE_BARS",
                                details={"symbol": key[0], "timeframe": key[1].value, "ts": ts,
@@ -233,9 +232,9 @@ class FileBarSource(BarSource):
             self._merged = (signature, merged)
             return merged
 
-    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
+    async def _fetch(self, request: BarRequest) -> dict[str, BarColumns]:
         series = await asyncio.to_thread(self.load)
-        out: dict[str, SymbolBars] = {}
+        out: dict[str, BarColumns] = {}
         for symbol in request.symbols:
             bars = _serve(series, symbol, request.timeframe)
             if bars is not None:
@@ -243,7 +242,7 @@ class FileBarSource(BarSource):
         return out
 
 
-def _serve(series: Series, symbol: str, timeframe: Timeframe) -> SymbolBars | None:
+def _serve(series: Series, symbol: str, timeframe: Timeframe) -> BarColumns | None:
     """The stored timeframe if present, else the finest finer one aggregated up."""
     if (symbol, timeframe) in series:
         return series[(symbol, timeframe)]

@@ -17,13 +17,15 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from typing import ClassVar
 
+from catalyst.bar_columns import NS_PER_S, BarColumns, concat, from_ns, summarize, to_ns
 from catalyst.bar_sources.base import BarRequest, BarSource
 from catalyst.clock import Clock, MinuteTick, SteppedReplayClock
 from catalyst.domain.calendar import SESSION_MINUTES, daily_bar_time, session_close, session_open, trading_day
 from catalyst.domain.market import Bar, Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import SymbolBars, concat, from_epoch, summarize, to_epoch
 from catalyst.synthetic.universe import DEFAULT_SEED, Universe, build_universe
+
+_MINUTE = 60 * NS_PER_S
 
 
 class ReplayBarSource(BarSource):
@@ -40,42 +42,42 @@ class ReplayBarSource(BarSource):
             self._universe = await asyncio.to_thread(build_universe, self.seed)
         return self._universe
 
-    async def _minute_bars(self, day: date) -> Mapping[str, SymbolBars]:
+    async def _minute_bars(self, day: date) -> Mapping[str, BarColumns]:
         u = await self.universe()
         return await asyncio.to_thread(u.minute_bars, day)
 
-    async def _fetch(self, request: BarRequest) -> dict[str, SymbolBars]:
+    async def _fetch(self, request: BarRequest) -> dict[str, BarColumns]:
         u = await self.universe()
         symbols = [s for s in request.symbols if s in u.daily]
-        now_s = to_epoch(self.clock.now()) if self.clock is not None else None
+        now = to_ns(self.clock.now()) if self.clock is not None else None
         if request.timeframe is Timeframe.DAY_1:
-            return {s: await self._daily(u, s, now_s) for s in symbols}
+            return {s: await self._daily(u, s, now) for s in symbols}
         days = [d for d in u.replay_days
-                if to_epoch(session_open(d)) <= request.end_s and to_epoch(session_close(d)) > request.start_s]
+                if to_ns(session_open(d)) <= request.end_ns and to_ns(session_close(d)) > request.start_ns]
         per_day = [await self._minute_bars(d) for d in days]
-        out: dict[str, SymbolBars] = {}
+        out: dict[str, BarColumns] = {}
         for s in symbols:
             bars = concat([minutes[s] for minutes in per_day])
-            if now_s is not None:
-                bars = bars.until(now_s - 60)  # finished minutes only
+            if now is not None:
+                bars = bars.until(now - _MINUTE)  # finished minutes only
             if request.timeframe is not Timeframe.MIN_1:
                 bars = bars.aggregate(request.timeframe.seconds)
             out[s] = bars
         return out
 
-    async def _daily(self, u: Universe, symbol: str, now_s: int | None) -> SymbolBars:
+    async def _daily(self, u: Universe, symbol: str, now: int | None) -> BarColumns:
         daily = u.daily[symbol]
-        if now_s is None or self.clock is None:
+        if now is None or self.clock is None:
             return daily
         today = trading_day(self.clock.now())
-        today_ts = to_epoch(daily_bar_time(today))
+        today_ts = to_ns(daily_bar_time(today))
         past = daily.until(today_ts - 1)
-        if now_s >= to_epoch(session_close(today)):
+        if now >= to_ns(session_close(today)):
             return daily.until(today_ts)
-        if today not in u.replay_days or now_s < to_epoch(session_open(today)) + 60:
+        if today not in u.replay_days or now < to_ns(session_open(today)) + _MINUTE:
             return past
         minutes = (await self._minute_bars(today))[symbol]
-        so_far = minutes.until(now_s - 60)
+        so_far = minutes.until(now - _MINUTE)
         return concat([past, summarize(so_far, today_ts)])
 
     async def replay_minutes(self, clock: SteppedReplayClock, symbols: Sequence[str] | None = None
@@ -97,7 +99,7 @@ class ReplayBarSource(BarSource):
             i = tick.index
             assert 0 <= i < SESSION_MINUTES
             yield tick, {
-                s: Bar.model_construct(symbol=s, ts=from_epoch(int(b.ts[i])), open=float(b.open[i]),
+                s: Bar.model_construct(symbol=s, ts=from_ns(int(b.ts[i])), open=float(b.open[i]),
                                        high=float(b.high[i]), low=float(b.low[i]), close=float(b.close[i]),
                                        volume=float(b.volume[i]), vwap=None, trade_count=None)
                 for s, b in columns.items()

@@ -1,26 +1,26 @@
-"""Columnar bars (``BarFrame``, ``BarArrays``) and their vectorised validation.
+"""``BarFrame``, many symbols' bars as one ``BarStore.ingest`` batch, and its vectorised validation.
 
-A ``BarFrame`` is the fast input of ``BarStore.ingest``: one numpy array per field instead of a
-Python object per bar. ``find_bad_bars`` checks a whole frame with array operations before anything
-is written, and names the first bad row so a caller can fix its data.
-
-Conventions: ``ts`` is the bar's start as int64 nanoseconds since the Unix epoch, UTC (naive
-``datetime64`` values are read as UTC). Prices are stored to 6 decimal places; validation runs on the
-rounded values, so what passes here also passes the table's CHECK constraints. ``vwap`` and
-``trade_count`` are optional: NaN means "not reported".
+A ``BarFrame`` is ``catalyst.bar_columns.BarColumns`` with a symbol per row: one numpy array per
+field instead of a Python object per bar, in the same conventions (``ts`` int64 ns UTC, naive
+``datetime64`` values read as UTC; NaN vwap / trade count: not reported). ``find_bad_bar`` checks a
+whole frame with array operations before anything is written, and names the first bad row so a
+caller can fix its data. Prices are stored to 6 decimal places; validation runs on the rounded
+values, so what passes here also passes the table's CHECK constraints. ``ScaledBars`` (the rows as
+the table stores them) is the store's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from catalyst.bar_columns import BAR_FIELDS, NS_PER_S, NS_PER_US, BarColumns, to_ns
 from catalyst.db.pgcopy import NUMERIC_LIMIT, scale_numeric
 from catalyst.domain.market import Bar, Timeframe, is_symbol
 from catalyst.errors import InvalidInput
@@ -28,13 +28,10 @@ from catalyst.errors import InvalidInput
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-NS_PER_US = 1_000
-NS_PER_S = 1_000_000_000
 TS_MIN_NS = 0  # 1970-01-01
 TS_MAX_NS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp()) * NS_PER_S
 INT64_MAX = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min
-_ONE_US = timedelta(microseconds=1)
 
 
 def _floats(values: Any, name: str) -> F64:
@@ -65,7 +62,8 @@ def to_epoch_ns(values: Any) -> I64:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class BarFrame:
-    """Bars as parallel arrays (one entry per bar); build with ``from_arrays`` or ``from_bars``."""
+    """Bars as parallel arrays (one entry per bar); build with ``from_arrays``, ``from_columns`` or
+    ``from_bars``."""
 
     symbol: npt.NDArray[np.object_]
     ts: I64
@@ -104,11 +102,19 @@ class BarFrame:
         return frame
 
     @classmethod
+    def from_columns(cls, bars: Mapping[str, BarColumns]) -> BarFrame:
+        """Many symbols' bars as one batch (symbols without bars add nothing)."""
+        parts = [(symbol, b) for symbol, b in bars.items() if len(b)] or [("", BarColumns.empty())]
+        return cls.from_arrays(
+            symbol=np.repeat(np.array([s for s, _ in parts], dtype=object), [len(b) for _, b in parts]),
+            **{name: np.concatenate([getattr(b, name) for _, b in parts]) for name in BAR_FIELDS},
+        )
+
+    @classmethod
     def from_bars(cls, bars: Sequence[Bar]) -> BarFrame:
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
         return cls.from_arrays(
             symbol=[b.symbol for b in bars],
-            ts=np.array([(b.ts - epoch) // _ONE_US * NS_PER_US for b in bars], dtype=np.int64),
+            ts=np.array([to_ns(b.ts) for b in bars], dtype=np.int64),
             open=[b.open for b in bars],
             high=[b.high for b in bars],
             low=[b.low for b in bars],
@@ -119,29 +125,10 @@ class BarFrame:
         )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class BarArrays:
-    """Bars of one symbol read back, ordered by time: ``ts`` is datetime64[ns] (UTC), prices float64.
-
-    ``vwap`` and ``trade_count`` are NaN where the source did not report them.
-    """
-
-    ts: npt.NDArray[np.datetime64]
-    open: F64
-    high: F64
-    low: F64
-    close: F64
-    volume: F64
-    vwap: F64
-    trade_count: F64
-
-    def __len__(self) -> int:
-        return int(self.ts.shape[0])
-
-
 @dataclass(frozen=True, slots=True)
 class ScaledBars:
-    """A validated frame in the form the database stores: factorised symbols, µs time ids, 1e-6 prices."""
+    """A validated frame in the form the database stores: factorised symbols, µs time ids, 1e-6 prices
+    (the bar store's; ``prepare_bars`` makes it)."""
 
     codes: npt.NDArray[np.intp]  # index into ``symbols`` per row
     symbols: list[str]
@@ -243,6 +230,11 @@ def prepare_bars(frame: BarFrame, timeframe: Timeframe) -> tuple[ScaledBars, Bad
     return result, BadBar(row=row, reason=reason, bad_rows=int(bad.sum()))
 
 
+def find_bad_bar(frame: BarFrame, timeframe: Timeframe) -> BadBar | None:
+    """The first row of ``frame`` the bar store would refuse, if any (sources check what they serve)."""
+    return prepare_bars(frame, timeframe)[1]
+
+
 def iso_utc(ts_ns: int) -> str:
     """ISO 8601 text of an epoch-ns instant (UTC), as error details show it."""
     return str(pd.Timestamp(ts_ns, unit="ns", tz="UTC").isoformat())
@@ -264,12 +256,4 @@ def invalid_bar_error(frame: BarFrame, bad: BadBar) -> InvalidInput:
                         code="INVALID_BAR", details=details)
 
 
-def bar_arrays_from_columns(time_id: I64, open: F64, high: F64, low: F64, close: F64, volume: F64,
-                            vwap: F64, trade_count: F64) -> BarArrays:
-    return BarArrays(
-        ts=(time_id * NS_PER_US).view("datetime64[ns]"),
-        open=open, high=high, low=low, close=close, volume=volume, vwap=vwap, trade_count=trade_count,
-    )
-
-
-__all__ = ["BadBar", "BarArrays", "BarFrame", "ScaledBars", "invalid_bar_error", "iso_utc", "prepare_bars"]
+__all__ = ["BadBar", "BarFrame", "find_bad_bar", "invalid_bar_error", "iso_utc"]

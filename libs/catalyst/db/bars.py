@@ -1,4 +1,4 @@
-"""The bar store: bulk ingest of OHLCV bars into ``trading_history`` and range reads as numpy arrays.
+"""The bar store: bulk ingest of OHLCV bars into ``trading_history`` and range reads as ``BarColumns``.
 
 Ingest is one transaction: validate the whole batch with numpy (nothing is written when any row is
 bad), resolve every new symbol with one statement and every distinct timestamp with another, then
@@ -29,15 +29,8 @@ import numpy.typing as npt
 import pandas as pd
 from prometheus_client import Counter, Histogram
 
-from catalyst.db.bar_frame import (
-    BarArrays,
-    BarFrame,
-    ScaledBars,
-    bar_arrays_from_columns,
-    invalid_bar_error,
-    iso_utc,
-    prepare_bars,
-)
+from catalyst.bar_columns import NS_PER_US, BarColumns
+from catalyst.db.bar_frame import BarFrame, ScaledBars, invalid_bar_error, iso_utc, prepare_bars
 from catalyst.db.pgcopy import COPY_HEADER, COPY_TRAILER, CopyColumn, CopyType, encode_tuples
 from catalyst.db.pool import Database
 from catalyst.domain.market import Bar, Timeframe
@@ -72,12 +65,6 @@ class ConflictPolicy(StrEnum):
     ERROR = "error"
     SKIP = "skip"
     REPLACE = "replace"
-
-
-class StoredBar(Bar):
-    """A bar read back from the store, with the timeframe it is stored under."""
-
-    timeframe: Timeframe
 
 
 def _member(kind: type[E], value: E | str, what: str, code: str) -> E:
@@ -305,13 +292,13 @@ class BarStore:
         return found
 
     async def read(self, symbol: str, timeframe: Timeframe | str, start: datetime | None = None,
-                   end: datetime | None = None) -> BarArrays:
+                   end: datetime | None = None) -> BarColumns:
         """Bars of ``symbol`` with start time in ``[start, end)`` ordered by time (empty arrays when none)."""
         return (await self.read_many([symbol], timeframe, start, end))[symbol.strip().upper()]
 
     async def read_many(self, symbols: Sequence[str], timeframe: Timeframe | str, start: datetime | None = None,
-                        end: datetime | None = None) -> dict[str, BarArrays]:
-        """One query for many symbols: ``{symbol: BarArrays}``; unknown symbols raise NotFound (404)."""
+                        end: datetime | None = None) -> dict[str, BarColumns]:
+        """One query for many symbols: ``{symbol: BarColumns}``; unknown symbols raise NotFound (404)."""
         tf = _timeframe(timeframe)
         bounds = "".join(f" AND time_id {op} {us}" for op, us in ((">=", time_us(start)), ("<", time_us(end)))
                          if us is not None)
@@ -323,7 +310,7 @@ class BarStore:
         return _split_by_symbol(ids, raw)
 
     async def read_last(self, symbols: Sequence[str], timeframe: Timeframe | str, n: int, *,
-                        end: datetime | None = None) -> dict[str, BarArrays]:
+                        end: datetime | None = None) -> dict[str, BarColumns]:
         """The last ``n`` bars of each symbol (fewer when it has fewer), in time order, in one query.
 
         ``end`` reads as of that instant (the market clock's now): only bars *complete* by then
@@ -350,8 +337,9 @@ class BarStore:
                 " ORDER BY security_id, time_id"))
         return _split_by_symbol(ids, raw)
 
-    async def latest(self, symbol: str, timeframe: Timeframe | str | None = None) -> StoredBar:
-        """The most recent bar of ``symbol`` (in ``timeframe``, or any timeframe as v_securities_latest)."""
+    async def latest(self, symbol: str, timeframe: Timeframe | str | None = None) -> Bar:
+        """The most recent bar of ``symbol`` (in ``timeframe``, or any timeframe as v_securities_latest),
+        with the timeframe it is stored under."""
         async with self._connection() as conn:
             sid = (await self._security_ids(conn, [symbol]))[symbol.strip().upper()]
             if timeframe is None:
@@ -368,7 +356,7 @@ class BarStore:
                     " ORDER BY h.time_id DESC LIMIT 1", sid, _timeframe(timeframe).value)
         if row is None:
             raise NotFound(f"no bars stored for {symbol}", code="NO_BARS", details={"symbol": symbol})
-        return StoredBar(**{k: (float(v) if k in {"open", "high", "low", "close", "volume", "vwap"} and v is not None
+        return Bar(**{k: (float(v) if k in {"open", "high", "low", "close", "volume", "vwap"} and v is not None
                                 else v) for k, v in dict(row).items()})
 
 
@@ -390,15 +378,15 @@ def _int_array(ids: dict[str, int]) -> str:
     return "{" + ",".join(str(int(i)) for i in ids.values()) + "}"
 
 
-def _split_by_symbol(ids: dict[str, int], raw: bytes) -> dict[str, BarArrays]:
-    """``{symbol: BarArrays}`` from COPY rows ordered by (security_id, time_id)."""
+def _split_by_symbol(ids: dict[str, int], raw: bytes) -> dict[str, BarColumns]:
+    """``{symbol: BarColumns}`` from COPY rows ordered by (security_id, time_id)."""
     table = _parse_bar_rows(raw)
-    result: dict[str, BarArrays] = {}
+    result: dict[str, BarColumns] = {}
     for sym, sid in ids.items():
         lo_i, hi_i = np.searchsorted(table["security_id"], [sid, sid + 1])
         part = table[lo_i:hi_i]
-        result[sym] = bar_arrays_from_columns(
-            np.ascontiguousarray(part["time_id"], dtype=np.int64),
+        result[sym] = BarColumns(
+            np.ascontiguousarray(part["time_id"], dtype=np.int64) * NS_PER_US,
             *(np.ascontiguousarray(part[c], dtype=np.float64)
               for c in ("open", "high", "low", "close", "volume", "vwap", "trade_count")))
     return result
@@ -423,5 +411,5 @@ def _parse_bar_rows(raw: bytes) -> npt.NDArray[np.void]:
     return np.frombuffer(body, dtype=_ROW_DTYPE)
 
 
-__all__ = ["COPY_COLUMNS", "BarArrays", "BarFrame", "BarStore", "ConflictPolicy", "StoredBar", "completed_by",
+__all__ = ["COPY_COLUMNS", "BarFrame", "BarStore", "ConflictPolicy", "completed_by",
            "copy_chunks", "resolve_ids", "unknown_symbols"]

@@ -36,7 +36,10 @@ _SECONDS = {
 
 
 class Bar(BaseModel):
-    """One OHLCV bar; ``ts`` is the bar's start, timezone-aware UTC."""
+    """One OHLCV bar, the form every edge maps bars to; ``ts`` is the bar's start, timezone-aware
+    UTC. ``vwap`` and ``trade_count`` are None where the source does not report them, ``timeframe``
+    where the producer does not say (the bar store's ``latest`` does). Bulk code uses its columnar
+    form, ``catalyst.bar_columns.BarColumns``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -49,6 +52,7 @@ class Bar(BaseModel):
     volume: float = Field(ge=0)
     vwap: float | None = None
     trade_count: int | None = None
+    timeframe: Timeframe | None = None
 
 
 def is_symbol(text: str) -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
-from catalyst.db.bars import BarArrays, BarStore, unknown_symbols
+from catalyst.bar_columns import BarColumns, from_ns
+from catalyst.db.bars import BarStore, unknown_symbols
 from catalyst.domain.market import Timeframe, as_symbol
 from catalyst.errors import CatalystError, InvalidInput, NotFound
 from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
@@ -21,7 +22,7 @@ from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
 class RecentBars:
     symbol: str
     timeframe: Timeframe
-    ts: NDArray[np.datetime64]  # bar start times, datetime64[ns] UTC
+    ts: NDArray[np.int64]  # bar start times, epoch ns UTC
     bars: OHLCV  # 1-D arrays
 
     @property
@@ -29,8 +30,7 @@ class RecentBars:
         return int(self.ts.shape[0])
 
     def time_at(self, index: int) -> datetime:
-        ns = int(self.ts[index].astype("datetime64[ns]").astype(np.int64))
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1000)
+        return from_ns(int(self.ts[index]))
 
     @property
     def as_of(self) -> datetime:
@@ -62,7 +62,7 @@ def parse_symbols(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(parse_symbol(v) for v in values))
 
 
-def _recent(symbol: str, timeframe: Timeframe, arrays: BarArrays) -> RecentBars:
+def _recent(symbol: str, timeframe: Timeframe, arrays: BarColumns) -> RecentBars:
     bars = OHLCV(*(np.ascontiguousarray(a) for a in (arrays.open, arrays.high, arrays.low, arrays.close,
                                                         arrays.volume)))
     return RecentBars(symbol, timeframe, arrays.ts, bars)

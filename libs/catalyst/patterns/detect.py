@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import time
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
+from catalyst.bar_columns import from_ns, to_ns
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import Timeframe
 from catalyst.domain.patterns import PatternType
@@ -108,18 +108,16 @@ def detect_patterns(
     return sorted(signals, key=lambda sig: -sig.confidence)
 
 
-def session_start_index(ts: NDArray[np.datetime64]) -> int:
-    """Index of the first bar at or after 09:30 New York time on the last bar's trading date.
+def session_start_index(ts: NDArray[np.int64]) -> int:
+    """Index of the first bar at or after 09:30 New York time on the last bar's trading date
+    (``ts``: bar starts, epoch ns UTC, as ``BarColumns`` holds them).
 
     -1 when the last bar is before that open (pre-market: no opening range yet) or there are no bars.
     """
     if ts.shape[0] == 0:
         return -1
-    epoch_ns = ts.astype("datetime64[ns]").astype(np.int64)
-    last = np.datetime64(int(epoch_ns[-1]), "ns").astype("datetime64[us]").item()
-    local = last.replace(tzinfo=ZoneInfo("UTC")).astimezone(NEW_YORK)
+    local = from_ns(int(ts[-1])).astimezone(NEW_YORK)
     opening = local.replace(hour=MARKET_OPEN.hour, minute=MARKET_OPEN.minute, second=0, microsecond=0)
     if local < opening:
         return -1
-    open_ns = int(opening.timestamp() * 1_000_000) * 1_000
-    return int(np.searchsorted(epoch_ns, open_ns, side="left"))
+    return int(np.searchsorted(ts, to_ns(opening), side="left"))

@@ -18,11 +18,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
+from catalyst.bar_columns import BarColumns
 from catalyst.db.bars import BarStore, completed_by
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.market import Timeframe
@@ -31,27 +28,10 @@ from catalyst.indicators.levels import support_resistance
 from catalyst.risk.correlation import CloseSeries, return_correlation
 from catalyst.risk.volatility import average_true_range
 
-
-class DailyBars(Protocol):
-    """What is read of one symbol's daily bars (``catalyst.db.bar_frame.BarArrays`` fits)."""
-
-    @property
-    def ts(self) -> npt.NDArray[np.datetime64]: ...
-
-    @property
-    def high(self) -> npt.NDArray[np.float64]: ...
-
-    @property
-    def low(self) -> npt.NDArray[np.float64]: ...
-
-    @property
-    def close(self) -> npt.NDArray[np.float64]: ...
-
-
 _ONE_US = timedelta(microseconds=1)
 
 # (symbols, start, end) → daily bars starting in [start, end) by symbol (a symbol without bars may be absent).
-BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, DailyBars]]]
+BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, BarColumns]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +51,17 @@ class SymbolHistory:
         return min(above) if above else None
 
 
-def build_history(bars: DailyBars, *, lookback_days: int, atr_period: int) -> SymbolHistory | None:
+def build_history(bars: BarColumns, *, lookback_days: int, atr_period: int) -> SymbolHistory | None:
     """The last ``lookback_days + 1`` daily closes (by UTC calendar day of the bar's start) and
     the latest ATR; None without at least two bars."""
-    n = len(bars.close)
+    n = len(bars)
     if n < 2:
         return None
-    days = np.asarray(bars.ts).astype("datetime64[D]")
+    days = bars.ts.view("datetime64[ns]").astype("datetime64[D]")
     keep = slice(max(0, n - (lookback_days + 1)), n)
-    series = CloseSeries(days[keep], np.asarray(bars.close, dtype=np.float64)[keep])
-    high, low = np.asarray(bars.high, dtype=np.float64), np.asarray(bars.low, dtype=np.float64)
-    close = np.asarray(bars.close, dtype=np.float64)
-    atr = average_true_range(high, low, close, atr_period)
-    found = support_resistance(high, low, close)
+    series = CloseSeries(days[keep], bars.close[keep])
+    atr = average_true_range(bars.high, bars.low, bars.close, atr_period)
+    found = support_resistance(bars.high, bars.low, bars.close)
     levels = tuple(sorted(lv.price for lv in (*found.support, *found.resistance)))
     return SymbolHistory(series, atr, levels)
 
@@ -171,7 +149,7 @@ class HistoryCache:
 def bar_store_loader(store: BarStore) -> BarLoader:
     """Daily bars from ``catalyst.db.bars.BarStore`` (one query; symbols never stored are absent)."""
 
-    async def load(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+    async def load(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, BarColumns]:
         try:
             return await store.read_many(symbols, Timeframe.DAY_1, start, end)
         except NotFound as exc:

@@ -9,10 +9,9 @@ the bar horizon it was read at, so validations within one minute share one read.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import numpy as np
-
+from catalyst.bar_columns import from_ns
 from catalyst.db.bars import BarStore, completed_by
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
@@ -60,10 +59,6 @@ def bar_store_prices(store: BarStore) -> PriceLoader:
                 return {}
             bars = await store.read_last(known, timeframe, 1, end=now)
         span = timedelta(seconds=timeframe.seconds)
-        return {s: (_utc(b.ts[-1]) + span, float(b.close[-1])) for s, b in bars.items() if len(b)}
+        return {s: (from_ns(int(b.ts[-1])) + span, float(b.close[-1])) for s, b in bars.items() if len(b)}
 
     return load
-
-
-def _utc(ts: np.datetime64) -> datetime:
-    return datetime.fromtimestamp(int(ts.astype("datetime64[us]").astype(np.int64)) / 1e6, tz=UTC)

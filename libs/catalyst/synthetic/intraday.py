@@ -23,14 +23,14 @@ from typing import Literal
 import numpy as np
 from numpy.random import Generator
 
+from catalyst.bar_columns import F64, I64, NS_PER_S, BarColumns, to_ns
 from catalyst.domain.calendar import SESSION_MINUTES, session_open
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import F64, I64, SymbolBars, to_epoch
 
 
 def session_minute_starts(day: date) -> I64:
-    """Epoch seconds of the 390 one-minute bar starts of ``day`` (09:30 … 15:59 New York)."""
-    return to_epoch(session_open(day)) + 60 * np.arange(SESSION_MINUTES, dtype=np.int64)
+    """Epoch nanoseconds of the 390 one-minute bar starts of ``day`` (09:30 … 15:59 New York)."""
+    return to_ns(session_open(day)) + 60 * NS_PER_S * np.arange(SESSION_MINUTES, dtype=np.int64)
 
 
 IntradayStyle = Literal["random", "trend_up", "fade", "orb"]
@@ -208,14 +208,14 @@ def apportion(total: int, weights: F64) -> F64:
 
 def synthesize_minutes(o: float, h: float, lo: float, c: float, volume: float, *, day: date,
                        rng: Generator, tick: float = 0.01, style: IntradayStyle = "random",
-                       news_day: bool = False) -> tuple[SymbolBars, DayPlan]:
+                       news_day: bool = False) -> tuple[BarColumns, DayPlan]:
     """390 one-minute bars of ``day`` whose open, high, low, close and volume are exactly the daily bar's."""
     check_daily_bar(o, h, lo, c, volume)
     ts = session_minute_starts(day)
     if h == lo:  # a day that never traded off one price
         flat = np.full(_N, o)
         vol = apportion(int(volume), np.ones(_N))
-        return SymbolBars(ts, flat, flat.copy(), flat.copy(), flat.copy(), vol), plan_day(o, h, lo, c, "random", rng)
+        return BarColumns(ts, flat, flat.copy(), flat.copy(), flat.copy(), vol), plan_day(o, h, lo, c, "random", rng)
     plan = plan_day(o, h, lo, c, style, rng, tick)
     sigma = 0.6 * (h - lo) / math.sqrt(_N)
     path, lo_b, hi_b = _path(plan, sigma, rng)
@@ -229,4 +229,4 @@ def synthesize_minutes(o: float, h: float, lo: float, c: float, volume: float, *
     lows = np.minimum(np.maximum(_round(body_lo - np.abs(rng.normal(0.0, 0.4 * sigma, _N)), tick), seg_lo), body_lo)
     moves = np.abs(closes - opens)
     vol = apportion(int(volume), _volume_profile(moves, sigma, plan, news_day, rng))
-    return SymbolBars(ts, opens.copy(), highs, lows, closes.copy(), vol), plan
+    return BarColumns(ts, opens.copy(), highs, lows, closes.copy(), vol), plan

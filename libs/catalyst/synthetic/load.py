@@ -24,7 +24,9 @@ from datetime import date
 
 import numpy as np
 
+from catalyst.bar_columns import NS_PER_US, BarColumns, to_ns
 from catalyst.config import Settings
+from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore, ConflictPolicy
 from catalyst.db.pool import Database
 from catalyst.domain.calendar import daily_bar_time
@@ -32,7 +34,6 @@ from catalyst.domain.market import Timeframe
 from catalyst.environment import read
 from catalyst.errors import CatalystError, InvalidInput
 from catalyst.logging import get_logger
-from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
 from catalyst.synthetic.universe import DEFAULT_SEED, REPLAY_DAYS, Universe, build_universe
 
 log = get_logger(__name__)
@@ -48,7 +49,7 @@ class LoadReport:
     stale_symbols: int = 0  # symbols whose stored daily bars were another plan's, rewritten
 
 
-async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[SymbolBars]) -> bool:
+async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[BarColumns]) -> bool:
     """Whether the store already holds as many of the universe's ``timeframe`` bars over the span of
     ``bars`` as ``bars`` has (each bar is unique per symbol and time, so equal counts mean all)."""
     present = [b for b in bars if len(b)]
@@ -59,7 +60,7 @@ async def _stored(db: Database, u: Universe, timeframe: Timeframe, bars: list[Sy
         stored = await conn.fetchval(
             "SELECT count(*) FROM trading_history h JOIN securities s USING (security_id)"
             " WHERE s.symbol = ANY($1::text[]) AND h.timeframe = $2 AND h.time_id BETWEEN $3 AND $4",
-            list(u.symbols), timeframe.value, first * 1_000_000, last * 1_000_000)
+            list(u.symbols), timeframe.value, first // NS_PER_US, last // NS_PER_US)
     return int(stored) >= sum(len(b) for b in present)
 
 
@@ -74,7 +75,7 @@ async def _stale_symbols(db: Database, u: Universe) -> set[str]:
     stale = set()
     for symbol, bars in stored.items():
         ref = u.daily[symbol]
-        ts = bars.ts.astype("datetime64[s]").astype(np.int64)
+        ts = bars.ts
         at = np.minimum(np.searchsorted(ref.ts, ts), len(ref) - 1)
         ours = ref.ts[at] == ts
         if not all(np.array_equal(getattr(ref, c)[at[ours]], getattr(bars, c)[ours])
@@ -83,13 +84,13 @@ async def _stale_symbols(db: Database, u: Universe) -> set[str]:
     return stale
 
 
-async def _ingest(store: BarStore, bars: Mapping[str, SymbolBars], timeframe: Timeframe, stale: set[str]) -> int:
+async def _ingest(store: BarStore, bars: Mapping[str, BarColumns], timeframe: Timeframe, stale: set[str]) -> int:
     """Write ``bars``: over what is stored for the stale symbols, around it for the others."""
-    written = await store.ingest(store_frame({s: b for s, b in bars.items() if s not in stale}), timeframe,
-                                 on_conflict=ConflictPolicy.SKIP)
+    written = await store.ingest(BarFrame.from_columns({s: b for s, b in bars.items() if s not in stale}),
+                                 timeframe, on_conflict=ConflictPolicy.SKIP)
     if stale:
-        written += await store.ingest(store_frame({s: b for s, b in bars.items() if s in stale}), timeframe,
-                                      on_conflict=ConflictPolicy.REPLACE)
+        written += await store.ingest(BarFrame.from_columns({s: b for s, b in bars.items() if s in stale}),
+                                      timeframe, on_conflict=ConflictPolicy.REPLACE)
     return written
 
 
@@ -120,7 +121,7 @@ async def load_replay(db: Database, *, days: int | None = None, seed: int = DEFA
     if not 0 <= days <= last:
         raise InvalidInput(f"--days must be between 0 and {last} for {through}", code="INVALID_INPUT")
     replay = u.replay_days[last - days:last] if days else ()
-    cutoff = to_epoch(daily_bar_time(through))
+    cutoff = to_ns(daily_bar_time(through))
     daily = {s: u.daily[s].until(cutoff) for s in u.symbols}
     minutes = [u.minute_bars(d) for d in replay]
     names = tuple(d.isoformat() for d in replay)

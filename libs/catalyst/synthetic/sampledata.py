@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from catalyst.bar_columns import F64, BarColumns, to_ns
 from catalyst.domain.calendar import daily_bar_time
-from catalyst.symbol_bars import F64, SymbolBars, to_epoch
 
 REAL_SYMBOLS: tuple[str, ...] = ("AAPL", "IBM", "MSFT", "GOOG", "FB")
 COMPANY_NAMES = {
@@ -45,9 +45,9 @@ class DailyHistory:
     close: F64
     volume: F64
 
-    def frame(self) -> SymbolBars:
-        ts = np.array([to_epoch(daily_bar_time(d)) for d in self.days], dtype=np.int64)
-        return SymbolBars(ts, self.open, self.high, self.low, self.close, self.volume).frozen()
+    def frame(self) -> BarColumns:
+        ts = np.array([to_ns(daily_bar_time(d)) for d in self.days], dtype=np.int64)
+        return BarColumns(ts, self.open, self.high, self.low, self.close, self.volume).frozen()
 
     def since(self, first: date) -> DailyHistory:
         i = next((k for k, d in enumerate(self.days) if d >= first), len(self.days))

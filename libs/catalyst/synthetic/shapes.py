@@ -31,7 +31,7 @@ import numpy as np
 import talib
 from numpy.random import Generator
 
-from catalyst.symbol_bars import F64
+from catalyst.bar_columns import F64
 from catalyst.synthetic import templates
 from catalyst.synthetic.intraday import IntradayStyle
 from catalyst.synthetic.templates import PLANTED_MIN_SCORE, UNPATTERNED_MAX_SCORE, Template

@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.random import Generator
 from numpy.typing import NDArray
 
-from catalyst.symbol_bars import F64
+from catalyst.bar_columns import F64
 
 PLANTED_MIN_SCORE = 0.78  # a planted pattern reads clearly above the scanner's 0.7
 UNPATTERNED_MAX_SCORE = 0.6  # a setup planted without one reads clearly below it

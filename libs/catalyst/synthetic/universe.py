@@ -48,11 +48,11 @@ from types import MappingProxyType
 import numpy as np
 from numpy.random import Generator
 
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.domain.news import CatalystType, NewsItem
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import SymbolBars, to_epoch
 from catalyst.synthetic.headlines import (
     Direction,
     Story,
@@ -151,15 +151,15 @@ class Universe:
     profiles: Mapping[str, SymbolProfile]
     trading_days: tuple[date, ...]
     replay_days: tuple[date, ...]
-    daily: Mapping[str, SymbolBars]
+    daily: Mapping[str, BarColumns]
     planted_catalysts: list[PlantedCatalyst]
     planted_patterns: list[PlantedPattern]
     news: tuple[NewsItem, ...]
     roles: Mapping[tuple[str, date], Role]
     intraday_styles: Mapping[tuple[str, date], IntradayStyle]
-    _minutes: dict[date, Mapping[str, SymbolBars]] = field(default_factory=dict, repr=False)
+    _minutes: dict[date, Mapping[str, BarColumns]] = field(default_factory=dict, repr=False)
 
-    def minute_bars(self, day: date) -> Mapping[str, SymbolBars]:
+    def minute_bars(self, day: date) -> Mapping[str, BarColumns]:
         """One-minute bars of every symbol on replay day ``day`` (synthesised once, then cached)."""
         if day not in self.replay_days:
             raise InvalidInput("minute bars exist only for replay days", code="NOT_A_REPLAY_DAY",
@@ -169,9 +169,9 @@ class Universe:
             self._minutes[day] = MappingProxyType({s: self._synthesize(s, day) for s in self.symbols})
         return self._minutes[day]
 
-    def _synthesize(self, symbol: str, day: date) -> SymbolBars:
+    def _synthesize(self, symbol: str, day: date) -> BarColumns:
         daily = self.daily[symbol]
-        i = int(np.searchsorted(daily.ts, to_epoch(daily_bar_time(day))))
+        i = int(np.searchsorted(daily.ts, to_ns(daily_bar_time(day))))
         role = self.roles.get((symbol, day))
         frame, _ = synthesize_minutes(
             float(daily.open[i]), float(daily.high[i]), float(daily.low[i]), float(daily.close[i]),
@@ -328,7 +328,7 @@ def _draw(seed: int, symbol: str, spec: SeriesSpec, n: int) -> DailySeries:
     raise RuntimeError(f"no daily path for {symbol} ({spec.role}, {spec.pattern}) in {_MAX_DRAWS} draws")
 
 
-def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, frame: SymbolBars) -> SymbolProfile:
+def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, frame: BarColumns) -> SymbolProfile:
     returns = np.diff(np.log(frame.close))
     return SymbolProfile(symbol=symbol, name=name, sector=sector, kind=kind, synthetic=synthetic,
                          typical_price=round(float(np.median(frame.close)), 2),
@@ -336,7 +336,7 @@ def _profile(symbol: str, name: str, sector: str, kind: Kind, synthetic: bool, f
                          daily_volatility=round(float(returns.std()), 5))
 
 
-def _story_for(role: Role, company: CompanyName, frame: SymbolBars, i: int, day: date, rng: Generator,
+def _story_for(role: Role, company: CompanyName, frame: BarColumns, i: int, day: date, rng: Generator,
                takeover: bool) -> tuple[CatalystType, Direction, Story]:
     """The catalyst of ``day`` (bar ``i``), published after the setup day's close (bar ``i - 1``)."""
     price = float(frame.close[i - 1])
@@ -372,14 +372,14 @@ def _strength(role: Role, key: tuple[str, date], plan: _Plan, rng: Generator) ->
 
 
 def _news(seed: int, plan: _Plan, replay: tuple[date, ...], companies: Mapping[str, CompanyName],
-          daily: Mapping[str, SymbolBars], liquid: list[str]
+          daily: Mapping[str, BarColumns], liquid: list[str]
           ) -> tuple[list[PlantedCatalyst], list[NewsItem], dict[tuple[str, date], Role]]:
     catalysts: list[PlantedCatalyst] = []
     items: list[NewsItem] = []
     roles = dict(plan.roles)
     for day in replay:
         rng = _rng(seed, "news", day.toordinal())
-        day_ts = to_epoch(daily_bar_time(day))
+        day_ts = to_ns(daily_bar_time(day))
         on_day = sorted(s for (s, d) in plan.roles if d == day)
         for symbol in on_day:
             role = plan.roles[(symbol, day)]
@@ -441,10 +441,10 @@ def build_universe(seed: int = DEFAULT_SEED) -> Universe:
     days = calendar()[-HISTORY_DAYS:]
     replay = days[-REPLAY_DAYS:]
     plan = _cast(seed, days, replay)
-    ts = np.array([to_epoch(daily_bar_time(d)) for d in days], dtype=np.int64)
+    ts = np.array([to_ns(daily_bar_time(d)) for d in days], dtype=np.int64)
     draws = {s: _draw(seed, s, spec, len(days)) for s, spec in plan.specs.items()}
-    daily: dict[str, SymbolBars] = {
-        s: SymbolBars(ts.copy(), d.open, d.high, d.low, d.close, d.volume).frozen() for s, d in draws.items()
+    daily: dict[str, BarColumns] = {
+        s: BarColumns(ts.copy(), d.open, d.high, d.low, d.close, d.volume).frozen() for s, d in draws.items()
     }
     real = load_daily()
     companies = dict(plan.companies)

@@ -45,7 +45,7 @@ async def test_last_bars_errors_and_empty_histories_per_symbol(database: Databas
     g = got[gapped]
     assert isinstance(g, RecentBars)
     assert g.count == 25
-    assert g.ts[0] == np.datetime64("2022-01-18T04:00")  # the 16th of the 30 old bars
+    assert g.time_at(0).isoformat() == "2022-01-18T04:00:00+00:00"  # the 16th of the 30 old bars
     assert g.as_of.isoformat() == "2024-06-12T04:00:00+00:00"
     np.testing.assert_array_equal(g.bars.close, 50.0 + np.arange(15, 40))
     s = got[short]

@@ -183,8 +183,8 @@ async def test_built_from_settings(alpaca_server: Any) -> None:
                                  ALPACA_ADJUSTMENT="all")
     src = bar_source_from_settings(settings)
     assert isinstance(src, AlpacaBarSource)
-    arrays = await src.get_arrays(["GOOG"], "1Day", START, END)
-    assert len(arrays["GOOG"]) == 9
+    series = await src.get_series(["GOOG"], "1Day", START, END)
+    assert len(series["GOOG"]) == 9
     seen = alpaca_server.requests[0]
     assert (seen.query["feed"], seen.query["adjustment"], seen.headers["apca-api-key-id"]) == ("sip", "all", "env-key")
     await src.aclose()

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from catalyst.bar_columns import to_ns
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.files import FileBarSource
@@ -39,7 +40,7 @@ def write_minutes_parquet(path: Path, symbol: str = "MSFT") -> None:
     m = build_universe(42).minute_bars(DAY)[symbol]
     table = pa.table({
         "Symbol": [symbol] * len(m),
-        "Timestamp": pa.array(pd.to_datetime(m.ts, unit="s", utc=True)),
+        "Timestamp": pa.array(pd.to_datetime(m.ts, unit="ns", utc=True)),
         "Open": m.open, "High": m.high, "Low": m.low, "Close": m.close, "Volume": m.volume,
     })
     pq.write_table(table, path)
@@ -66,7 +67,7 @@ async def test_minute_parquet_served_and_aggregated(tmp_path: Path) -> None:
     assert five.volume.sum() == one.volume.sum()
     assert five.high[0] == one.high[:5].max()
     d = build_universe(42).daily["MSFT"]
-    i = int(np.searchsorted(d.ts, int(daily_bar_time(DAY).timestamp())))
+    i = int(np.searchsorted(d.ts, to_ns(daily_bar_time(DAY))))
     assert day[0].ts == daily_bar_time(DAY)
     assert (day[0].open, day[0].high, day[0].low, day[0].close, day[0].volume) == (
         d.open[i], d.high[i], d.low[i], d.close[i], d.volume[i])

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import summarize, to_ns
 from catalyst.bar_sources.config import BarSourceSettings
 from catalyst.bar_sources.factory import bar_source_from_settings
 from catalyst.bar_sources.replay import ReplayBarSource
@@ -14,7 +15,6 @@ from catalyst.clock import SimulatedClock, SteppedReplayClock
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import summarize, to_epoch
 from catalyst.synthetic.universe import build_universe
 
 START = datetime(2012, 1, 1, tzinfo=UTC)
@@ -62,17 +62,17 @@ async def test_a_clock_hides_the_future() -> None:
     src = ReplayBarSource(clock=clock)
 
     daily = (await src.get_series([sym], "1Day", START, END))[sym]
-    assert daily.ts[-1] == to_epoch(daily_bar_time(date(2013, 2, 26)))  # pre-market: no bar for today yet
+    assert daily.ts[-1] == to_ns(daily_bar_time(date(2013, 2, 26)))  # pre-market: no bar for today yet
     assert len((await src.get_series([sym], "1Min", START, END))[sym]) == 2 * 390
 
     clock.set(ny(DAY, 10, 0))
     minutes = (await src.get_series([sym], "1Min", START, END))[sym]
     today = u.minute_bars(DAY)[sym]
     assert len(minutes) == 2 * 390 + 30  # 09:30 ... 09:59 have finished
-    assert minutes.ts[-1] == to_epoch(ny(DAY, 9, 59))
+    assert minutes.ts[-1] == to_ns(ny(DAY, 9, 59))
     daily = (await src.get_series([sym], "1Day", START, END))[sym]
-    partial = summarize(today.take(slice(0, 30)), to_epoch(daily_bar_time(DAY)))
-    assert daily.take(slice(0, -1)).digest() == u.daily[sym].until(to_epoch(daily_bar_time(date(2013, 2, 26)))).digest()
+    partial = summarize(today.take(slice(0, 30)), to_ns(daily_bar_time(DAY)))
+    assert daily.take(slice(0, -1)).digest() == u.daily[sym].until(to_ns(daily_bar_time(date(2013, 2, 26)))).digest()
     assert (daily.ts[-1], daily.open[-1], daily.high[-1], daily.low[-1], daily.close[-1], daily.volume[-1]) == (
         partial.ts[0], partial.open[0], partial.high[0], partial.low[0], partial.close[0], partial.volume[0])
     assert daily.volume[-1] < u.daily[sym].volume[np.searchsorted(u.daily[sym].ts, daily.ts[-1])]
@@ -81,14 +81,14 @@ async def test_a_clock_hides_the_future() -> None:
 
     clock.set(ny(DAY, 16, 0))
     daily = (await src.get_series([sym], "1Day", START, END))[sym]
-    full = u.daily[sym].until(to_epoch(daily_bar_time(DAY)))
+    full = u.daily[sym].until(to_ns(daily_bar_time(DAY)))
     assert daily.digest() == full.digest()
 
 
 async def test_a_clock_on_a_day_without_minute_bars() -> None:
     clock = SimulatedClock(ny(date(2013, 2, 20), 12, 0))
     daily = (await ReplayBarSource(clock=clock).get_series(["AAPL"], "1Day", START, END))["AAPL"]
-    assert daily.ts[-1] == to_epoch(daily_bar_time(date(2013, 2, 19)))
+    assert daily.ts[-1] == to_ns(daily_bar_time(date(2013, 2, 19)))
 
 
 async def test_replay_minutes_streams_the_universe() -> None:
@@ -141,5 +141,5 @@ async def test_a_bare_symbol_and_a_single_instant() -> None:
     at = daily_bar_time(date(2013, 3, 1))
     bars = await src.get_bars("aapl", "1Day", at, at)
     assert [b.ts for b in bars["AAPL"]] == [at]
-    arrays = await src.get_arrays(["AAPL"], "1Day", at, at)
-    assert arrays["AAPL"].ts[0] == np.datetime64(int(at.timestamp()), "s")
+    series = await src.get_series(["AAPL"], "1Day", at, at)
+    assert series["AAPL"].ts.tolist() == [to_ns(at)]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.db import Database
+from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
 from catalyst.synthetic import load
 from catalyst.synthetic.universe import build_universe
 from tests.support.database import scratch_dsn_async
@@ -49,13 +50,13 @@ async def test_load_day_by_day_then_read_back(replay_dsn: str) -> None:
         daily = await store.read_many([*top, "FB"], "1Day")
         for s, arrays in daily.items():
             ref = u.daily[s]
-            assert np.array_equal(arrays.ts.astype("datetime64[s]").astype(np.int64), ref.ts)
+            assert np.array_equal(arrays.ts, ref.ts)
             for col in ("open", "high", "low", "close", "volume"):
                 assert np.array_equal(getattr(arrays, col), getattr(ref, col)), (s, col)
         minutes = await store.read(top[0], "1Min")
         assert len(minutes) == 2 * 390
         assert np.array_equal(minutes.close[390:], u.minute_bars(date(2013, 3, 1))[top[0]].close)
-        assert minutes.ts[390] == np.datetime64("2013-03-01T14:30:00")  # 09:30 New York
+        assert minutes.ts[390] == to_ns(datetime(2013, 3, 1, 14, 30, tzinfo=UTC))  # 09:30 New York
 
         async with db.acquire() as conn:
             row = await conn.fetchrow(
@@ -78,10 +79,10 @@ async def test_a_store_of_another_replay_set_is_rewritten(replay_dsn: str) -> No
         await load.load_replay(db, days=1, through=day)
         symbol = u.expected_funnel(day).top5[0]
         ref = u.daily[symbol]
-        i = int(np.searchsorted(ref.ts, to_epoch(daily_bar_time(u.setup_day(day)))))
+        i = int(np.searchsorted(ref.ts, to_ns(daily_bar_time(u.setup_day(day)))))
         old = ref.take(slice(i, i + 1))
-        older = SymbolBars(old.ts, old.open, old.high, old.low, old.open.copy(), old.volume / 2)  # no breakout
-        await store.ingest(store_frame({symbol: older}), "1Day", on_conflict="replace")
+        older = BarColumns(old.ts, old.open, old.high, old.low, old.open.copy(), old.volume / 2)  # no breakout
+        await store.ingest(BarFrame.from_columns({symbol: older}), "1Day", on_conflict="replace")
 
         report = await load.load_replay(db, days=1, through=day)
         assert not report.already_loaded

@@ -9,15 +9,16 @@ import asyncpg
 import numpy as np
 import pytest
 
-from catalyst.db.bars import BarArrays, BarFrame, BarStore
+from catalyst.bar_columns import BarColumns
+from catalyst.db.bars import BarFrame, BarStore
 from catalyst.domain.market import Timeframe
 from catalyst.errors import InvalidInput, NotFound
 
 FIELDS = ("open", "high", "low", "close", "volume", "vwap", "trade_count")
 
 
-def _assert_rows(got: BarArrays, frame: BarFrame, rows: np.ndarray) -> None:
-    np.testing.assert_array_equal(got.ts.view(np.int64), frame.ts[rows])
+def _assert_rows(got: BarColumns, frame: BarFrame, rows: np.ndarray) -> None:
+    np.testing.assert_array_equal(got.ts, frame.ts[rows])
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(got, name), getattr(frame, name)[rows], err_msg=name)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import BarColumns, from_ns
 from catalyst.db.bars import BarFrame, BarStore, completed_by
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
@@ -17,9 +18,8 @@ OPEN = datetime(2024, 3, 4, 14, 30, tzinfo=UTC)  # the first of 10 one-minute ba
 US = timedelta(microseconds=1)
 
 
-def _starts(got: object) -> list[datetime]:
-    ts = got.ts.astype("datetime64[us]").astype(np.int64)  # type: ignore[attr-defined]
-    return [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(t)) for t in ts]
+def _starts(got: BarColumns) -> list[datetime]:
+    return [from_ns(t) for t in got.ts.tolist()]
 
 
 @pytest.fixture

@@ -10,16 +10,17 @@ import asyncpg
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import BarColumns, from_ns
 from catalyst.db import Database
-from catalyst.db.bars import BarArrays, BarFrame, BarStore, ConflictPolicy
+from catalyst.db.bars import BarFrame, BarStore, ConflictPolicy
 from catalyst.domain.market import Bar, Timeframe
 from catalyst.errors import Conflict, InvalidInput, NotFound
 
 FIELDS = ("open", "high", "low", "close", "volume", "vwap", "trade_count")
 
 
-def _assert_same(got: BarArrays, frame: BarFrame, rows: np.ndarray) -> None:
-    np.testing.assert_array_equal(got.ts.view(np.int64), frame.ts[rows])
+def _assert_same(got: BarColumns, frame: BarFrame, rows: np.ndarray) -> None:
+    np.testing.assert_array_equal(got.ts, frame.ts[rows])
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(got, name), getattr(frame, name)[rows], err_msg=name)
 
@@ -66,7 +67,7 @@ async def test_ingest_of_bar_models(store: BarStore, new_symbol: Callable[[], st
                 volume=1000 * i, vwap=10.25 + i if i % 2 else None, trade_count=i or None) for i in range(6)]
     assert await store.ingest(bars, "5Min") == 6
     got = await store.read(sym, "5Min")
-    assert list(got.ts.astype("datetime64[us]").astype(object)) == [b.ts.replace(tzinfo=None) for b in bars]
+    assert [from_ns(t) for t in got.ts.tolist()] == [b.ts for b in bars]
     assert got.close.tolist() == [b.close for b in bars]
     assert np.isnan(got.vwap[0])
     assert got.vwap[1] == 11.25
@@ -81,7 +82,7 @@ async def test_read_range_is_start_inclusive_end_exclusive(store: BarStore, new_
     await store.ingest(make_frame([sym], 10, start="2024-03-04T14:30"), "1Min")
     start, end = datetime(2024, 3, 4, 14, 32, tzinfo=UTC), datetime(2024, 3, 4, 14, 35, tzinfo=UTC)
     got = await store.read(sym, "1Min", start, end)
-    assert [str(t)[11:16] for t in got.ts] == ["14:32", "14:33", "14:34"]
+    assert [from_ns(t).strftime("%H:%M") for t in got.ts.tolist()] == ["14:32", "14:33", "14:34"]
     with pytest.raises(InvalidInput):
         await store.read(sym, "1Min", datetime(2024, 3, 4, 14, 32))  # naive datetime
 

@@ -25,17 +25,18 @@ import numpy as np
 import pytest
 import talib
 
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import AnchoredReplayClock, SimulatedClock
 from catalyst.config import Settings
 from catalyst.contracts.risk import ValidateResponse
 from catalyst.contracts.trading import OrderOut
 from catalyst.db import Database
+from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
 from catalyst.domain.calendar import NEW_YORK, daily_bar_time, session_open
 from catalyst.risk.config import RiskSettings
 from catalyst.services import ServiceName
-from catalyst.symbol_bars import SymbolBars, store_frame, to_epoch
 from catalyst.synthetic.universe import build_universe, expected_candidates
 from services.pattern.app import build_app as build_pattern_app
 from services.risk.app import build_app as build_risk_app
@@ -56,8 +57,8 @@ DAILY_BARS = 41  # DAY's and the 40 before it (56 calendar days: all inside Risk
 @dataclass(frozen=True)
 class ReplaySlice:
     symbol: str
-    daily: SymbolBars  # through DAY (its bar included: it must stay invisible until the day is over)
-    minutes: SymbolBars  # DAY's session
+    daily: BarColumns  # through DAY (its bar included: it must stay invisible until the day is over)
+    minutes: BarColumns  # DAY's session
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +71,14 @@ def replay_dsn() -> Iterator[str]:
 async def replay_slice(replay_dsn: str) -> ReplaySlice:
     u = build_universe()
     symbol = expected_candidates(DAY)[0]
-    through = u.daily[symbol].until(to_epoch(daily_bar_time(DAY)))
+    through = u.daily[symbol].until(to_ns(daily_bar_time(DAY)))
     daily = through.take(slice(len(through) - DAILY_BARS, len(through)))  # well inside Risk's read window
     minutes = u.minute_bars(DAY)[symbol]
     db = Database(replay_dsn, min_size=1, max_size=2)
     try:
         store = BarStore(db)
-        await store.ingest(store_frame({symbol: daily}), "1Day")
-        await store.ingest(store_frame({symbol: minutes}), "1Min")
+        await store.ingest(BarFrame.from_columns({symbol: daily}), "1Day")
+        await store.ingest(BarFrame.from_columns({symbol: minutes}), "1Min")
     finally:
         await db.close()
     return ReplaySlice(symbol, daily, minutes)
@@ -123,14 +124,14 @@ async def replay(replay_slice: ReplaySlice, replay_dsn: str, make_settings: Call
         yield Replay(clock, risk, trading, technical, pattern)
 
 
-def _minute(minutes: SymbolBars, at: datetime) -> int:
+def _minute(minutes: BarColumns, at: datetime) -> int:
     """Index of the minute bar that starts at ``at``."""
-    return int(np.searchsorted(minutes.ts, to_epoch(at)))
+    return int(np.searchsorted(minutes.ts, to_ns(at)))
 
 
-def _expected_atr(daily: SymbolBars) -> float:
+def _expected_atr(daily: BarColumns) -> float:
     """TA-Lib's Wilder ATR(14) over the stored daily bars before DAY (Risk's window holds them all)."""
-    prior = daily.until(to_epoch(daily_bar_time(DAY)) - 1)
+    prior = daily.until(to_ns(daily_bar_time(DAY)) - 1)
     assert len(prior) == len(daily) - 1
     return float(talib.ATR(prior.high, prior.low, prior.close, 14)[-1])
 

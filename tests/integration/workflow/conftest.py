@@ -24,12 +24,12 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 
+from catalyst.bar_columns import to_ns
 from catalyst.clock import SimulatedClock
 from catalyst.config import Settings
 from catalyst.db import Database
 from catalyst.domain.calendar import NEW_YORK, MarketCalendar
 from catalyst.services import ServiceName
-from catalyst.symbol_bars import to_epoch
 from catalyst.synthetic.load import load_replay
 from catalyst.synthetic.universe import build_universe, replay_news
 from catalyst.workflow.config import WorkflowSettings
@@ -85,7 +85,7 @@ async def levels_at(rig: WorkflowRig, symbol: str, at: datetime) -> dict[str, An
     under it and a target 3 ATR over it (what Risk approves on the replay day)."""
     atr = (await rig.app.state.peers.technical.indicators(symbol, indicators=["atr_14"])).atr_14
     minutes = build_universe().minute_bars(DAY)[symbol]
-    entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(at)))]), 2)
+    entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_ns(at)))]), 2)
     return {"entry": entry, "stop": round(entry - 1.5 * atr, 2), "target": round(entry + 3 * atr, 2),
             "order_type": "market"}
 

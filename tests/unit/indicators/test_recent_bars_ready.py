@@ -14,7 +14,7 @@ from catalyst.indicators.recent_bars import RecentBars, panels_by_count, ready_b
 
 def _recent(symbol: str, closes: list[float]) -> RecentBars:
     c = np.asarray(closes, dtype=float)
-    ts = np.datetime64("2024-07-01T13:30", "ns") + np.arange(c.shape[0]) * np.timedelta64(60, "s")
+    ts = (np.datetime64("2024-07-01T13:30", "ns") + np.arange(c.shape[0]) * np.timedelta64(60, "s")).view(np.int64)
     return RecentBars(symbol, Timeframe.MIN_1, ts, OHLCV(c, c + 0.5, c - 0.5, c, np.full(c.shape, 100.0)))
 
 

@@ -84,16 +84,16 @@ def test_premarket_bars_do_not_count_towards_the_range(series: Callable[[], Any]
 
 
 def test_session_start_index_in_new_york_time() -> None:
-    # 2024-07-01 (EDT, UTC-4): 09:30 New York = 13:30 UTC; bars from 13:00 UTC, one a minute
+    # 2024-07-01 (EDT, UTC-4): 09:30 New York = 13:30 UTC; bars from 13:00 UTC, one a minute (epoch ns)
     ts = np.arange(np.datetime64("2024-07-01T13:00"), np.datetime64("2024-07-01T14:00"),
-                   np.timedelta64(1, "m")).astype("datetime64[ns]")
+                   np.timedelta64(1, "m")).astype("datetime64[ns]").view(np.int64)
     assert session_start_index(ts) == 30
     assert session_start_index(ts[:25]) == -1  # last bar 13:24 UTC = 09:24: pre-market
     # 2024-01-02 (EST, UTC-5): 09:30 New York = 14:30 UTC
     winter = np.arange(np.datetime64("2024-01-02T14:00"), np.datetime64("2024-01-02T15:00"),
-                       np.timedelta64(1, "m")).astype("datetime64[ns]")
+                       np.timedelta64(1, "m")).astype("datetime64[ns]").view(np.int64)
     assert session_start_index(winter) == 30
-    assert session_start_index(np.array([], dtype="datetime64[ns]")) == -1
+    assert session_start_index(np.array([], dtype=np.int64)) == -1
 
 
 def test_session_start_skips_the_previous_day() -> None:
@@ -101,5 +101,5 @@ def test_session_start_skips_the_previous_day() -> None:
                           np.timedelta64(1, "m"))
     today = np.arange(np.datetime64("2024-07-02T13:30"), np.datetime64("2024-07-02T14:00"),
                       np.timedelta64(1, "m"))
-    ts = np.concatenate([yesterday, today]).astype("datetime64[ns]")
+    ts = np.concatenate([yesterday, today]).astype("datetime64[ns]").view(np.int64)
     assert session_start_index(ts) == yesterday.shape[0]

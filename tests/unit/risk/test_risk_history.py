@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from catalyst.risk.history import DailyBars, HistoryCache, build_history, calendar_span
+from catalyst.bar_columns import BarColumns
+from catalyst.risk.history import HistoryCache, build_history, calendar_span
 
 
-@dataclass
-class Bars:
-    ts: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
+def daily(ts: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> BarColumns:
+    return BarColumns(ts, close, high, low, close, np.full(len(ts), 1e6))
 
 
-def _bars(n: int) -> Bars:
+def _bars(n: int) -> BarColumns:
     close = np.linspace(100, 110, n)
-    ts = (np.datetime64("2026-01-01") + np.arange(n)).astype("datetime64[ns]")
-    return Bars(ts, close + 1, close - 1, close)
+    ts = (np.datetime64("2026-01-01") + np.arange(n)).astype("datetime64[ns]").view(np.int64)  # epoch ns
+    return daily(ts, close + 1, close - 1, close)
 
 
 def test_build_history_keeps_the_lookback_and_computes_atr() -> None:
@@ -46,7 +42,7 @@ async def test_cache_reads_missing_symbols_once() -> None:
     reads: list[list[str]] = []
     now = [0.0]
 
-    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, BarColumns]:
         reads.append(symbols)
         return {s: _bars(80) for s in symbols if s != "NONE"}
 
@@ -70,10 +66,10 @@ async def test_pair_correlations_are_memoised_until_a_history_is_reread() -> Non
     walks = {s: 100 * np.cumprod(1 + rng.normal(0, 0.01, 80)) for s in ("A", "B")}
     reads = []
 
-    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, BarColumns]:
         reads.append(symbols)
-        ts = (np.datetime64("2026-01-01") + np.arange(80)).astype("datetime64[ns]")
-        return {s: Bars(ts, walks[s] * 1.01, walks[s] * 0.99, walks[s]) for s in symbols if s in walks}
+        ts = (np.datetime64("2026-01-01") + np.arange(80)).astype("datetime64[ns]").view(np.int64)
+        return {s: daily(ts, walks[s] * 1.01, walks[s] * 0.99, walks[s]) for s in symbols if s in walks}
 
     now = [0.0]
     cache = HistoryCache(loader, max_age_s=60, clock=lambda: now[0])

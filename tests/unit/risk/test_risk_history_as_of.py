@@ -4,35 +4,31 @@ goes stale when that horizon moves to another day (a fast replay), not only afte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from catalyst.risk.history import DailyBars, HistoryCache, complete_daily_horizon
+from catalyst.bar_columns import BarColumns
+from catalyst.risk.history import HistoryCache, complete_daily_horizon
 
 NOW = datetime(2013, 3, 1, 15, 15, tzinfo=UTC)  # 10:15 New York
 US = timedelta(microseconds=1)
 
 
-@dataclass
-class Bars:
-    ts: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
+def daily(ts: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> BarColumns:
+    return BarColumns(ts, close, high, low, close, np.full(len(ts), 1e6))
 
 
-def _bars(n: int) -> Bars:
+def _bars(n: int) -> BarColumns:
     close = np.linspace(100, 110, n)
-    ts = (np.datetime64("2013-01-01") + np.arange(n)).astype("datetime64[ns]")
-    return Bars(ts, close + 1, close - 1, close)
+    ts = (np.datetime64("2013-01-01") + np.arange(n)).astype("datetime64[ns]").view(np.int64)  # epoch ns
+    return daily(ts, close + 1, close - 1, close)
 
 
 async def test_only_bars_complete_at_now_are_read_and_a_new_day_rereads() -> None:
     windows: list[tuple[datetime, datetime]] = []
 
-    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, DailyBars]:
+    async def loader(symbols: list[str], start: datetime, end: datetime) -> Mapping[str, BarColumns]:
         windows.append((start, end))
         return {s: _bars(40) for s in symbols}
 

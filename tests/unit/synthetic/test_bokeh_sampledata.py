@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 
+from catalyst.bar_columns import to_ns
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.synthetic.sampledata import REAL_SYMBOLS, calendar, load_daily
 
@@ -37,6 +38,6 @@ def test_calendar_is_real_sessions() -> None:
 def test_frame_is_stamped_at_new_york_midnight_and_read_only() -> None:
     frame = load_daily()["MSFT"].since(date(2013, 2, 25)).frame()
     assert len(frame) == 5
-    assert frame.ts[0] == int(daily_bar_time(date(2013, 2, 25)).timestamp())
+    assert frame.ts[0] == to_ns(daily_bar_time(date(2013, 2, 25)))
     assert not frame.close.flags.writeable
     assert np.all(frame.high >= np.maximum(frame.open, frame.close))

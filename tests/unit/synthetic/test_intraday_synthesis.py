@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import NS_PER_S, BarColumns, from_ns, to_ns
 from catalyst.domain.calendar import SESSION_MINUTES, session_close
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import SymbolBars
 from catalyst.synthetic.intraday import (
     OPENING_RANGE_MINUTES,
     apportion,
@@ -27,14 +27,14 @@ def real_days(per_symbol: int = 40) -> list[tuple[str, int]]:
     return [(s, i) for s in REAL_SYMBOLS for i in range(len(data[s].days) - per_symbol, len(data[s].days))]
 
 
-def synth(h: DailyHistory, i: int, style: str, seed: int = 1) -> SymbolBars:
+def synth(h: DailyHistory, i: int, style: str, seed: int = 1) -> BarColumns:
     bars, _ = synthesize_minutes(float(h.open[i]), float(h.high[i]), float(h.low[i]), float(h.close[i]),
                                  float(h.volume[i]), day=h.days[i], rng=np.random.default_rng(seed),
                                  tick=0.0001, style=style)  # type: ignore[arg-type]
     return bars
 
 
-def assert_hits_daily(bars: SymbolBars, o: float, h: float, lo: float, c: float, v: float) -> None:
+def assert_hits_daily(bars: BarColumns, o: float, h: float, lo: float, c: float, v: float) -> None:
     assert len(bars) == SESSION_MINUTES
     assert bars.open[0] == o
     assert bars.close[-1] == c
@@ -70,10 +70,10 @@ def test_session_timestamps_in_winter_and_summer() -> None:
     data = load_daily()["MSFT"]
     winter = synth(data, data.days.index(date(2013, 2, 25)), "random")
     summer = synth(data, data.days.index(date(2012, 7, 2)), "random")
-    assert datetime.fromtimestamp(int(winter.ts[0]), UTC) == datetime(2013, 2, 25, 14, 30, tzinfo=UTC)
-    assert datetime.fromtimestamp(int(winter.ts[-1]), UTC) == datetime(2013, 2, 25, 20, 59, tzinfo=UTC)
-    assert datetime.fromtimestamp(int(summer.ts[0]), UTC) == datetime(2012, 7, 2, 13, 30, tzinfo=UTC)
-    assert np.all(np.diff(winter.ts) == 60)
+    assert from_ns(winter.ts[0]) == datetime(2013, 2, 25, 14, 30, tzinfo=UTC)
+    assert from_ns(winter.ts[-1]) == datetime(2013, 2, 25, 20, 59, tzinfo=UTC)
+    assert from_ns(summer.ts[0]) == datetime(2012, 7, 2, 13, 30, tzinfo=UTC)
+    assert np.all(np.diff(winter.ts) == 60 * NS_PER_S)
 
 
 def test_volume_profile_is_u_shaped_on_average() -> None:
@@ -177,6 +177,6 @@ def test_apportion_sums_exactly(total: int) -> None:
 def test_session_has_390_minutes_from_0930() -> None:
     starts = session_minute_starts(date(2013, 2, 25))
     assert len(starts) == SESSION_MINUTES == 390
-    assert starts[0] == int(datetime(2013, 2, 25, 14, 30, tzinfo=UTC).timestamp())
-    assert starts[-1] + 60 == int(session_close(date(2013, 2, 25)).timestamp())
-    assert np.all(np.diff(starts) == 60)
+    assert starts[0] == to_ns(datetime(2013, 2, 25, 14, 30, tzinfo=UTC))
+    assert starts[-1] + 60 * NS_PER_S == to_ns(session_close(date(2013, 2, 25)))
+    assert np.all(np.diff(starts) == 60 * NS_PER_S)

@@ -14,11 +14,11 @@ from datetime import date
 import numpy as np
 import pytest
 
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.domain.calendar import daily_bar_time
 from catalyst.domain.market import Timeframe
 from catalyst.indicators.ohlcv import OHLCV
 from catalyst.patterns import PatternSettings, PatternType, detect_patterns
-from catalyst.symbol_bars import SymbolBars
 from catalyst.synthetic.universe import Universe, build_universe
 
 DAILY = PatternSettings.for_timeframe(Timeframe.DAY_1)
@@ -26,14 +26,14 @@ MINUTE = PatternSettings.for_timeframe(Timeframe.MIN_1)
 SCANNER_MIN_CONFIDENCE = 0.7
 
 
-def ohlcv(bars: SymbolBars, end: int) -> OHLCV:
+def ohlcv(bars: BarColumns, end: int) -> OHLCV:
     return OHLCV(bars.open[:end], bars.high[:end], bars.low[:end], bars.close[:end], bars.volume[:end])
 
 
 def premarket_confidences(u: Universe, symbol: str, day: date) -> dict[PatternType, float]:
     """Daily patterns at 08:00 on ``day``: the bars through its setup day."""
     bars = u.daily[symbol]
-    i = int(np.searchsorted(bars.ts, int(daily_bar_time(u.setup_day(day)).timestamp())))
+    i = int(np.searchsorted(bars.ts, to_ns(daily_bar_time(u.setup_day(day)))))
     return {s.pattern: s.confidence for s in detect_patterns(ohlcv(bars, i + 1), DAILY)}
 
 

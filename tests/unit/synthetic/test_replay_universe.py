@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import talib
 
+from catalyst.bar_columns import BarColumns, to_ns
 from catalyst.domain.calendar import daily_bar_time, session_close
 from catalyst.domain.news import CatalystType
 from catalyst.errors import InvalidInput
-from catalyst.symbol_bars import SymbolBars, to_epoch
 from catalyst.synthetic.sampledata import REAL_SYMBOLS, load_daily
 from catalyst.synthetic.shapes import Role
 from catalyst.synthetic.universe import (
@@ -39,18 +39,18 @@ def universe() -> Universe:
     return build_universe(42)
 
 
-def index_of(bars: SymbolBars, day: date) -> int:
-    i = int(np.searchsorted(bars.ts, to_epoch(daily_bar_time(day))))
-    assert bars.ts[i] == to_epoch(daily_bar_time(day))
+def index_of(bars: BarColumns, day: date) -> int:
+    i = int(np.searchsorted(bars.ts, to_ns(daily_bar_time(day))))
+    assert bars.ts[i] == to_ns(daily_bar_time(day))
     return i
 
 
-def setup_index(u: Universe, bars: SymbolBars, day: date) -> int:
+def setup_index(u: Universe, bars: BarColumns, day: date) -> int:
     """Index of ``day``'s setup day: the last complete daily bar at 08:00 on ``day``."""
     return index_of(bars, u.setup_day(day))
 
 
-def technicals(bars: SymbolBars, i: int, history: int | None = None) -> tuple[float, float, float, float]:
+def technicals(bars: BarColumns, i: int, history: int | None = None) -> tuple[float, float, float, float]:
     """(close, SMA20, RSI14, volume / previous 20-day average volume) as of day ``i``'s close."""
     first = 0 if history is None else i + 1 - history
     close = bars.close[first:i + 1]
@@ -58,7 +58,7 @@ def technicals(bars: SymbolBars, i: int, history: int | None = None) -> tuple[fl
     return float(close[-1]), float(close[-20:].mean()), rsi, float(bars.volume[i] / bars.volume[i - 20:i].mean())
 
 
-def passes_stage3(bars: SymbolBars, i: int, history: int | None = None) -> bool:
+def passes_stage3(bars: BarColumns, i: int, history: int | None = None) -> bool:
     close, sma20, rsi, vol_ratio = technicals(bars, i, history)
     return close > sma20 and 40 <= rsi <= 70 and vol_ratio > 1.5
 
