@@ -7,7 +7,6 @@ the day's HTML report. Ctrl-C (or the end of the day, ``--until``) stops every p
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from catalyst.clients.workflow import WorkflowClient
 from catalyst.clock import Clock, ClockDial, MarketClockSettings, market_clock
 from catalyst.config import Settings
 from catalyst.domain.calendar import NEW_YORK
-from catalyst.environment import read
+from catalyst.environment import read, variables
 from catalyst.http import ServiceClient
 from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
 from catalyst.localrun.record import RunRecord, ServiceMemory
@@ -49,7 +48,7 @@ class LocalRun:
         self.dir = options.run_dir / self.started.strftime("%Y%m%dT%H%M%SZ")
         self.clock_file = self.dir / "clock"
         self.clock_vars = clock_env(options, self.clock_file, self.started)
-        self.environ = dict(environ)
+        self.variables = dict(environ)
         self.events: deque[str] = deque(maxlen=8)
         self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for)
         self.record = RunRecord(day=options.day.isoformat(), speed=str(options.speed))
@@ -57,7 +56,7 @@ class LocalRun:
 
     def _env_for(self, service: ServiceName) -> dict[str, str]:
         reports = {"REPORTING_DIR": str(self.dir / "reports")}
-        return {**self.environ, **self.clock_vars, **reports, **service_env(self.options, service)}
+        return {**self.variables, **self.clock_vars, **reports, **service_env(self.options, service)}
 
     def note(self, event: Event | str) -> None:
         text = event if isinstance(event, str) else f"{event.service.value}: {event.what}"
@@ -67,10 +66,10 @@ class LocalRun:
     def prepare(self) -> None:
         """Migrations and replay data (both idempotent; the data loads once per store)."""
         if not self.options.keep_state:
-            settings = read(Settings, self.environ)
-            self.environ |= fresh_state(settings.database_url, settings.redis_url)
-            self.note(f"a fresh database for the run: {self.environ['DATABASE_URL']}")
-        env = {**os.environ, **self.environ}
+            settings = read(Settings, self.variables)
+            self.variables |= fresh_state(settings.database_url, settings.redis_url)
+            self.note(f"a fresh database for the run: {self.variables['DATABASE_URL']}")
+        env = self.variables
         subprocess.run([sys.executable, "-m", "catalyst.db.migrate"], check=True, cwd=ROOT, env=env)
         if not self.options.live:
             self.note("loading the replay market data into the bar store (once)")
@@ -79,7 +78,7 @@ class LocalRun:
     async def play(self) -> int:
         self.dir.mkdir(parents=True, exist_ok=True)
         dial = ClockDial(self.clock_file, self.options.starts_at()) if self.options.stepped else None
-        settings = read(Settings, {**os.environ, **self.environ})
+        settings = read(Settings, self.variables)
         self.supervisor.start_all(start_order(built_services()), self.note)
         self.record.startup_s = time.perf_counter() - self._t0
         self.print_endpoints(settings)
@@ -181,7 +180,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
-    env = dict(os.environ if environ is None else environ)
+    env = variables() if environ is None else dict(environ)
     console = console or Console(log_path=False, soft_wrap=not sys.stdout.isatty())
     if options.live and (missing := missing_live_settings(env)):
         console.print(f"--live trades on Alpaca's paper account and needs {', '.join(missing)} in the environment")
