@@ -7,6 +7,8 @@ the day's HTML report. Ctrl-C (or the end of the day, ``--until``) stops every p
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from rich.live import Live
 from catalyst.clients.workflow import WorkflowClient
 from catalyst.clock import Clock, ClockDial, MarketClockSettings, market_clock
 from catalyst.config import Settings
+from catalyst.contracts.mcp import MCP_PATH
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.environment import read, variables
 from catalyst.http import ServiceClient
@@ -55,6 +58,8 @@ class LocalRun:
         self._t0 = time.perf_counter()
 
     def _env_for(self, service: ServiceName) -> dict[str, str]:
+        if service is ServiceName.ORCHESTRATION:
+            self.variables["MCP_API_KEYS"] = self.mcp_key
         reports = {"REPORTING_DIR": str(self.dir / "reports")}
         return {**self.variables, **self.clock_vars, **reports, **service_env(self.options, service)}
 
@@ -97,6 +102,8 @@ class LocalRun:
                     await self._stepped(dial, workflow, refresh)
                 else:
                     await self._paced(clock, refresh)
+                if self.options.hold:
+                    await self._hold(clock, refresh)
             self.console.print()
             await self.summary(workflow)
             self.keep_record()
@@ -146,15 +153,39 @@ class LocalRun:
         self.record.day_s = time.perf_counter() - started
         await refresh()
 
+    async def _hold(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
+        """Keep every service up after ``--until`` (a stepped clock stays where it stopped) until Ctrl-C."""
+        at = clock.now().astimezone(NEW_YORK).strftime("%H:%M")
+        self.note(f"holding at {at} New York: the services stay up until Ctrl-C")
+        while True:
+            await refresh()
+            await asyncio.sleep(REFRESH_S)
+
     def header(self) -> str:
         speed = "max" if self.options.stepped else ("wall clock" if self.options.live else f"{self.options.speed:g}x")
         return f"Catalyst: {self.options.day.isoformat()} at {speed}, logs in {self.dir / 'logs'}"
 
+    @property
+    def mcp_url(self) -> str:
+        return f"http://127.0.0.1:{PORTS[ServiceName.ORCHESTRATION]}{MCP_PATH}"
+
+    @property
+    def mcp_key(self) -> str:
+        """The run's MCP key: the first of ``MCP_API_KEYS`` if set, else one made for this run."""
+        if not self.variables.get("MCP_API_KEYS"):
+            self.variables["MCP_API_KEYS"] = secrets.token_urlsafe(18)
+        return self.variables["MCP_API_KEYS"].split(",")[0].strip()
+
     def print_endpoints(self, settings: Settings) -> None:
         if ServiceName.ORCHESTRATION not in self.supervisor.processes:
-            self.note("the MCP server (Orchestration) is not built yet: the day runs without an MCP endpoint")
+            self.note("the MCP server (Orchestration) is not built: the day runs without an MCP endpoint")
             return
-        self.note(f"MCP endpoint: http://127.0.0.1:{PORTS[ServiceName.ORCHESTRATION]}/mcp")
+        desktop = {"mcpServers": {"catalyst": {
+            "command": str(Path(sys.executable).with_name("catalyst-mcp")),
+            "env": {"CATALYST_MCP_URL": self.mcp_url, "CATALYST_MCP_API_KEY": self.mcp_key}}}}
+        self.console.print(f"MCP endpoint: {self.mcp_url}  (X-API-Key: {self.mcp_key})", soft_wrap=True)
+        self.console.print("Claude Desktop (claude_desktop_config.json; see the README's Claude Desktop section):")
+        self.console.print_json(json.dumps(desktop))
 
     async def summary(self, workflow: WorkflowClient) -> None:
         report = self.dir / "reports" / f"daily-{self.options.day.isoformat()}.html"

@@ -40,6 +40,7 @@ class RunOptions(BaseModel):
     autopilot: bool = Field(False, description="An MCP client in the run plays the trader")
     live: bool = Field(False, description="Wall clock and Alpaca paper trading with keys from the environment")
     run_dir: Path = Field(Path("runs"), description="Where each run's directory of logs and reports goes")
+    hold: bool = Field(False, description="After --until, keep the services up (a stepped clock stays) until Ctrl-C")
     keep_state: bool = Field(False, description="Run on DATABASE_URL as it is, not on a fresh catalyst_run")
 
     @field_validator("speed")
