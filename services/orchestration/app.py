@@ -50,6 +50,9 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
     """The Orchestration app. ``workflow`` opens the Workflow client (tests: the real service in
     process); default: the HTTP client to ``WORKFLOW_URL`` presenting Orchestration's key."""
     config = orchestration_settings or read(OrchestrationSettings)
+    shared = settings or read(Settings)
+    if shared.env == "production" and config.dev_secrets():
+        raise ValueError(f"development secrets are not allowed in production: {', '.join(config.dev_secrets())}")
     hub = SessionHub()
     desks: list[Desk] = []
 
@@ -85,7 +88,7 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
             await opened.pop().aclose()
 
     app = create_app(
-        ServiceName.ORCHESTRATION, settings=settings, on_startup=[start], on_shutdown=[stop],
+        ServiceName.ORCHESTRATION, settings=shared, on_startup=[start], on_shutdown=[stop],
         title="Catalyst Orchestration",
         description="The MCP server (streamable HTTP at /mcp) a trader connects Claude Desktop to (spec 2.3, "
                     "service 1): tools, resources and prompts over Workflow.",

@@ -54,6 +54,11 @@ class OrchestrationSettings(Section):
             raise ValueError("MCP_API_KEYS: at least one key")
         return self
 
+    def dev_secrets(self) -> list[str]:
+        """The settings still at their development values (refused in production)."""
+        weak = ["MCP_API_KEYS"] if any(k.get_secret_value().startswith("dev-") for k in self.api_keys) else []
+        return weak + (["MCP_CONFIRMATION_SECRET"] if self.token_secret.get_secret_value().startswith("dev-") else [])
+
     def keys(self) -> frozenset[str]:
         return frozenset(k.get_secret_value() for k in self.api_keys)
 

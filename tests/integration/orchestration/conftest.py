@@ -72,7 +72,9 @@ def mcp_rig(workflow_rig: RigFactory, make_settings: Callable[..., Settings]) ->
                     yield WorkflowClient(client)
 
             config = OrchestrationSettings.model_validate({"MCP_API_KEYS": API_KEY, **(mcp or {})})
-            app = build_app(make_settings(ServiceName.ORCHESTRATION), orchestration_settings=config,
+            namespace = wf.app.state.runtime.settings.redis_namespace  # the services' bus, as in a deployment
+            app = build_app(make_settings(ServiceName.ORCHESTRATION, REDIS_NAMESPACE=namespace),
+                            orchestration_settings=config,
                             workflow=to_workflow)
             async with running(app):
                 yield McpRig(wf, app, app.state.mcp)
