@@ -38,6 +38,7 @@ log = get_logger(__name__)
 
 EVENTS_LOGGER = "catalyst.events"
 RECENT_ALERTS = 50
+MAX_SESSIONS = 1000  # the oldest is forgotten first: a session that ended without failing a send
 ALERT_LEVELS: dict[str, LoggingLevel] = {"warning": "warning", "critical": "critical", "emergency": "emergency"}
 UPDATES: dict[Channel, str] = {
     Channel.ORDER_FILLED: "catalyst://positions/current",
@@ -55,8 +56,12 @@ class SessionHub:
         self._recent_alerts: deque[dict[str, Any]] = deque(maxlen=RECENT_ALERTS)
 
     def remember(self, session_id: str, session: ServerSession) -> None:
-        if session.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            self._sessions[session_id] = session
+        if session.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            return
+        self._sessions.pop(session_id, None)
+        self._sessions[session_id] = session
+        while len(self._sessions) > MAX_SESSIONS:
+            self._sessions.pop(next(iter(self._sessions)))
 
     def forget(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)

@@ -56,6 +56,8 @@ async def test_the_sdk_client_lists_reads_and_calls_over_http(mcp_rig: McpRigFac
             assert json.loads(content.text)["cycle"]["state"] == "pre_market"
         async with sdk_client(url, {"Authorization": f"Bearer {API_KEY}"}) as bearer:
             assert (await bearer.call_tool("get_risk_status", {})).structured_content is not None
+            no_scan = await bearer.call_tool("get_scan_results", {})
+            assert no_scan.is_error
 
         async with httpx.AsyncClient(base_url=url) as http:
             assert (await http.get("/live")).status_code == 200
@@ -65,6 +67,7 @@ async def test_the_sdk_client_lists_reads_and_calls_over_http(mcp_rig: McpRigFac
             metrics = (await http.get("/metrics")).text
             assert 'catalyst_mcp_tool_calls_total{outcome="ok",tool="start_trading_session"}' in metrics
             assert 'catalyst_mcp_tool_duration_seconds_count{tool="get_risk_status"}' in metrics
+            assert 'catalyst_mcp_tool_errors_total{tool="get_scan_results"}' in metrics
 
 
 @pytest.mark.parametrize(("headers", "code"), [
