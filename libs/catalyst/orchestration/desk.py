@@ -27,7 +27,7 @@ from catalyst.domain.cycle import Phase
 from catalyst.domain.risk import RiskParameters
 from catalyst.errors import CatalystError
 from catalyst.orchestration import models, tokens
-from catalyst.orchestration.config import OrchestrationSettings
+from catalyst.orchestration.config import OrchestrationSettings, TradingMode
 from catalyst.orchestration.limits import widens
 from catalyst.orchestration.token_guard import TokenGuard
 from catalyst.orchestration.views import candidate_view, order_view
@@ -63,7 +63,7 @@ class Desk:
     now: Callable[[], float] = time.time
 
     @property
-    def mode(self) -> Any:
+    def mode(self) -> TradingMode:
         return self.settings.trading_mode
 
     @property
@@ -95,7 +95,7 @@ class Desk:
         request = TradeRequest.model_validate({**asked, "mode": "preview",
                                                "request_id": f"mcp-preview-{secrets.token_hex(8)}"})
         outcome = await ask(self.workflow.request_trade(request))
-        result = self._trade_result(outcome, int(asked["quantity"]))
+        result = self._trade_result(outcome, request)
         if outcome.status != "previewed":
             return result
         levels = outcome.analysis.levels
@@ -126,7 +126,7 @@ class Desk:
         except ToolError:
             await self.guard.release(digest)  # nothing answered: the retry goes out with the same request id
             raise
-        return self._trade_result(outcome, int(asked["quantity"]))
+        return self._trade_result(outcome, request, requested=int(asked["quantity"]))
 
     def _token_refused(self, asked: dict[str, Any], reason: str) -> models.TradeResult:
         return models.TradeResult(
@@ -135,7 +135,10 @@ class Desk:
             order_type=str(asked["order_type"]), approved=False, reasons=[reason],
             next_step="Nothing was sent. Call execute_trade without a token for a fresh preview.")
 
-    def _trade_result(self, outcome: TradeOutcome, requested: int) -> models.TradeResult:
+    def _trade_result(self, outcome: TradeOutcome, request: TradeRequest,
+                      requested: int | None = None) -> models.TradeResult:
+        """``requested``: the shares the user asked for, when ``request`` is the confirmed (sized) order."""
+        requested = request.quantity if requested is None else requested
         risk = outcome.risk
         levels = outcome.analysis.levels
         quantity = outcome.order.quantity if outcome.order is not None else (
@@ -146,7 +149,7 @@ class Desk:
         return models.TradeResult(
             trading_mode=self.mode, status=status, symbol=outcome.symbol, side=outcome.side.value,
             requested_quantity=requested, quantity=int(quantity),
-            order_type=outcome.order.order_type.value if outcome.order is not None else "limit",
+            order_type=request.order_type.value,
             entry=levels.entry if levels else None, stop=levels.stop if levels else None,
             target=levels.target if levels else None,
             price_bound=risk.price_bound if risk else None,

@@ -85,6 +85,7 @@ async def test_the_tools_resources_and_prompts_through_a_trading_day(mcp_rig: Mc
         preview = await call(client, "execute_trade", **asked)
         assert preview["status"] == "preview", preview
         assert preview["approved"] is True
+        assert preview["order_type"] == "market"
         assert preview["rules"]
         assert all("passed" in r for r in preview["rules"])
         assert preview["confirmation_token"]
