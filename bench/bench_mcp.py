@@ -128,6 +128,8 @@ async def _measure(env: dict[str, str], urls: dict[ServiceName, str], symbol: st
         figures["workflow latest scan"] = await _times(lambda: workflow.get("/api/v1/workflow/scan/latest"), HOP_CALLS)
         figures["workflow trade preview"] = await _times(lambda: workflow.post("/api/v1/workflow/trades", json={
             **trade, "request_id": f"bench-{uuid.uuid4().hex[:12]}", "mode": "preview"}), HOP_CALLS)
+        figures["workflow trade execute"] = await _times(lambda: workflow.post("/api/v1/workflow/trades", json={
+            **trade, "request_id": f"bench-{uuid.uuid4().hex[:12]}"}), HOP_CALLS)
         figures["risk status"] = await _times(lambda: risk.get("/api/v1/risk/status"), HOP_CALLS)
         figures["scanner latest scan"] = await _times(lambda: scanner.get("/api/v1/scan/latest"), HOP_CALLS)
         return figures
@@ -181,6 +183,7 @@ def run() -> str:
     mcp_risk, mcp_scan = hop("mcp get_risk_status", "workflow risk status"), hop("mcp get_scan_results",
                                                                                 "workflow latest scan")
     mcp_preview = hop("mcp execute_trade preview", "workflow trade preview")
+    mcp_confirm = hop("mcp execute_trade confirm", "workflow trade execute")
     wf_risk, wf_scan = hop("workflow risk status", "risk status"), hop("workflow latest scan", "scanner latest scan")
     return f"""## Orchestration: MCP tool-call latency (MCP client → Orchestration → Workflow → services → database)
 
@@ -201,6 +204,7 @@ approved), timed as its two calls.
 {row("workflow risk status", "Workflow `GET /api/v1/workflow/risk/status`")}
 {row("workflow latest scan", "Workflow `GET /api/v1/workflow/scan/latest`")}
 {row("workflow trade preview", "Workflow `POST /api/v1/workflow/trades` (preview)")}
+{row("workflow trade execute", "Workflow `POST /api/v1/workflow/trades` (execute: order placed)")}
 {row("risk status", "Risk `GET /api/v1/risk/status`")}
 {row("scanner latest scan", "Scanner `GET /api/v1/scan/latest`")}
 
@@ -208,13 +212,15 @@ Where the time goes (differences of medians):
 - The MCP layer (the client's JSON-RPC over streamable HTTP, Orchestration's key check, tool dispatch,
   argument and output validation, the typed Workflow client):
   {mcp_risk:.1f} ms on `get_risk_status`, {mcp_scan:.1f} ms on `get_scan_results`,
-  {mcp_preview:.1f} ms on a preview (which also signs the token).
+  {mcp_preview:.1f} ms on a preview (which also signs the token), {mcp_confirm:.1f} ms on a confirmation
+  (which also verifies it and claims it in Redis).
 - The Workflow hop (its route, auth, the call to the owning service):
   {wf_risk:.1f} ms on the risk status, {wf_scan:.1f} ms on the latest scan.
 - The owning service itself (Risk's status from its in-memory book; the Scanner's latest scan read from
   PostgreSQL): the last two rows. A preview is Workflow's Pattern, Technical and Risk (dry run) calls;
-  a confirmation adds the Redis single-use claim, Risk's signed approval and Trading's order (and its
-  bracket) on the simulated broker.
+  a placed order is those again (Workflow analyses every request it is sent), Risk's signed approval
+  and reservation under its decision lock, and Trading's order with its bracket on the simulated
+  broker: the Workflow execute row, which is most of a confirmation.
 - {machine_load(load_before)}the nine processes share those cores with the client, so the figures
   include their scheduling.
 """

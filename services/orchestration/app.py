@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from functools import partial
 
 from fastapi import FastAPI
 from fastmcp.exceptions import ToolError
@@ -30,10 +31,11 @@ from catalyst.orchestration.events import SessionHub
 from catalyst.orchestration.server import build_server
 from catalyst.orchestration.token_guard import TokenGuard
 from catalyst.services import ServiceName
-from catalyst.tasks import BackgroundTasks
+from catalyst.tasks import BackgroundTasks, repeat
 
 MCP_PATH = "/mcp"
 SUBSCRIBE_TIMEOUT_S = 5.0
+RESUBSCRIBE_S = 1.0
 
 WorkflowSource = Callable[[], AbstractAsyncContextManager[WorkflowClient]]
 
@@ -74,7 +76,9 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
         desks.append(Desk(workflow=client, guard=TokenGuard(rt.redis, rt.settings.redis_namespace), settings=config))
         await stack.enter_async_context(mcp_app.router.lifespan_context(mcp_app))
         subscribed = asyncio.Event()
-        tasks.start(hub.follow(rt.bus, subscribed), name="orchestration-events")
+        follow = partial(hub.follow, rt.bus, subscribed)  # a lost Redis connection: subscribe again
+        tasks.start(repeat(follow, pause_s=RESUBSCRIBE_S, failure_event="mcp_events_failed"),
+                    name="orchestration-events")
         async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S):
             await subscribed.wait()
         app.state.mcp = server
