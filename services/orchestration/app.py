@@ -40,7 +40,7 @@ RESUBSCRIBE_S = 1.0
 WorkflowSource = Callable[[], AbstractAsyncContextManager[WorkflowClient]]
 
 
-async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, f"HTTP_{status}")
     return JSONResponse({"error": {"code": code, "message": str(getattr(exc, "detail", code)), "details": {}}},
@@ -65,7 +65,7 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
 
     server = build_server(config, desk, hub)
     mcp_app = server.http_app(path=MCP_PATH, middleware=[Middleware(ApiKeyGuard, keys=config.keys())])
-    mcp_app.add_exception_handler(StarletteHTTPException, _not_found)
+    mcp_app.add_exception_handler(StarletteHTTPException, _http_error)
     tasks = BackgroundTasks()
     opened: list[AsyncExitStack] = []
 

@@ -68,6 +68,9 @@ async def test_the_sdk_client_lists_reads_and_calls_over_http(mcp_rig: McpRigFac
             assert 'catalyst_mcp_tool_calls_total{outcome="ok",tool="start_trading_session"}' in metrics
             assert 'catalyst_mcp_tool_duration_seconds_count{tool="get_risk_status"}' in metrics
             assert 'catalyst_mcp_tool_errors_total{tool="get_scan_results"}' in metrics
+            unknown = await http.get("/nowhere", headers={"X-API-Key": API_KEY})
+            assert unknown.status_code == 404
+            assert unknown.json()["error"]["code"] == "NOT_FOUND"
 
 
 @pytest.mark.parametrize(("headers", "code"), [
