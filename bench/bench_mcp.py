@@ -11,7 +11,9 @@ Each tool is timed end to end at the client (MCP client → Orchestration → Wo
 service → PostgreSQL), and the same read one hop shorter (Workflow's REST route with Orchestration's
 key) and two hops shorter (the owning service's route), so the differences say what each hop costs.
 ``execute_trade`` is timed as its two calls (the preview, then the confirmation with the preview's
-token), a one-share market buy each time, with limits wide enough that every one is approved.
+token), a one-share market buy each time, with limits wide enough that every one is approved; each
+round also sends Workflow the same preview and a placed order of its own, so the book grows by two
+orders a round for both.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from datetime import time as day_time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +52,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 DAY = date(2013, 3, 1)
 NOW = datetime.combine(DAY, day_time(10, 15), tzinfo=NEW_YORK).astimezone(UTC)
 CALLS = 500
-HOP_CALLS = 200
+WARM_UP = 3  # rounds not counted: connections, caches
 MCP_KEY = "bench-mcp-key"
 LOGS = Path(tempfile.gettempdir()) / "catalyst-bench-mcp"
 TARGETS_MS = {"read": 25.0, "trade": 50.0}
@@ -65,16 +68,17 @@ ORDER = (ServiceName.TRADING, ServiceName.RISK, ServiceName.NEWS, ServiceName.TE
          ServiceName.SCANNER, ServiceName.REPORTING, ServiceName.WORKFLOW, ServiceName.ORCHESTRATION)
 
 
-async def _times(call: Callable[[], Awaitable[Any]], n: int) -> list[float]:
-    """Milliseconds of ``n`` sequential calls, after two unmeasured ones (connections, caches)."""
-    for _ in range(2):
-        await call()
-    samples = []
-    for _ in range(n):
+Call = Callable[[], Awaitable[Any]]
+
+
+async def _round(calls: dict[str, Call], figures: dict[str, list[float]]) -> dict[str, Any]:
+    """One call of each, in order, each timed into ``figures`` (milliseconds); their answers by name."""
+    answers = {}
+    for label, call in calls.items():
         started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        answers[label] = await call()
+        figures.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+    return answers
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
@@ -89,7 +93,14 @@ async def _tool(client: Client[Any], name: str, arguments: dict[str, Any]) -> di
     return structured
 
 
-async def _measure(env: dict[str, str], urls: dict[ServiceName, str], symbol: str) -> dict[str, list[float]]:
+def _expect(answer: dict[str, Any], status: str) -> None:
+    if answer.get("status") != status:
+        raise RuntimeError(f"expected {status}: {answer}")
+
+
+async def _measure(urls: dict[ServiceName, str], symbol: str) -> dict[str, list[float]]:
+    """The hops of one call are timed in the same round, one after another, so that each comparison
+    sees the same book (it grows with every placed order) and the same load."""
     workflow = httpx.AsyncClient(base_url=urls[ServiceName.WORKFLOW], timeout=120,
                                  headers={"X-API-Key": dev_api_key(ServiceName.ORCHESTRATION)})
     operator = {"X-API-Key": dev_api_key(Operator.OPERATOR)}
@@ -102,36 +113,38 @@ async def _measure(env: dict[str, str], urls: dict[ServiceName, str], symbol: st
         entry = round(float(minutes.close[int(np.searchsorted(minutes.ts, to_epoch(NOW)))]), 2)
         trade = {"symbol": symbol, "quantity": 1, "order_type": "market", "entry": entry,
                  "stop": round(entry * 0.95, 2), "target": round(entry * 1.10, 2)}
+
+        def workflow_trade(mode: str) -> Call:
+            async def call() -> dict[str, Any]:
+                body = {**trade, "request_id": f"bench-{uuid.uuid4().hex[:12]}", "mode": mode}
+                answer: dict[str, Any] = _ok(await workflow.post("/api/v1/workflow/trades", json=body)).json()
+                return answer
+            return call
+
         transport = StreamableHttpTransport(f"{urls[ServiceName.ORCHESTRATION]}/mcp", headers={"X-API-Key": MCP_KEY})
         figures: dict[str, list[float]] = {}
         async with Client(transport, timeout=120) as mcp:
-            figures["mcp get_risk_status"] = await _times(lambda: _tool(mcp, "get_risk_status", {}), CALLS)
-            figures["mcp get_scan_results"] = await _times(lambda: _tool(mcp, "get_scan_results", {}), CALLS)
-            previews: list[float] = []
-            confirms: list[float] = []
-            for _ in range(CALLS):
-                started = time.perf_counter()
-                preview = await _tool(mcp, "execute_trade", trade)
-                previews.append((time.perf_counter() - started) * 1000)
-                if preview.get("status") != "preview":
-                    raise RuntimeError(f"preview not approved: {preview}")
-                started = time.perf_counter()
+            reads: dict[str, Call] = {
+                "mcp get_risk_status": lambda: _tool(mcp, "get_risk_status", {}),
+                "workflow risk status": lambda: workflow.get("/api/v1/workflow/risk/status"),
+                "risk status": lambda: risk.get("/api/v1/risk/status"),
+                "mcp get_scan_results": lambda: _tool(mcp, "get_scan_results", {}),
+                "workflow latest scan": lambda: workflow.get("/api/v1/workflow/scan/latest"),
+                "scanner latest scan": lambda: scanner.get("/api/v1/scan/latest"),
+            }
+            for i in range(WARM_UP + CALLS):
+                await _round(reads, figures if i >= WARM_UP else {})
+            for i in range(WARM_UP + CALLS):
+                into = figures if i >= WARM_UP else {}
+                preview = (await _round({"mcp execute_trade preview": lambda: _tool(mcp, "execute_trade", trade)},
+                                        into))["mcp execute_trade preview"]
+                _expect(preview, "preview")
                 confirm = {**trade, "confirmation_token": preview["confirmation_token"]}
-                placed = await _tool(mcp, "execute_trade", confirm)
-                confirms.append((time.perf_counter() - started) * 1000)
-                if placed.get("status") != "placed":
-                    raise RuntimeError(f"confirmation not placed: {placed}")
-            figures["mcp execute_trade preview"] = previews
-            figures["mcp execute_trade confirm"] = confirms
-        figures["workflow risk status"] = await _times(
-            lambda: workflow.get("/api/v1/workflow/risk/status"), HOP_CALLS)
-        figures["workflow latest scan"] = await _times(lambda: workflow.get("/api/v1/workflow/scan/latest"), HOP_CALLS)
-        figures["workflow trade preview"] = await _times(lambda: workflow.post("/api/v1/workflow/trades", json={
-            **trade, "request_id": f"bench-{uuid.uuid4().hex[:12]}", "mode": "preview"}), HOP_CALLS)
-        figures["workflow trade execute"] = await _times(lambda: workflow.post("/api/v1/workflow/trades", json={
-            **trade, "request_id": f"bench-{uuid.uuid4().hex[:12]}"}), HOP_CALLS)
-        figures["risk status"] = await _times(lambda: risk.get("/api/v1/risk/status"), HOP_CALLS)
-        figures["scanner latest scan"] = await _times(lambda: scanner.get("/api/v1/scan/latest"), HOP_CALLS)
+                answers = await _round({"mcp execute_trade confirm": partial(_tool, mcp, "execute_trade", confirm),
+                                        "workflow trade preview": workflow_trade("preview"),
+                                        "workflow trade execute": workflow_trade("execute")}, into)
+                _expect(answers["mcp execute_trade confirm"], "placed")
+                _expect(answers["workflow trade execute"], "placed")
         return figures
     finally:
         for client in (workflow, risk, scanner):
@@ -161,7 +174,7 @@ async def _run() -> dict[str, list[float]]:
             for name in ORDER:
                 peers = {f"{s.value.upper()}_URL": url for s, url in urls.items()}
                 urls[name] = stack.enter_context(service(name, {**env, **peers}, LOGS))
-            return await _measure(env, urls, symbol)
+            return await _measure(urls, symbol)
 
 
 def run() -> str:
