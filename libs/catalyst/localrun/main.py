@@ -28,6 +28,7 @@ from catalyst.contracts.mcp import MCP_PATH
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.environment import read, variables
 from catalyst.http import ServiceClient
+from catalyst.localrun.autopilot import Autopilot
 from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
 from catalyst.localrun.record import RunRecord, ServiceMemory
 from catalyst.localrun.state import fresh_state
@@ -54,6 +55,7 @@ class LocalRun:
         self.variables = dict(environ)
         self.events: deque[str] = deque(maxlen=8)
         self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for)
+        self.autopilot: Autopilot | None = None
         self.record = RunRecord(day=options.day.isoformat(), speed=str(options.speed))
         self._t0 = time.perf_counter()
 
@@ -91,11 +93,14 @@ class LocalRun:
                                settings.api_key(Operator.OPERATOR), timeout=600.0)
         workflow = WorkflowClient(client)
         clock: Clock = dial or market_clock(read(MarketClockSettings, self.clock_vars))
+        if self.options.autopilot and ServiceName.ORCHESTRATION in self.supervisor.processes:
+            self.autopilot = Autopilot(self.mcp_url, self.mcp_key, self.options.day, self.note)
         try:
             with Live(console=self.console, refresh_per_second=2, transient=False) as live:
                 async def refresh() -> None:
                     for event in self.supervisor.watch():
                         self.note(event)
+                    await self.act(clock.now())
                     live.update(render(await DayStatus.read(workflow, clock.now()), self.events, self.header()))
 
                 if dial is not None:
@@ -130,6 +135,7 @@ class LocalRun:
 
         async def between() -> None:
             nonlocal last
+            await self.act(dial.now())
             if time.monotonic() - last >= REFRESH_S:
                 await refresh()
                 last = time.monotonic()
@@ -152,6 +158,15 @@ class LocalRun:
             await asyncio.sleep(REFRESH_S)
         self.record.day_s = time.perf_counter() - started
         await refresh()
+
+    async def act(self, now: datetime) -> None:
+        """The autopilot's turn (``--autopilot``); a failed action is reported, and the day goes on."""
+        if self.autopilot is None:
+            return
+        try:
+            await self.autopilot.act(now)
+        except Exception as exc:  # the trader's stand-in failing must not stop the market
+            self.note(f"autopilot: {_what_failed(exc)}")
 
     async def _hold(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
         """Keep every service up after ``--until`` (a stepped clock stays where it stopped) until Ctrl-C."""
@@ -204,6 +219,13 @@ class LocalRun:
     def stop(self) -> None:
         self.note("stopping every service")
         self.supervisor.stop()
+
+
+def _what_failed(exc: BaseException) -> str:
+    """The innermost errors of ``exc`` (the MCP client raises them wrapped in task groups)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_what_failed(e) for e in exc.exceptions)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -112,6 +112,8 @@ def service_env(options: RunOptions, service: ServiceName) -> dict[str, str]:
         env["WORKFLOW_SCHEDULER"] = "false" if options.stepped else "true"
         if options.symbols:
             env["WORKFLOW_WATCHLIST"] = ",".join(options.symbols)
+    if options.stepped:  # a day passes in seconds: the sim broker looks at the clock often enough to keep up
+        env["BROKER_POLL_INTERVAL"] = "0.05"
     if options.live:  # Alpaca's paper account, its market data and its news, on the wall clock
         env |= {"BROKER": "alpaca", "BAR_SOURCE": "alpaca", "NEWS_SOURCES": "alpaca"}
     return env
