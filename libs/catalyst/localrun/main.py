@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from datetime import time as time_of_day
 from pathlib import Path
 
 from rich.console import Console
@@ -104,11 +105,11 @@ class LocalRun:
                     live.update(render(await DayStatus.read(workflow, clock.now()), self.events, self.header()))
 
                 if dial is not None:
-                    await self._stepped(dial, workflow, refresh)
+                    await self._stepped(dial, workflow, refresh, self.options.ends_at())
                 else:
                     await self._paced(clock, refresh)
                 if self.options.hold:
-                    await self._hold(clock, refresh)
+                    await self._hold(clock, dial, workflow, refresh)
             self.console.print()
             await self.summary(workflow)
             self.keep_record()
@@ -126,7 +127,8 @@ class LocalRun:
                            f"the day {self.record.day_s:.1f} s; all services {self.record.total_peak_mib:,.0f} MiB "
                            "at their peaks)", soft_wrap=True)
 
-    async def _stepped(self, dial: ClockDial, workflow: WorkflowClient, refresh: Callable[[], Awaitable[None]]) -> None:
+    async def _stepped(self, dial: ClockDial, workflow: WorkflowClient, refresh: Callable[[], Awaitable[None]],
+                       until: datetime, pace_s: float = 0.0) -> None:
         from catalyst.calendars.nyse import nyse_calendar
         from catalyst.localrun.driver import SteppedDay
 
@@ -141,14 +143,15 @@ class LocalRun:
                 last = time.monotonic()
 
         async for outcome in SteppedDay(dial, workflow, nyse_calendar(), between_steps=between).play(
-                self.options.ends_at()):
+                until, pace_s=pace_s):
             self.record.phase(outcome.due.phase.value).add(outcome.wall_s)
             at = outcome.due.at.astimezone(NEW_YORK).strftime("%H:%M")
             if outcome.error is not None:
                 self.note(f"{at} {outcome.due.phase.value}: {outcome.error}")
             elif outcome.result is not None and outcome.due.phase.value != "monitor":
                 self.note(f"{at} {outcome.due.phase.value}: {'ran' if outcome.result.ran else outcome.result.reason}")
-        self.record.day_s = time.perf_counter() - started
+        if pace_s == 0:
+            self.record.day_s = time.perf_counter() - started
         await refresh()
 
     async def _paced(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
@@ -168,10 +171,15 @@ class LocalRun:
         except Exception as exc:  # the trader's stand-in failing must not stop the market
             self.note(f"autopilot: {_what_failed(exc)}")
 
-    async def _hold(self, clock: Clock, refresh: Callable[[], Awaitable[None]]) -> None:
-        """Keep every service up after ``--until`` (a stepped clock stays where it stopped) until Ctrl-C."""
+    async def _hold(self, clock: Clock, dial: ClockDial | None, workflow: WorkflowClient,
+                    refresh: Callable[[], Awaitable[None]]) -> None:
+        """After ``--until`` every service stays up until Ctrl-C; a stepped day goes on at ``--hold-speed``
+        (orders fill on the next minute's bar, so the market must move for a trader who connects now)."""
         at = clock.now().astimezone(NEW_YORK).strftime("%H:%M")
-        self.note(f"holding at {at} New York: the services stay up until Ctrl-C")
+        self.note(f"holding from {at} New York at {self.options.hold_speed:g}x: the services stay up until Ctrl-C")
+        if dial is not None:
+            end_of_day = datetime.combine(self.options.day, time_of_day(23, 59), tzinfo=NEW_YORK)
+            await self._stepped(dial, workflow, refresh, end_of_day, pace_s=60.0 / self.options.hold_speed)
         while True:
             await refresh()
             await asyncio.sleep(REFRESH_S)

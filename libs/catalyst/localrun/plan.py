@@ -40,7 +40,9 @@ class RunOptions(BaseModel):
     autopilot: bool = Field(False, description="An MCP client in the run plays the trader")
     live: bool = Field(False, description="Wall clock and Alpaca paper trading with keys from the environment")
     run_dir: Path = Field(Path("runs"), description="Where each run's directory of logs and reports goes")
-    hold: bool = Field(False, description="After --until, keep the services up (a stepped clock stays) until Ctrl-C")
+    hold: bool = Field(False, description="After --until, keep the services up until Ctrl-C")
+    hold_speed: float = Field(1.0, gt=0, le=10_000,
+                              description="While holding, a stepped day goes on at this many replay seconds a second")
     keep_state: bool = Field(False, description="Run on DATABASE_URL as it is, not on a fresh catalyst_run")
 
     @field_validator("speed")
