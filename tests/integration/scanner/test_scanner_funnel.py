@@ -102,6 +102,25 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
     assert json.loads(header["stages"]) == result["stages"]
 
 
+async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: ScannerFactory) -> None:
+    """By dollar volume: SCGOB, SCHOT, SCDUL, SCGOA, SCQUT (no news), SCWEK, SCTHN, SCPNY. A universe
+    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out for its news."""
+    async with scanner(settings={"SCANNER_MIN_UNIVERSE": "1"}) as client:
+        five = await start(client, universe_size=5)
+        four = await start(client, universe_size=4)
+        verdicts = {s: (await client.get(f"/api/v1/scan/{four['scan_id']}/symbols/{s}")).json()
+                    for s in ("SCGOA", "SCWEK", "SCQUT")}
+    assert five["stages"][0] == {"stage": "universe", "entered": 8, "passed": 5}
+    assert five["stages"][1] == {"stage": "catalyst", "entered": 5, "passed": 4}  # SCDUL's news is weak
+    assert [c["symbol"] for c in five["candidates"]] == ["SCGOA", "SCGOB"]
+    assert four["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}
+    assert verdicts["SCGOA"]["reached"] == "final"
+    assert verdicts["SCQUT"]["reason"]["metric"] == "news_events"  # checked before the cap
+    assert (verdicts["SCWEK"]["dropped_at"], verdicts["SCWEK"]["reason"]["metric"],
+            verdicts["SCWEK"]["reason"]["value"], verdicts["SCWEK"]["reason"]["threshold"]) == (
+        "universe", "liquidity_rank", 5, 4)
+
+
 async def test_the_top_five_by_default_are_ranked_by_composite_score(scanner: ScannerFactory) -> None:
     async with scanner() as client:
         result = await start(client)
