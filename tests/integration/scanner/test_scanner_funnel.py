@@ -22,7 +22,6 @@ from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
 EXPECTED_DROPS: dict[str, tuple[str, str, str, float]] = {
     "SCPNY": ("universe", "price", ">", 5.0),
     "SCTHN": ("universe", "avg_volume", ">", 1_000_000.0),
-    "SCQUT": ("universe", "news_events", ">=", 1.0),
     "SCDUL": ("catalyst", "catalyst_strength", ">", 0.7),
     "SCHOT": ("technical", "rsi_14", "<=", 70.0),
     "SCWEK": ("pattern", "pattern_confidence", ">", 0.7),
@@ -44,7 +43,7 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
         assert result["as_of"] == NOW.isoformat().replace("+00:00", "Z")
         assert result["warnings"] == []
         assert [(s["stage"], s["entered"], s["passed"]) for s in result["stages"]] == [
-            ("universe", 8, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
+            ("universe", 7, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
         assert set(result["timings_ms"]) == {"universe", "news", "catalyst", "technical", "pattern", "final",
                                              "store"}
 
@@ -70,12 +69,14 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
             found: dict[str, Any] = next(v for v in verdicts if v["symbol"] == symbol)["reason"]
             return found
 
-        verdicts = [(await client.get(f"/api/v1/scan/latest/symbols/{s.lower()}")).json() for s in SHAPES]
+        verdicts = [(await client.get(f"/api/v1/scan/latest/symbols/{s.lower()}")).json() for s in SHAPES
+                    if s != "SCQUT"]
+        quiet = await client.get("/api/v1/scan/latest/symbols/SCQUT")  # its one story is 40 h old
+        assert (quiet.status_code, quiet.json()["error"]["code"]) == (404, "SYMBOL_NOT_SCANNED")
         assert reason("SCPNY")["value"] == 3.806
         assert reason("SCPNY")["message"] == "price 3.806 is not > 5"
         assert reason("SCTHN")["value"] == 500_000
         assert "500,000 is not > 1,000,000" in reason("SCTHN")["message"]
-        assert reason("SCQUT")["value"] == 0  # its one story is 40 h old
         assert reason("SCHOT")["value"] > 70
         assert 0.4 < reason("SCWEK")["value"] < 0.7
         assert reason("SCGOB")["value"] == 2
@@ -91,7 +92,7 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
                                    WHERE r.scan_id = $1""", uuid.UUID(result["scan_id"]))
         header = await conn.fetchrow("SELECT * FROM scans WHERE scan_id = $1", uuid.UUID(result["scan_id"]))
     stored = {r["symbol"]: r for r in rows}
-    assert set(stored) == set(SHAPES)
+    assert set(stored) == set(SHAPES) - {"SCQUT"}  # the universe holds the symbols with news
     assert {s: stored[s]["stage"] for s in EXPECTED_DROPS} == {s: e[0] for s, e in EXPECTED_DROPS.items()}
     assert stored["SCGOA"]["stage"] == "final"
     assert stored["SCGOA"]["rank"] == 1
@@ -104,18 +105,18 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
 
 async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: ScannerFactory) -> None:
     """By dollar volume: SCGOB, SCHOT, SCDUL, SCGOA, SCQUT (no news), SCWEK, SCTHN, SCPNY. A universe
-    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out for its news."""
+    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out."""
     async with scanner(settings={"SCANNER_MIN_UNIVERSE": "1"}) as client:
         five = await start(client, universe_size=5)
         four = await start(client, universe_size=4)
         verdicts = {s: (await client.get(f"/api/v1/scan/{four['scan_id']}/symbols/{s}")).json()
-                    for s in ("SCGOA", "SCWEK", "SCQUT")}
-    assert five["stages"][0] == {"stage": "universe", "entered": 8, "passed": 5}
+                    for s in ("SCGOA", "SCWEK", "SCPNY")}
+    assert five["stages"][0] == {"stage": "universe", "entered": 7, "passed": 5}
     assert five["stages"][1] == {"stage": "catalyst", "entered": 5, "passed": 4}  # SCDUL's news is weak
     assert [c["symbol"] for c in five["candidates"]] == ["SCGOA", "SCGOB"]
-    assert four["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}
+    assert four["stages"][0] == {"stage": "universe", "entered": 7, "passed": 4}
     assert verdicts["SCGOA"]["reached"] == "final"
-    assert verdicts["SCQUT"]["reason"]["metric"] == "news_events"  # checked before the cap
+    assert verdicts["SCPNY"]["reason"]["metric"] == "price"  # checked before the cap
     assert (verdicts["SCWEK"]["dropped_at"], verdicts["SCWEK"]["reason"]["metric"],
             verdicts["SCWEK"]["reason"]["value"], verdicts["SCWEK"]["reason"]["threshold"]) == (
         "universe", "liquidity_rank", 5, 4)
