@@ -22,6 +22,7 @@ from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
 EXPECTED_DROPS: dict[str, tuple[str, str, str, float]] = {
     "SCPNY": ("universe", "price", ">", 5.0),
     "SCTHN": ("universe", "avg_volume", ">", 1_000_000.0),
+    "SCNOB": ("universe", "daily_bars", ">=", 1.0),  # news, but no bars
     "SCDUL": ("catalyst", "catalyst_strength", ">", 0.7),
     "SCHOT": ("technical", "rsi_14", "<=", 70.0),
     "SCWEK": ("pattern", "pattern_confidence", ">", 0.7),
@@ -43,7 +44,7 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
         assert result["as_of"] == NOW.isoformat().replace("+00:00", "Z")
         assert result["warnings"] == []
         assert [(s["stage"], s["entered"], s["passed"]) for s in result["stages"]] == [
-            ("universe", 7, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
+            ("universe", 8, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
         assert set(result["timings_ms"]) == {"universe", "news", "catalyst", "technical", "pattern", "final",
                                              "store"}
 
@@ -92,7 +93,7 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
                                    WHERE r.scan_id = $1""", uuid.UUID(result["scan_id"]))
         header = await conn.fetchrow("SELECT * FROM scans WHERE scan_id = $1", uuid.UUID(result["scan_id"]))
     stored = {r["symbol"]: r for r in rows}
-    assert set(stored) == set(SHAPES) - {"SCQUT"}  # the universe holds the symbols with news
+    assert set(stored) == set(SHAPES) - {"SCQUT"} | {"SCNOB"}  # the universe holds the symbols with news
     assert {s: stored[s]["stage"] for s in EXPECTED_DROPS} == {s: e[0] for s, e in EXPECTED_DROPS.items()}
     assert stored["SCGOA"]["stage"] == "final"
     assert stored["SCGOA"]["rank"] == 1
@@ -111,10 +112,10 @@ async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: Scanne
         four = await start(client, universe_size=4)
         verdicts = {s: (await client.get(f"/api/v1/scan/{four['scan_id']}/symbols/{s}")).json()
                     for s in ("SCGOA", "SCWEK", "SCPNY")}
-    assert five["stages"][0] == {"stage": "universe", "entered": 7, "passed": 5}
+    assert five["stages"][0] == {"stage": "universe", "entered": 8, "passed": 5}
     assert five["stages"][1] == {"stage": "catalyst", "entered": 5, "passed": 4}  # SCDUL's news is weak
     assert [c["symbol"] for c in five["candidates"]] == ["SCGOA", "SCGOB"]
-    assert four["stages"][0] == {"stage": "universe", "entered": 7, "passed": 4}
+    assert four["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}
     assert verdicts["SCGOA"]["reached"] == "final"
     assert verdicts["SCPNY"]["reason"]["metric"] == "price"  # checked before the cap
     assert (verdicts["SCWEK"]["dropped_at"], verdicts["SCWEK"]["reason"]["metric"],
