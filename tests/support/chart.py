@@ -22,8 +22,9 @@ NAMESPACE = "catalyst"
 # The chart's kubeVersion floor and the newest Kubernetes kubernetes-validate knows.
 KUBE_VERSIONS = ("1.31.0", "1.37.0")
 
-# Every option on: in-cluster PostgreSQL, cert-manager, the Prometheus Operator objects, credentials.
+# Every option on: in-cluster PostgreSQL, cert-manager, the Prometheus Operator objects, credentials, the operator.
 ALL_ON: dict[str, Any] = {
+    "operator": {"enabled": True},
     "postgresql": {"enabled": True},
     "ingress": {"tls": {"certManager": {"enabled": True}}},
     "monitoring": {"prometheusOperator": "always"},

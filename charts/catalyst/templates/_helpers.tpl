@@ -40,10 +40,10 @@ helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+
 {{- .Values.secrets.existingSecret | default (printf "%s-keys" (include "catalyst.fullname" .)) -}}
 {{- end -}}
 
-{{/* The environment name of a service's own API key (catalyst.config.Settings: News's is NEWS_SERVICE_API_KEY,
-     NEWS_API_KEY being NewsAPI's). */}}
-{{- define "catalyst.apiKeyName" -}}
-{{- if eq . "news" -}}NEWS_SERVICE_API_KEY{{- else -}}{{ printf "%s_API_KEY" (upper .) }}{{- end -}}
+{{/* The secrets every service reads (catalyst.config.Settings: each identity's API key, the approval secret),
+     generated into files/wiring.yaml beside the matrix. */}}
+{{- define "catalyst.secretNames" -}}
+{{- (.Files.Get "files/wiring.yaml" | fromYaml).secrets | toYaml -}}
 {{- end -}}
 
 {{/* Where the services reach PostgreSQL: the in-cluster one, or DATABASE_URL from a Secret. */}}

@@ -13,9 +13,10 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from catalyst.config import Settings
-from catalyst.services import PORTS, WIRING, ServiceName
+from catalyst.services import IDENTITIES, PORTS, WIRING, ServiceName
 from tests.support.chart import (
     ALL_ON,
     CHART,
@@ -151,8 +152,8 @@ def test_every_object_has_the_recommended_labels():
 
 def test_the_generated_secret_holds_every_key_the_settings_read_and_values_hold_none():
     (secret,) = of_kind(manifests(), "Secret")
-    secret_aliases = {f.alias for name, f in Settings.model_fields.items()
-                      if name.endswith("_api_key") or name == "news_api_key_internal" or name == "risk_approval_secret"}
+    secret_aliases = {f.alias for f in Settings.model_fields.values() if f.annotation is SecretStr}
+    assert len(secret_aliases) == len(IDENTITIES) + 1  # each identity's key and the approval secret
     assert secret_aliases <= set(secret["data"])
     assert {"MCP_API_KEYS", "MCP_CONFIRMATION_SECRET"} <= set(secret["data"])
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())

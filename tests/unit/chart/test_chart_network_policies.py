@@ -1,7 +1,8 @@
 """The NetworkPolicies allow exactly the calls ``catalyst.services.WIRING`` declares, and no other: each service
 reaches its peers, DNS, and PostgreSQL / Redis where it uses them; it is reached by its callers only, plus
 the fixed ways in from outside the matrix (Traefik to Orchestration, the phase CronJobs to Workflow,
-Prometheus, the helm test pod). Everything else in the release is denied by default."""
+the RiskParameters operator to Risk when it is on, Prometheus, the helm test pod). Everything else in the
+release is denied by default."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _pod(name: str, port: int) -> tuple[Peer, int, str]:
     return (("pod", name), port, "TCP")
 
 
-def _expected_ingress(service: ServiceName) -> Allowed:
+def _expected_ingress(service: ServiceName, operator: bool) -> Allowed:
     port = PORTS[service]
     allowed = {_pod(caller.value, port) for caller in callers_of(service)}
     allowed |= {_pod("health-test", port), (PROMETHEUS, port, "TCP")}
@@ -56,6 +57,8 @@ def _expected_ingress(service: ServiceName) -> Allowed:
         allowed.add(_pod("phase", port))
     if service is ServiceName.ORCHESTRATION:
         allowed.add((TRAEFIK, port, "TCP"))
+    if service is ServiceName.RISK and operator:
+        allowed.add(_pod("operator", port))
     return allowed
 
 
@@ -83,7 +86,8 @@ def test_each_service_is_reached_by_its_callers_and_reaches_its_peers_only(value
     for service in ServiceName:
         spec = policies[service.value]["spec"]
         assert spec["policyTypes"] == ["Ingress", "Egress"]
-        assert _allowed(spec["ingress"], "from") == _expected_ingress(service), service
+        operator = values.get("operator", {}).get("enabled", False)
+        assert _allowed(spec["ingress"], "from") == _expected_ingress(service, operator), service
         assert _allowed(spec["egress"], "to") == _expected_egress(service, postgres), service
 
 
