@@ -4,8 +4,8 @@
 #   catalyst phase <pre_market_scan|market_open|monitor|market_close>
 #   python -m catalyst.db.migrate
 #   kopf run --standalone -m operator.main   (issue 14)
-# Every dependency installs from a wheel (TA-Lib 0.8.2 ships a manylinux wheel with its C library
-# inside), so the build stage needs no compiler either; the final stage holds only the venv and the code.
+# TA-Lib 0.8.2 installs from its manylinux wheel (the C library inside), the native packages from theirs,
+# so neither stage needs a compiler; the final stage holds only the venv and the code.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -17,7 +17,7 @@ WORKDIR /src
 COPY requirements.txt requirements.lock ./
 # torch: the CPU build (a CUDA build is several GB); the lock's torch==2.13.0 admits 2.13.0+cpu.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
- && pip install --only-binary=:all: -c requirements.lock -r requirements.txt
+ && pip install --prefer-binary --only-binary=TA-Lib -c requirements.lock -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY libs ./libs
 RUN pip install --no-deps .
