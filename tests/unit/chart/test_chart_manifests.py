@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from copy import deepcopy
 from pathlib import Path
@@ -158,6 +159,26 @@ def test_the_generated_secret_holds_every_key_the_settings_read_and_values_hold_
     assert {"MCP_API_KEYS", "MCP_CONFIRMATION_SECRET"} <= set(secret["data"])
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
     assert defaults["secrets"] == {"existingSecret": "", "credentialsSecret": ""}
+
+
+def test_each_service_pod_reads_its_environment_as_production_settings():
+    docs = manifests()
+    (config,) = [c for c in of_kind(docs, "ConfigMap") if component(c) == "config"]
+    (secret,) = of_kind(docs, "Secret")
+    keys = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    for dep in of_kind(docs, "Deployment"):
+        if component(dep) == "redis":
+            continue
+        service = ServiceName(component(dep))
+        (container,) = dep["spec"]["template"]["spec"]["containers"]
+        own = {e["name"]: e.get("value", "postgresql://catalyst@db/catalyst") for e in container["env"]}
+        settings = Settings(**{**config["data"], **keys, **own})
+        assert settings.env == "production"  # so no development key got through
+        assert settings.service is service
+        assert settings.listen_port == PORTS[service]
+        assert settings.redis_url == "redis://catalyst-redis:6379/0"
+        for peer in WIRING[service].peers:
+            assert settings.service_url(peer) == f"http://catalyst-{peer.value}:{PORTS[peer]}"
 
 
 def test_an_existing_secret_replaces_the_generated_one():
