@@ -40,8 +40,8 @@ helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+
 {{- .Values.secrets.existingSecret | default (printf "%s-keys" (include "catalyst.fullname" .)) -}}
 {{- end -}}
 
-{{/* The secrets every service reads (catalyst.config.Settings: each identity's API key, the approval secret),
-     generated into files/wiring.yaml beside the matrix. */}}
+{{/* The secrets the chart generates (Settings: each identity's API key, the approval secret; Orchestration's:
+     the MCP keys, the confirmation secret), written into files/wiring.yaml beside the matrix. */}}
 {{- define "catalyst.secretNames" -}}
 {{- (.Files.Get "files/wiring.yaml" | fromYaml).secrets | toYaml -}}
 {{- end -}}

@@ -5,8 +5,7 @@ the services are built by their own ``build_app`` and run in process, and their 
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from collections.abc import Callable
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -43,18 +42,18 @@ def _names(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-async def served_metrics(make_settings: Callable[..., Settings]) -> AsyncIterator[set[str]]:
-    """The names on the /metrics of every service built so far, each run by its build_app."""
+async def served_metrics(make_settings: Callable[..., Settings]) -> set[str]:
+    """The names on the /metrics of every service built so far, each run by its build_app in turn (started
+    and stopped in this one task: the MCP server's lifespan must end in the task that began it)."""
     names: set[str] = set()
-    async with AsyncExitStack() as stack:
-        for service in BUILT:
-            module = importlib.import_module(f"services.{service.value}.app")
-            client = await stack.enter_async_context(serve(module.build_app(make_settings(service))))
+    for service in BUILT:
+        module = importlib.import_module(f"services.{service.value}.app")
+        async with serve(module.build_app(make_settings(service))) as client:
             await client.get("/health")  # the connection gauges are set by a health check
             page = await client.get("/metrics")
-            assert page.status_code == 200
-            names |= _names(page.text)
-        yield names
+        assert page.status_code == 200
+        names |= _names(page.text)
+    return names
 
 
 def test_every_rule_metric_is_served(served_metrics):

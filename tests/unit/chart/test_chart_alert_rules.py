@@ -1,6 +1,6 @@
 """The chart's PrometheusRule as Prometheus reads it: ``promtool check rules`` and ``promtool test rules``,
 one case (firing and not) for each alert of spec 9.3 (tests/data/promtool). promtool is Debian's
-``prometheus`` package, which ``make test`` installs (scripts/promtool.py)."""
+``prometheus`` package, which ``make test`` installs (``make test-tools``, scripts/test_tools.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SPEC_ALERTS = {
 }
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool missing: make test installs it (apt-get install prometheus) where apt can")
+    PROMTOOL is None, reason="promtool missing: make test-tools installs it (Debian prometheus) where apt can as root")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import yaml
 from pydantic import SecretStr
 
 from catalyst.config import Settings
+from catalyst.orchestration.config import OrchestrationSettings
 from catalyst.services import IDENTITIES, PORTS, WIRING, ServiceName
 from tests.support.chart import (
     ALL_ON,
@@ -156,7 +157,8 @@ def test_the_generated_secret_holds_every_key_the_settings_read_and_values_hold_
     secret_aliases = {f.alias for f in Settings.model_fields.values() if f.annotation is SecretStr}
     assert len(secret_aliases) == len(IDENTITIES) + 1  # each identity's key and the approval secret
     assert secret_aliases <= set(secret["data"])
-    assert {"MCP_API_KEYS", "MCP_CONFIRMATION_SECRET"} <= set(secret["data"])
+    assert {f.alias for f in OrchestrationSettings.model_fields.values()
+            if "SecretStr" in str(f.annotation)} <= set(secret["data"])
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
     assert defaults["secrets"] == {"existingSecret": "", "credentialsSecret": ""}
 
@@ -172,13 +174,15 @@ def test_each_service_pod_reads_its_environment_as_production_settings():
         service = ServiceName(component(dep))
         (container,) = dep["spec"]["template"]["spec"]["containers"]
         own = {e["name"]: e.get("value", "postgresql://catalyst@db/catalyst") for e in container["env"]}
-        settings = Settings(**{**config["data"], **keys, **own})
+        env = {**config["data"], **keys, **own}
+        settings = Settings(**env)
         assert settings.env == "production"  # so no development key got through
         assert settings.service is service
         assert settings.listen_port == PORTS[service]
         assert settings.redis_url == "redis://catalyst-redis:6379/0"
         for peer in WIRING[service].peers:
             assert settings.service_url(peer) == f"http://catalyst-{peer.value}:{PORTS[peer]}"
+        assert OrchestrationSettings(**env).dev_secrets() == []
 
 
 def test_an_existing_secret_replaces_the_generated_one():
