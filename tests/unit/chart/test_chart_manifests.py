@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from catalyst.config import Settings
 from catalyst.orchestration.config import OrchestrationSettings
 from catalyst.services import IDENTITIES, PORTS, WIRING, ServiceName
+from services.orchestration.app import AUTH_PATH
 from tests.support.chart import (
     ALL_ON,
     CHART,
@@ -227,8 +228,8 @@ def test_only_the_mcp_endpoint_is_exposed_over_tls_13():
     assert plain["spec"]["entryPoints"] == ["web"]
     middlewares = {m["metadata"]["name"]: m["spec"] for m in of_kind(docs, "Middleware")}
     assert secure["spec"]["routes"][0]["middlewares"] == [{"name": "catalyst-mcp-auth"}]
-    assert middlewares["catalyst-mcp-auth"]["forwardAuth"]["address"].startswith(
-        "http://catalyst-orchestration.catalyst.svc:5000/")
+    assert middlewares["catalyst-mcp-auth"]["forwardAuth"]["address"] == (
+        f"http://catalyst-orchestration.catalyst.svc:5000{AUTH_PATH}")
     assert plain["spec"]["routes"][0]["middlewares"] == [{"name": "catalyst-https-redirect"}]
     assert middlewares["catalyst-https-redirect"]["redirectScheme"]["scheme"] == "https"
     (option,) = of_kind(docs, "TLSOption")
