@@ -30,6 +30,7 @@ from catalyst.bus import (
     RiskAlert,
     ScanComplete,
 )
+from catalyst.contracts.mcp import McpResource
 from catalyst.logging import get_logger
 from catalyst.orchestration.metrics import MCP_EVENTS_FORWARDED
 from catalyst.orchestration.untrusted import wrap
@@ -41,10 +42,10 @@ RECENT_ALERTS = 50
 MAX_SESSIONS = 1000  # the oldest is forgotten first: a session that ended without failing a send
 ALERT_LEVELS: dict[str, LoggingLevel] = {"warning": "warning", "critical": "critical", "emergency": "emergency"}
 UPDATES: dict[Channel, str] = {
-    Channel.ORDER_FILLED: "catalyst://positions/current",
-    Channel.POSITION_UPDATE: "catalyst://positions/current",
-    Channel.RISK_ALERT: "catalyst://alerts/active",
-    Channel.SCAN_COMPLETE: "catalyst://market-scan/latest",
+    Channel.ORDER_FILLED: McpResource.CURRENT_POSITIONS.value,
+    Channel.POSITION_UPDATE: McpResource.CURRENT_POSITIONS.value,
+    Channel.RISK_ALERT: McpResource.ACTIVE_ALERTS.value,
+    Channel.SCAN_COMPLETE: McpResource.LATEST_SCAN.value,
 }
 
 

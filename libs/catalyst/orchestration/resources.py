@@ -15,6 +15,7 @@ from fastmcp import FastMCP
 from fastmcp.exceptions import ResourceError
 from pydantic import BaseModel
 
+from catalyst.contracts.mcp import RESOURCE_URIS, McpResource
 from catalyst.errors import CatalystError
 from catalyst.orchestration.desk import Desk
 from catalyst.orchestration.views import outside_text_view
@@ -22,14 +23,8 @@ from catalyst.orchestration.views import outside_text_view
 DeskSource = Callable[[], Desk]
 M = TypeVar("M", bound=BaseModel)
 
-SCHEME = "catalyst://"
 JSON = "application/json"
-URIS = (
-    "catalyst://trading-cycle/current", "catalyst://trading-cycle/{cycle_id}/timeline",
-    "catalyst://market-scan/latest", "catalyst://market-scan/candidates/{symbol}",
-    "catalyst://positions/current", "catalyst://positions/{position_id}/status",
-    "catalyst://performance/daily", "catalyst://performance/weekly", "catalyst://alerts/active",
-)
+URIS = RESOURCE_URIS  # the one list: catalyst.contracts.mcp
 
 
 async def _document(desk: Desk, call: Awaitable[M], key: str, **extra: Any) -> dict[str, Any]:
@@ -48,50 +43,50 @@ def _uuid(value: str, what: str) -> str:
 
 
 def register(server: FastMCP, desk: DeskSource, recent_alerts: Callable[[], list[dict[str, Any]]]) -> None:
-    def resource(uri: str, description: str) -> Callable[[Callable[..., Any]], Any]:
-        return server.resource(uri, mime_type=JSON, description=description)
+    def resource(uri: McpResource, description: str) -> Callable[[Callable[..., Any]], Any]:
+        return server.resource(uri.value, mime_type=JSON, description=description)
 
-    @resource("catalyst://trading-cycle/current", "Today's trading cycle: state, phases run, allowed phases")
+    @resource(McpResource.CURRENT_CYCLE, "Today's trading cycle: state, phases run, allowed phases")
     async def current_cycle() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.current_cycle(), "cycle")
 
-    @resource("catalyst://trading-cycle/{cycle_id}/timeline", "Every transition and decision of one cycle")
+    @resource(McpResource.CYCLE_TIMELINE, "Every transition and decision of one cycle")
     async def cycle_timeline(cycle_id: str) -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.timeline(_uuid(cycle_id, "cycle_id")), "timeline")
 
-    @resource("catalyst://market-scan/latest", "The latest scan: stage counts and ranked candidates")
+    @resource(McpResource.LATEST_SCAN, "The latest scan: stage counts and ranked candidates")
     async def latest_scan() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.latest_scan(), "scan")
 
-    @resource("catalyst://market-scan/candidates/{symbol}", "One symbol in the latest scan: candidacy or why not")
+    @resource(McpResource.SCAN_CANDIDATE, "One symbol in the latest scan: candidacy or why not")
     async def candidate(symbol: str) -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.candidate(symbol.strip().upper()), "verdict")
 
-    @resource("catalyst://positions/current", "Open positions with their P&L")
+    @resource(McpResource.CURRENT_POSITIONS, "Open positions with their P&L")
     async def positions() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.positions("open"), "positions")
 
-    @resource("catalyst://positions/{position_id}/status", "One position: quantity, prices, P&L, stops, state")
+    @resource(McpResource.POSITION_STATUS, "One position: quantity, prices, P&L, stops, state")
     async def position(position_id: str) -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.position(_uuid(position_id, "position_id")), "position")
 
-    @resource("catalyst://performance/daily", "Today's performance report")
+    @resource(McpResource.DAILY_PERFORMANCE, "Today's performance report")
     async def daily() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.daily_performance(), "report")
 
-    @resource("catalyst://performance/weekly", "This week's performance report")
+    @resource(McpResource.WEEKLY_PERFORMANCE, "This week's performance report")
     async def weekly() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.weekly_performance(), "report")
 
-    @resource("catalyst://alerts/active", "Risk alerts in force now, the latest risk events, and bus alerts")
+    @resource(McpResource.ACTIVE_ALERTS, "Risk alerts in force now, the latest risk events, and bus alerts")
     async def alerts() -> dict[str, Any]:
         d = desk()
         return await _document(d, d.workflow.alerts(d.settings.alerts_limit), "alerts", announced=recent_alerts())

@@ -16,6 +16,7 @@ from fastmcp import FastMCP
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from catalyst.contracts.mcp import McpTool
 from catalyst.domain.cycle import Phase
 from catalyst.orchestration import models
 from catalyst.orchestration.config import OrchestrationSettings, Toolset
@@ -33,7 +34,7 @@ Price = Annotated[float | None, Field(gt=0, le=1_000_000, description="Dollars; 
 
 @dataclass(frozen=True)
 class ToolSpec:
-    name: str
+    name: McpTool  # the one list of names: catalyst.contracts.mcp
     toolset: Toolset
     moves_money: bool  # or changes a limit: never exposed in read-only mode
     annotations: ToolAnnotations
@@ -46,29 +47,29 @@ def _notes(title: str, *, read_only: bool, destructive: bool = False, idempotent
 
 
 # openWorld: the call reaches the broker and the market, outside Catalyst.
-SPECS: dict[str, ToolSpec] = {s.name: s for s in (
-    ToolSpec("get_scan_results", Toolset.READ, False, _notes("Latest scan results", read_only=True)),
-    ToolSpec("get_candidate_analysis", Toolset.READ, False, _notes("One symbol's scan verdict", read_only=True)),
-    ToolSpec("get_risk_status", Toolset.READ, False, _notes("Risk status", read_only=True)),
-    ToolSpec("get_performance_report", Toolset.READ, False, _notes("Performance report", read_only=True)),
-    ToolSpec("get_trade_journal", Toolset.READ, False, _notes("Trade journal", read_only=True)),
-    ToolSpec("start_trading_session", Toolset.TRADE, True, _notes("Start the trading session", read_only=False)),
-    ToolSpec("stop_trading_session", Toolset.TRADE, True,
+SPECS: dict[str, ToolSpec] = {s.name.value: s for s in (
+    ToolSpec(McpTool.GET_SCAN_RESULTS, Toolset.READ, False, _notes("Latest scan results", read_only=True)),
+    ToolSpec(McpTool.GET_CANDIDATE_ANALYSIS, Toolset.READ, False, _notes("One symbol's scan verdict", read_only=True)),
+    ToolSpec(McpTool.GET_RISK_STATUS, Toolset.READ, False, _notes("Risk status", read_only=True)),
+    ToolSpec(McpTool.GET_PERFORMANCE_REPORT, Toolset.READ, False, _notes("Performance report", read_only=True)),
+    ToolSpec(McpTool.GET_TRADE_JOURNAL, Toolset.READ, False, _notes("Trade journal", read_only=True)),
+    ToolSpec(McpTool.START_TRADING_SESSION, Toolset.TRADE, True, _notes("Start the trading session", read_only=False)),
+    ToolSpec(McpTool.STOP_TRADING_SESSION, Toolset.TRADE, True,
              _notes("Stop the trading session", read_only=False, destructive=True)),
-    ToolSpec("execute_trade", Toolset.TRADE, True,
+    ToolSpec(McpTool.EXECUTE_TRADE, Toolset.TRADE, True,
              _notes("Preview, then place, a trade", read_only=False, destructive=True, open_world=True)),
-    ToolSpec("close_position", Toolset.TRADE, True,
+    ToolSpec(McpTool.CLOSE_POSITION, Toolset.TRADE, True,
              _notes("Close a position", read_only=False, destructive=True, open_world=True)),
-    ToolSpec("update_risk_parameter", Toolset.RISK, True,
+    ToolSpec(McpTool.UPDATE_RISK_PARAMETER, Toolset.RISK, True,
              _notes("Change one risk limit", read_only=False, destructive=True)),
-    ToolSpec("emergency_stop", Toolset.RISK, True,
+    ToolSpec(McpTool.EMERGENCY_STOP, Toolset.RISK, True,
              _notes("Emergency stop: halt, cancel, flatten", read_only=False, destructive=True, open_world=True)),
 )}
 
 
 def exposed_tools(settings: OrchestrationSettings) -> list[str]:
     """The tool names the settings expose (toolsets, then read-only mode)."""
-    return [s.name for s in SPECS.values()
+    return [s.name.value for s in SPECS.values()
             if s.toolset in settings.exposed() and not (settings.read_only and s.moves_money)]
 
 

@@ -4,36 +4,18 @@ message is read; the kit's ``/health`` and per-tool ``/metrics`` beside it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import httpx2
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import TextResourceContents
 
 from tests.integration.orchestration.conftest import API_KEY, TOP, McpRigFactory
 from tests.integration.workflow.conftest import DAY, ny
-from tests.support.waiting import eventually
-
-
-@asynccontextmanager
-async def on_loopback(app: FastAPI) -> AsyncIterator[str]:
-    """``app`` (already running) served by uvicorn on a free 127.0.0.1 port; its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: server.started, what="uvicorn listening")
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await serving
+from tests.support.loopback import serving
 
 
 def sdk_client(url: str, headers: dict[str, str]) -> Client:
@@ -42,7 +24,7 @@ def sdk_client(url: str, headers: dict[str, str]) -> Client:
 
 
 async def test_the_sdk_client_lists_reads_and_calls_over_http(mcp_rig: McpRigFactory) -> None:
-    async with mcp_rig(ny(DAY, 7, 0), WORKFLOW_WATCHLIST=TOP) as rig, on_loopback(rig.app) as url:
+    async with mcp_rig(ny(DAY, 7, 0), WORKFLOW_WATCHLIST=TOP) as rig, serving(rig.app, lifespan="off") as url:
         async with sdk_client(url, {"X-API-Key": API_KEY}) as client:
             tools = await client.list_tools()
             assert "execute_trade" in {t.name for t in tools.tools}
@@ -81,7 +63,7 @@ async def test_the_sdk_client_lists_reads_and_calls_over_http(mcp_rig: McpRigFac
 ])
 async def test_a_missing_or_wrong_key_is_refused_before_any_tool_runs(
         mcp_rig: McpRigFactory, headers: dict[str, str], code: str) -> None:
-    async with mcp_rig(ny(DAY, 7, 0)) as rig, on_loopback(rig.app) as url:
+    async with mcp_rig(ny(DAY, 7, 0)) as rig, serving(rig.app, lifespan="off") as url:
         async with httpx.AsyncClient(base_url=url, headers=headers) as http:
             answer = await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                                                    "params": {"name": "emergency_stop", "arguments": {"reason": "x"}}},

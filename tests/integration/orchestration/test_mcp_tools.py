@@ -11,6 +11,7 @@ import numpy as np
 from fastmcp import Client
 
 from catalyst.bar_columns import to_ns
+from catalyst.contracts.mcp import PROMPT_NAMES, RESOURCE_URIS, TOOL_NAMES
 from catalyst.synthetic.universe import build_universe
 from tests.integration.orchestration.conftest import TOP, McpRig, McpRigFactory
 from tests.integration.workflow.conftest import DAY, ny
@@ -57,6 +58,10 @@ async def test_the_tools_resources_and_prompts_through_a_trading_day(mcp_rig: Mc
         assert listed["execute_trade"].annotations.destructive_hint is True
         assert listed["execute_trade"].annotations.open_world_hint is True
         templates = {t.uri_template for t in await client.list_resource_templates()}
+        fixed = {str(r.uri) for r in await client.list_resources()}
+        assert templates | fixed == set(RESOURCE_URIS)  # the one list: catalyst.contracts.mcp
+        assert set(listed) == set(TOOL_NAMES)
+        assert {p.name for p in await client.list_prompts()} == set(PROMPT_NAMES)
         assert templates == {"catalyst://trading-cycle/{cycle_id}/timeline", "catalyst://market-scan/candidates/{symbol}",
                              "catalyst://positions/{position_id}/status"}
 
