@@ -14,7 +14,7 @@ MCPB := $(MCPB_PREFIX)/node_modules/.bin/mcpb
 MCPB_STAMP := $(MCPB_PREFIX)/.installed-$(MCPB_VERSION)
 BUNDLE := packaging/mcpb
 
-.PHONY: help install infra migrate run test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools
+.PHONY: help install infra migrate run test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools crd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ lint: $(STAMP) ## ruff + mypy --strict + import-linter (the layers in pyproject.
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy libs services bench scripts
 	$(VENV)/bin/lint-imports
+
+crd: $(STAMP) ## Regenerate the RiskParameters CRD in the chart from the Risk Manager's model
+	$(PY) scripts/generate_crd.py
 
 bench: migrate ## Benchmarks; figures go to docs/benchmarks.md
 	$(PY) -m bench

@@ -1,0 +1,86 @@
+"""The kopf operator of the RiskParameters object: ``kopf run --standalone --namespace NS
+--liveness http://0.0.0.0:8080/healthz operator/riskparameters.py``.
+
+Thin: the handlers call ``catalyst.riskop`` (the reconcile, the status) and write what it answers.
+On create, update and resume the object's set is pushed to the Risk Manager unless it already is its
+active set; a Risk Manager that cannot be reached leaves the status ``Pending`` and the handler is
+retried with backoff until it answers. A timer compares the two sets every ``RISKOP_DRIFT_INTERVAL``
+seconds and puts back the object's set if anything else changed the Risk Manager's, with a
+``DriftReverted`` warning event naming what it reverted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from catalyst.clients.risk import RiskClient
+from catalyst.config import Settings
+from catalyst.environment import read
+from catalyst.http import ServiceClient
+from catalyst.logging import configure_logging
+from catalyst.riskop import conditions
+from catalyst.riskop.conditions import Applied, Pending
+from catalyst.riskop.config import RiskOperatorSettings
+from catalyst.riskop.reconciler import Reconciled, Reconciler
+from catalyst.riskop.resource import GROUP, KOPF_ANNOTATION_PREFIX, PLURAL, VERSION
+from catalyst.services import Operator, ServiceName
+
+SETTINGS = read(Settings)
+RISKOP = read(RiskOperatorSettings)
+
+
+@kopf.on.startup()
+async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    configure_logging(Operator.RISK_OPERATOR.value, SETTINGS.log_level)
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_ANNOTATION_PREFIX)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=KOPF_ANNOTATION_PREFIX)
+    settings.posting.level = logging.WARNING  # events: the operator's warnings and its own info events only
+    client = ServiceClient(ServiceName.RISK, SETTINGS.service_url(ServiceName.RISK),
+                           SETTINGS.api_key(Operator.RISK_OPERATOR), timeout=SETTINGS.http_timeout_s,
+                           attempts=1, breaker_recovery_s=RISKOP.retry_max_s)  # kopf retries, with backoff
+    memo.http = client
+    memo.reconciler = Reconciler(RiskClient(client), namespace=RISKOP.namespace, object_name=RISKOP.object_name)
+
+
+@kopf.on.cleanup()
+async def stop(memo: kopf.Memo, **_: Any) -> None:
+    await memo.http.aclose()
+
+
+def _write(result: Reconciled, *, meta: kopf.Meta, status: kopf.Status, patch: kopf.Patch) -> None:
+    patch.status.update(conditions.status(result.outcome, generation=int(meta.get("generation") or 0),
+                                          now=datetime.now(UTC), previous=dict(status)))
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL)
+@kopf.on.create(GROUP, VERSION, PLURAL)
+@kopf.on.update(GROUP, VERSION, PLURAL, field="spec")
+async def apply(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, patch: kopf.Patch,
+                reason: str, retry: int, memo: kopf.Memo, **_: Any) -> None:
+    result = await memo.reconciler.reconcile(namespace=meta.namespace, name=meta.name, spec=dict(spec),
+                                             metadata=dict(meta), why=f"RiskParameters {reason}")
+    _write(result, meta=meta, status=status, patch=patch)
+    if isinstance(result.outcome, Pending):
+        raise kopf.TemporaryError(result.outcome.message, delay=RISKOP.retry_delay(retry))
+    if isinstance(result.outcome, Applied) and result.outcome.pushed:
+        kopf.info(body, reason="Applied", message=f"version {result.outcome.version}: {', '.join(result.changed)}")
+
+
+def _is_authoritative(namespace: str | None, name: str | None, **_: Any) -> bool:
+    return (namespace, name) == (RISKOP.namespace, RISKOP.object_name)
+
+
+@kopf.timer(GROUP, VERSION, PLURAL, interval=RISKOP.drift_interval_s, when=_is_authoritative)
+async def repair_drift(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, patch: kopf.Patch,
+                       memo: kopf.Memo, **_: Any) -> None:
+    result = await memo.reconciler.reconcile(namespace=meta.namespace, name=meta.name, spec=dict(spec),
+                                             metadata=dict(meta), why="drift repaired")
+    _write(result, meta=meta, status=status, patch=patch)
+    if result.changed:
+        reverted = ", ".join(result.changed)
+        kopf.warn(body, reason="DriftReverted",
+                  message=f"the Risk Manager's set was changed outside this object; reverted {reverted}")

@@ -1,0 +1,55 @@
+"""The object's set as the model sees it: cross-field rules, differences, who edited it."""
+
+from __future__ import annotations
+
+from catalyst.domain.risk import RiskParameters
+from catalyst.riskop.resource import EDITED_BY_ANNOTATION
+from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, differences, edited_by
+
+
+def test_a_partial_spec_takes_the_models_defaults():
+    assert check_spec({"max_positions": 3}) == RiskParameters(max_positions=3)
+
+
+def test_a_cross_field_error_names_the_later_field_and_why():
+    refused = check_spec({"warning_fraction": 0.9, "critical_fraction": 0.8})
+    assert isinstance(refused, SpecErrors)
+    assert refused.errors == (("critical_fraction", "Value error, must be above warning_fraction (0.9)"),)
+    assert refused.message == "critical_fraction: Value error, must be above warning_fraction (0.9)"
+
+
+def test_every_bad_field_is_named():
+    refused = check_spec({"max_positions": 0, "kelly_lookback_trades": 10, "kelly_min_trades": 11})
+    assert isinstance(refused, SpecErrors)
+    assert [f for f, _ in refused.errors] == ["max_positions", "kelly_min_trades"]
+
+
+def test_differences_name_each_changed_field_from_active_to_wanted():
+    active = RiskParameters()
+    assert differences(active, active) == []
+    wanted = RiskParameters(max_positions=3, daily_loss_limit=1500.0)
+    assert differences(wanted, active) == ["daily_loss_limit: 2000.0 → 1500.0", "max_positions: 5 → 3"]
+
+
+def _edit(manager: str, time: str, fields: dict[str, object] | None = None) -> dict[str, object]:
+    return {"manager": manager, "operation": "Update", "time": time,
+            "fieldsV1": fields if fields is not None else {"f:spec": {"f:max_positions": {}}}}
+
+
+def test_the_editor_is_the_field_manager_of_the_latest_spec_edit():
+    meta = {"managedFields": [
+        _edit("kubectl-client-side-apply", "2026-12-03T06:00:00Z"),
+        _edit("kubectl-edit", "2026-12-03T06:05:00Z"),
+        _edit("kopf", "2026-12-03T06:06:00Z", {"f:status": {}}),  # the operator's status write is no edit
+    ]}
+    assert edited_by(meta) == "k8s:kubectl-edit"
+    assert edited_by({}) == "k8s:unknown"
+
+
+def test_a_requester_annotation_counts_only_while_its_patch_is_the_latest_edit():
+    annotations = {EDITED_BY_ANNOTATION: "mcp:alice"}
+    by_cluster = [_edit("kubectl-edit", "2026-12-03T06:00:00Z"), _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:01:00Z")]
+    assert edited_by({"managedFields": by_cluster, "annotations": annotations}) == (
+        "k8s:catalyst-orchestration:mcp:alice")
+    later_edit = [*by_cluster, _edit("kubectl-edit", "2026-12-03T06:02:00Z")]
+    assert edited_by({"managedFields": later_edit, "annotations": annotations}) == "k8s:kubectl-edit"
