@@ -5,8 +5,8 @@ Thin: the handlers call ``catalyst.riskop`` (the reconcile, the status) and writ
 On create, update and resume the object's set is pushed to the Risk Manager unless it already is its
 active set; a Risk Manager that cannot be reached leaves the status ``Pending`` and the handler is
 retried with backoff until it answers. A timer compares the two sets every ``RISKOP_DRIFT_INTERVAL``
-seconds and puts back the object's set if anything else changed the Risk Manager's, with a
-``DriftReverted`` warning event naming what it reverted.
+seconds once the object's generation is applied, and puts back the object's set if anything else
+changed the Risk Manager's, with a ``DriftReverted`` warning event naming what it reverted.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def _is_authoritative(namespace: str | None, name: str | None, **_: Any) -> bool
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RISKOP.drift_interval_s, when=_is_authoritative)
 async def repair_drift(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status: kopf.Status, patch: kopf.Patch,
                        memo: kopf.Memo, **_: Any) -> None:
+    if not conditions.settled(status, generation=int(meta.get("generation") or 0)):
+        return  # the handler has not applied this generation yet: a difference now is no drift
     result = await memo.reconciler.reconcile(namespace=meta.namespace, name=meta.name, spec=dict(spec),
                                              metadata=dict(meta), why="drift repaired")
     _write(result, meta=meta, status=status, patch=patch)

@@ -65,8 +65,9 @@ def conditions(outcome: Outcome, *, now: datetime, previous: Sequence[Mapping[st
         value = "True" if status else "False"
         old = before.get(kind) or {}
         since = old.get("lastTransitionTime") if old.get("status") == value else None
-        out.append({"type": kind, "status": value, "reason": reason, "message": message,
-                    "lastTransitionTime": since or now.isoformat().replace("+00:00", "Z")})
+        condition = {"type": kind, "status": value, "reason": reason,
+                     "lastTransitionTime": since or now.isoformat().replace("+00:00", "Z")}
+        out.append(condition | ({"message": message} if message else {}))  # kopf's patch drops an empty one
     return out
 
 
@@ -84,3 +85,10 @@ def status(outcome: Outcome, *, generation: int, now: datetime,
     else:
         out |= {k: prev[k] for k in ("parameterVersion", "appliedBy", "appliedAt") if k in prev}
     return out
+
+
+def settled(status: Mapping[str, Any], *, generation: int) -> bool:
+    """Whether the object's current generation is applied: only then is a difference on the Risk
+    Manager drift (before, the create/update handler is still applying it, or retrying)."""
+    applied: Mapping[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == "Applied"), {})
+    return status.get("observedGeneration") == generation and applied.get("status") == "True"

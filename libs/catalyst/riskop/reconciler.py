@@ -10,6 +10,7 @@ the set is ``Invalid`` and keeps its active set.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ class Reconciler:
         self._risk = risk
         self.namespace = namespace
         self.object_name = object_name
+        self._one_at_a_time = asyncio.Lock()  # a handler and the timer never both push the same change
 
     def authoritative(self, namespace: str | None, name: str | None) -> bool:
         return (namespace, name) == (self.namespace, self.object_name)
@@ -43,6 +45,11 @@ class Reconciler:
     async def reconcile(self, *, namespace: str | None, name: str | None, spec: Mapping[str, Any],
                         metadata: Mapping[str, Any], why: str) -> Reconciled:
         """Check the object's set and push it if the Risk Manager's differs; ``why`` goes to its history."""
+        async with self._one_at_a_time:
+            return await self._reconcile(namespace=namespace, name=name, spec=spec, metadata=metadata, why=why)
+
+    async def _reconcile(self, *, namespace: str | None, name: str | None, spec: Mapping[str, Any],
+                         metadata: Mapping[str, Any], why: str) -> Reconciled:
         if not self.authoritative(namespace, name):
             return Reconciled(Invalid("NotAuthoritative", f"only {self.namespace}/{self.object_name} is applied; "
                                       f"this {namespace}/{name} is ignored"))

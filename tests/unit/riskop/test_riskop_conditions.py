@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from catalyst.riskop.conditions import Applied, Invalid, Pending, conditions, status
+from catalyst.riskop.conditions import Applied, Invalid, Pending, conditions, settled, status
 from catalyst.riskop.config import RiskOperatorSettings
 
 T0 = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
@@ -56,3 +56,11 @@ def test_the_push_is_retried_with_exponential_backoff_up_to_a_ceiling():
     s = RiskOperatorSettings(RISKOP_RETRY_INITIAL=0.5, RISKOP_RETRY_MAX=4)  # type: ignore[call-arg]
     assert [s.retry_delay(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     assert s.retry_delay(10_000) == 4.0
+
+
+def test_only_an_applied_current_generation_is_settled_so_drift_is_judged_against_it():
+    applied = status(Applied(7, T0, "x", pushed=True), generation=3, now=T0)
+    assert settled(applied, generation=3)
+    assert not settled(applied, generation=4)  # edited since: the update handler's turn
+    assert not settled(status(Pending("down"), generation=3, now=T0, previous=applied), generation=3)
+    assert not settled({}, generation=1)
