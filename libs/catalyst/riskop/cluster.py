@@ -5,9 +5,9 @@ the object stays the one truth and the operator applies it.
 The new set is checked by the Risk Manager's model first (a bad one is ``InvalidInput`` naming the
 field, and the object is not touched), then written as a merge patch conditional on the object's
 ``resourceVersion`` (a concurrent edit is read again, never overwritten), by the field manager
-``catalyst-orchestration`` with the requester in an annotation: the operator passes both to the Risk
-Manager's history as ``applied_by``. Orchestration's service account needs ``get`` and ``patch`` on that
-one object (``resourceNames``) only.
+``catalyst-orchestration`` with the requester and the set's digest in annotations: the operator passes
+the requester to the Risk Manager's history as ``applied_by`` while the object holds that set.
+Orchestration's service account needs ``get`` and ``patch`` on that one object (``resourceNames``) only.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from catalyst.errors import Conflict, InvalidInput, NotFound
-from catalyst.riskop.resource import EDITED_BY_ANNOTATION, GROUP, PLURAL, VERSION
-from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec
+from catalyst.riskop.resource import EDITED_BY_ANNOTATION, EDITED_SPEC_ANNOTATION, GROUP, PLURAL, VERSION
+from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, digest
 
 CONFLICT_ATTEMPTS = 5
 
@@ -64,7 +64,7 @@ def _patch_once(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Mapping[str,
     if isinstance(wanted, SpecErrors):
         raise _refused(wanted)
     body = {"metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
-                         "annotations": {EDITED_BY_ANNOTATION: requested_by}},
+                         "annotations": {EDITED_BY_ANNOTATION: requested_by, EDITED_SPEC_ANNOTATION: digest(wanted)}},
             "spec": wanted.model_dump(mode="json")}
     patched = cast(dict[str, Any], api.patch_namespaced_custom_object(
         GROUP, VERSION, ref.namespace, PLURAL, ref.name, body, field_manager=CLUSTER_FIELD_MANAGER))

@@ -61,7 +61,7 @@ class Reconciler:
             changed = differences(wanted, active.parameters)
             if not changed:
                 return Reconciled(Applied(active.version, active.applied_at, active.applied_by, pushed=False))
-            applied_by = edited_by(metadata)
+            applied_by = edited_by(metadata, wanted)
             pushed = await self._risk.update_parameters(
                 wanted.model_dump(mode="json"), applied_by=applied_by, source="operator",
                 reason=f"{why}: {', '.join(changed)}"[:1000])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from catalyst.domain.risk import RiskParameters
-from catalyst.riskop.resource import EDITED_BY_ANNOTATION
-from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, differences, edited_by
+from catalyst.riskop.resource import EDITED_BY_ANNOTATION, EDITED_SPEC_ANNOTATION
+from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, differences, digest, edited_by
 
 
 def test_a_partial_spec_takes_the_models_defaults():
@@ -42,14 +42,19 @@ def test_the_editor_is_the_field_manager_of_the_latest_spec_edit():
         _edit("kubectl-edit", "2026-12-03T06:05:00Z"),
         _edit("kopf", "2026-12-03T06:06:00Z", {"f:status": {}}),  # the operator's status write is no edit
     ]}
-    assert edited_by(meta) == "k8s:kubectl-edit"
-    assert edited_by({}) == "k8s:unknown"
+    assert edited_by(meta, RiskParameters()) == "k8s:kubectl-edit"
+    assert edited_by({}, RiskParameters()) == "k8s:unknown"
 
 
-def test_a_requester_annotation_counts_only_while_its_patch_is_the_latest_edit():
-    annotations = {EDITED_BY_ANNOTATION: "mcp:alice"}
-    by_cluster = [_edit("kubectl-edit", "2026-12-03T06:00:00Z"), _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:01:00Z")]
-    assert edited_by({"managedFields": by_cluster, "annotations": annotations}) == (
-        "k8s:catalyst-orchestration:mcp:alice")
-    later_edit = [*by_cluster, _edit("kubectl-edit", "2026-12-03T06:02:00Z")]
-    assert edited_by({"managedFields": later_edit, "annotations": annotations}) == "k8s:kubectl-edit"
+def test_a_requester_annotation_counts_only_while_the_object_holds_the_set_it_wrote():
+    wrote = RiskParameters(max_positions=2)
+    meta = {"managedFields": [_edit("kubectl-edit", "2026-12-03T06:00:00Z"),
+                              _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:00:00Z")],
+            "annotations": {EDITED_BY_ANNOTATION: "mcp:alice", EDITED_SPEC_ANNOTATION: digest(wrote)}}
+    assert edited_by(meta, wrote) == "k8s:catalyst-orchestration:mcp:alice"
+    assert edited_by(meta, RiskParameters(max_positions=3)) == "k8s:catalyst-orchestration"  # edited since
+
+
+def test_the_digest_does_not_depend_on_how_json_spelled_the_numbers():
+    assert digest(RiskParameters.model_validate({"account_equity": 100000})) == digest(RiskParameters())
+    assert digest(RiskParameters(max_positions=2)) != digest(RiskParameters())
