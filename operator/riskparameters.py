@@ -39,6 +39,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_ANNOTATION_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=KOPF_ANNOTATION_PREFIX)
     settings.posting.level = logging.WARNING  # events: the operator's warnings and its own info events only
+    settings.scanning.disabled = True  # one exact namespace, the CRD installed with it: no cluster-wide rights
     client = ServiceClient(ServiceName.RISK, SETTINGS.service_url(ServiceName.RISK),
                            SETTINGS.api_key(Operator.RISK_OPERATOR), timeout=SETTINGS.http_timeout_s,
                            attempts=1, breaker_recovery_s=RISKOP.retry_max_s)  # kopf retries, with backoff

@@ -195,24 +195,25 @@ class OperatorProcess:
         return self.output().count(text)
 
 
-RunOperator = Callable[[], AbstractAsyncContextManager[OperatorProcess]]
+RunOperator = Callable[..., AbstractAsyncContextManager[OperatorProcess]]
 
 
 @pytest.fixture
 def run_operator(kubeconfig: str, risk_objects: RiskObjects, risk_manager: RiskManagerRig,
                  tmp_path: Path) -> RunOperator:
     """``async with run_operator() as op``: the operator process for the test's namespace, its
-    liveness probe answering; stopped by SIGTERM after the block."""
+    liveness probe answering; stopped by SIGTERM after the block. ``as_kubeconfig``: another identity
+    than the admin's (a service account's token)."""
     runs = 0
 
     @asynccontextmanager
-    async def run() -> AsyncIterator[OperatorProcess]:
+    async def run(as_kubeconfig: str | None = None) -> AsyncIterator[OperatorProcess]:
         nonlocal runs
         runs += 1
         liveness = f"http://127.0.0.1:{_free_port()}/healthz"
         log = tmp_path / f"operator-{runs}.log"
-        env = {**os.environ, "KUBECONFIG": kubeconfig, "PYTHONPATH": f"{ROOT / 'libs'}{os.pathsep}{ROOT}",
-               "RISK_URL": risk_manager.url,
+        env = {**os.environ, "KUBECONFIG": as_kubeconfig or kubeconfig,
+               "PYTHONPATH": f"{ROOT / 'libs'}{os.pathsep}{ROOT}", "RISK_URL": risk_manager.url,
                "RISK_OPERATOR_API_KEY": risk_manager.settings.api_key(Operator.RISK_OPERATOR),
                "RISKOP_NAMESPACE": risk_objects.namespace, "RISKOP_DRIFT_INTERVAL": str(DRIFT_INTERVAL_S),
                "RISKOP_RETRY_INITIAL": "0.2", "RISKOP_RETRY_MAX": "1", "LOG_LEVEL": "INFO"}

@@ -1,0 +1,104 @@
+"""The RBAC in ``manifests/riskop-rbac.yaml`` is enough and no more: the operator, running on its
+service account's token alone, applies the object, writes its status and posts its events;
+Orchestration's account may patch the authoritative object and no other one. The Deployment
+manifest is accepted by the API server and probes the operator's own liveness endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+
+from catalyst.riskop.cluster import ObjectRef, patch_parameters
+from catalyst.riskop.resource import DEFAULT_OBJECT_NAME
+from tests.support.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[3]
+RBAC = ROOT / "manifests" / "riskop-rbac.yaml"
+DEPLOYMENT = ROOT / "manifests" / "riskop-deployment.yaml"
+NAME = DEFAULT_OBJECT_NAME
+
+
+def _in_namespace(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    doc["metadata"]["namespace"] = namespace
+    for subject in doc.get("subjects", []):
+        subject["namespace"] = namespace
+    return doc
+
+
+def _apply_rbac(api: k8s.ApiClient, namespace: str) -> None:
+    core, rbac = k8s.CoreV1Api(api), k8s.RbacAuthorizationV1Api(api)
+    create = {"ServiceAccount": core.create_namespaced_service_account, "Role": rbac.create_namespaced_role,
+              "RoleBinding": rbac.create_namespaced_role_binding}
+    for doc in yaml.safe_load_all(RBAC.read_text()):
+        create[doc["kind"]](namespace, _in_namespace(doc, namespace))
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": "catalyst-orchestration"}})
+
+
+def _token_kubeconfig(api: k8s.ApiClient, admin_kubeconfig: str, namespace: str, account: str, path: Path) -> str:
+    """A kubeconfig presenting ``account``'s token (TokenRequest), on the admin's server."""
+    request = k8s.AuthenticationV1TokenRequest(spec=k8s.V1TokenRequestSpec(audiences=[], expiration_seconds=3600))
+    token = k8s.CoreV1Api(api).create_namespaced_service_account_token(account, namespace, request).status.token
+    config = yaml.safe_load(Path(admin_kubeconfig).read_text())
+    config["users"] = [{"name": account, "user": {"token": token}}]
+    config["contexts"][0]["context"]["user"] = account
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+async def test_the_operator_works_on_its_roles_rights_alone(kubeconfig, risk_objects, risk_manager, run_operator,
+                                                           tmp_path):
+    _apply_rbac(risk_objects.api, risk_objects.namespace)
+    as_operator = _token_kubeconfig(risk_objects.api, kubeconfig, risk_objects.namespace, "catalyst-risk-operator",
+                                    tmp_path / "operator.kubeconfig")
+    async with risk_manager.up() as risk, run_operator(as_kubeconfig=as_operator) as op:
+        await risk_objects.create(NAME, {"max_positions": 3})
+
+        async def applied() -> bool:
+            return (await risk_objects.condition(NAME, "Applied")).get("status") == "True"
+
+        await eventually(applied, within_s=20, what="Applied under the operator's own account")
+        current = (await risk.get("/api/v1/risk/parameters")).json()["parameters"]
+        await risk.put("/api/v1/risk/parameters", json={"parameters": {**current, "max_positions": 8}})
+
+        async def drift_event() -> bool:
+            return any(reason == "DriftReverted" for reason, _ in await risk_objects.events(NAME))
+
+        await eventually(drift_event, within_s=20, what="the DriftReverted event posted by the operator")
+    assert "403" not in op.output(), op.output()[-2000:]
+    assert "Forbidden" not in op.output()
+
+
+async def test_orchestration_may_patch_the_one_object_and_no_other(kubeconfig, risk_objects, tmp_path):
+    _apply_rbac(risk_objects.api, risk_objects.namespace)
+    as_orchestration = _token_kubeconfig(risk_objects.api, kubeconfig, risk_objects.namespace,
+                                         "catalyst-orchestration", tmp_path / "orchestration.kubeconfig")
+    await risk_objects.create(NAME, {})
+    await risk_objects.create("another", {})
+    objects = k8s.CustomObjectsApi(k8s_config.new_client_from_config(config_file=as_orchestration))
+    patched = await patch_parameters(objects, ObjectRef(risk_objects.namespace, NAME), {"max_positions": 2},
+                                     requested_by="mcp:alice")
+    assert patched.spec["max_positions"] == 2
+    with pytest.raises(ApiException) as refused:
+        await patch_parameters(objects, ObjectRef(risk_objects.namespace, "another"), {"max_positions": 2},
+                               requested_by="mcp:alice")
+    assert refused.value.status == 403
+
+
+async def test_the_deployment_is_accepted_and_probes_the_operators_liveness(risk_objects):
+    doc = _in_namespace(yaml.safe_load(DEPLOYMENT.read_text()), risk_objects.namespace)
+    created = await asyncio.to_thread(k8s.AppsV1Api(risk_objects.api).create_namespaced_deployment,
+                                      risk_objects.namespace, doc)
+    (container,) = created.spec.template.spec.containers
+    assert created.spec.replicas == 1
+    assert created.spec.template.spec.service_account_name == "catalyst-risk-operator"
+    assert container.liveness_probe.http_get.path == "/healthz"
+    assert "--liveness=http://0.0.0.0:8080/healthz" in container.command
+    assert "--standalone" in container.command
+    assert container.ports[0].container_port == 8080
