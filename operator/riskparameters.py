@@ -7,11 +7,16 @@ active set; a Risk Manager that cannot be reached leaves the status ``Pending`` 
 retried with backoff until it answers. A timer compares the two sets every ``RISKOP_DRIFT_INTERVAL``
 seconds once the object's generation is applied, and puts back the object's set if anything else
 changed the Risk Manager's, with a ``DriftReverted`` warning event naming what it reverted.
+
+With ``RISKOP_WEBHOOK_CERT``/``RISKOP_WEBHOOK_KEY`` it also serves a mutating admission webhook
+(``/record-editor``, failure policy Ignore: an edit never waits on the operator) that writes the
+API server's user of each change of the set onto the object, for the Risk Manager's ``applied_by``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +32,7 @@ from catalyst.riskop.conditions import Applied, Pending
 from catalyst.riskop.config import RiskOperatorSettings
 from catalyst.riskop.reconciler import Reconciled, Reconciler
 from catalyst.riskop.resource import GROUP, KOPF_ANNOTATION_PREFIX, PLURAL, VERSION
+from catalyst.riskop.spec import editor_annotations
 from catalyst.services import Operator, ServiceName
 
 SETTINGS = read(Settings)
@@ -40,6 +46,10 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=KOPF_ANNOTATION_PREFIX)
     settings.posting.level = logging.WARNING  # events: the operator's warnings and its own info events only
     settings.scanning.disabled = True  # one exact namespace, the CRD installed with it: no cluster-wide rights
+    if RISKOP.webhook:  # the MutatingWebhookConfiguration is the chart's (no cluster-wide rights here either)
+        settings.admission.server = kopf.WebhookServer(addr=RISKOP.webhook_addr, port=RISKOP.webhook_port,
+                                                       certfile=str(RISKOP.webhook_cert_file),
+                                                       pkeyfile=str(RISKOP.webhook_key_file))
     client = ServiceClient(ServiceName.RISK, SETTINGS.service_url(ServiceName.RISK),
                            SETTINGS.api_key(Operator.RISK_OPERATOR), timeout=SETTINGS.http_timeout_s,
                            attempts=1, breaker_recovery_s=RISKOP.retry_max_s)  # kopf retries, with backoff
@@ -87,3 +97,17 @@ async def repair_drift(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status
         reverted = ", ".join(result.changed)
         kopf.warn(body, reason="DriftReverted",
                   message=f"the Risk Manager's set was changed outside this object; reverted {reverted}")
+
+
+def record_editor(body: kopf.Body, userinfo: Mapping[str, object], patch: kopf.Patch, **kwargs: Any) -> None:
+    """Admission: the user who changed the set, from the API server's own ``userInfo``."""
+    old = kwargs.get("old")  # the object before an UPDATE; None on CREATE
+    written = editor_annotations(old_spec=None if old is None else dict(old.get("spec") or {}),
+                                 new_spec=dict(body.get("spec") or {}), username=str(userinfo.get("username")))
+    if written:
+        patch.metadata.annotations.update(written)
+
+
+if RISKOP.webhook:  # kopf refuses to start with admission handlers and no server
+    kopf.on.mutate(GROUP, VERSION, PLURAL, id="record-editor", operations=["CREATE", "UPDATE"],
+                   ignore_failures=True)(record_editor)

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("CATALYST_KCP_TOOLS", ROOT.parent / "shared" / "tools" / "kube-control-plane"))
@@ -21,6 +22,14 @@ BUILD_TIMEOUT_S = 3600
 
 class KubeUnavailable(RuntimeError):
     """The API server cannot be had on this machine (and why)."""
+
+
+def in_namespace(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """A manifest document moved to ``namespace`` (the manifests say ``catalyst``), its subjects too."""
+    doc["metadata"]["namespace"] = namespace
+    for subject in doc.get("subjects", []):
+        subject["namespace"] = namespace
+    return doc
 
 
 def _free(port: int) -> bool:

@@ -22,7 +22,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from catalyst.errors import Conflict, InvalidInput, NotFound
-from catalyst.riskop.resource import EDITED_BY_ANNOTATION, EDITED_SPEC_ANNOTATION, GROUP, PLURAL, VERSION
+from catalyst.riskop.resource import GROUP, PLURAL, REQUESTED_BY_ANNOTATION, REQUESTED_SPEC_ANNOTATION, VERSION
 from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, digest
 
 CONFLICT_ATTEMPTS = 5
@@ -64,7 +64,8 @@ def _patch_once(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Mapping[str,
     if isinstance(wanted, SpecErrors):
         raise _refused(wanted)
     body = {"metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
-                         "annotations": {EDITED_BY_ANNOTATION: requested_by, EDITED_SPEC_ANNOTATION: digest(wanted)}},
+                         "annotations": {REQUESTED_BY_ANNOTATION: requested_by,
+                                         REQUESTED_SPEC_ANNOTATION: digest(wanted)}},
             "spec": wanted.model_dump(mode="json")}
     patched = cast(dict[str, Any], api.patch_namespaced_custom_object(
         GROUP, VERSION, ref.namespace, PLURAL, ref.name, body, field_manager=CLUSTER_FIELD_MANAGER))

@@ -6,6 +6,8 @@ The Risk Manager's URL and the operator's key are the shared ``Settings``' ``RIS
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from catalyst.config import Section
@@ -22,6 +24,16 @@ class RiskOperatorSettings(Section):
     retry_initial_s: float = Field(0.5, alias="RISKOP_RETRY_INITIAL", gt=0,
                                    description="First wait before pushing again to an unreachable Risk Manager")
     retry_max_s: float = Field(10.0, alias="RISKOP_RETRY_MAX", gt=0, description="Longest wait between pushes")
+    webhook_cert_file: Path | None = Field(None, alias="RISKOP_WEBHOOK_CERT",
+                                           description="TLS certificate of the admission webhook that records "
+                                                       "each editor; unset: no webhook (field managers instead)")
+    webhook_key_file: Path | None = Field(None, alias="RISKOP_WEBHOOK_KEY", description="Its private key")
+    webhook_addr: str = Field("0.0.0.0", alias="RISKOP_WEBHOOK_ADDR")
+    webhook_port: int = Field(9443, alias="RISKOP_WEBHOOK_PORT", ge=1, le=65535)
+
+    @property
+    def webhook(self) -> bool:
+        return self.webhook_cert_file is not None and self.webhook_key_file is not None
 
     def retry_delay(self, retry: int) -> float:
         """Exponential backoff: the wait after the ``retry``-th failed push (0-based)."""

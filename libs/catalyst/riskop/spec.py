@@ -4,6 +4,7 @@ and who edited it: pure, so the operator's decisions are unit-tested without a c
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from catalyst.domain.risk import RiskParameters
-from catalyst.riskop.resource import EDITED_BY_ANNOTATION, EDITED_SPEC_ANNOTATION
+from catalyst.riskop.resource import (
+    EDITOR_ANNOTATION,
+    EDITOR_SPEC_ANNOTATION,
+    REQUESTED_BY_ANNOTATION,
+    REQUESTED_SPEC_ANNOTATION,
+)
 
 # The field manager ``catalyst.riskop.cluster`` patches with: its edits name their requester in an annotation.
 CLUSTER_FIELD_MANAGER = "catalyst-orchestration"
@@ -47,24 +53,48 @@ def digest(parameters: RiskParameters) -> str:
     return hashlib.sha256(parameters.model_dump_json().encode()).hexdigest()[:16]
 
 
+def spec_digest(spec: Mapping[str, Any]) -> str:
+    """:func:`digest` of the set ``spec`` means; of its JSON when the model refuses it (never applied)."""
+    checked = check_spec(spec)
+    if isinstance(checked, RiskParameters):
+        return digest(checked)
+    return hashlib.sha256(json.dumps(dict(spec), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def editor_annotations(*, old_spec: Mapping[str, Any] | None, new_spec: Mapping[str, Any],
+                       username: str) -> dict[str, str] | None:
+    """What the admission webhook writes on a create or update: the user and the set they wrote, or
+    None when the set is unchanged (the operator's own metadata and status writes keep the editor)."""
+    if old_spec is not None and spec_digest(old_spec) == spec_digest(new_spec):
+        return None
+    return {EDITOR_ANNOTATION: username[:200], EDITOR_SPEC_ANNOTATION: spec_digest(new_spec)}
+
+
 def _spec_edits(managed_fields: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [m for m in managed_fields if "f:spec" in (m.get("fieldsV1") or {})]
 
 
-def edited_by(metadata: Mapping[str, Any], parameters: RiskParameters) -> str:
-    """Who made the object's ``parameters``, for the Risk Manager's ``applied_by``.
+def _for(annotations: Mapping[str, str], key: str, spec_key: str, wrote: str) -> str | None:
+    """An annotation's value while the object still holds the set it was written with."""
+    value = annotations.get(key)
+    return value if value and annotations.get(spec_key) == wrote else None
 
-    An edit made through ``catalyst.riskop.cluster`` (the MCP tool, the REST PUT) names its requester
-    in an annotation, with a digest of the set it wrote: believed while the object still holds that
-    set. Otherwise the API server (1.20) records no user on an object, only each writer's field
-    manager and when it last wrote (to the second): the latest spec writer's, ``k8s:kubectl-edit``,
-    ``k8s:kubectl-client-side-apply`` …
+
+def edited_by(metadata: Mapping[str, Any], parameters: RiskParameters) -> str:
+    """Who made the object hold ``parameters``, for the Risk Manager's ``applied_by``:
+    ``k8s:<user>`` and, for a change made through Orchestration, `` for <requester>``.
+
+    The user is the API server's own (the operator's admission webhook records it). Without the
+    webhook the API server (1.20) records no user on an object, only each writer's field manager and
+    when it last wrote (to the second): the latest spec writer's then, ``k8s:kubectl-edit`` …
     """
     annotations = metadata.get("annotations") or {}
-    requester = annotations.get(EDITED_BY_ANNOTATION)
-    if requester and annotations.get(EDITED_SPEC_ANNOTATION) == digest(parameters):
-        return f"k8s:{CLUSTER_FIELD_MANAGER}:{requester}"[:200]
-    edits = sorted(_spec_edits(metadata.get("managedFields") or []), key=lambda m: str(m.get("time") or ""))
-    if not edits:
-        return "k8s:unknown"
-    return f"k8s:{edits[-1].get('manager') or 'unknown'}"[:200]
+    wrote = digest(parameters)
+    requester = _for(annotations, REQUESTED_BY_ANNOTATION, REQUESTED_SPEC_ANNOTATION, wrote)
+    user = _for(annotations, EDITOR_ANNOTATION, EDITOR_SPEC_ANNOTATION, wrote)
+    if user is None and requester is not None:
+        user = CLUSTER_FIELD_MANAGER
+    if user is None:
+        edits = sorted(_spec_edits(metadata.get("managedFields") or []), key=lambda m: str(m.get("time") or ""))
+        user = str(edits[-1].get("manager") or "unknown") if edits else "unknown"
+    return (f"k8s:{user}" + (f" for {requester}" if requester else ""))[:200]

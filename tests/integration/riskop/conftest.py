@@ -21,6 +21,7 @@ import httpx
 import numpy as np
 import pytest
 import urllib3
+import yaml
 from fastapi import FastAPI
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
@@ -35,13 +36,14 @@ from catalyst.services import Operator, ServiceName
 from services.risk.app import build_app
 from tests.support.daily_bars import insert_daily_bars
 from tests.support.database import clean_database, connected, scratch_dsn
-from tests.support.kube import KubeUnavailable, kube_control_plane
+from tests.support.kube import KubeUnavailable, in_namespace, kube_control_plane
 from tests.support.loopback import serving
 from tests.support.services import http_client
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 OPERATOR = ROOT / "operator" / "riskparameters.py"
+RBAC = ROOT / "manifests" / "riskop-rbac.yaml"
 DRIFT_INTERVAL_S = 1.0  # the tests' timer; the deployment's default is 30 s
 
 
@@ -114,6 +116,36 @@ class RiskObjects:
         found = await asyncio.to_thread(k8s.CoreV1Api(self.api).list_namespaced_event, self.namespace,
                                         field_selector=f"involvedObject.name={name}")
         return [(e.reason, e.message) for e in found.items]
+
+
+@pytest.fixture
+def rbac_applied(risk_objects: RiskObjects) -> None:
+    """``manifests/riskop-rbac.yaml`` in the test's namespace, and Orchestration's service account."""
+    core, rbac = k8s.CoreV1Api(risk_objects.api), k8s.RbacAuthorizationV1Api(risk_objects.api)
+    create = {"ServiceAccount": core.create_namespaced_service_account, "Role": rbac.create_namespaced_role,
+              "RoleBinding": rbac.create_namespaced_role_binding}
+    for doc in yaml.safe_load_all(RBAC.read_text()):
+        create[doc["kind"]](risk_objects.namespace, in_namespace(doc, risk_objects.namespace))
+    core.create_namespaced_service_account(risk_objects.namespace, {"metadata": {"name": "catalyst-orchestration"}})
+
+
+@pytest.fixture
+def account_kubeconfig(kubeconfig: str, risk_objects: RiskObjects, tmp_path: Path) -> Callable[[str], str]:
+    """``account_kubeconfig("catalyst-risk-operator")``: a kubeconfig presenting that service account's
+    token (the TokenRequest API), on the same server."""
+
+    def make(account: str) -> str:
+        spec = k8s.V1TokenRequestSpec(audiences=[], expiration_seconds=3600)
+        token = k8s.CoreV1Api(risk_objects.api).create_namespaced_service_account_token(
+            account, risk_objects.namespace, k8s.AuthenticationV1TokenRequest(spec=spec)).status.token
+        config = yaml.safe_load(Path(kubeconfig).read_text())
+        config["users"] = [{"name": account, "user": {"token": token}}]
+        config["contexts"][0]["context"]["user"] = account
+        path = tmp_path / f"{account}.kubeconfig"
+        path.write_text(yaml.safe_dump(config))
+        return str(path)
+
+    return make
 
 
 @pytest.fixture
@@ -203,11 +235,11 @@ def run_operator(kubeconfig: str, risk_objects: RiskObjects, risk_manager: RiskM
                  tmp_path: Path) -> RunOperator:
     """``async with run_operator() as op``: the operator process for the test's namespace, its
     liveness probe answering; stopped by SIGTERM after the block. ``as_kubeconfig``: another identity
-    than the admin's (a service account's token)."""
+    than the admin's (a service account's token); ``more_env``: more of its settings."""
     runs = 0
 
     @asynccontextmanager
-    async def run(as_kubeconfig: str | None = None) -> AsyncIterator[OperatorProcess]:
+    async def run(as_kubeconfig: str | None = None, **more_env: str) -> AsyncIterator[OperatorProcess]:
         nonlocal runs
         runs += 1
         liveness = f"http://127.0.0.1:{_free_port()}/healthz"
@@ -216,7 +248,7 @@ def run_operator(kubeconfig: str, risk_objects: RiskObjects, risk_manager: RiskM
                "PYTHONPATH": f"{ROOT / 'libs'}{os.pathsep}{ROOT}", "RISK_URL": risk_manager.url,
                "RISK_OPERATOR_API_KEY": risk_manager.settings.api_key(Operator.RISK_OPERATOR),
                "RISKOP_NAMESPACE": risk_objects.namespace, "RISKOP_DRIFT_INTERVAL": str(DRIFT_INTERVAL_S),
-               "RISKOP_RETRY_INITIAL": "0.2", "RISKOP_RETRY_MAX": "1", "LOG_LEVEL": "INFO"}
+               "RISKOP_RETRY_INITIAL": "0.2", "RISKOP_RETRY_MAX": "1", "LOG_LEVEL": "INFO", **more_env}
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "kopf", "run", "--standalone", "--namespace", risk_objects.namespace,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -17,46 +16,17 @@ from kubernetes.client.exceptions import ApiException
 
 from catalyst.riskop.cluster import ObjectRef, patch_parameters
 from catalyst.riskop.resource import DEFAULT_OBJECT_NAME
+from tests.support.kube import in_namespace
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
-RBAC = ROOT / "manifests" / "riskop-rbac.yaml"
 DEPLOYMENT = ROOT / "manifests" / "riskop-deployment.yaml"
 NAME = DEFAULT_OBJECT_NAME
 
 
-def _in_namespace(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
-    doc["metadata"]["namespace"] = namespace
-    for subject in doc.get("subjects", []):
-        subject["namespace"] = namespace
-    return doc
-
-
-def _apply_rbac(api: k8s.ApiClient, namespace: str) -> None:
-    core, rbac = k8s.CoreV1Api(api), k8s.RbacAuthorizationV1Api(api)
-    create = {"ServiceAccount": core.create_namespaced_service_account, "Role": rbac.create_namespaced_role,
-              "RoleBinding": rbac.create_namespaced_role_binding}
-    for doc in yaml.safe_load_all(RBAC.read_text()):
-        create[doc["kind"]](namespace, _in_namespace(doc, namespace))
-    core.create_namespaced_service_account(namespace, {"metadata": {"name": "catalyst-orchestration"}})
-
-
-def _token_kubeconfig(api: k8s.ApiClient, admin_kubeconfig: str, namespace: str, account: str, path: Path) -> str:
-    """A kubeconfig presenting ``account``'s token (TokenRequest), on the admin's server."""
-    request = k8s.AuthenticationV1TokenRequest(spec=k8s.V1TokenRequestSpec(audiences=[], expiration_seconds=3600))
-    token = k8s.CoreV1Api(api).create_namespaced_service_account_token(account, namespace, request).status.token
-    config = yaml.safe_load(Path(admin_kubeconfig).read_text())
-    config["users"] = [{"name": account, "user": {"token": token}}]
-    config["contexts"][0]["context"]["user"] = account
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
-
-
-async def test_the_operator_works_on_its_roles_rights_alone(kubeconfig, risk_objects, risk_manager, run_operator,
-                                                           tmp_path):
-    _apply_rbac(risk_objects.api, risk_objects.namespace)
-    as_operator = _token_kubeconfig(risk_objects.api, kubeconfig, risk_objects.namespace, "catalyst-risk-operator",
-                                    tmp_path / "operator.kubeconfig")
+async def test_the_operator_works_on_its_roles_rights_alone(risk_objects, risk_manager, run_operator, rbac_applied,
+                                                           account_kubeconfig):
+    as_operator = account_kubeconfig("catalyst-risk-operator")
     async with risk_manager.up() as risk, run_operator(as_kubeconfig=as_operator) as op:
         await risk_objects.create(NAME, {"max_positions": 3})
 
@@ -75,10 +45,8 @@ async def test_the_operator_works_on_its_roles_rights_alone(kubeconfig, risk_obj
     assert "Forbidden" not in op.output()
 
 
-async def test_orchestration_may_patch_the_one_object_and_no_other(kubeconfig, risk_objects, tmp_path):
-    _apply_rbac(risk_objects.api, risk_objects.namespace)
-    as_orchestration = _token_kubeconfig(risk_objects.api, kubeconfig, risk_objects.namespace,
-                                         "catalyst-orchestration", tmp_path / "orchestration.kubeconfig")
+async def test_orchestration_may_patch_the_one_object_and_no_other(risk_objects, rbac_applied, account_kubeconfig):
+    as_orchestration = account_kubeconfig("catalyst-orchestration")
     await risk_objects.create(NAME, {})
     await risk_objects.create("another", {})
     objects = k8s.CustomObjectsApi(k8s_config.new_client_from_config(config_file=as_orchestration))
@@ -92,7 +60,8 @@ async def test_orchestration_may_patch_the_one_object_and_no_other(kubeconfig, r
 
 
 async def test_the_deployment_is_accepted_and_probes_the_operators_liveness(risk_objects):
-    doc = _in_namespace(yaml.safe_load(DEPLOYMENT.read_text()), risk_objects.namespace)
+    (doc,) = [in_namespace(d, risk_objects.namespace) for d in yaml.safe_load_all(DEPLOYMENT.read_text())
+              if d["kind"] == "Deployment"]
     created = await asyncio.to_thread(k8s.AppsV1Api(risk_objects.api).create_namespaced_deployment,
                                       risk_objects.namespace, doc)
     (container,) = created.spec.template.spec.containers

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from catalyst.domain.risk import RiskParameters
-from catalyst.riskop.resource import EDITED_BY_ANNOTATION, EDITED_SPEC_ANNOTATION
-from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, differences, digest, edited_by
+from catalyst.riskop.resource import (
+    EDITOR_ANNOTATION,
+    EDITOR_SPEC_ANNOTATION,
+    REQUESTED_BY_ANNOTATION,
+    REQUESTED_SPEC_ANNOTATION,
+)
+from catalyst.riskop.spec import (
+    CLUSTER_FIELD_MANAGER,
+    SpecErrors,
+    check_spec,
+    differences,
+    digest,
+    edited_by,
+    editor_annotations,
+    spec_digest,
+)
 
 
 def test_a_partial_spec_takes_the_models_defaults():
@@ -46,13 +60,33 @@ def test_the_editor_is_the_field_manager_of_the_latest_spec_edit():
     assert edited_by({}, RiskParameters()) == "k8s:unknown"
 
 
-def test_a_requester_annotation_counts_only_while_the_object_holds_the_set_it_wrote():
+def test_the_webhooks_user_and_orchestrations_requester_count_while_the_object_holds_their_set():
     wrote = RiskParameters(max_positions=2)
-    meta = {"managedFields": [_edit("kubectl-edit", "2026-12-03T06:00:00Z"),
-                              _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:00:00Z")],
-            "annotations": {EDITED_BY_ANNOTATION: "mcp:alice", EDITED_SPEC_ANNOTATION: digest(wrote)}}
-    assert edited_by(meta, wrote) == "k8s:catalyst-orchestration:mcp:alice"
-    assert edited_by(meta, RiskParameters(max_positions=3)) == "k8s:catalyst-orchestration"  # edited since
+    fields = [_edit("kubectl-edit", "2026-12-03T06:00:00Z"), _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:00:00Z")]
+    by_orchestration = {REQUESTED_BY_ANNOTATION: "mcp:alice", REQUESTED_SPEC_ANNOTATION: digest(wrote)}
+    by_user = {EDITOR_ANNOTATION: "system:serviceaccount:catalyst:catalyst-orchestration",
+               EDITOR_SPEC_ANNOTATION: digest(wrote)}
+    meta = {"managedFields": fields, "annotations": by_orchestration}
+    assert edited_by(meta, wrote) == "k8s:catalyst-orchestration for mcp:alice"
+    meta = {"managedFields": fields, "annotations": by_orchestration | by_user}
+    assert edited_by(meta, wrote) == "k8s:system:serviceaccount:catalyst:catalyst-orchestration for mcp:alice"
+    meta = {"managedFields": fields, "annotations": {EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(wrote)}}
+    assert edited_by(meta, wrote) == "k8s:alice"
+    edited_since = RiskParameters(max_positions=3)  # and no webhook saw it: the field manager it is
+    assert edited_by({"managedFields": fields, "annotations": by_orchestration | by_user}, edited_since) == (
+        "k8s:catalyst-orchestration")
+
+
+def test_the_webhook_writes_the_editor_only_when_the_set_changes():
+    assert editor_annotations(old_spec=None, new_spec={"max_positions": 2}, username="alice") == {
+        EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(RiskParameters(max_positions=2))}
+    same = {"max_positions": 2, "account_equity": 100000}
+    assert editor_annotations(old_spec={"max_positions": 2}, new_spec=same, username="system:operator") is None
+    changed = editor_annotations(old_spec={"max_positions": 2}, new_spec={"max_positions": 3}, username="bob")
+    assert changed is not None
+    assert changed[EDITOR_ANNOTATION] == "bob"
+    refused = {"warning_fraction": 0.9, "critical_fraction": 0.8}  # an invalid set has a digest too
+    assert spec_digest(refused) == spec_digest(dict(reversed(refused.items())))
 
 
 def test_the_digest_does_not_depend_on_how_json_spelled_the_numbers():
