@@ -18,6 +18,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("CATALYST_KCP_TOOLS", ROOT.parent / "shared" / "tools" / "kube-control-plane"))
 BUILD_TIMEOUT_S = 3600
+KCP_HOME = Path(os.environ.get("KCP_HOME", Path.home() / ".cache" / "kube-control-plane"))
+
+
+def built() -> bool:
+    """Whether build.sh has already built the API server here (then starting it takes seconds)."""
+    return (KCP_HOME / "bin" / "kube-apiserver").is_file()
 
 
 class KubeUnavailable(RuntimeError):

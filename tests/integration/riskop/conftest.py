@@ -36,7 +36,7 @@ from catalyst.services import Operator, ServiceName
 from services.risk.app import build_app
 from tests.support.daily_bars import insert_daily_bars
 from tests.support.database import clean_database, connected, scratch_dsn
-from tests.support.kube import KubeUnavailable, in_namespace, kube_control_plane
+from tests.support.kube import BUILD_TIMEOUT_S, KubeUnavailable, built, in_namespace, kube_control_plane
 from tests.support.loopback import serving
 from tests.support.services import http_client
 from tests.support.waiting import eventually
@@ -54,6 +54,17 @@ def _free_port() -> int:
 
 
 # -- the API server -----------------------------------------------------------------------------
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On a machine where the API server is not built yet, its first test builds it (minutes): the
+    tests here get the build's time on top of the suite's per-test limit."""
+    if built():
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT_S + 240))
+
+
 @pytest.fixture(scope="session")
 def kubeconfig() -> Iterator[str]:
     try:
