@@ -6,13 +6,16 @@ with an event; a restart re-applies nothing; a second object is ignored with an 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import yaml
 from kubernetes.client.exceptions import ApiException
 
 from catalyst.domain.risk import RiskParameters
-from catalyst.riskop.resource import DEFAULT_OBJECT_NAME
+from catalyst.riskop.resource import API_VERSION, DEFAULT_OBJECT_NAME
 from tests.support.waiting import eventually
 
 NAME = DEFAULT_OBJECT_NAME
@@ -190,3 +193,24 @@ async def test_a_second_object_gets_an_error_condition_and_is_ignored(risk_objec
     assert condition["reason"] == "NotAuthoritative"
     assert f"{risk_objects.namespace}/{NAME}" in condition["message"]
     assert active["parameters"]["max_positions"] == 3
+
+
+def _server_and_token(kubeconfig: str) -> tuple[str, str]:
+    config = yaml.safe_load(Path(kubeconfig).read_text())
+    return config["clusters"][0]["cluster"]["server"], config["users"][0]["user"]["token"]
+
+
+async def test_kubectl_get_shows_the_limits_whether_applied_and_the_age(kubeconfig, risk_objects, risk_manager,
+                                                                        run_operator):
+    server, token = _server_and_token(kubeconfig)
+    url = f"{server}/apis/{API_VERSION}/namespaces/{risk_objects.namespace}/riskparameters"
+    async with risk_manager.up(), run_operator():
+        await risk_objects.create(NAME, {"daily_loss_limit": 1500.0, "max_positions": 3})
+        obj = await _applied(risk_objects)
+        async with httpx.AsyncClient(verify=False) as http:  # the loopback server's own certificate
+            table = (await http.get(url, headers={"Authorization": f"Bearer {token}",
+                                                  "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})).json()
+    columns = [c["name"] for c in table["columnDefinitions"]]
+    assert columns == ["Name", "Daily-Loss", "Max-Position", "Max-Positions", "Applied", "Version", "Reason", "Age"]
+    (row,) = table["rows"]
+    assert row["cells"][:6] == [NAME, 1500, 0.2, 3, "True", obj["status"]["parameterVersion"]]
