@@ -138,6 +138,28 @@ async def test_the_risk_manager_down_then_up_gets_the_set_when_it_returns(risk_o
     assert obj["status"]["parameterVersion"] == active["version"]
 
 
+async def test_edits_made_while_the_risk_manager_is_down_are_not_lost(risk_objects, risk_manager, run_operator):
+    async with run_operator():
+        async with risk_manager.up():
+            await risk_objects.create(NAME, {"max_positions": 4})
+            await _applied(risk_objects)
+        await risk_objects.patch(NAME, {"max_positions": 2})
+        await risk_objects.patch(NAME, {"daily_loss_limit": 900.0})
+
+        async def pending_on_the_last_edit() -> bool:
+            status = (await risk_objects.get(NAME)).get("status") or {}
+            pending = await risk_objects.condition(NAME, "Pending")
+            return status.get("observedGeneration") == 3 and pending.get("status") == "True"
+
+        await eventually(pending_on_the_last_edit, within_s=WITHIN_S, what="Pending on generation 3")
+        async with risk_manager.up() as risk:
+            obj = await _applied(risk_objects)
+            active = await _active(risk)
+    assert (active["parameters"]["max_positions"], active["parameters"]["daily_loss_limit"]) == (2, 900.0)
+    assert obj["status"]["observedGeneration"] == 3
+    assert obj["status"]["parameterVersion"] == active["version"]
+
+
 async def test_an_out_of_band_change_is_reverted_with_an_event(risk_objects, risk_manager, run_operator):
     async with risk_manager.up() as risk, run_operator():
         await risk_objects.create(NAME, {"max_positions": 3})
