@@ -14,7 +14,7 @@ MCPB := $(MCPB_PREFIX)/node_modules/.bin/mcpb
 MCPB_STAMP := $(MCPB_PREFIX)/.installed-$(MCPB_VERSION)
 BUNDLE := packaging/mcpb
 
-.PHONY: help install infra migrate run test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools crd
+.PHONY: help install infra migrate run test-tools test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools crd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -38,7 +38,10 @@ migrate: infra ## Apply database migrations (idempotent)
 run: migrate ## The whole system locally, one replayed day (options: RUN_ARGS='--speed max --autopilot ...')
 	$(VENV)/bin/catalyst run $(RUN_ARGS)
 
-test: migrate ## Install, start infra, migrate, then run the whole suite
+test-tools: $(STAMP) ## Programs the tests drive (headless Chromium), from Debian when missing
+	$(PY) scripts/test_tools.py
+
+test: migrate test-tools ## Install, start infra, migrate, then run the whole suite
 	$(PY) -m pytest -q
 
 test-unit: $(STAMP) ## Pure-logic tests only

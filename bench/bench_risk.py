@@ -30,6 +30,8 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -42,7 +44,7 @@ from typing import Any, cast
 import httpx
 import numpy as np
 
-from bench.common import load_average, machine_load, start_risk_service, stop_service
+from bench.common import free_port, load_average, machine_load
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.contracts.risk import RISK_PATH, ValidateRequest, ValidateResponse
@@ -346,6 +348,36 @@ def _floor(client: httpx.Client) -> list[float]:
     return floor
 
 
+def _start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """The real service under uvicorn on a free loopback port, once it answers ``/health``; Trading
+    points at a closed port (no broker equity: the parameter is the capital)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "services.risk.app:build_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env={**os.environ, **env, "TRADING_URL": f"http://127.0.0.1:{free_port()}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, timeout=2) as client:
+        for _ in range(300):
+            try:
+                if client.get("/health").status_code in (200, 503):  # answering: the lifespan ran
+                    return server, base
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+    server.terminate()
+    _, err = server.communicate(timeout=10)
+    raise RuntimeError(f"the risk service did not become healthy: {err.decode()[-2000:]}")
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
 class _Service:
     """The running service, seen from the benchmark (one async client, up to len(RACE) connections)."""
 
@@ -387,7 +419,7 @@ class _Service:
 
 async def _over_http(env: dict[str, str], settings: Settings, dsn: str) -> tuple[list[float], list[float],
                                                                                  list[RaceRow]]:
-    server, base = await asyncio.to_thread(start_risk_service, env)
+    server, base = await asyncio.to_thread(_start_server, env)
     db = Database(dsn)
     headers = {API_KEY_HEADER: settings.api_key(ServiceName.WORKFLOW)}
     limits = httpx.Limits(max_connections=len(RACE), max_keepalive_connections=len(RACE))
@@ -420,7 +452,7 @@ async def _over_http(env: dict[str, str], settings: Settings, dsn: str) -> tuple
         return samples, floor, races
     finally:
         await db.close()
-        await asyncio.to_thread(stop_service, server)
+        await asyncio.to_thread(_stop_server, server)
 
 
 async def _run() -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from bench.common import free_port, load_average, machine_load, start_risk_service, stop_service
+from bench.common import free_port, load_average, machine_load, percentile, service
 from catalyst.config import Settings
 from catalyst.context import API_KEY_HEADER
 from catalyst.db import Database
@@ -138,28 +137,25 @@ async def _run() -> str:
             param_file.write_text((ROOT / "config" / "risk_parameters.yaml").read_text())
             env = {"DATABASE_URL": dsn, "REDIS_URL": REDIS_URL,
                    "REDIS_NAMESPACE": f"bench-riskop-{uuid.uuid4().hex[:8]}:", "CATALYST_ENV": "test",
-                   "LOG_LEVEL": "WARNING", "RISK_WATCH_PARAMETERS": "false", "RISK_PARAMETERS_FILE": str(param_file)}
-            server, base = await asyncio.to_thread(start_risk_service, env)
-            operator = None
-            try:
-                keys = Settings()  # the development keys the service accepts (CATALYST_ENV=test)
+                   "LOG_LEVEL": "WARNING", "RISK_WATCH_PARAMETERS": "false", "RISK_PARAMETERS_FILE": str(param_file),
+                   "TRADING_URL": f"http://127.0.0.1:{free_port()}"}  # no Trading: the parameter is the capital
+            keys = Settings()  # the development keys the service accepts (CATALYST_ENV=test)
+            with service(ServiceName.RISK, env, Path(tmp)) as base:
                 operator = await asyncio.to_thread(_start_operator, kubeconfig, base,
                                                    keys.api_key(Operator.RISK_OPERATOR), Path(tmp) / "operator.log")
-                headers = {API_KEY_HEADER: keys.api_key(ServiceName.WORKFLOW)}
-                async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as risk:
-                    samples = await _edits(objects, risk)
-            finally:
-                if operator is not None:
+                try:
+                    headers = {API_KEY_HEADER: keys.api_key(ServiceName.WORKFLOW)}
+                    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as risk:
+                        samples = await _edits(objects, risk)
+                finally:
                     operator.terminate()
                     operator.wait(timeout=20)
-                await asyncio.to_thread(stop_service, server)
     return _render(samples, load_before, started)
 
 
 def _render(samples: list[float], load_before: str, started: datetime) -> str:
     ms = sorted(s * 1000 for s in samples)
-    p50 = statistics.median(ms)
-    p95 = ms[min(len(ms) - 1, round(0.95 * len(ms)) - 1)]
+    p50, p95 = percentile(ms, 0.50), percentile(ms, 0.95)
     met = "met" if p95 < TARGET_P95_S * 1000 else "NOT met"
     return "\n".join([
         HEADING,

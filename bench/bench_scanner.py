@@ -24,13 +24,10 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +36,7 @@ import httpx
 import numpy as np
 import redis.asyncio as aioredis
 
-from bench.common import free_port, load_average, machine_load
+from bench.common import load_average, machine_load, service
 from catalyst.config import dev_api_key
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
@@ -108,37 +105,6 @@ def stories(names: list[str]) -> list[dict[str, Any]]:
     return [{"source": "benzinga", "source_id": f"bench-{s}", "symbols": [s],
              "headline": HEADLINES[i % len(HEADLINES)].format(s=s), "published_at": published}
             for i, s in enumerate(names)]
-
-
-@contextmanager
-def service(name: ServiceName, env: dict[str, str], logs: Path) -> Iterator[str]:
-    """``services/<name>`` under uvicorn on a free loopback port, once it answers ``/live``; its
-    output goes to ``logs/<name>.log`` (a failed scan names it)."""
-    port = free_port()
-    log = (logs / f"{name.value}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", f"services.{name.value}.app:build_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env, "CATALYST_SERVICE": name.value}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=2) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/live").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name.value} exited; see {log.name}")
-                time.sleep(0.1)
-            else:
-                raise RuntimeError(f"{name.value} did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
 
 
 async def _clear_caches(redis: aioredis.Redis, namespace: str) -> None:

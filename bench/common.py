@@ -1,5 +1,4 @@
-"""What several benchmarks share: repeated timing, the machine's load, a free loopback port, the real
-Risk Manager in a process of its own."""
+"""What several benchmarks share: repeated timing, the machine's load, a free loopback port."""
 
 from __future__ import annotations
 
@@ -9,11 +8,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from catalyst.services import ServiceName
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,31 +50,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_risk_service(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """The real Risk Manager under uvicorn on a free loopback port, once it answers ``/health``; Trading
-    points at a closed port (no broker equity: the parameter is the capital). Its base URL with it."""
+@contextmanager
+def service(name: ServiceName, env: dict[str, str], logs: Path) -> Iterator[str]:
+    """``services/<name>`` under uvicorn on a free loopback port, once it answers ``/live``; its
+    output goes to ``logs/<name>.log`` (a failed run names it)."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.risk.app:build_app", "--factory", "--host", "127.0.0.1",
+    log = (logs / f"{name.value}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", f"services.{name.value}.app:build_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env, "TRADING_URL": f"http://127.0.0.1:{free_port()}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env={**os.environ, **env, "CATALYST_SERVICE": name.value}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, timeout=2) as client:
-        for _ in range(300):
-            try:
-                if client.get("/health").status_code in (200, 503):  # answering: the lifespan ran
-                    return server, base
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                break
-            time.sleep(0.1)
-    server.terminate()
-    _, err = server.communicate(timeout=10)
-    raise RuntimeError(f"the risk service did not become healthy: {err.decode()[-2000:]}")
+    try:
+        with httpx.Client(base_url=base, timeout=2) as client:
+            for _ in range(600):
+                try:
+                    if client.get("/live").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name.value} exited; see {log.name}")
+                time.sleep(0.1)
+            else:
+                raise RuntimeError(f"{name.value} did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
 
 
-def stop_service(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    server.wait(timeout=10)
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

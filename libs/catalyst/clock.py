@@ -152,7 +152,8 @@ class AnchoredReplayClock:
 
 
 _DIAL = struct.Struct("<Qq")  # sequence number, then nanoseconds since the epoch
-_DIAL_ATTEMPTS = 1_000
+_DIAL_SPINS = 100  # reads before yielding to a writer caught between its two sequence writes
+_DIAL_PATIENCE_S = 1.0
 
 
 class ClockDial:
@@ -208,11 +209,16 @@ class SharedReplayClock:
             os.close(fd)
 
     def now(self) -> datetime:
-        for _ in range(_DIAL_ATTEMPTS):
-            seq, ns = _DIAL.unpack_from(self._map)
-            if seq % 2 == 0 and _DIAL.unpack_from(self._map)[0] == seq:
-                return _from_ns(ns)
-        raise RuntimeError("the shared market clock is being written without end")
+        deadline = time.monotonic() + _DIAL_PATIENCE_S
+        while True:
+            for _ in range(_DIAL_SPINS):
+                seq, ns = _DIAL.unpack_from(self._map)
+                if seq % 2 == 0 and _DIAL.unpack_from(self._map)[0] == seq:
+                    return _from_ns(ns)
+            # the writer was stopped mid-write (preempted, or holding the GIL's turn): let it finish
+            if time.monotonic() > deadline:
+                raise RuntimeError("the shared market clock is being written without end")
+            time.sleep(0)
 
 
 def _epoch_ns(ts: datetime) -> int:

@@ -37,6 +37,12 @@ def read(section: type[S], environ: Mapping[str, str] | None = None, /, **overri
     return section.model_validate(values)
 
 
+def variables() -> dict[str, str]:
+    """The whole process environment, for a launcher that hands it on to the processes it starts
+    (``catalyst run``): they read their own sections from it."""
+    return dict(os.environ)
+
+
 def _values(section: type[BaseModel], env: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, field in section.model_fields.items():

@@ -71,9 +71,10 @@ class Wiring:
 
 # Risk calls Trading (cancel-all, flatten, positions, account in an emergency stop and for sizing);
 # Trading calls no one. Workflow calls every service (spec 2.1); Reporting only reads the database (no Redis).
-# The services not built yet (Orchestration, Scanner, Workflow, Reporting) are wired as the spec says.
+# Orchestration calls only Workflow and has no database (spec 2.2).
 WIRING: dict[ServiceName, Wiring] = {w.service: w for w in (
-    Wiring(ServiceName.ORCHESTRATION, peers=(ServiceName.WORKFLOW,)),
+    Wiring(ServiceName.ORCHESTRATION, peers=(ServiceName.WORKFLOW,), required=(ServiceName.WORKFLOW,),
+           uses_database=False),
     Wiring(ServiceName.SCANNER, peers=(ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN)),
     Wiring(ServiceName.PATTERN),
     Wiring(ServiceName.TECHNICAL),

@@ -122,6 +122,12 @@ async def risk_status(peers: Peers) -> RiskStatus:
     return await peers.risk.status()
 
 
+@serve(router, WorkflowRoutes.risk_parameters)
+async def risk_parameters(peers: Peers) -> ActiveParameters:
+    """The Risk Manager's active parameters (the MCP tool ``update_risk_parameter`` starts from them)."""
+    return await peers.risk.parameters()
+
+
 @serve(router, WorkflowRoutes.update_risk_parameters)
 async def update_risk_parameters(body: ParametersUpdate, views: Views, caller: Caller) -> ActiveParameters:
     """Replace the Risk Manager's active parameters (the MCP tool ``update_risk_parameter``)."""

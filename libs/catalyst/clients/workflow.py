@@ -55,6 +55,10 @@ class WorkflowClient(TypedClient):
     async def risk_status(self) -> risk_api.RiskStatus:
         return await self.call(api.WorkflowRoutes.risk_status)
 
+    async def risk_parameters(self) -> risk_api.ActiveParameters:
+        """The Risk Manager's active parameter set (what a change to one parameter starts from)."""
+        return await self.call(api.WorkflowRoutes.risk_parameters)
+
     async def update_risk_parameters(self, parameters: dict[str, Any], *, applied_by: str | None = None,
                                      source: str = "mcp", reason: str | None = None) -> risk_api.ActiveParameters:
         body = risk_api.ParametersUpdate.model_validate(

@@ -206,6 +206,7 @@ class WorkflowRoutes(RouteTable):
     positions = endpoint("GET", f"{WORKFLOW_PATH}/positions", PositionList)
     position = endpoint("GET", f"{WORKFLOW_PATH}/positions/{{position_id}}", PositionOut)
     risk_status = endpoint("GET", f"{WORKFLOW_PATH}/risk/status", RiskStatus)
+    risk_parameters = endpoint("GET", f"{WORKFLOW_PATH}/risk/parameters", ActiveParameters)
     update_risk_parameters = endpoint("PUT", f"{WORKFLOW_PATH}/risk/parameters", ActiveParameters,
                                       request=ParametersUpdate)
     alerts = endpoint("GET", f"{WORKFLOW_PATH}/alerts", AlertsOut)

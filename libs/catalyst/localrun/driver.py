@@ -9,6 +9,7 @@ Workflow's phase endpoints, waiting for each answer before the next minute.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -41,8 +42,9 @@ class SteppedDay:
         self._calendar = calendar
         self._between_steps = between_steps
 
-    async def play(self, until: datetime) -> AsyncIterator[PhaseOutcome]:
-        """Step to ``until``, yielding each phase run (a refusal is an outcome, not the end of the day)."""
+    async def play(self, until: datetime, *, pace_s: float = 0.0) -> AsyncIterator[PhaseOutcome]:
+        """Step to ``until``, yielding each phase run (a refusal is an outcome, not the end of the day);
+        ``pace_s``: wall seconds to wait after each minute (0: the next minute at once)."""
         while self._dial.now() < until:
             before = self._dial.now()
             now = min(before + STEP, until)
@@ -51,6 +53,8 @@ class SteppedDay:
                 yield await self._run(due)
             if self._between_steps is not None:
                 await self._between_steps()
+            if pace_s > 0:
+                await asyncio.sleep(pace_s)
 
     async def _run(self, due: DuePhase) -> PhaseOutcome:
         started = time.perf_counter()

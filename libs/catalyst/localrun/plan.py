@@ -40,6 +40,9 @@ class RunOptions(BaseModel):
     autopilot: bool = Field(False, description="An MCP client in the run plays the trader")
     live: bool = Field(False, description="Wall clock and Alpaca paper trading with keys from the environment")
     run_dir: Path = Field(Path("runs"), description="Where each run's directory of logs and reports goes")
+    hold: bool = Field(False, description="After --until, keep the services up until Ctrl-C")
+    hold_speed: float = Field(1.0, gt=0, le=10_000,
+                              description="While holding, a stepped day goes on at this many replay seconds a second")
     keep_state: bool = Field(False, description="Run on DATABASE_URL as it is, not on a fresh catalyst_run")
 
     @field_validator("speed")
@@ -111,6 +114,8 @@ def service_env(options: RunOptions, service: ServiceName) -> dict[str, str]:
         env["WORKFLOW_SCHEDULER"] = "false" if options.stepped else "true"
         if options.symbols:
             env["WORKFLOW_WATCHLIST"] = ",".join(options.symbols)
+    if options.stepped:  # a day passes in seconds: the sim broker looks at the clock often enough to keep up
+        env["BROKER_POLL_INTERVAL"] = "0.05"
     if options.live:  # Alpaca's paper account, its market data and its news, on the wall clock
         env |= {"BROKER": "alpaca", "BAR_SOURCE": "alpaca", "NEWS_SOURCES": "alpaca"}
     return env

@@ -33,7 +33,7 @@ HEALTHY = frozenset({"healthy", "degraded"})
 
 @dataclass
 class ServiceProcess:
-    """One service's process and its log file."""
+    """One service's process and its log file; ``env`` is the whole environment it gets."""
 
     service: ServiceName
     env: Mapping[str, str]
@@ -49,7 +49,7 @@ class ServiceProcess:
 
     def start(self, root: Path, host: str) -> None:
         self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.command(host), cwd=root, env={**os.environ, **self.env},
+        self.proc = subprocess.Popen(self.command(host), cwd=root, env=dict(self.env),
                                      stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
                                      preexec_fn=_die_with_parent)
 

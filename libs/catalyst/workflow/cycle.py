@@ -13,7 +13,8 @@ close) is refused in one place with the current state and the phases it allows.
 
 Some steps a state does not take are no fault of the caller's: the monitor runs every minute of
 trading hours by the clock, so it can reach a cycle the open has not moved yet (the 09:30 CronJobs
-race), or one an early (forced) close has closed. ``WAITING`` names those: they answer
+race), or one an early (forced) close has closed, or a session start after the scheduler's scan has
+already started the day. ``WAITING`` names those: they answer
 ``ran: false`` with the reason (a CronJob that exits 0), not 409. What is left illegal is a step
 someone asked for out of order (a market open before the scan, a second close).
 """
@@ -68,6 +69,7 @@ TRANSITIONS: MappingProxyType[tuple[CycleState, Step], CycleState] = MappingProx
     (_S.ERROR, _P.HALT): _S.HALTED,
 })
 
+_UNDER_WAY = "the day's session is already under way"
 _NOT_OPEN_YET = "the market has not opened for this cycle yet (market_open moves it to trading)"
 
 WAITING: MappingProxyType[tuple[CycleState, Step], str] = MappingProxyType({
@@ -77,6 +79,10 @@ WAITING: MappingProxyType[tuple[CycleState, Step], str] = MappingProxyType({
     (_S.READY, _P.MONITOR): _NOT_OPEN_YET,
     (_S.CLOSING, _P.MONITOR): "the close is flattening every position",
     (_S.CLOSED, _P.MONITOR): "the day is closed: every position was flattened",
+    # the scheduler's pre-market scan starts the day by itself: a trader who then starts it is told so
+    (_S.SCANNING, _P.START_SESSION): _UNDER_WAY,
+    (_S.READY, _P.START_SESSION): _UNDER_WAY,
+    (_S.TRADING, _P.START_SESSION): _UNDER_WAY,
 })
 """Steps outside ``TRANSITIONS`` that are a normal "not now" in that state (``ran: false``, never 409)."""
 

@@ -113,3 +113,13 @@ def test_the_monitor_waits_for_the_open_and_does_nothing_once_the_close_began() 
                                                    "not opened for this cycle yet (market_open moves it to trading)")
     assert waiting_reason(S.TRADING, P.MONITOR) is None
     assert waiting_reason(S.CREATED, P.MARKET_OPEN) is None  # asked out of order: still a 409
+
+
+def test_a_session_start_after_the_day_began_is_an_answer_not_a_conflict() -> None:
+    """The pre-market scan starts a cycle from created by itself; the trader's start_session after it
+    says the day is under way (ran: false), and a closed or stopped day still refuses it."""
+    for state in (S.SCANNING, S.READY, S.TRADING):
+        assert waiting_reason(state, P.START_SESSION) == (
+            f"start_session does nothing while the cycle is {state.value}: the day's session is already under way")
+    assert waiting_reason(S.CLOSED, P.START_SESSION) is None
+    assert waiting_reason(S.STOPPED, P.START_SESSION) is None

@@ -1,0 +1,1 @@
+"""Orchestration service (port 5000): the MCP server."""
