@@ -21,7 +21,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from catalyst.errors import Conflict, InvalidInput, NotFound
+from catalyst.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from catalyst.riskop.resource import GROUP, PLURAL, REQUESTED_BY_ANNOTATION, REQUESTED_SPEC_ANNOTATION, VERSION
 from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, digest
 
@@ -97,3 +97,36 @@ async def patch_parameters(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: M
     """:func:`patch_parameters_sync` off the event loop (the Kubernetes client is blocking)."""
     return await asyncio.to_thread(patch_parameters_sync, api, ref, changes, requested_by=requested_by,
                                    replace=replace)
+
+
+def _condition(status: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == kind), {})
+    return found
+
+
+async def wait_applied(api: k8s.CustomObjectsApi, ref: ObjectRef, generation: int, *, within_s: float = 10.0,
+                       interval_s: float = 0.05) -> dict[str, Any]:
+    """The object's status once the operator has applied ``generation`` (what a caller of
+    :func:`patch_parameters` answers with: ``parameterVersion`` is the Risk Manager's version).
+
+    ``InvalidInput`` when the operator refused it (its ``Invalid`` message), ``ServiceUnavailable``
+    when it is not applied within ``within_s`` (the object keeps it: it is applied when it can be).
+    """
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        obj = cast(dict[str, Any], await asyncio.to_thread(
+            api.get_namespaced_custom_object, GROUP, VERSION, ref.namespace, PLURAL, ref.name))
+        status: dict[str, Any] = obj.get("status") or {}
+        if int(status.get("observedGeneration") or 0) >= generation:
+            if _condition(status, "Applied").get("status") == "True":
+                return status
+            invalid = _condition(status, "Invalid")
+            if invalid.get("status") == "True":
+                raise InvalidInput(f"refused by the risk operator: {invalid.get('message', '')}",
+                                   code="INVALID_RISK_PARAMETERS", details={"fields": [], "errors": []})
+        if asyncio.get_running_loop().time() >= deadline:
+            pending = _condition(status, "Pending").get("message") or "no status for this generation yet"
+            raise ServiceUnavailable(f"RiskParameters {ref.namespace}/{ref.name} generation {generation} "
+                                     f"not applied within {within_s:g} s: {pending}", code="RISK_PARAMETERS_PENDING",
+                                     details={"namespace": ref.namespace, "name": ref.name, "generation": generation})
+        await asyncio.sleep(interval_s)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from kubernetes import client as k8s
 
-from catalyst.errors import InvalidInput, NotFound
-from catalyst.riskop.cluster import ObjectRef, patch_parameters
+from catalyst.errors import InvalidInput, NotFound, ServiceUnavailable
+from catalyst.riskop.cluster import ObjectRef, patch_parameters, wait_applied
 from catalyst.riskop.resource import DEFAULT_OBJECT_NAME
 from tests.support.waiting import eventually
 
@@ -51,3 +51,21 @@ async def test_a_refused_patch_names_the_field_and_leaves_the_object(risk_object
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
     with pytest.raises(NotFound):
         await patch_parameters(objects, ObjectRef(risk_objects.namespace, "absent"), {}, requested_by="mcp:alice")
+
+
+async def test_the_caller_waits_for_the_operator_and_answers_the_risk_managers_version(risk_objects, risk_manager,
+                                                                                       run_operator):
+    objects = k8s.CustomObjectsApi(risk_objects.api)
+    ref = ObjectRef(risk_objects.namespace, NAME)
+    async with run_operator():
+        await risk_objects.create(NAME, {"max_positions": 4})
+        async with risk_manager.up() as risk:
+            patched = await patch_parameters(objects, ref, {"max_positions": 2}, requested_by="mcp:alice")
+            status = await wait_applied(objects, ref, patched.generation, within_s=20)
+            active = (await risk.get("/api/v1/risk/parameters")).json()
+        assert status["parameterVersion"] == active["version"]
+        assert active["parameters"]["max_positions"] == 2
+        down = await patch_parameters(objects, ref, {"max_positions": 3}, requested_by="mcp:alice")
+        with pytest.raises(ServiceUnavailable) as pending:  # the Risk Manager is down: kept, applied later
+            await wait_applied(objects, ref, down.generation, within_s=1)
+    assert pending.value.code == "RISK_PARAMETERS_PENDING"
