@@ -49,7 +49,7 @@ test-unit: $(STAMP) ## Pure-logic tests only
 
 lint: $(STAMP) ## ruff + mypy --strict + import-linter (the layers in pyproject.toml)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy libs services bench scripts
+	$(VENV)/bin/mypy libs services bench scripts operator
 	$(VENV)/bin/lint-imports
 
 crd: $(STAMP) ## Regenerate the RiskParameters CRD in the chart from the Risk Manager's model
