@@ -81,8 +81,8 @@ async def apply(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status: kopf.
         kopf.info(body, reason="Applied", message=f"version {result.outcome.version}: {', '.join(result.changed)}")
 
 
-def _is_authoritative(namespace: str | None, name: str | None, **_: Any) -> bool:
-    return (namespace, name) == (RISKOP.namespace, RISKOP.object_name)
+def _is_authoritative(namespace: str | None, name: str | None, memo: kopf.Memo, **_: Any) -> bool:
+    return bool(memo.reconciler.authoritative(namespace, name))
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RISKOP.drift_interval_s, when=_is_authoritative)

@@ -71,6 +71,9 @@ def conditions(outcome: Outcome, *, now: datetime, previous: Sequence[Mapping[st
     return out
 
 
+_KEPT_WHEN_NOT_APPLIED = ("appliedGeneration", "parameterVersion", "appliedBy", "appliedAt")
+
+
 def status(outcome: Outcome, *, generation: int, now: datetime,
            previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The whole ``status`` for ``outcome``: a refused or pending set keeps the last applied version."""
@@ -80,15 +83,15 @@ def status(outcome: Outcome, *, generation: int, now: datetime,
         "conditions": conditions(outcome, now=now, previous=prev.get("conditions") or ()),
     }
     if isinstance(outcome, Applied):
-        out |= {"parameterVersion": outcome.version, "appliedBy": outcome.applied_by,
-                "appliedAt": outcome.applied_at.isoformat().replace("+00:00", "Z")}
+        out |= {"appliedGeneration": generation, "parameterVersion": outcome.version,
+                "appliedBy": outcome.applied_by, "appliedAt": outcome.applied_at.isoformat().replace("+00:00", "Z")}
     else:
-        out |= {k: prev[k] for k in ("parameterVersion", "appliedBy", "appliedAt") if k in prev}
+        out |= {k: prev[k] for k in _KEPT_WHEN_NOT_APPLIED if k in prev}
     return out
 
 
 def settled(status: Mapping[str, Any], *, generation: int) -> bool:
-    """Whether the object's current generation is applied: only then is a difference on the Risk
-    Manager drift (before, the create/update handler is still applying it, or retrying)."""
-    applied: Mapping[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == "Applied"), {})
-    return status.get("observedGeneration") == generation and applied.get("status") == "True"
+    """Whether the object's current generation has been applied: only then is a difference on the
+    Risk Manager drift (before, the create/update handler is still applying it, or retrying). It stays
+    so while the Risk Manager is unreachable afterwards, so the timer keeps comparing until it is back."""
+    return status.get("appliedGeneration") == generation

@@ -66,6 +66,7 @@ def status_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "observedGeneration": {"type": "integer", "description": "The generation the conditions are about"},
+            "appliedGeneration": {"type": "integer", "description": "The last generation the Risk Manager took"},
             "parameterVersion": {"type": "integer", "description": "The Risk Manager's version of the active set"},
             "appliedAt": {"type": "string", "format": "date-time"},
             "appliedBy": {"type": "string", "description": "Who the Risk Manager's history records"},

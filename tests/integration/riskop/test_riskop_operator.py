@@ -184,6 +184,32 @@ async def test_an_out_of_band_change_is_reverted_with_an_event(risk_objects, ris
     assert "max_positions: 9 → 3" in messages[0]
 
 
+async def test_a_risk_manager_back_with_another_set_is_repaired(risk_objects, risk_manager, run_operator):
+    """Regression: a drift check that found the Risk Manager down left the object Pending, and the timer
+    then stopped comparing, so a Risk Manager back with another set (here its file, edited while it was
+    down) kept it."""
+    async with run_operator():
+        async with risk_manager.up():
+            await risk_objects.create(NAME, {"max_positions": 3})
+            await _applied(risk_objects)
+
+        async def pending() -> bool:
+            return (await risk_objects.condition(NAME, "Pending")).get("status") == "True"
+
+        await eventually(pending, within_s=WITHIN_S, what="the drift check finding the Risk Manager down")
+        risk_manager.parameter_file.write_text("max_positions: 9\n")  # newer than its database's set: loaded
+        async with risk_manager.up() as risk:
+            obj = await _applied(risk_objects)
+
+            async def repaired() -> dict[str, Any] | None:
+                active = await _active(risk)
+                return active if active["source"] == "operator" and active["parameters"]["max_positions"] == 3 else None
+
+            active = await eventually(repaired, within_s=WITHIN_S, what="the file's set reverted")
+    assert "drift repaired" in active["reason"]
+    assert obj["status"]["appliedGeneration"] == 1
+
+
 async def test_a_restarted_operator_resumes_without_a_new_parameter_version(risk_objects, risk_manager, run_operator,
                                                                             riskop_db):
     async with risk_manager.up() as risk:

@@ -60,7 +60,10 @@ def test_the_push_is_retried_with_exponential_backoff_up_to_a_ceiling():
 
 def test_only_an_applied_current_generation_is_settled_so_drift_is_judged_against_it():
     applied = status(Applied(7, T0, "x", pushed=True), generation=3, now=T0)
+    assert applied["appliedGeneration"] == 3
     assert settled(applied, generation=3)
     assert not settled(applied, generation=4)  # edited since: the update handler's turn
-    assert not settled(status(Pending("down"), generation=3, now=T0, previous=applied), generation=3)
     assert not settled({}, generation=1)
+    unreachable_since = status(Pending("down"), generation=3, now=T1, previous=applied)
+    assert settled(unreachable_since, generation=3)  # the timer keeps comparing until the Risk Manager is back
+    assert not settled(status(Pending("down"), generation=4, now=T1, previous=applied), generation=4)
