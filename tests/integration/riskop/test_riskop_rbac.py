@@ -70,4 +70,7 @@ async def test_the_deployment_is_accepted_and_probes_the_operators_liveness(risk
     assert container.liveness_probe.http_get.path == "/healthz"
     assert "--liveness=http://0.0.0.0:8080/healthz" in container.command
     assert "--standalone" in container.command
+    assert "--namespace=$(RISKOP_NAMESPACE)" in container.command  # one namespace, from the same setting
+    assert {e.name: e.value_from.field_ref.field_path for e in container.env if e.value_from and e.value_from.field_ref
+            } == {"RISKOP_NAMESPACE": "metadata.namespace"}
     assert container.ports[0].container_port == 8080
