@@ -102,8 +102,8 @@ async def repair_drift(body: kopf.Body, spec: kopf.Spec, meta: kopf.Meta, status
 def record_editor(body: kopf.Body, userinfo: Mapping[str, object], patch: kopf.Patch, **kwargs: Any) -> None:
     """Admission: the user who changed the set, from the API server's own ``userInfo``."""
     old = kwargs.get("old")  # the object before an UPDATE; None on CREATE
-    written = editor_annotations(old_spec=None if old is None else dict(old.get("spec") or {}),
-                                 new_spec=dict(body.get("spec") or {}), username=str(userinfo.get("username")))
+    written = editor_annotations(old=None if old is None else dict(old), new=dict(body),
+                                 username=str(userinfo.get("username")))
     if written:
         patch.metadata.annotations.update(written)
 

@@ -61,13 +61,22 @@ def spec_digest(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(dict(spec), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def editor_annotations(*, old_spec: Mapping[str, Any] | None, new_spec: Mapping[str, Any],
-                       username: str) -> dict[str, str] | None:
-    """What the admission webhook writes on a create or update: the user and the set they wrote, or
-    None when the set is unchanged (the operator's own metadata and status writes keep the editor)."""
-    if old_spec is not None and spec_digest(old_spec) == spec_digest(new_spec):
-        return None
-    return {EDITOR_ANNOTATION: username[:200], EDITOR_SPEC_ANNOTATION: spec_digest(new_spec)}
+EDITOR_KEYS = (EDITOR_ANNOTATION, EDITOR_SPEC_ANNOTATION)
+
+
+def editor_annotations(*, old: Mapping[str, Any] | None, new: Mapping[str, Any],
+                       username: str) -> dict[str, str | None] | None:
+    """What the admission webhook writes on a create or update of the object ``new`` (``old`` before
+    it): the user and the set they wrote when the set changes; otherwise the record as it was (an
+    edit of the record alone is undone; ``None`` removes a key), or None when nothing is to change
+    (the operator's own metadata and status writes keep the editor)."""
+    new_spec = new.get("spec") or {}
+    if old is None or spec_digest(old.get("spec") or {}) != spec_digest(new_spec):
+        return {EDITOR_ANNOTATION: username[:200], EDITOR_SPEC_ANNOTATION: spec_digest(new_spec)}
+    before = (old.get("metadata") or {}).get("annotations") or {}
+    after = (new.get("metadata") or {}).get("annotations") or {}
+    kept = {key: before.get(key) for key in EDITOR_KEYS}
+    return None if all(after.get(key) == value for key, value in kept.items()) else kept
 
 
 def _spec_edits(managed_fields: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

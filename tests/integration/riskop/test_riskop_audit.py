@@ -1,6 +1,6 @@
 """Every change is audited: the API server's user who changed the object reaches the Risk Manager's
-history as ``applied_by``, recorded by the operator's admission webhook (``manifests/riskop-webhook.yaml``)
-and kept through the operator's own writes to the object."""
+history as ``applied_by``, recorded by the operator's admission webhook (``manifests/riskop-webhook.yaml``),
+kept through the operator's own writes to the object, and not to be rewritten without a change of the set."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from kubernetes import client as k8s
 
-from catalyst.riskop.resource import DEFAULT_OBJECT_NAME, EDITOR_ANNOTATION
+from catalyst.riskop.resource import DEFAULT_OBJECT_NAME, EDITOR_ANNOTATION, GROUP, PLURAL, VERSION
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,6 +67,9 @@ async def test_the_editing_user_reaches_the_risk_managers_history(risk_objects, 
                 return active["applied_by"] if active["parameters"]["max_positions"] == 3 else None
 
             first = await eventually(applied_by, within_s=20, what="the set applied")
+            forged = {"metadata": {"annotations": {EDITOR_ANNOTATION: "someone-else"}}}  # the record alone: undone
+            await asyncio.to_thread(k8s.CustomObjectsApi(risk_objects.api).patch_namespaced_custom_object,
+                                    GROUP, VERSION, risk_objects.namespace, PLURAL, NAME, forged)
             obj = await risk_objects.get(NAME)
     finally:
         await asyncio.to_thread(admission.delete_mutating_webhook_configuration, config["metadata"]["name"])

@@ -77,16 +77,31 @@ def test_the_webhooks_user_and_orchestrations_requester_count_while_the_object_h
         "k8s:catalyst-orchestration")
 
 
+def _object(spec: dict[str, object], annotations: dict[str, str] | None = None) -> dict[str, object]:
+    return {"metadata": {"annotations": annotations or {}}, "spec": spec}
+
+
 def test_the_webhook_writes_the_editor_only_when_the_set_changes():
-    assert editor_annotations(old_spec=None, new_spec={"max_positions": 2}, username="alice") == {
-        EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(RiskParameters(max_positions=2))}
-    same = {"max_positions": 2, "account_equity": 100000}
-    assert editor_annotations(old_spec={"max_positions": 2}, new_spec=same, username="system:operator") is None
-    changed = editor_annotations(old_spec={"max_positions": 2}, new_spec={"max_positions": 3}, username="bob")
+    written = editor_annotations(old=None, new=_object({"max_positions": 2}), username="alice")
+    assert written == {EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(RiskParameters(max_positions=2))}
+    before = _object({"max_positions": 2}, written)
+    same_set = _object({"max_positions": 2, "account_equity": 100000}, written)  # the operator's own write
+    assert editor_annotations(old=before, new=same_set, username="system:operator") is None
+    changed = editor_annotations(old=before, new=_object({"max_positions": 3}, written), username="bob")
     assert changed is not None
     assert changed[EDITOR_ANNOTATION] == "bob"
     refused = {"warning_fraction": 0.9, "critical_fraction": 0.8}  # an invalid set has a digest too
     assert spec_digest(refused) == spec_digest(dict(reversed(refused.items())))
+
+
+def test_an_edit_of_the_editor_record_alone_is_undone():
+    written = {EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(RiskParameters(max_positions=2))}
+    before = _object({"max_positions": 2}, written)
+    forged = _object({"max_positions": 2}, {**written, EDITOR_ANNOTATION: "someone-else"})
+    assert editor_annotations(old=before, new=forged, username="mallory") == written
+    planted = _object({"max_positions": 2}, {EDITOR_ANNOTATION: "bob", EDITOR_SPEC_ANNOTATION: "x"})
+    assert editor_annotations(old=_object({"max_positions": 2}), new=planted, username="mallory") == {
+        EDITOR_ANNOTATION: None, EDITOR_SPEC_ANNOTATION: None}
 
 
 def test_the_digest_does_not_depend_on_how_json_spelled_the_numbers():
