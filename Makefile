@@ -14,7 +14,7 @@ MCPB := $(MCPB_PREFIX)/node_modules/.bin/mcpb
 MCPB_STAMP := $(MCPB_PREFIX)/.installed-$(MCPB_VERSION)
 BUNDLE := packaging/mcpb
 
-.PHONY: help install infra migrate run test-tools test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools crd
+.PHONY: help install infra migrate run test-tools test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools chart-wiring e2e-kind crd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ migrate: infra ## Apply database migrations (idempotent)
 run: migrate ## The whole system locally, one replayed day (options: RUN_ARGS='--speed max --autopilot ...')
 	$(VENV)/bin/catalyst run $(RUN_ARGS)
 
-test-tools: $(STAMP) ## Programs the tests drive (headless Chromium), from Debian when missing
+test-tools: $(STAMP) ## Programs the tests drive (headless Chromium, promtool), from Debian when missing
 	$(PY) scripts/test_tools.py
 
 test: migrate test-tools ## Install, start infra, migrate, then run the whole suite
@@ -51,6 +51,13 @@ lint: $(STAMP) ## ruff + mypy --strict + import-linter (the layers in pyproject.
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy libs services bench scripts operator
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/hadolint Dockerfile
+
+chart-wiring: $(STAMP) ## Regenerate the chart's service matrix (charts/catalyst/files/wiring.yaml) from catalyst.services
+	$(PY) scripts/chart_wiring.py
+
+e2e-kind: ## Install the chart on a kind cluster and run helm test (needs Docker, kind, kubectl, helm; not in CI)
+	scripts/e2e_kind.sh
 
 crd: $(STAMP) ## Regenerate the RiskParameters CRD in the chart from the Risk Manager's model
 	$(PY) scripts/generate_crd.py

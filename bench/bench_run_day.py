@@ -1,6 +1,7 @@
-"""One replayed trading day through every service, as ``make run`` plays it, at ``--speed max``.
+"""One replayed trading day through every service, as ``make run`` plays it, at ``--speed max`` with
+the autopilot trading over MCP.
 
-Runs ``catalyst run --speed max`` in a subprocess (its own fresh ``catalyst_run`` database, the
+Runs ``catalyst run --speed max --autopilot`` in a subprocess (its own fresh ``catalyst_run`` database, the
 services each in their own process) and reads the run's ``run.json``: where the wall time went
 (start-up, each phase endpoint) and each service's resident memory.
 """
@@ -26,7 +27,8 @@ def run() -> str:
     load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="catalyst-bench-run-") as tmp:
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--run-dir", tmp],
+        done = subprocess.run([sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--autopilot",
+                               "--run-dir", tmp],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}"},
                               capture_output=True, text=True, timeout=1800)
         wall = time.perf_counter() - started
@@ -42,14 +44,15 @@ def run() -> str:
     total = sum(m["peak_mib"] for m in record["memory"].values())
     day = record["day_s"]
     verdict = "met" if day < TARGET_S else "**missed**"
-    return f"""## A whole replayed day: `catalyst run --speed max`
+    return f"""## A whole replayed day: `catalyst run --speed max --autopilot`
 
 Command: `make bench` (module `bench/bench_run_day.py`; alone: `.venv/bin/python -m bench run_day`). The
 runner makes a fresh `catalyst_run` database, migrates it, loads the replay set, starts every built
 service as its own uvicorn process, then steps the shared market clock from 07:59 to 16:05 New York on
 {record['day']}, running each phase through the Workflow as it falls due (the pre-market scan over
-a universe of 100 symbols, the open, a monitor every minute, the close with the report).
-Autopilot trading is not in this figure yet (the MCP server is not merged); trades closed: {record['trades']}.
+a universe of 100 symbols, the open, a monitor every minute, the close with the report), while the
+autopilot (an MCP client over streamable HTTP) previews and confirms trades on the top candidates at
+09:35 and closes them at 15:20; trades closed: {record['trades']}.
 {machine_load(load_before)}whole command {wall:.1f} s.
 
 | part | wall s |

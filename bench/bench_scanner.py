@@ -9,7 +9,9 @@ last bar; the Scanner calls its peers over HTTP with its own key. The benchmark 
 ``/api/v1/scan/start`` with Workflow's key and times it from the client; the Scanner's
 ``timings_ms`` say where the time went inside.
 
-- 200: ``universe_size`` 200 (the API's bound): the 200 most liquid of the 5,000.
+- 200: ``universe_size`` 200 (the API's bound): the 200 most liquid of the 5,000, all with news. The
+  universe is news-first (News lists the symbols with news, market-wide), so on this day, when every
+  listed security has a story, all 5,000 enter stage 1 and are stored with their reason.
 - 5,000: the same scan with the Scanner's universe bound lifted (``SCANNER_MAX_UNIVERSE=5000``, a
   setting of the Scanner, not the API's 50..200): Technical and Pattern take at most 200 symbols
   a batch and News 500, so the Scanner sends one stage in chunks, 4 at a time.
@@ -211,8 +213,8 @@ the last bar; the Scanner calls its peers over HTTP (one batch call per stage; T
 take at most 200 symbols a call and News 500, so the 5,000 scan sends each stage in chunks, 4 at a
 time: `SCANNER_MAX_CALLS_IN_FLIGHT`).
 Wall time is `POST /api/v1/scan/start` seen by the client; the stage columns are the medians of the
-Scanner's own `timings_ms` (universe: the ranking read from the database and the filter; news: the
-News call that the universe and catalyst stages judge; store: the scan's rows).
+Scanner's own `timings_ms` (universe: the ranking read from the database and the filter; news: News'
+list of the symbols with news, which the universe and catalyst stages judge; store: the scan's rows).
 
 | Universe | Caches | Scans | p50 (ms) | p95 (ms) | universe | news | catalyst | technical | pattern | final | store \
 | Target |
@@ -223,10 +225,12 @@ News call that the universe and catalyst stages judge; store: the scan's rows).
 - "cold": every cache key of the run's Redis namespace deleted before each scan (News' answers,
   Technical's indicators, Pattern's detections, the Scanner's kept catalysts), so each stage computes
   and Technical writes its `technical_indicators` rows; "warm": what the previous scan left in them.
-- Where a cold 200 scan goes (medians): {heaviest(200, "cold")}. The universe read ranks every listed
-  security ({SYMBOLS:,} here) by mean dollar volume to find the 200 most liquid, so it grows with the
-  listing, not with `universe_size`; it is then cached per daily bar horizon for 5 minutes (the
-  warm column). Technical's cold figure includes writing its `technical_indicators` rows.
+- Where a cold 200 scan goes (medians): {heaviest(200, "cold")}. The universe is news-first: News lists
+  the symbols with news in the last 24 h (here every one of the {SYMBOLS:,}: the day's stress) and the
+  universe read ranks every listed security by mean dollar volume, so both grow with the market, not
+  with `universe_size`, and every symbol with news is stored with its reason; the ranking is cached
+  per daily bar horizon for 5 minutes (the warm column). Technical's cold figure includes writing its
+  `technical_indicators` rows.
 - The upstream batch endpoints read and write their caches in one round trip per batch (MGET, one
   pipeline: `Cache.get_many` / `set_many`) rather than one GET and one SET per symbol, which had made
   News the largest stage of a warm scan. The Scanner sends at most 4 chunks of a stage at once

@@ -1,6 +1,7 @@
 """The programs ``make test`` drives that are not Python packages, installed from Debian when missing.
 
-Each is a Debian package whose binary a test runs (the day's report in headless Chromium, …). On a
+Each is a Debian package whose binary a test runs (the day's report in headless Chromium, the chart's
+alert rules in ``promtool``, …). On a
 machine without apt or root the install is skipped with a note, and the tests that need the program
 skip with the reason; nothing is installed where the binary is already on the PATH.
 """
@@ -11,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-PACKAGES = {"chromium": "chromium"}  # binary -> Debian package
+PACKAGES = {"chromium": "chromium", "promtool": "prometheus"}  # binary -> Debian package
 
 
 def missing() -> list[str]:

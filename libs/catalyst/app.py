@@ -53,7 +53,7 @@ from catalyst.errors import CatalystError, ErrorEnvelope, ServiceUnavailable
 from catalyst.health import ConnectionState, DependencyState, HealthResponse, overall_status, probe_dependency
 from catalyst.http import ServiceClient
 from catalyst.logging import configure_logging, get_logger
-from catalyst.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from catalyst.metrics import CONNECTION_UP, DB_POOL_CONNECTIONS, HTTP_LATENCY, HTTP_REQUESTS
 from catalyst.services import WIRING, Identity, ServiceName, Wiring
 
 log = get_logger(__name__)
@@ -265,7 +265,10 @@ def _ops_router(service: ServiceName) -> APIRouter:
         return {"status": "alive", "service": service.value}
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(rt: Runtime) -> Response:
+        if rt.wiring.uses_database:
+            for state, count in zip(("in_use", "idle", "max"), rt.db.usage(), strict=True):
+                DB_POOL_CONNECTIONS.labels(state).set(count)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -286,6 +289,10 @@ async def check_health(rt: ServiceRuntime) -> HealthResponse:
     dep_states: list[DependencyState] = list(
         await asyncio.gather(*(probe_dependency(rt.client(d)) for d in deps))
     )
+    if wiring.uses_database:
+        CONNECTION_UP.labels("database").set(int(db_ok))
+    if wiring.uses_redis:
+        CONNECTION_UP.labels("redis").set(int(cache_ok))
     database: ConnectionState = "not_used" if not wiring.uses_database else ("connected" if db_ok else "disconnected")
     redis: ConnectionState = "not_used" if not wiring.uses_redis else ("connected" if cache_ok else "disconnected")
     dependencies = {d.value: state for d, state in zip(deps, dep_states, strict=True)}

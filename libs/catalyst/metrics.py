@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "catalyst_http_requests_total",
@@ -34,4 +34,14 @@ BUS_EVENTS = Counter(
     "catalyst_bus_events_total",
     "Events published and received on the Redis bus",
     ["channel", "direction"],
+)
+CONNECTION_UP = Gauge(
+    "catalyst_connection_up",
+    "1 when the last /health check reached the connection (database, redis), 0 when it did not",
+    ["target"],
+)
+DB_POOL_CONNECTIONS = Gauge(
+    "catalyst_db_pool_connections",
+    "Database pool connections by state (in_use, idle, max), read at each scrape",
+    ["state"],
 )

@@ -27,6 +27,7 @@ from catalyst.contracts.news import (
     IngestResponse,
     NewsResponse,
     NewsRoutes,
+    RecentCatalystsResponse,
 )
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
@@ -74,6 +75,20 @@ async def ingest(body: IngestRequest, news: News) -> IngestResponse:
 async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBatchResponse:
     """The strongest catalyst of each symbol (the scanner's call): one fetch per source for all symbols."""
     return await news.catalysts(body)
+
+
+@serve(catalyst_router, NewsRoutes.recent_catalysts)
+async def recent_catalysts(
+    news: News,
+    since: Annotated[Timestamp | None, Query(description="Default: until minus the look-back")] = None,
+    until: Annotated[Timestamp | None, Query(description="Default: now")] = None,
+    min_strength: Annotated[float, Query(ge=0, le=1, allow_inf_nan=False,
+                                         description="Only events at least this strong count")] = 0.0,
+) -> RecentCatalystsResponse:
+    """Every symbol with news in the window, market-wide, strongest first (the scanner's universe):
+    the sources' stories of the window are fetched and stored first (a source without a market-wide
+    feed is asked about every listed security)."""
+    return await news.recent(since, until, min_strength)
 
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,

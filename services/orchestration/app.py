@@ -3,7 +3,8 @@
 
 Run: ``uvicorn services.orchestration.app:build_app --factory --port 5000``. A client connects to
 ``http://<host>:5000/mcp`` with ``X-API-Key`` (or ``Authorization: Bearer``) set to one of
-``MCP_API_KEYS``. It calls only Workflow, through the shared service client; it has no database.
+``MCP_API_KEYS``; ``GET /auth`` answers 204 for such a key (the ingress's forwardAuth check).
+It calls only Workflow, through the shared service client; it has no database.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastmcp.exceptions import ToolError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from catalyst.app import ServiceRuntime, create_app
 from catalyst.clients.workflow import WorkflowClient
@@ -34,10 +35,17 @@ from catalyst.services import ServiceName
 from catalyst.tasks import BackgroundTasks, repeat
 
 MCP_PATH = "/mcp"
+# Traefik's forwardAuth asks here before it forwards (the chart's ingress): behind the key guard, so a
+# request that reaches the route presented a good key (204); any other gets the guard's 401.
+AUTH_PATH = "/auth"
 SUBSCRIBE_TIMEOUT_S = 5.0
 RESUBSCRIBE_S = 1.0
 
 WorkflowSource = Callable[[], AbstractAsyncContextManager[WorkflowClient]]
+
+
+async def _key_accepted(_request: Request) -> Response:
+    return Response(status_code=204)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -66,6 +74,7 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
     server = build_server(config, desk, hub)
     mcp_app = server.http_app(path=MCP_PATH, middleware=[Middleware(ApiKeyGuard, keys=config.keys())])
     mcp_app.add_exception_handler(StarletteHTTPException, _http_error)
+    mcp_app.add_route(AUTH_PATH, _key_accepted, methods=["GET"])
     tasks = BackgroundTasks()
     opened: list[AsyncExitStack] = []
 

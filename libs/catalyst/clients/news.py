@@ -23,6 +23,14 @@ class NewsClient(TypedClient):
         body = api.CatalystBatchRequest(symbols=list(symbols), since=since, until=until, min_strength=min_strength)
         return await self.call(api.NewsRoutes.catalysts_batch, body)
 
+    async def recent_catalysts(self, *, since: datetime | None = None, until: datetime | None = None,
+                               min_strength: float = 0.0) -> api.RecentCatalystsResponse:
+        """Every symbol with news in the window, market-wide, strongest first."""
+        params: dict[str, str | float] = {k: v.isoformat() for k, v in (("since", since), ("until", until))
+                                          if v is not None}
+        params["min_strength"] = min_strength
+        return await self.call(api.NewsRoutes.recent_catalysts, params=params)
+
     async def ingest(self, items: Sequence[api.PushedNewsItem]) -> api.IngestResponse:
         """Push items; safe to retry (items without source_id get a content-derived id)."""
         body = api.IngestRequest(items=[i.model_dump(mode="json", exclude_none=True) for i in items])

@@ -12,12 +12,12 @@ from catalyst.domain.news import NewsEvent, StoryRef
 
 __all__ = [
     "CATALYSTS_PATH", "NEWS_PATH", "CatalystBatchRequest", "CatalystBatchResponse", "IngestRequest", "IngestResponse",
-    "MissingSource", "NewsEvent", "NewsResponse", "NewsRoutes", "PushedNewsItem", "RejectedItem", "StoryRef",
-    "SymbolCatalysts",
+    "MissingSource", "NewsEvent", "NewsResponse", "NewsRoutes", "PushedNewsItem", "RecentCatalystsResponse",
+    "RejectedItem", "StoryRef", "SymbolCatalysts",
 ]
 
 NEWS_PATH = "/api/v1/news"  # GET /{symbol}, POST /ingest
-CATALYSTS_PATH = "/api/v1/catalysts"  # POST /batch
+CATALYSTS_PATH = "/api/v1/catalysts"  # POST /batch, GET /recent
 MAX_BATCH_SYMBOLS = 500
 MAX_INGEST_ITEMS = 1000
 MAX_ITEM_SYMBOLS = 50
@@ -64,6 +64,16 @@ class CatalystBatchResponse(BaseModel):
     degraded: bool = False
 
 
+class RecentCatalystsResponse(BaseModel):
+    """Every symbol with news in the window, market-wide (the scanner's universe starts here)."""
+
+    since: AwareDatetime
+    until: AwareDatetime
+    catalysts: list[SymbolCatalysts] = Field(description="Symbols with a qualifying event, strongest first")
+    missing_sources: list[MissingSource] = Field(default_factory=list)
+    degraded: bool = Field(False, description="True when a source was missing: the list may be incomplete")
+
+
 class PushedNewsItem(BaseModel):
     """An item pushed to ``/api/v1/news/ingest``. Checked item by item, so one bad item is reported,
     not the whole batch; ``source_id`` defaults to a digest of source, time and headline."""
@@ -101,8 +111,10 @@ class IngestResponse(BaseModel):
 
 
 class NewsRoutes(RouteTable):
-    """The News service's operations (reads: ``news_for_symbol``, ``catalysts_batch``; push: ``ingest``)."""
+    """The News service's operations (reads: ``news_for_symbol``, ``catalysts_batch``, ``recent_catalysts``;
+    push: ``ingest``)."""
 
     news_for_symbol = endpoint("GET", f"{NEWS_PATH}/{{symbol}}", NewsResponse)
     ingest = endpoint("POST", f"{NEWS_PATH}/ingest", IngestResponse, request=IngestRequest)
     catalysts_batch = endpoint("POST", f"{CATALYSTS_PATH}/batch", CatalystBatchResponse, request=CatalystBatchRequest)
+    recent_catalysts = endpoint("GET", f"{CATALYSTS_PATH}/recent", RecentCatalystsResponse)

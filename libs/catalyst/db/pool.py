@@ -87,6 +87,13 @@ class Database:
         except (ServiceUnavailable, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
             return False
 
+    def usage(self) -> tuple[int, int, int]:
+        """Connections in use, idle, and the pool's maximum (0, 0, max before the first connect)."""
+        if self._pool is None:
+            return 0, 0, self._max
+        idle = self._pool.get_idle_size()
+        return self._pool.get_size() - idle, idle, self._max
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -64,6 +65,16 @@ def as_symbol(text: str) -> str | None:
     """A caller's spelling of a ticker (``" aapl"``) as the system spells it (``"AAPL"``); None when it is none."""
     symbol = text.strip().upper()
     return symbol if is_symbol(symbol) else None
+
+
+def as_symbols(names: Iterable[str]) -> tuple[str, ...]:
+    """A list of tickers as a person writes it (a watchlist), blanks dropped; ValueError naming every
+    entry that is not a ticker."""
+    given = [n for n in names if n.strip()]
+    bad = [n.strip() for n in given if as_symbol(n) is None]
+    if bad:
+        raise ValueError(f"not tickers: {', '.join(bad)}")
+    return tuple(s for s in map(as_symbol, given) if s is not None)
 
 
 class Quote(BaseModel):

@@ -30,6 +30,7 @@ from catalyst.domain.calendar import NEW_YORK
 from catalyst.environment import read, variables
 from catalyst.http import ServiceClient
 from catalyst.localrun.autopilot import Autopilot
+from catalyst.localrun.fills import FillFeed
 from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
 from catalyst.localrun.record import RunRecord, ServiceMemory
 from catalyst.localrun.state import fresh_state
@@ -94,6 +95,8 @@ class LocalRun:
                                settings.api_key(Operator.OPERATOR), timeout=600.0)
         workflow = WorkflowClient(client)
         clock: Clock = dial or market_clock(read(MarketClockSettings, self.clock_vars))
+        fills = FillFeed(settings.redis_url, settings.redis_namespace, clock)
+        following = asyncio.create_task(fills.follow())
         if self.options.autopilot and ServiceName.ORCHESTRATION in self.supervisor.processes:
             self.autopilot = Autopilot(self.mcp_url, self.mcp_key, self.options.day, self.note)
         try:
@@ -102,7 +105,8 @@ class LocalRun:
                     for event in self.supervisor.watch():
                         self.note(event)
                     await self.act(clock.now())
-                    live.update(render(await DayStatus.read(workflow, clock.now()), self.events, self.header()))
+                    live.update(render(await DayStatus.read(workflow, clock.now()), self.events, self.header(),
+                                       fills.recent))
 
                 if dial is not None:
                     await self._stepped(dial, workflow, refresh, self.options.ends_at())
@@ -111,9 +115,11 @@ class LocalRun:
                 if self.options.hold:
                     await self._hold(clock, dial, workflow, refresh)
             self.console.print()
+            self.record.fills = fills.count
             await self.summary(workflow)
             self.keep_record()
         finally:
+            following.cancel()
             await client.aclose()
         return 0
 

@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from catalyst.config import comma_list
 from catalyst.domain.calendar import NEW_YORK
-from catalyst.domain.market import is_symbol
+from catalyst.domain.market import as_symbols
 from catalyst.services import DEPENDENCIES, ServiceName
 
 SPEC_START_ORDER = (  # spec 5.3: infrastructure services, core, execution, interface
@@ -55,14 +56,8 @@ class RunOptions(BaseModel):
     @field_validator("symbols", mode="before")
     @classmethod
     def _tickers(cls, value: object) -> object:
-        names = value.split(",") if isinstance(value, str) else value
-        if not isinstance(names, list | tuple):
-            return value
-        tickers = tuple(str(n).strip().upper() for n in names if str(n).strip())
-        bad = [t for t in tickers if not is_symbol(t)]
-        if bad:
-            raise ValueError(f"not ticker symbols: {', '.join(bad)}")
-        return tickers
+        names = comma_list(value)
+        return as_symbols(map(str, names)) if isinstance(names, list | tuple) else value
 
     @property
     def stepped(self) -> bool:

@@ -31,7 +31,8 @@ class RunRecord(BaseModel):
     day_s: float = Field(0.0, description="From the first step of the day to the last answer")
     phases: dict[str, PhaseTimes] = Field(default_factory=dict, description="Wall time in each phase endpoint")
     memory: dict[str, ServiceMemory] = Field(default_factory=dict)
-    trades: int = 0
+    trades: int = Field(0, description="Positions closed in the day")
+    fills: int = Field(0, description="Fills announced on the bus while the run watched")
     report: str | None = None
 
     def phase(self, name: str) -> PhaseTimes:

@@ -52,7 +52,7 @@ def daily_loss_limit(risk: RiskStatus) -> tuple[float, float] | None:
     return None if usage is None else (usage.value, usage.limit)
 
 
-def render(status: DayStatus, events: deque[str], header: str) -> RenderableType:
+def render(status: DayStatus, events: deque[str], header: str, fills: deque[str] | None = None) -> RenderableType:
     top = Table.grid(padding=(0, 2))
     state = status.cycle.state.value if status.cycle else "no cycle yet"
     last = status.cycle.phases[-1].phase.value if status.cycle and status.cycle.phases else "-"
@@ -75,7 +75,9 @@ def render(status: DayStatus, events: deque[str], header: str) -> RenderableType
         alerts.add_row(a.level, a.rule, a.message)
     recent = "\n".join(events) or "-"
     gaps = f"\n[yellow]not read: {', '.join(status.gaps)}[/]" if status.gaps else ""
-    return Panel(Group(top, candidates, positions, alerts, Panel(recent, title="recent events")),
+    filled = "\n".join(fills or ()) or "-"
+    return Panel(Group(top, candidates, positions, alerts, Panel(filled, title="recent fills"),
+                       Panel(recent, title="recent events")),
                  title=header, subtitle=gaps or None)
 
 

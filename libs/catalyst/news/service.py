@@ -12,7 +12,7 @@ recovery time one request probes it again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from catalyst.contracts.news import (
     IngestResponse,
     MissingSource,
     NewsResponse,
+    RecentCatalystsResponse,
     SymbolCatalysts,
 )
 from catalyst.domain.market import is_symbol
@@ -37,7 +38,7 @@ from catalyst.news.config import NewsSettings
 from catalyst.news.pipeline import check_pushed, pushed_symbols, score_items
 from catalyst.news.sentiment.base import SentimentScorer
 from catalyst.news.store import NewsStore, SaveResult
-from catalyst.news_sources.base import NewsSource, SourceError
+from catalyst.news_sources.base import MarketWideSource, NewsSource, SourceBatch, SourceError
 from catalyst.resilience import CircuitBreaker, CircuitOpen
 
 log = get_logger(__name__)
@@ -110,10 +111,27 @@ class NewsService:
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> FetchOutcome:
         """Ask every source at once; failures become ``missing`` entries, never exceptions."""
-        outcome = FetchOutcome()
         if not symbols:
-            return outcome
-        results = await asyncio.gather(*(self._fetch_one(s, symbols, since, until) for s in self.sources))
+            return FetchOutcome()
+        return self._outcome(await asyncio.gather(*(self._fetch_one(s, symbols, since, until) for s in self.sources)))
+
+    async def fetch_market(self, since: datetime, until: datetime) -> FetchOutcome:
+        """Every source's stories of the window, whatever their symbols: a market-wide source in one
+        call, any other asked about every listed security."""
+        others = [s for s in self.sources if not isinstance(s, MarketWideSource)]
+        listed = await self._store.listed_symbols() if others else []
+
+        def call(source: NewsSource) -> Callable[[], Awaitable[SourceBatch]]:
+            if isinstance(source, MarketWideSource):
+                return lambda: source.fetch_market(since, until)
+            return lambda: source.fetch(listed, since, until)
+
+        asked = [s for s in self.sources if isinstance(s, MarketWideSource) or listed]
+        return self._outcome(await asyncio.gather(*(self._guarded(s, call(s)) for s in asked)))
+
+    @staticmethod
+    def _outcome(results: Iterable[tuple[list[NewsItem], MissingSource | None]]) -> FetchOutcome:
+        outcome = FetchOutcome()
         for items, missing in results:
             outcome.items.extend(items)
             if missing is not None:
@@ -122,10 +140,14 @@ class NewsService:
 
     async def _fetch_one(self, source: NewsSource, symbols: Sequence[str], since: datetime,
                          until: datetime) -> tuple[list[NewsItem], MissingSource | None]:
+        return await self._guarded(source, lambda: source.fetch(symbols, since, until))
+
+    async def _guarded(self, source: NewsSource, call: Callable[[], Awaitable[SourceBatch]]
+                       ) -> tuple[list[NewsItem], MissingSource | None]:
         try:
             with self._breakers[source.name].guard():  # every failure below counts against the source
                 async with asyncio.timeout(self._settings.source_deadline_s):
-                    batch = await source.fetch(symbols, since, until)
+                    batch = await call()
         except CircuitOpen:
             return [], self._missing(source.name, "circuit_open", "source taken out after repeated failures")
         except SourceError as exc:
@@ -185,7 +207,7 @@ class NewsService:
             except Exception as exc:  # a stale answer for up to one TTL is better than a failed write
                 log.warning("news_cache_invalidate_failed", symbol=symbol, error=str(exc))
 
-    # -- the three API operations --------------------------------------------------------------
+    # -- the API operations --------------------------------------------------------------
 
     async def news(self, symbol: str, since: datetime | None, until: datetime | None) -> NewsResponse:
         symbol = _symbol(symbol)
@@ -221,6 +243,20 @@ class NewsService:
         return CatalystBatchResponse(since=start, until=end, catalysts=found,
                                      without_catalyst=[s for s in symbols if s not in with_catalyst],
                                      missing_sources=outcome.missing, degraded=bool(outcome.missing))
+
+    async def recent(self, since: datetime | None, until: datetime | None,
+                     min_strength: float) -> RecentCatalystsResponse:
+        """Every symbol with news in the window, market-wide: the sources' stories of the window
+        fetched and stored first (``fetch_market``), then every symbol the stored news names."""
+        start, end = self.window(since, until)
+        outcome = await self.fetch_market(start, end)
+        await self.store_items(outcome.items)
+        symbols = await self._store.symbols_with_news(start, end)
+        events = await self._store.events(symbols, start, end, self._reliability, self._settings.max_events)
+        summaries = (summarise(s, events.get(s, []), min_strength) for s in symbols)
+        found = sorted((c for c in summaries if c is not None), key=lambda c: (-c.max_strength, c.symbol))
+        return RecentCatalystsResponse(since=start, until=end, catalysts=found, missing_sources=outcome.missing,
+                                       degraded=bool(outcome.missing))
 
     async def ingest(self, raw_items: Sequence[object]) -> IngestResponse:
         now = self._clock.now()

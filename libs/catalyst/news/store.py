@@ -66,6 +66,21 @@ class NewsStore:
                                     sorted(symbols))
         return {r["symbol"] for r in rows}
 
+    async def listed_symbols(self) -> list[str]:
+        """Every active security's symbol (what a source without a market-wide feed is asked about)."""
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch("SELECT symbol FROM securities WHERE is_active ORDER BY symbol")
+        return [r["symbol"] for r in rows]
+
+    async def symbols_with_news(self, since: datetime, until: datetime) -> list[str]:
+        """The symbols with a story published in ``[since, until]``, in order."""
+        async with self._db.acquire() as conn:
+            rows = await conn.fetch("""
+                SELECT DISTINCT s.symbol FROM news_sentiment n
+                JOIN securities s USING (security_id) JOIN time_dimension t USING (time_id)
+                WHERE t.ts BETWEEN $1 AND $2 ORDER BY s.symbol""", since, until)
+        return [r["symbol"] for r in rows]
+
     async def save(self, stories: Sequence[ScoredStory], *, reliability: Mapping[str, float], window: timedelta,
                    similarity: float, publish_threshold: float) -> SaveResult:
         if not stories:

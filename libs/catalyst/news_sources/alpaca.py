@@ -66,6 +66,12 @@ class AlpacaNewsSource:
             batches.append(SourceBatch(*parse_articles(raw, wanted, since, until), pages=1))
         return merge_batches(NAME, batches)
 
+    async def fetch_market(self, since: datetime, until: datetime) -> SourceBatch:
+        """Every story of the window: one query without symbols, newest first, up to the page budget."""
+        request = NewsRequest(start=since, end=until, limit=self._limit, sort="desc", exclude_contentless=False)
+        raw = await call_with_retries(NAME, self._policy, self._sleep, partial(self._call, request))
+        return merge_batches(NAME, [SourceBatch(*parse_articles(raw, None, since, until), pages=1)])
+
     async def _call(self, request: NewsRequest) -> Any:
         try:
             return await asyncio.to_thread(self._client.get_news, request)
@@ -86,8 +92,9 @@ class AlpacaNewsSource:
             raise SourceError(NAME, "malformed", f"unexpected response: {exc}") from exc
 
 
-def parse_articles(raw: Any, wanted: set[str], since: datetime, until: datetime) -> tuple[list[NewsItem], int]:
-    """Articles of one ``get_news`` raw answer; returns (items, malformed count)."""
+def parse_articles(raw: Any, wanted: set[str] | None, since: datetime,
+                   until: datetime) -> tuple[list[NewsItem], int]:
+    """Articles of one ``get_news`` raw answer (``wanted`` None: every symbol); returns (items, malformed count)."""
     articles = raw.get("news") if isinstance(raw, dict) else None
     if not isinstance(articles, list):
         raise SourceError(NAME, "malformed", "response has no news list")
@@ -95,7 +102,7 @@ def parse_articles(raw: Any, wanted: set[str], since: datetime, until: datetime)
                          malformed=(ValidationError, MalformedItem, TypeError))
 
 
-def _article_item(article: Any, wanted: set[str]) -> NewsItem | None:
+def _article_item(article: Any, wanted: set[str] | None) -> NewsItem | None:
     """One raw article as a NewsItem (validated by alpaca-py's ``News``); None when it names none of ``wanted``."""
     news = News(raw_data=article)
     symbols = relevant_symbols(news.symbols, wanted)

@@ -117,6 +117,17 @@ class NewsSource(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class MarketWideSource(Protocol):
+    """A source that can also answer for the whole market (a feed of every story): the News service
+    lists the symbols with recent news from it in one call, instead of asking it about every listed
+    security."""
+
+    async def fetch_market(self, since: datetime, until: datetime) -> SourceBatch:
+        """Stories about any symbol published in ``[since, until]``; raises SourceError."""
+        ...
+
+
 class NewsSourceSettings(Section):
     """Which sources run and how to reach them. Defaults are the offline ones (replay only)."""
 

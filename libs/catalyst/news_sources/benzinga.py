@@ -50,13 +50,20 @@ class BenzingaNewsSource(JsonHttpSource):
                    for chunk in symbol_chunks(wanted, MAX_SYMBOLS_PER_CALL)]
         return merge_batches(NAME, batches)
 
-    async def _fetch_chunk(self, chunk: list[str], wanted: set[str], since: datetime,
+    async def fetch_market(self, since: datetime, until: datetime) -> SourceBatch:
+        """Every story of the window: the query without tickers, newest first, up to the page budget."""
+        return merge_batches(NAME, [await self._fetch_chunk(None, None, since, until)])
+
+    async def _fetch_chunk(self, chunk: list[str] | None, wanted: set[str] | None, since: datetime,
                            until: datetime) -> SourceBatch:
+        """One query: of ``chunk``'s tickers, or of every one (None)."""
         async def page(number: int) -> tuple[list[Any], bool]:
-            params = {"token": self._token, "tickers": ",".join(chunk), "page": number,
-                      "pageSize": self._page_size, "displayOutput": "abstract", "sort": "created:desc",
-                      "dateFrom": since.astimezone(UTC).date().isoformat(),
-                      "dateTo": until.astimezone(UTC).date().isoformat()}
+            params: dict[str, Any] = {
+                "token": self._token, "page": number, "pageSize": self._page_size, "displayOutput": "abstract",
+                "sort": "created:desc", "dateFrom": since.astimezone(UTC).date().isoformat(),
+                "dateTo": until.astimezone(UTC).date().isoformat()}
+            if chunk is not None:
+                params["tickers"] = ",".join(chunk)
             body = await self._http.get_json(PATH, params)
             if not isinstance(body, list):
                 raise SourceError(NAME, "malformed", "response is not a list of stories")
@@ -65,8 +72,8 @@ class BenzingaNewsSource(JsonHttpSource):
         return await read_pages(page, partial(parse_story, wanted=wanted), since, until, max_pages=self._max_pages)
 
 
-def parse_story(story: Any, wanted: set[str]) -> NewsItem | None:
-    """One Benzinga story; None when it names none of the wanted symbols."""
+def parse_story(story: Any, wanted: set[str] | None) -> NewsItem | None:
+    """One Benzinga story; None when it names none of the wanted symbols (None: any symbol)."""
     if not isinstance(story, dict):
         raise MalformedItem("story is not an object")
     stocks = story.get("stocks") or []

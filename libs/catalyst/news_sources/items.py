@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from catalyst.domain.market import is_symbol
 from catalyst.domain.news import NewsItem
 
 R = TypeVar("R")
@@ -24,12 +25,13 @@ def aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
 
 
-def relevant_symbols(symbols: Iterable[str], wanted: Collection[str]) -> list[str]:
-    """The story's symbols we asked for, upper-cased, in order, without repeats."""
+def relevant_symbols(symbols: Iterable[str], wanted: Collection[str] | None) -> list[str]:
+    """The story's symbols we asked for (None: a market-wide query, every one that is a ticker as
+    the system spells it), upper-cased, in order, without repeats."""
     seen: list[str] = []
     for raw in symbols:
         symbol = raw.strip().upper()
-        if symbol in wanted and symbol not in seen:
+        if (symbol in wanted if wanted is not None else is_symbol(symbol)) and symbol not in seen:
             seen.append(symbol)
     return seen
 

@@ -1,7 +1,8 @@
 """The offline default: replays a fixed list of stories (the synthetic universe's planted catalysts).
 
 A story is visible once the (simulated) clock has reached its publication time, so a replayed
-trading day sees its news arrive as it would have live. The stories may be given as a loader
+trading day sees its news arrive as it would have live. It is a market-wide source (``fetch_market``:
+every story of a window, whatever its symbols). The stories may be given as a loader
 (building the synthetic universe takes a second): it runs once, off the event loop, on first use;
 if it fails the source reports itself unavailable (the service degrades) and tries again next time.
 """
@@ -57,6 +58,11 @@ class ReplayNewsSource:
                 except Exception as exc:  # a broken replay set degrades the answer like a dead source
                     raise SourceError(NAME, "unavailable", f"replay news could not be built: {exc}") from exc
             return self._index
+
+    async def fetch_market(self, since: datetime, until: datetime) -> SourceBatch:
+        """Every story published in the window (and by the clock's now), whatever its symbols."""
+        index = await self._ready()
+        return await self.fetch(sorted(index.items), since, until)
 
     async def fetch(self, symbols: Sequence[str], since: datetime, until: datetime) -> SourceBatch:
         index = await self._ready()

@@ -31,6 +31,7 @@ from catalyst.reporting.config import ReportingSettings, SmtpSettings
 from catalyst.reporting.holdings import marked, unrealized_total
 from catalyst.reporting.html_report import render_daily_report
 from catalyst.reporting.mailer import send_mail
+from catalyst.reporting.metrics import DAILY_NET_PNL, DAILY_TRADES, DAILY_WINS
 from catalyst.reporting.performance import day_results, equity_curve, group_stats, performance_metrics
 from catalyst.reporting.periods import period_bounds
 from catalyst.reporting.repository import ReportingRepository
@@ -101,6 +102,9 @@ class ReportingService:
     async def build_daily(self, day: date, *, send_email: bool) -> BuiltReport:
         """Write ``day``'s page to the report directory (overwriting) and mail it when asked and configured."""
         report, trades = await self._report("daily", day)
+        DAILY_TRADES.set(report.metrics.trades)
+        DAILY_WINS.set(report.metrics.wins)
+        DAILY_NET_PNL.set(report.metrics.net_pnl)
         html = render_daily_report(report, trades)
         path = self.report_path(day)
         await asyncio.to_thread(_write_whole, path, html)

@@ -13,12 +13,14 @@ from catalyst.contracts.risk import ActiveAlert
 from catalyst.risk.audit import RiskAudit
 from catalyst.risk.book import RiskBook
 from catalyst.risk.control import RiskControl
-from catalyst.risk.metrics import DAILY_PNL
-from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
+from catalyst.risk.metrics import DAILY_PNL, LIMIT_USAGE, OPEN_POSITIONS
+from catalyst.risk.monitor import AlertLevel, Usage, alert_changes, alert_levels, critical_breach, limit_usages
 from catalyst.risk.parameter_store import ParameterStore
+from catalyst.risk.rules import Rule
 from catalyst.risk.state import RiskTrigger
 
 EMERGENCY_KEY = "emergency_stop"
+USAGE_RULES = (Rule.DAILY_LOSS, Rule.MAX_POSITIONS, Rule.POSITION_SIZE)  # the limits limit_usages watches
 
 
 class LimitAlerts:
@@ -60,7 +62,17 @@ class LimitAlerts:
         if breach is not None:
             await self._control.transition(RiskTrigger.CRITICAL_BREACH, f"daily loss ${breach.value:,.2f} reached "
                                            f"the ${breach.limit:,.2f} limit")
+        self._export(usages)
+
+    def _export(self, usages: list[Usage]) -> None:
+        """The gauges: P&L, positions, and each limit's use (a per-symbol cap: its largest; 0 when nothing uses it)."""
         DAILY_PNL.set(self._book.daily_pnl)
+        OPEN_POSITIONS.set(len(self._book.positions))
+        ratios = dict.fromkeys(USAGE_RULES, 0.0)
+        for u in usages:
+            ratios[u.rule] = max(ratios.get(u.rule, 0.0), u.ratio)
+        for rule, ratio in ratios.items():
+            LIMIT_USAGE.labels(rule.value).set(ratio)
 
     async def raise_emergency(self, text: str, since: datetime) -> None:
         """The emergency stop's alert (kept across day rollovers until a reset)."""

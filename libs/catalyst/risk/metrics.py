@@ -14,3 +14,7 @@ DAILY_PNL = Gauge("catalyst_risk_daily_pnl_dollars", "Realized today plus unreal
 ALERTS = Counter("catalyst_risk_alerts_total", "Risk alerts raised by level", ["level"])
 RESERVED = Gauge("catalyst_risk_reservations", "Approvals holding exposure (not filled, lapsed or revoked)")
 RESYNCS = Counter("catalyst_risk_book_resyncs_total", "Book re-reads from the database by outcome", ["outcome"])
+OPEN_POSITIONS = Gauge("catalyst_risk_open_positions", "Positions open in the risk book")
+LIMIT_USAGE = Gauge("catalyst_risk_limit_usage_ratio",
+                    "Use of each limit as a fraction of it (the largest over symbols for per-symbol caps)", ["rule"])
+REJECTIONS = Counter("catalyst_risk_rejections_total", "Failed rules of rejected validations, by rule code", ["code"])

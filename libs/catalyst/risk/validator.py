@@ -28,7 +28,7 @@ from catalyst.risk.control import RiskControl
 from catalyst.risk.engine import RiskDecision, TradeProposal, evaluate
 from catalyst.risk.equity import BrokerEquity
 from catalyst.risk.history import HistoryCache, SymbolHistory
-from catalyst.risk.metrics import RESERVED, VALIDATION_LATENCY, VALIDATIONS
+from catalyst.risk.metrics import REJECTIONS, RESERVED, VALIDATION_LATENCY, VALIDATIONS
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore
 from catalyst.risk.prices import MarketPrices
 from catalyst.risk.rules import RuleResult
@@ -80,6 +80,8 @@ class Validator:
             approval = await self._reserve(request, decision) if reserve else None
             response = self._response(request, decision, active, approval, price)
         VALIDATIONS.labels("approved" if decision.approved else "rejected").inc()
+        for failure in decision.failures:
+            REJECTIONS.labels(failure.code).inc()
         VALIDATION_LATENCY.observe(time.perf_counter() - started)
         return response
 

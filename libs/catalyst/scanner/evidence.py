@@ -1,6 +1,9 @@
 """Each stage's facts from the upstream services, through their batch endpoints: one call per stage
 (chunked to the endpoint's cap when the universe is larger), never one per symbol.
 
+The universe's news is News' market-wide list of the symbols with recent catalysts (``recent_news``);
+a scan of named symbols asks about those (``news``).
+
 Degradation (spec 8.2): a source that fails answers ``Unavailable`` for every symbol asked and a
 warning, never an exception, so the scan completes and each dropped symbol says why. News is the
 exception that has a fallback: every good catalyst answer is kept in Redis (``CacheTier.COLD``) one
@@ -100,10 +103,10 @@ class EvidenceSources:
         self._in_flight = settings.max_calls_in_flight
 
     async def news(self, symbols: Sequence[str], as_of: datetime) -> Gathered[NewsFacts]:
-        """Catalysts over the news window ending at ``as_of``; with News down, the last good answer."""
-        out: Gathered[NewsFacts] = Gathered()
+        """Catalysts of ``symbols`` over the news window ending at ``as_of``; with News down, the last
+        good answer."""
         if not symbols:
-            return out
+            return Gathered()
         window = timedelta(hours=self._settings.thresholds.news_window_hours)
 
         async def call(part: list[str]) -> CatalystBatchResponse:
@@ -113,18 +116,37 @@ class EvidenceSources:
             answers = await in_chunks(symbols, news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
             return await self._news_from_cache(symbols, exc)
-        merged = CatalystBatchResponse(
+        return await self._judged(CatalystBatchResponse(
             since=answers[0].since, until=answers[0].until,
             catalysts=[c for a in answers for c in a.catalysts],
             without_catalyst=[s for a in answers for s in a.without_catalyst],
             missing_sources=list({m.source: m for a in answers for m in a.missing_sources}.values()),
-            degraded=any(a.degraded for a in answers))
-        if merged.degraded:
-            missing = ", ".join(f"{m.source} ({m.reason})" for m in merged.missing_sources)
+            degraded=any(a.degraded for a in answers)))
+
+    async def _judged(self, answer: CatalystBatchResponse) -> Gathered[NewsFacts]:
+        """A good News answer's facts (a warning when a source behind it was missing), kept."""
+        out: Gathered[NewsFacts] = Gathered()
+        if answer.degraded:
+            missing = ", ".join(f"{m.source} ({m.reason})" for m in answer.missing_sources)
             out.warnings.append(f"news degraded: served from stored news without {missing}")
-        await self._keep(merged)
-        out.facts = {c.symbol: news_facts(c) for c in merged.catalysts}
+        await self._keep(answer)
+        out.facts = {c.symbol: news_facts(c) for c in answer.catalysts}
         return out
+
+    async def recent_news(self, as_of: datetime, listed: Sequence[str]) -> Gathered[NewsFacts]:
+        """Every symbol with catalysts over the news window ending at ``as_of``, market-wide (one
+        News call); with News down, the last good answer of each of ``listed``. A good answer is kept
+        for each symbol it names and, as having none, for each of ``listed`` it does not."""
+        window = timedelta(hours=self._settings.thresholds.news_window_hours)
+        try:
+            answer = await self._news.recent_catalysts(since=as_of - window, until=as_of)
+        except CatalystError as exc:
+            return await self._news_from_cache(listed, exc)
+        named = {c.symbol for c in answer.catalysts}
+        return await self._judged(CatalystBatchResponse(
+            since=answer.since, until=answer.until, catalysts=answer.catalysts,
+            without_catalyst=[s for s in listed if s not in named], missing_sources=answer.missing_sources,
+            degraded=answer.degraded))
 
     async def technical(self, symbols: Sequence[str]) -> Gathered[TechnicalFacts]:
         """SMA 20, RSI 14 and the volume ratio at each symbol's last bar."""

@@ -92,8 +92,19 @@ class CheckFilter:
         return StageOutcome(passed=passed, dropped=dropped)
 
 
+def illiquid(evidence: Evidence, thresholds: FunnelThresholds) -> DropReason | None:
+    """Price and volume: the universe's checks that need no news (the scan asks News only about
+    the symbols that pass them)."""
+    return first_failure(
+        lambda: require("price", evidence.price, ">", thresholds.min_price),
+        lambda: require("avg_volume", evidence.avg_volume, ">", thresholds.min_avg_volume),
+    )
+
+
 class UniverseFilter(CheckFilter):
-    """Among the ``universe_cap`` most liquid: price > $5, volume > 1M a day, news in the last 24 h."""
+    """The universe is news-first (spec 2.3, stage 1): of the listed securities (most liquid first),
+    those with price > $5, volume > 1M a day and news in the last 24 h, the ``universe_cap`` most
+    liquid of them kept. The cap is the scan's last check, so a symbol it cuts had all the rest."""
 
     stage = Stage.UNIVERSE
 
@@ -101,13 +112,23 @@ class UniverseFilter(CheckFilter):
         self._t = thresholds
 
     def check(self, evidence: Evidence, context: ScanContext) -> DropReason | None:
-        t = self._t
         return first_failure(
-            lambda: require("liquidity_rank", evidence.liquidity_rank, "<=", context.universe_cap),
-            lambda: require("price", evidence.price, ">", t.min_price),
-            lambda: require("avg_volume", evidence.avg_volume, ">", t.min_avg_volume),
+            lambda: illiquid(evidence, self._t),
             lambda: self._recent_news(evidence.news, context),
         )
+
+    def apply(self, survivors: Sequence[Evidence], context: ScanContext) -> StageOutcome:
+        """The checks, then the cap over what passed them, in the order given (most liquid first)."""
+        checked = super().apply(survivors, context)
+        cap = context.universe_cap
+        dropped = dict(checked.dropped)
+        for rank, evidence in enumerate(checked.passed, start=1):
+            if rank > cap:
+                dropped[evidence.symbol] = DropReason(
+                    metric="liquidity_rank", value=rank, threshold=cap, comparison="<=",
+                    message=f"ranked {rank} by liquidity of the symbols with news; the universe keeps the {cap} "
+                            "most liquid")
+        return StageOutcome(passed=checked.passed[:cap], dropped=dropped)
 
     def _recent_news(self, news: NewsFacts | Unavailable | None, context: ScanContext) -> DropReason | None:
         if isinstance(news, Unavailable):

@@ -1,8 +1,10 @@
 """What the Scanner does per request: the funnel, stage by stage, then store and publish.
 
-The universe comes from the database as of the market clock; then, in the configured order, each
-stage's facts are gathered for the symbols still in (one batch call to its source: News for the
-universe and catalyst stages, Technical, Pattern) and its pure filter decides
+The universe is news-first (spec 2.3, stage 1: the liquid stocks with news in the last 24 hours):
+the symbols News lists with recent news, market-wide, ranked by the liquidity the database gives
+them as of the market clock, the most liquid kept up to the size asked for. Then, in the configured
+order, each stage's facts are gathered for the symbols still in (one batch call to its source: the
+universe's News answer serves the catalyst stage too; Technical, Pattern) and its pure filter decides
 (``catalyst.scanner.filters``). Every symbol that entered is stored at the stage it reached with
 its reason; the run's header holds the stage counts, the warnings of degraded sources and each
 stage's wall time (``universe``: the database read and the filter; ``news``: the News call the
@@ -26,7 +28,7 @@ from catalyst.indicators.recent_bars import parse_symbol, parse_symbols
 from catalyst.logging import get_logger
 from catalyst.scanner.config import ScannerSettings
 from catalyst.scanner.evidence import EvidenceSources
-from catalyst.scanner.filters import build_filters
+from catalyst.scanner.filters import build_filters, illiquid
 from catalyst.scanner.repository import ScanRepository, SymbolRecord
 from catalyst.scanner.stages import (
     CompositeScore,
@@ -122,20 +124,28 @@ class ScannerService:
 
     async def _universe_stage(self, as_of: datetime, size: int, wanted: list[str] | None,
                               run: Progress) -> tuple[StageOutcome, ScanContext]:
-        """Stage 1: the ranked universe from the database, its news (one News call), the filter;
-        the universe's cap is cut when News is down."""
+        """Stage 1. News-first: the listed securities from the database (most liquid first), the
+        symbols with news from News (one market-wide call), the filter keeping the ``size`` most
+        liquid with news. A scan of named symbols reads those and asks News about them instead.
+        With News down every listed security enters, judged on its kept news, and the cap is cut."""
         t0 = time.perf_counter()
-        rows = await self._universe.load(as_of, size if wanted is None else len(wanted), wanted)
+        rows = await self._universe.load(as_of, None if wanted is None else len(wanted), wanted)
         entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume)
                    for i, r in enumerate(rows, start=1)]
-        listed = {e.symbol for e in entered}
-        unlisted = [s for s in wanted or () if s not in listed]
         read_ms = _ms(t0)
         t0 = time.perf_counter()
-        news = await self._sources.news([e.symbol for e in entered], as_of)
+        liquid = [e.symbol for e in entered if illiquid(e, self._settings.thresholds) is None]
+        news = await (self._sources.news(liquid, as_of) if wanted is not None
+                      else self._sources.recent_news(as_of, liquid))
         run.timings["news"] = _ms(t0)
         t0 = time.perf_counter()
         run.warnings += news.warnings
+        listed = {e.symbol for e in entered}
+        if wanted is None and not news.degraded:  # the universe is the symbols with news
+            entered = [e for e in entered if e.symbol in news.facts]
+            unlisted = sorted(set(news.facts) - listed)
+        else:
+            unlisted = [s for s in wanted or () if s not in listed]
         cap = math.ceil(size * self._settings.degraded_universe_fraction) if news.degraded else size
         context = ScanContext(as_of=as_of, universe_cap=cap)
         entered = [dataclasses.replace(e, news=news.facts.get(e.symbol)) for e in entered]

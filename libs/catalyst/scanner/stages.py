@@ -80,8 +80,9 @@ class Evidence:
 
 @dataclass(frozen=True)
 class ScanContext:
-    """What every filter of one scan reads: the market time it is made as of, and how many of the
-    most liquid symbols may enter (the size asked for, less when News is down: spec 8.2)."""
+    """What every filter of one scan reads: the market time it is made as of, and how many symbols
+    the universe keeps, the most liquid of those with news (the size asked for, less when News is
+    down: spec 8.2)."""
 
     as_of: datetime
     universe_cap: int

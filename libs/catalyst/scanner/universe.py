@@ -1,6 +1,8 @@
 """The scan's universe from the database: listed securities with daily bars complete as of the
 market clock (``catalyst.db.bars.completed_by``: a replayed day never sees ahead), each with its
-last close and its mean daily volume, most liquid (mean dollar volume) first, in one query.
+last close and its mean daily volume, most liquid (mean dollar volume) first, in one query. A scan
+reads them all (its universe is the most liquid of those with news: ``catalyst.scanner.service``),
+or the symbols it was asked for.
 
 The ranking only changes when a daily bar completes, so it is cached (``CacheTier.WARM``, 5 minutes)
 under the daily bar horizon it was read at (``catalyst.indicators.result_cache.bar_horizon``), the
@@ -42,7 +44,7 @@ CROSS JOIN LATERAL (
 ) b
 WHERE s.is_active AND b.bars > 0 AND ($3::text[] IS NULL OR s.symbol = ANY($3::text[]))
 ORDER BY b.avg_volume * b.last_close DESC, s.symbol
-LIMIT $4
+LIMIT $4::int
 """
 
 
@@ -67,8 +69,9 @@ class UniverseReader:
         self._cache = cache
         self._lookback = lookback_days
 
-    async def load(self, as_of: datetime, limit: int, symbols: Sequence[str] | None = None) -> list[UniverseRow]:
-        """The ``limit`` most liquid securities (of ``symbols`` when given) as of ``as_of``."""
+    async def load(self, as_of: datetime, limit: int | None,
+                   symbols: Sequence[str] | None = None) -> list[UniverseRow]:
+        """The ``limit`` (None: every one) most liquid securities (of ``symbols`` when given) as of ``as_of``."""
         asked = "all" if symbols is None else hashlib.sha256(",".join(sorted(symbols)).encode()).hexdigest()[:24]
         key = f"{bar_horizon(as_of, Timeframe.DAY_1)}:{self._lookback}:{limit}:{asked}"
         cached = await self._cached(key)
@@ -77,7 +80,7 @@ class UniverseReader:
             await self._keep(key, cached)
         return [UniverseRow(*row) for row in zip(cached.symbols, cached.prices, cached.avg_volumes, strict=True)]
 
-    async def _read(self, as_of: datetime, limit: int, symbols: Sequence[str] | None) -> RankedUniverse:
+    async def _read(self, as_of: datetime, limit: int | None, symbols: Sequence[str] | None) -> RankedUniverse:
         last = time_us(completed_by(as_of, Timeframe.DAY_1))
         async with self._db.transaction() as conn:
             await conn.execute("SET LOCAL jit = off")  # a few hundred ms of index walks: compiling costs more

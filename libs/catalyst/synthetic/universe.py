@@ -12,10 +12,12 @@ day*; see ``Universe.setup_day``), and the catalyst news arrives overnight, in t
 reads daily bars through the previous session, sees both. The window holds:
 
 * 35 bullish catalysts. 5 ``TOP_SETUP`` (strongest news, 3.3-4.5x volume, a clean daily pattern:
-  one each of bull flag, cup and handle, ascending triangle and ABCD, and a second of one of them),
-  5 ``PATTERN_SETUP`` (weaker news and volume: one each of the four daily patterns and an
-  opening-range breakout), 10 ``TREND_SETUP`` (technicals pass, no pattern), and 15 that fail
-  stage 3: 5 ``BELOW_SMA``, 5 ``OVERBOUGHT``, 5 ``THIN_VOLUME``.
+  one each of bull flag, cup and handle and ascending triangle, and two more of them),
+  5 ``PATTERN_SETUP`` (weaker news and volume: four ABCDs and an opening-range breakout),
+  10 ``TREND_SETUP`` (technicals pass, no pattern), and 15 that fail stage 3: 5 ``BELOW_SMA``,
+  5 ``OVERBOUGHT``, 5 ``THIN_VOLUME``. The top setups out-rank the pattern setups under the
+  Scanner's composite score by a wide margin (``TOP_PATTERNS``): stronger news, heavier volume,
+  and patterns whose reward/risk at the breakout is 2-4, where an ABCD's is under 1.
 * 7 ``BEARISH`` catalysts (strong, negative: they fail stage 2's sentiment test).
 * 58 ``NOISE`` items (dividends, conference appearances …) for other liquid symbols.
 * 2 ``PENNY`` and 2 ``ILLIQUID`` symbols with bullish news that fail stage 1 on price / volume.
@@ -23,7 +25,9 @@ reads daily bars through the previous session, sees both. The window holds:
 The opening-range breakout is an intraday pattern of D itself: before the open there is nothing to
 see, so its symbol passes stage 3 on its setup day's bar (a trend setup's) and drops at stage 4.
 ``expected_funnel(D)`` is a scan of D from 07:55 on, on daily bars: 100 symbols pass stage 1, 35
-stage 2, 20 stage 3, 9 stage 4 (the daily patterns), and ``expected_candidates(D)`` names the top 5.
+stage 2, 20 stage 3, 9 stage 4 (the daily patterns), and ``expected_candidates(D)`` names the top 5
+(in planted rank order, strongest catalyst first; their scores lie close together, so the
+Scanner's order among the five is not planted, only that they are the five).
 The opening-range breakout keeps its facts for an intraday read of D (its ``PlantedPattern``: the
 range and the breakout minute). On D the daily breakouts follow through (they open above the setup
 day's close, hold the breakout level and close higher, on heavy volume); the other planted
@@ -66,9 +70,7 @@ from catalyst.synthetic.intraday import IntradayStyle, synthesize_minutes
 from catalyst.synthetic.names import CompanyName, draw_companies
 from catalyst.synthetic.sampledata import COMPANY_NAMES, REAL_SYMBOLS, SECTORS, calendar, load_daily
 from catalyst.synthetic.shapes import (
-    DAILY_PATTERNS,
     PASSES_TECHNICALS,
-    PATTERNS,
     DailySeries,
     Kind,
     PatternName,
@@ -90,6 +92,11 @@ PENNY_SYMBOLS = ILLIQUID_SYMBOLS = 6
 PENNY_NEWS_PER_DAY = ILLIQUID_NEWS_PER_DAY = 2
 TAKEOVERS_PER_DAY = 2  # of the overbought names, gapping ahead of a cash bid
 _MAX_DRAWS = 400
+# The final ranking weighs reward/risk: an ABCD's measured move leaves under 1 at its breakout (its
+# target half a leg above entry), the other daily patterns 2-4, so the top setups are those three
+# and the pattern setups below them ABCDs (and the opening-range name, which drops at stage 4).
+TOP_PATTERNS: tuple[PatternName, ...] = ("bull_flag", "cup_and_handle", "ascending_triangle")
+OTHER_PATTERNS: tuple[PatternName, ...] = ("abcd", "abcd", "abcd", "abcd", "opening_range_breakout")
 _TOP_STRENGTH = (0.9, 0.89, 0.88, 0.87, 0.86)  # stacked catalysts: the News classifier reads ~0.86-0.9
 _TOP_VOLUME = (4.5, 4.2, 3.9, 3.6, 3.3)
 
@@ -141,7 +148,7 @@ class ExpectedFunnel:
     stage2: frozenset[str]  # bullish catalyst
     stage3: frozenset[str]  # above SMA20, RSI 40-70, volume > 1.5x average
     stage4: frozenset[str]  # a planted daily pattern
-    top5: tuple[str, ...]  # best first
+    top5: tuple[str, ...]  # the final five, in planted rank order (the Scanner's order among them is not planted)
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,14 +263,14 @@ def _cast(seed: int, days: tuple[date, ...], replay: tuple[date, ...]) -> _Plan:
     penny, illiquid = rest[:PENNY_SYMBOLS], rest[PENNY_SYMBOLS:]
     plan = _Plan({c.ticker: c for c in companies}, {}, {}, {}, {},
                  {"penny": [c.ticker for c in penny], "illiquid": [c.ticker for c in illiquid]})
-    daily_patterns = [p for p in PATTERNS if p in DAILY_PATTERNS]
     for d, day in enumerate(replay):
         r = days.index(day) - 1  # planted on the setup day, the session before
         group = shaped[d * shaped_per_day:(d + 1) * shaped_per_day]
-        top_patterns = [daily_patterns[int(i)] for i in rng.permutation(len(daily_patterns))]
-        top_patterns.insert(int(rng.integers(len(top_patterns) + 1)),
-                            daily_patterns[int(rng.integers(len(daily_patterns)))])
-        other_patterns = [PATTERNS[int(i)] for i in rng.permutation(len(PATTERNS))]
+        top_patterns = [TOP_PATTERNS[int(i)] for i in rng.permutation(len(TOP_PATTERNS))]
+        for _ in range(ROLES_PER_DAY[Role.TOP_SETUP] - len(TOP_PATTERNS)):
+            top_patterns.insert(int(rng.integers(len(top_patterns) + 1)),
+                                TOP_PATTERNS[int(rng.integers(len(TOP_PATTERNS)))])
+        other_patterns = [OTHER_PATTERNS[int(i)] for i in rng.permutation(len(OTHER_PATTERNS))]
         k = 0
         for role, count in ROLES_PER_DAY.items():
             for j in range(count):
@@ -476,5 +483,6 @@ def expected_funnel(day: date, seed: int = DEFAULT_SEED) -> ExpectedFunnel:
 
 
 def expected_candidates(day: date, seed: int = DEFAULT_SEED) -> list[str]:
-    """The five symbols the scanner should rank top on replay day ``day``, best first."""
+    """The five symbols the scanner should rank top on replay day ``day``, in planted rank order
+    (strongest catalyst first; the Scanner's order among them is not planted)."""
     return list(build_universe(seed).expected_funnel(day).top5)

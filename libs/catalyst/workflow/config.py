@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from catalyst.config import Section
-from catalyst.domain.market import Timeframe, as_symbol
+from catalyst.config import Section, comma_list
+from catalyst.domain.market import Timeframe, as_symbols
 
 
 class WorkflowSettings(Section):
@@ -29,11 +29,5 @@ class WorkflowSettings(Section):
     @classmethod
     def _split(cls, value: object) -> object:
         """``"aapl, msft"`` as the environment spells it: upper-cased tickers, each checked."""
-        names = value.split(",") if isinstance(value, str) else value
-        if not isinstance(names, list | tuple):
-            return value
-        given = [str(n) for n in names if str(n).strip()]
-        bad = [n.strip() for n in given if as_symbol(n) is None]
-        if bad:
-            raise ValueError(f"not tickers: {', '.join(bad)}")
-        return tuple(s for s in map(as_symbol, given) if s is not None)
+        names = comma_list(value)
+        return as_symbols(map(str, names)) if isinstance(names, list | tuple) else value

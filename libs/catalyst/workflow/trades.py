@@ -17,14 +17,15 @@ is reserved, so the confirmation that follows is judged against the book as it i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from catalyst.clock import Clock
 from catalyst.contracts.pattern import DetectedPattern
 from catalyst.contracts.risk import ValidateRequest, ValidateResponse
-from catalyst.contracts.technical import IndicatorValues
 from catalyst.contracts.trading import OrderOut, SubmitOrderBody
 from catalyst.contracts.workflow import (
     CloseOutcome,
@@ -49,6 +50,9 @@ from catalyst.workflow.repository import CycleRow
 INDICATORS = ("atr_14", "rsi_14", "sma_20", "volume_ratio", "levels")
 
 
+T = TypeVar("T")
+
+
 def client_order_id(cycle_id: UUID, request_id: str) -> str:
     """An entry's idempotency key: the same cycle and request id always give the same one."""
     return "wf-" + hashlib.sha256(f"{cycle_id}:{request_id}".encode()).hexdigest()[:40]
@@ -58,6 +62,14 @@ def close_order_id(cycle_id: UUID, request_id: str) -> str:
     """A close's idempotency key: like an entry's, in a namespace of its own (``wf-close-``: no hex digest
     spells ``close``), so a close never finds an entry of the same request id."""
     return "wf-close-" + hashlib.sha256(f"close:{cycle_id}:{request_id}".encode()).hexdigest()[:40]
+
+
+async def _answer(source: str, call: Awaitable[T]) -> tuple[T | None, str | None]:
+    """``call``'s answer, or None and why (unknown symbol, too little history, or the service down)."""
+    try:
+        return await call, None
+    except CatalystError as exc:
+        return None, f"{source}: {exc.message}"
 
 
 def ticker(symbol: str) -> str:
@@ -158,40 +170,37 @@ class TradeDesk:
         return cycle
 
     async def _analyse(self, cycle: CycleRow, symbol: str) -> tuple[TradeAnalysis, list[str]]:
-        warnings: list[str] = []
+        """The scan's verdict, the patterns and the indicators, asked at once (none depends on another;
+        the chain's order is in what is made of them); a source that fails is a warning, not a refusal."""
         scan_id = UUID(cycle.config["scan_id"]) if cycle.config.get("scan_id") else None
-        candidate: dict[str, Any] | None = None
-        if scan_id is None:
-            warnings.append("the cycle has no scan yet")
-        else:
-            try:
-                verdict = await self._peers.scanner.verdict(symbol, scan_id)
-            except NotFound:
-                warnings.append(f"{symbol} was not in scan {scan_id}")
-            except CatalystError as exc:  # the Scanner down: the request is still judged by Risk
-                warnings.append(f"scanner: {exc.message}")
-            else:
-                if verdict.candidate is not None:
-                    candidate = verdict.candidate.model_dump(mode="json")
-                else:
-                    why = verdict.reason.message if verdict.reason else f"reached {verdict.reached}"
-                    warnings.append(f"{symbol} is not a candidate of scan {scan_id}: dropped at "
-                                    f"{verdict.dropped_at} ({why})")
         timeframe = self._settings.analysis_timeframe
+        verdict, found, indicators = await asyncio.gather(
+            self._verdict(symbol, scan_id),
+            _answer("pattern", self._peers.pattern.patterns(symbol, timeframe=timeframe)),
+            _answer("indicators", self._peers.technical.indicators(symbol, timeframe=timeframe,
+                                                                   indicators=INDICATORS)))
+        candidate, warnings = verdict
+        warnings += [w for w in (found[1], indicators[1]) if w is not None]
         pattern: DetectedPattern | None = None
-        indicators: IndicatorValues | None = None
-        try:
-            found = await self._peers.pattern.patterns(symbol, timeframe=timeframe)
-            preferred = [p for p in found.patterns if candidate and p.pattern.value == candidate.get("pattern")]
-            ranked = preferred or found.patterns  # most confident first
+        if found[0] is not None:
+            preferred = [p for p in found[0].patterns if candidate and p.pattern.value == candidate.get("pattern")]
+            ranked = preferred or found[0].patterns  # most confident first
             pattern = ranked[0] if ranked else None
-        except CatalystError as exc:  # unknown symbol, too little history, or the service down
-            warnings.append(f"pattern: {exc.message}")
+        return TradeAnalysis(scan_id=scan_id, candidate=candidate, pattern=pattern, indicators=indicators[0]), warnings
+
+    async def _verdict(self, symbol: str, scan_id: UUID | None) -> tuple[dict[str, Any] | None, list[str]]:
+        if scan_id is None:
+            return None, ["the cycle has no scan yet"]
         try:
-            indicators = await self._peers.technical.indicators(symbol, timeframe=timeframe, indicators=INDICATORS)
-        except CatalystError as exc:
-            warnings.append(f"indicators: {exc.message}")
-        return TradeAnalysis(scan_id=scan_id, candidate=candidate, pattern=pattern, indicators=indicators), warnings
+            verdict = await self._peers.scanner.verdict(symbol, scan_id)
+        except NotFound:
+            return None, [f"{symbol} was not in scan {scan_id}"]
+        except CatalystError as exc:  # the Scanner down: the request is still judged by Risk
+            return None, [f"scanner: {exc.message}"]
+        if verdict.candidate is not None:
+            return verdict.candidate.model_dump(mode="json"), []
+        why = verdict.reason.message if verdict.reason else f"reached {verdict.reached}"
+        return None, [f"{symbol} is not a candidate of scan {scan_id}: dropped at {verdict.dropped_at} ({why})"]
 
     async def _place(self, outcome: TradeOutcome, decision: ValidateResponse, levels: TradeLevels, req: TradeRequest,
                      requested_by: str) -> TradeOutcome:

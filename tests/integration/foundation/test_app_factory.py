@@ -221,3 +221,13 @@ async def test_an_exhausted_pool_is_a_503_error_not_a_hang(test_database_url):
             assert await conn.fetchval("SELECT 1") == 1
     finally:
         await db.close()
+
+
+async def test_health_sets_the_connection_gauges_and_metrics_the_pool(app, api_client):
+    async with api_client(app) as client:
+        await client.get("/health")
+        metrics = (await client.get("/metrics")).text
+    assert 'catalyst_connection_up{target="database"} 1.0' in metrics
+    assert 'catalyst_connection_up{target="redis"} 1.0' in metrics
+    assert 'catalyst_db_pool_connections{state="max"} 5.0' in metrics
+    assert 'catalyst_db_pool_connections{state="in_use"} 0.0' in metrics

@@ -1,8 +1,9 @@
 """``catalyst run``: the services as separate processes on a database of their own, one whole day.
 
 At ``--speed max`` the runner steps the shared clock and runs each phase through the Workflow as the
-schedule makes it due; afterwards the database holds exactly the day's phase runs and the day's
-report is on disk. The supervisor restarts a service that dies.
+schedule makes it due; afterwards the database holds exactly the day's phase runs, the pre-market
+scan chose the replay set's planted top five, and the day's report is on disk. The supervisor
+restarts a service that dies.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import asyncpg
@@ -23,6 +25,7 @@ from catalyst.calendars.nyse import nyse_calendar
 from catalyst.localrun.plan import RunOptions
 from catalyst.localrun.supervisor import HEALTHY, Supervisor, health
 from catalyst.services import PORTS, ServiceName
+from catalyst.synthetic.universe import expected_candidates
 from catalyst.workflow.schedule import due_phases
 from tests.support.database import scratch_dsn
 from tests.support.env import REDIS_URL
@@ -77,6 +80,9 @@ def test_a_whole_day_at_max_speed_runs_every_phase_once_and_writes_the_report(tm
         assert all(r["ok"] for r in runs)
         (cycle,) = asyncio.run(_rows(dsn, "SELECT state, cycle_date FROM trading_cycles"))
         assert (cycle["state"], cycle["cycle_date"].isoformat()) == ("closed", "2013-03-01")
+        chosen = asyncio.run(_rows(dsn, "SELECT s.symbol FROM scan_results r JOIN securities s USING (security_id)"
+                                        " WHERE r.stage = 'final' AND (r.details->>'passed')::boolean"))
+        assert sorted(r["symbol"] for r in chosen) == sorted(expected_candidates(date(2013, 3, 1)))
 
 
 def test_a_service_that_dies_is_restarted_and_answers_again(tmp_path: Path) -> None:

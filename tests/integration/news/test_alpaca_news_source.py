@@ -61,6 +61,19 @@ async def test_follows_next_page_token_and_sends_credentials(wire_server, record
     assert recording_sleep.waits == []
 
 
+async def test_the_market_wide_query_names_no_symbols_and_keeps_every_ticker(wire_server, recording_sleep):
+    news = [article(1, symbols=("NVDA", "amd")), article(2, symbols=("BTCUSD-PERP-LONG", "AAPL"))]
+    wire_server.route = lambda seen: (200, {}, {"news": news, "next_page_token": None})
+    source = AlpacaNewsSource(settings_for(wire_server.url), sleep=recording_sleep)
+    batch = await source.fetch_market(SINCE, UNTIL)
+    await source.aclose()
+
+    assert [i.symbols for i in batch.items] == [["NVDA", "AMD"], ["AAPL"]]  # not a ticker as the system spells it
+    [call] = wire_server.requests_to("/v1beta1/news")
+    assert "symbols" not in call.query
+    assert call.query["sort"] == "desc"
+
+
 async def test_429_waits_for_retry_after_then_succeeds(wire_server, recording_sleep):
     answers = iter([(429, {"Retry-After": "2"}, {"message": "too many requests"}),
                     (200, {}, {"news": [article(1)], "next_page_token": None})])

@@ -53,6 +53,19 @@ async def test_pages_until_a_short_page(wire_server, recording_sleep):
     assert calls[0].headers["accept"] == "application/json"
 
 
+async def test_the_market_wide_query_names_no_tickers_and_keeps_every_symbol(wire_server, recording_sleep):
+    pages = {"0": [story(1, tickers=("NVDA", "amd")), story(2, tickers=("not a ticker", "AAPL"))], "1": []}
+    wire_server.route = lambda seen: (200, {}, pages[seen.query["page"]])
+    source = BenzingaNewsSource(settings_for(wire_server.url), sleep=recording_sleep)
+    batch = await source.fetch_market(SINCE, UNTIL)
+    await source.aclose()
+
+    assert [i.symbols for i in batch.items] == [["NVDA", "AMD"], ["AAPL"]]
+    calls = wire_server.requests_to("/api/v2/news")
+    assert "tickers" not in calls[0].query
+    assert calls[0].query["dateFrom"] == "2025-03-03"
+
+
 async def test_429_then_success(wire_server, recording_sleep):
     answers = iter([(429, {"Retry-After": "1"}, {"ok": False, "errors": ["rate limit"]}), (200, {}, [story(1)])])
     wire_server.route = lambda seen: next(answers)

@@ -269,3 +269,56 @@ async def test_publication_threshold_is_strictly_greater(build_news_app, api_cli
         await client.post("/api/v1/news/ingest", json={"items": [pushed("NWSJ", headline_j, 10)]})
     assert await published("NWSI") is False  # exactly at the threshold: not announced
     assert await published("NWSJ") is True
+
+
+async def test_recent_catalysts_lists_every_symbol_with_news_in_the_window(build_news_app, api_client, securities):
+    await securities("NWSR", "NWSS", "NWST")
+    until = NOW - timedelta(days=30)  # a window of this test's own: the database is the session's
+    since = until - timedelta(hours=24)
+
+    def story(symbol: str, source_id: str, headline: str, at: datetime) -> NewsItem:
+        return NewsItem(source="replay", source_id=source_id, symbols=[symbol], headline=headline, published_at=at)
+
+    replayed = [story("NWSR", "r1", "NWS Romeo declares quarterly dividend", until - timedelta(hours=2)),
+                story("NWSS", "s1", "FDA approves NWS Sierra's cancer drug", until - timedelta(hours=1)),
+                story("NWST", "t1", "FDA approves NWS Tango's migraine drug", since - timedelta(minutes=1))]
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    async with api_client(build_news_app(replay_items=replayed)) as client:
+        response = await client.get("/api/v1/catalysts/recent", params=window)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert [c["symbol"] for c in body["catalysts"]] == ["NWSS", "NWSR"]  # strongest first; NWST's is older
+        assert body["catalysts"][0]["top"]["catalyst_type"] == "fda"
+        assert (body["degraded"], body["missing_sources"]) == (False, [])
+        strong = (await client.get("/api/v1/catalysts/recent", params={**window, "min_strength": 0.7})).json()
+        assert [c["symbol"] for c in strong["catalysts"]] == ["NWSS"]
+
+        for bad in ({"min_strength": 2}, {"since": until.isoformat(), "until": since.isoformat()},
+                    {"since": "2025-02-01T10:00:00"}):
+            refused = await client.get("/api/v1/catalysts/recent", params=bad)
+            assert refused.status_code == 400, (bad, refused.text)
+            assert set(refused.json()["error"]) == {"code", "message", "details"}
+
+
+async def test_recent_catalysts_asks_a_source_without_a_market_feed_about_every_listed_security(
+        build_news_app, api_client, securities, wire_server):
+    await securities("NWSU", "NWSV")
+    until = NOW - timedelta(days=40)
+    article = {"source": {"id": None, "name": "Wire"}, "author": None,
+               "title": "NWS Uniform wins $90 million Army contract", "description": "",
+               "url": "https://news.test/nwsu-army", "urlToImage": None,
+               "publishedAt": (until - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"), "content": ""}
+
+    def route(seen):
+        found = [article] if seen.query["q"] == '"NWSU"' else []
+        return 200, {}, {"status": "ok", "totalResults": len(found), "articles": found}
+
+    wire_server.route = route
+    app = build_news_app(sources="newsapi", NEWSAPI_URL=wire_server.url, NEWS_API_KEY="k")
+    window = {"since": (until - timedelta(hours=24)).isoformat(), "until": until.isoformat()}
+    async with api_client(app) as client:
+        body = (await client.get("/api/v1/catalysts/recent", params=window)).json()
+    asked = {s.query["q"] for s in wire_server.seen}
+    assert {'"NWSU"', '"NWSV"'} <= asked  # NewsAPI answers per query: every listed security is asked
+    assert [c["symbol"] for c in body["catalysts"]] == ["NWSU"]
+    assert body["catalysts"][0]["top"]["sources"] == ["newsapi"]

@@ -257,6 +257,16 @@ async def test_build_writes_the_file_and_mails_it(traded, reporting_app, smtp_se
     assert html.get_content().count('<tr class="trade">') == 2
 
 
+async def test_a_built_report_sets_the_daily_gauges(traded, reporting_app) -> None:
+    async with serve(reporting_app()) as client:
+        built = (await client.post(f"/api/v1/reports/daily/{MONDAY}/build", json={})).json()
+        metrics = (await client.get("/metrics")).text
+    figures = built["report"]["metrics"]
+    assert f"catalyst_reporting_daily_trades {float(figures['trades'])}" in metrics
+    assert f"catalyst_reporting_daily_wins {float(figures['wins'])}" in metrics
+    assert f"catalyst_reporting_daily_net_pnl_dollars {float(figures['net_pnl'])}" in metrics
+
+
 async def test_no_smtp_host_no_mail_and_a_dead_server_is_reported(traded, reporting_app) -> None:
     async with serve(reporting_app()) as client:
         quiet = (await client.post(f"/api/v1/reports/daily/{MONDAY}/build", json={})).json()

@@ -206,3 +206,34 @@ async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position):
         await asyncio.wait_for(manager.follower.subscription.aclose(), 5)
         await eventually(lambda: "AAPL" in manager.book.view().positions)
     assert manager.book.unrealized == -40.0
+
+
+def _sample(page: str, line_start: str, default: float | None = None) -> float:
+    """The value of the one /metrics line starting with ``line_start`` (``default`` when there is none)."""
+    lines = [line for line in page.splitlines() if line.startswith(line_start)]
+    if not lines and default is not None:
+        return default
+    (line,) = lines
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_metrics_show_limit_use_positions_and_rejections(make_risk_app, run_risk, redis_client, risk_namespace,
+                                                              add_position):
+    await add_position("AAPL", quantity=100, avg=100.0)
+    bus = EventBus(redis_client, risk_namespace)
+    async with run_risk(make_risk_app(watch=False)) as (client, manager):
+        rejected_before = _sample((await client.get("/metrics")).text,
+                                  'catalyst_risk_rejections_total{code="RISK_DAILY_LOSS"}', default=0.0)
+        await bus.publish(_update(-1500.00))  # 75% of the 2,000 limit
+        await eventually(lambda: round(manager.book.daily_pnl, 2) == -1500.0)
+        page = (await client.get("/metrics")).text
+        assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="daily_loss"}') == 0.75
+        assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="position_size"}') > 0
+        assert _sample(page, "catalyst_risk_open_positions ") == 1.0
+        await bus.publish(_update(-2000.00))
+        await eventually(lambda: round(manager.book.daily_pnl, 2) == -2000.0)
+        blocked = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
+        page = (await client.get("/metrics")).text
+    assert blocked["approved"] is False
+    assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="daily_loss"}') == 1.0
+    assert _sample(page, 'catalyst_risk_rejections_total{code="RISK_DAILY_LOSS"}') == rejected_before + 1

@@ -8,7 +8,8 @@ funnel drops one of them for one known reason (``EXPECTED_DROPS``) and two get t
 - ``SCGOA``, ``SCGOB``: a 25% pole, a 14-day flag and a breakout on 3x volume (bull flag ~0.82,
   RSI ~58, volume ratio ~3.3), and a strong bullish catalyst;
 - ``SCPNY`` ($3.80) and ``SCTHN`` (0.5M shares a day) fail the universe on price and volume,
-  ``SCQUT`` has no news;
+  ``SCNOB`` has news but no daily bars; ``SCQUT`` has no news in the window, so it is not in the
+  universe at all (news-first: the universe is the symbols with news);
 - ``SCDUL``'s only news is a conference appearance (catalyst strength below 0.7);
 - ``SCHOT`` ran up without pausing (RSI ~76);
 - ``SCWEK``'s pole is 12% (bull flag ~0.52).
@@ -130,11 +131,14 @@ HEADLINES = {
 
 
 def news_items() -> list[NewsItem]:
-    """One story per symbol but SCQUT, two hours before ``NOW``, and an old one (outside 24 h)."""
+    """One story per symbol but SCQUT, two hours before ``NOW``, an old one (outside 24 h) for SCQUT,
+    and one for SCNOB, which has no bars."""
     items = [NewsItem(source="replay", source_id=f"sc-{s}", symbols=[s], headline=h,
                       published_at=NOW - timedelta(hours=2)) for s, h in HEADLINES.items()]
     items.append(NewsItem(source="replay", source_id="sc-old", symbols=["SCQUT"],
                           headline="FDA approves SCQUT's migraine drug", published_at=NOW - timedelta(hours=40)))
+    items.append(NewsItem(source="replay", source_id="sc-nob", symbols=["SCNOB"],
+                          headline="SCNOB wins $100 million Navy contract", published_at=NOW - timedelta(hours=3)))
     return items
 
 

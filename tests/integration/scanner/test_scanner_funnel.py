@@ -22,7 +22,7 @@ from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
 EXPECTED_DROPS: dict[str, tuple[str, str, str, float]] = {
     "SCPNY": ("universe", "price", ">", 5.0),
     "SCTHN": ("universe", "avg_volume", ">", 1_000_000.0),
-    "SCQUT": ("universe", "news_events", ">=", 1.0),
+    "SCNOB": ("universe", "daily_bars", ">=", 1.0),  # news, but no bars
     "SCDUL": ("catalyst", "catalyst_strength", ">", 0.7),
     "SCHOT": ("technical", "rsi_14", "<=", 70.0),
     "SCWEK": ("pattern", "pattern_confidence", ">", 0.7),
@@ -70,12 +70,14 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
             found: dict[str, Any] = next(v for v in verdicts if v["symbol"] == symbol)["reason"]
             return found
 
-        verdicts = [(await client.get(f"/api/v1/scan/latest/symbols/{s.lower()}")).json() for s in SHAPES]
+        verdicts = [(await client.get(f"/api/v1/scan/latest/symbols/{s.lower()}")).json() for s in SHAPES
+                    if s != "SCQUT"]
+        quiet = await client.get("/api/v1/scan/latest/symbols/SCQUT")  # its one story is 40 h old
+        assert (quiet.status_code, quiet.json()["error"]["code"]) == (404, "SYMBOL_NOT_SCANNED")
         assert reason("SCPNY")["value"] == 3.806
         assert reason("SCPNY")["message"] == "price 3.806 is not > 5"
         assert reason("SCTHN")["value"] == 500_000
         assert "500,000 is not > 1,000,000" in reason("SCTHN")["message"]
-        assert reason("SCQUT")["value"] == 0  # its one story is 40 h old
         assert reason("SCHOT")["value"] > 70
         assert 0.4 < reason("SCWEK")["value"] < 0.7
         assert reason("SCGOB")["value"] == 2
@@ -91,7 +93,7 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
                                    WHERE r.scan_id = $1""", uuid.UUID(result["scan_id"]))
         header = await conn.fetchrow("SELECT * FROM scans WHERE scan_id = $1", uuid.UUID(result["scan_id"]))
     stored = {r["symbol"]: r for r in rows}
-    assert set(stored) == set(SHAPES)
+    assert set(stored) == set(SHAPES) - {"SCQUT"} | {"SCNOB"}  # the universe holds the symbols with news
     assert {s: stored[s]["stage"] for s in EXPECTED_DROPS} == {s: e[0] for s, e in EXPECTED_DROPS.items()}
     assert stored["SCGOA"]["stage"] == "final"
     assert stored["SCGOA"]["rank"] == 1
@@ -100,6 +102,25 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
     assert json.loads(stored["SCGOA"]["details"])["passed"] is True
     assert json.loads(stored["SCHOT"]["details"])["evidence"]["technical"]["rsi_14"] > 70
     assert json.loads(header["stages"]) == result["stages"]
+
+
+async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: ScannerFactory) -> None:
+    """By dollar volume: SCGOB, SCHOT, SCDUL, SCGOA, SCQUT (no news), SCWEK, SCTHN, SCPNY. A universe
+    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out."""
+    async with scanner(settings={"SCANNER_MIN_UNIVERSE": "1"}) as client:
+        five = await start(client, universe_size=5)
+        four = await start(client, universe_size=4)
+        verdicts = {s: (await client.get(f"/api/v1/scan/{four['scan_id']}/symbols/{s}")).json()
+                    for s in ("SCGOA", "SCWEK", "SCPNY")}
+    assert five["stages"][0] == {"stage": "universe", "entered": 8, "passed": 5}
+    assert five["stages"][1] == {"stage": "catalyst", "entered": 5, "passed": 4}  # SCDUL's news is weak
+    assert [c["symbol"] for c in five["candidates"]] == ["SCGOA", "SCGOB"]
+    assert four["stages"][0] == {"stage": "universe", "entered": 8, "passed": 4}
+    assert verdicts["SCGOA"]["reached"] == "final"
+    assert verdicts["SCPNY"]["reason"]["metric"] == "price"  # checked before the cap
+    assert (verdicts["SCWEK"]["dropped_at"], verdicts["SCWEK"]["reason"]["metric"],
+            verdicts["SCWEK"]["reason"]["value"], verdicts["SCWEK"]["reason"]["threshold"]) == (
+        "universe", "liquidity_rank", 5, 4)
 
 
 async def test_the_top_five_by_default_are_ranked_by_composite_score(scanner: ScannerFactory) -> None:

@@ -45,9 +45,22 @@ async def _count(rig: WorkflowRig, sql: str, *args: object) -> int:
     return int(await rig.db.pool.fetchval(sql, *args))
 
 
-async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactory) -> None:
+async def test_a_watchlist_scans_its_symbols_with_a_catalyst(workflow_rig: RigFactory) -> None:
     watched = expected_candidates(DAY)  # the day's top setups: complete at yesterday's close, news overnight
-    async with workflow_rig(ny(DAY, 7, 0), WORKFLOW_WATCHLIST=",".join(watched)) as rig:
+    async with workflow_rig(ny(DAY, 8, 0), WORKFLOW_WATCHLIST=",".join(watched)) as rig:
+        assert (await rig.phase("pre_market_scan")).json()["state"] == "ready"
+        scan = json.loads(await rig.db.pool.fetchval("SELECT result FROM cycle_phase_runs"))
+        assert sorted(scan["with_catalyst"]) == sorted(watched)  # News found each one's catalyst
+        assert [(s["stage"], s["entered"], s["passed"]) for s in scan["stages"]] == [
+            ("universe", 5, 5), ("catalyst", 5, 5), ("technical", 5, 5), ("pattern", 5, 5), ("final", 5, 5)]
+        assert scan["skipped"] == []
+        assert await _decided(rig, "candidate_skipped") == []
+        assert sorted(await _decided(rig, "candidate_chosen")) == sorted(scan["candidates"]) == sorted(watched)
+
+
+async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactory) -> None:
+    expected = expected_candidates(DAY)  # the day's top setups: complete at yesterday's close, news overnight
+    async with workflow_rig(ny(DAY, 7, 0)) as rig:
         scheduler = PhaseScheduler(rig.app.state.phases, rig.clock, nyse_calendar(), poll_s=1)
         assert await scheduler.tick() == []  # 07:00: nothing due since midnight
 
@@ -61,16 +74,16 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         assert scan_run["status"] == "succeeded"
         scan = json.loads(await rig.db.pool.fetchval("SELECT result FROM cycle_phase_runs"))
         assert scan["scan_id"] == cycle["scan_id"]
-        assert sorted(scan["with_catalyst"]) == sorted(watched)  # News found each one's catalyst
-        # The setups are complete as of the previous session's close, the last daily bar at 08:00: every
-        # stage passes them, and each is chosen, with its rank.
-        assert [(s["stage"], s["entered"], s["passed"]) for s in scan["stages"]] == [
-            ("universe", 5, 5), ("catalyst", 5, 5), ("technical", 5, 5), ("pattern", 5, 5), ("final", 5, 5)]
-        assert scan["skipped"] == []
-        assert await _decided(rig, "candidate_skipped") == []
+        assert scan["watched"] == scan["with_catalyst"] == scan["skipped"] == []  # no watchlist: the universe
+        # The universe is the night's news-bearing liquid symbols; the setups are complete as of the
+        # previous session's close, the last daily bar at 08:00, and the planted top five are chosen.
+        assert [(s["stage"], s["entered"], s["passed"]) for s in scan["stages"]][1:] == [
+            ("catalyst", 100, 35), ("technical", 35, 20), ("pattern", 20, 9), ("final", 9, 5)]
+        assert scan["stages"][0]["passed"] == 100
         chosen = await _decided(rig, "candidate_chosen")
-        assert sorted(chosen) == sorted(scan["candidates"]) == sorted(watched)
-        symbol = watched[0]
+        assert chosen == scan["candidates"]  # one decision each, in rank order
+        assert sorted(chosen) == sorted(expected)
+        symbol = chosen[0]
         again = (await rig.phase("pre_market_scan")).json()
         assert again["ran"] is False
         assert again["reason"] == f"pre_market_scan already ran at {ny(DAY, 8).isoformat()}"
@@ -174,7 +187,7 @@ async def test_a_replayed_day_walks_every_phase_in_order(workflow_rig: RigFactor
         assert decisions["trade_previewed"] == 1
         assert decisions["trade_placed"] == 1
         assert decisions["position_closed"] >= 1
-        assert decisions["candidate_chosen"] == len(watched)
+        assert decisions["candidate_chosen"] == len(expected)
         assert "candidate_skipped" not in decisions
         assert decisions["phase_run"] == await _count(rig, "SELECT count(*) FROM cycle_phase_runs")
         refusal = await rig.db.pool.fetchval(

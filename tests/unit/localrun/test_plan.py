@@ -68,7 +68,7 @@ def test_options_as_the_command_line_spells_them() -> None:
 
 
 def test_symbols_that_are_not_tickers_are_refused() -> None:
-    with pytest.raises(ValidationError, match="not ticker symbols: \\$\\$"):
+    with pytest.raises(ValidationError, match="not tickers: \\$\\$"):
         RunOptions.model_validate({"symbols": "AAPL,$$"})
 
 

@@ -58,7 +58,7 @@ def test_require_names_the_value_the_threshold_and_the_comparison() -> None:
 
 
 def test_universe_price_volume_recent_news_and_the_liquidity_cap() -> None:
-    survivors = [
+    survivors = [  # most liquid first: the cap counts only the symbols that pass the other checks
         GOOD,
         vary("PENNY", price=5.0),
         vary("THIN", avg_volume=1_000_000.0),
@@ -66,10 +66,11 @@ def test_universe_price_volume_recent_news_and_the_liquidity_cap() -> None:
         vary("STALE", news=dataclasses.replace(NEWS, published_at=NOW - timedelta(hours=25))),
         vary("AHEAD", news=dataclasses.replace(NEWS, published_at=NOW + timedelta(minutes=30))),
         vary("DOWN", news=Unavailable("news", "UPSTREAM_UNREACHABLE", "refused")),
-        vary("CUT", liquidity_rank=3),
+        vary("KEPT", liquidity_rank=8),
+        vary("CUT", liquidity_rank=9),
     ]
     outcome = UniverseFilter(T).apply(survivors, ScanContext(as_of=NOW, universe_cap=2))
-    assert [e.symbol for e in outcome.passed] == ["GOOD"]
+    assert [e.symbol for e in outcome.passed] == ["GOOD", "KEPT"]
     assert reasons(outcome) == {
         "PENNY": ("price", 5.0, 5.0, ">"),
         "THIN": ("avg_volume", 1e6, 1e6, ">"),
@@ -77,8 +78,10 @@ def test_universe_price_volume_recent_news_and_the_liquidity_cap() -> None:
         "STALE": ("news_age_hours", 25.0, 24.0, "<="),
         "AHEAD": ("news_age_hours", -0.5, 0, ">="),
         "DOWN": ("source", "news", None, "available"),
-        "CUT": ("liquidity_rank", 3, 2, "<="),
+        "CUT": ("liquidity_rank", 3, 2, "<="),  # the third with news
     }
+    assert outcome.dropped["CUT"].message == ("ranked 3 by liquidity of the symbols with news; the universe keeps "
+                                              "the 2 most liquid")
     assert outcome.dropped["DOWN"].message == "source unavailable: news (UPSTREAM_UNREACHABLE: refused)"
 
 
