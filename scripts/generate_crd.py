@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from catalyst.riskop.schema import crd_yaml
+from catalyst.riskop.schema import crd_template
 
 ROOT = Path(__file__).resolve().parents[1]
 CRD_FILE = ROOT / "charts" / "catalyst" / "templates" / "crd-riskparameters.yaml"
@@ -16,7 +16,7 @@ CRD_FILE = ROOT / "charts" / "catalyst" / "templates" / "crd-riskparameters.yaml
 
 def main() -> int:
     CRD_FILE.parent.mkdir(parents=True, exist_ok=True)
-    CRD_FILE.write_text(crd_yaml())
+    CRD_FILE.write_text(crd_template())
     print(f"wrote {CRD_FILE.relative_to(ROOT)}")
     return 0
 

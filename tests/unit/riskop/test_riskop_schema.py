@@ -12,7 +12,8 @@ import yaml
 
 from catalyst.domain.risk import RiskParameters
 from catalyst.riskop import resource
-from catalyst.riskop.schema import crd, crd_yaml
+from catalyst.riskop.schema import CHART_LABELS, crd, crd_template
+from tests.support.chart import ALL_ON, manifests
 
 ROOT = Path(__file__).resolve().parents[3]
 CRD_FILE = ROOT / "charts" / "catalyst" / "templates" / "crd-riskparameters.yaml"
@@ -84,8 +85,12 @@ def test_helm_keeps_the_crd_and_upgrades_it_from_the_templates():
 
 
 def test_the_committed_crd_is_the_generated_one():
-    assert CRD_FILE.read_text() == crd_yaml(), "run `make crd`"
-    assert yaml.safe_load(CRD_FILE.read_text()) == crd()
+    assert CRD_FILE.read_text() == crd_template(), "run `make crd`"
+    lines = CRD_FILE.read_text().splitlines()
+    assert lines[2] == "{{- if .Values.operator.enabled }}"
+    assert lines[-1] == "{{- end }}"
+    plain = [line for line in lines[3:-1] if line.strip() not in ("labels:", CHART_LABELS)]
+    assert yaml.safe_load("\n".join(plain)) == crd()
 
 
 def test_the_example_object_is_the_authoritative_one_and_valid():
@@ -94,3 +99,12 @@ def test_the_example_object_is_the_authoritative_one_and_valid():
     assert example["kind"] == resource.KIND
     assert example["metadata"]["name"] == resource.DEFAULT_OBJECT_NAME
     RiskParameters.model_validate(example["spec"])
+
+
+def test_the_chart_installs_the_crd_with_the_operator_and_its_labels():
+    rendered = [d for d in manifests(ALL_ON) if d["kind"] == "CustomResourceDefinition"]
+    assert [d["metadata"]["name"] for d in rendered] == [resource.CRD_NAME]
+    (doc,) = rendered
+    assert doc["metadata"].pop("labels")["app.kubernetes.io/component"] == "risk-operator"
+    assert doc == crd()
+    assert not [d for d in manifests({"operator": {"enabled": False}}) if d["kind"] == "CustomResourceDefinition"]
