@@ -105,6 +105,6 @@ def test_the_chart_installs_the_crd_with_the_operator_and_its_labels():
     rendered = [d for d in manifests(ALL_ON) if d["kind"] == "CustomResourceDefinition"]
     assert [d["metadata"]["name"] for d in rendered] == [resource.CRD_NAME]
     (doc,) = rendered
-    assert doc["metadata"].pop("labels")["app.kubernetes.io/component"] == "risk-operator"
+    assert doc["metadata"].pop("labels")["app.kubernetes.io/component"] == "operator"  # as the chart names it
     assert doc == crd()
     assert not [d for d in manifests({"operator": {"enabled": False}}) if d["kind"] == "CustomResourceDefinition"]
