@@ -14,7 +14,7 @@ MCPB := $(MCPB_PREFIX)/node_modules/.bin/mcpb
 MCPB_STAMP := $(MCPB_PREFIX)/.installed-$(MCPB_VERSION)
 BUNDLE := packaging/mcpb
 
-.PHONY: help install infra migrate run test-tools test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools chart-wiring e2e-kind
+.PHONY: help install infra migrate run test-tools test test-unit test-integration lint bench soak lock clean mcpb mcpb-tools chart-wiring e2e-kind crd
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ test-unit: $(STAMP) ## Pure-logic tests only
 
 lint: $(STAMP) ## ruff + mypy --strict + import-linter (the layers in pyproject.toml)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy libs services bench scripts
+	$(VENV)/bin/mypy libs services bench scripts operator
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/hadolint Dockerfile
 
@@ -58,6 +58,9 @@ chart-wiring: $(STAMP) ## Regenerate the chart's service matrix (charts/catalyst
 
 e2e-kind: ## Install the chart on a kind cluster and run helm test (needs Docker, kind, kubectl, helm; not in CI)
 	scripts/e2e_kind.sh
+
+crd: $(STAMP) ## Regenerate the RiskParameters CRD in the chart from the Risk Manager's model
+	$(PY) scripts/generate_crd.py
 
 bench: migrate ## Benchmarks; figures go to docs/benchmarks.md
 	$(PY) -m bench

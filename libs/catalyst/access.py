@@ -9,6 +9,9 @@ that declare it as a peer (``catalyst.services.callers_of``). On top of that, de
   moves no money. Their commands stay with the callers that really send them.
 - Risk controls (parameter changes, emergency stop, reset) are open to Workflow, Orchestration
   (the MCP tools ``update_risk_parameter``, ``stop_trading_session``) and the operator (spec 2.3).
+- Risk's parameters (``GET``/``PUT /risk/parameters``) are open to those and to the risk operator (the
+  kopf operator of the RiskParameters object) besides: it pushes the object's set and reads it back
+  to repair drift, and may call nothing else.
 - Trading's commands are for its matrix callers: Risk (cancel-all and flatten in an emergency stop)
   and Workflow (entries, exits, the market-close flatten, reconciliation). An entry still needs
   Risk's signed approval whoever sends it.
@@ -52,6 +55,7 @@ TECHNICAL_QUERIES = RouteGroup(ServiceName.TECHNICAL, callers_of(ServiceName.TEC
 PATTERN_QUERIES = RouteGroup(ServiceName.PATTERN, callers_of(ServiceName.PATTERN))
 RISK_CHECKS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK), readers=OVERSEERS)
 RISK_CONTROLS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVERSEERS)
+RISK_PARAMETERS = RouteGroup(ServiceName.RISK, callers_of(ServiceName.RISK) | OVERSEERS | {Operator.RISK_OPERATOR})
 TRADING_BOOK = RouteGroup(ServiceName.TRADING, callers_of(ServiceName.TRADING), readers=OVERSEERS)
 SCANNER_SCANS = RouteGroup(ServiceName.SCANNER, callers_of(ServiceName.SCANNER), readers=OVERSEERS)
 WORKFLOW = RouteGroup(ServiceName.WORKFLOW, callers_of(ServiceName.WORKFLOW) | {Operator.OPERATOR})

@@ -6,10 +6,11 @@ reads the environment: ``catalyst.environment.read`` does, once, in each service
 (or a script's ``main``), and the sections are passed down from there.
 
 Each service has its own API key (``<SERVICE>_API_KEY``), presented when it calls another
-service and accepted from it (where ``catalyst.access`` lets it in), and so has the operator
-(``OPERATOR_API_KEY``); a service's URL is ``<SERVICE>_URL`` (defaults: loopback and the
-spec's port). Development keys are generated from the service name so that ``make run``
-works on a fresh machine; ``CATALYST_ENV=production`` refuses them.
+service and accepted from it (where ``catalyst.access`` lets it in), and so have the operator
+(``OPERATOR_API_KEY``) and the risk operator (``RISK_OPERATOR_API_KEY``); a service's URL is
+``<SERVICE>_URL`` (defaults: loopback and the spec's port). Development keys are generated from
+the service name so that ``make run`` works on a fresh machine; ``CATALYST_ENV=production``
+refuses them.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class Settings(Section):
     reporting_api_key: SecretStr = Field(SecretStr(dev_api_key(ServiceName.REPORTING)),
                                          alias="REPORTING_API_KEY")
     operator_api_key: SecretStr = Field(SecretStr(dev_api_key(Operator.OPERATOR)), alias="OPERATOR_API_KEY")
+    risk_operator_api_key: SecretStr = Field(SecretStr(dev_api_key(Operator.RISK_OPERATOR)),
+                                             alias="RISK_OPERATOR_API_KEY")
 
     orchestration_url: str | None = Field(None, alias="ORCHESTRATION_URL")
     scanner_url: str | None = Field(None, alias="SCANNER_URL")

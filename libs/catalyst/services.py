@@ -25,10 +25,13 @@ class ServiceName(StrEnum):
 
 
 class Operator(StrEnum):
-    """The one caller that is not a service: the operator (the Kubernetes operator, or a person at
-    its console) who changes risk parameters and stops trading in an emergency (spec 6.2)."""
+    """The callers that are not services: the operator (a person at the console, or the CronJobs'
+    ``catalyst phase``) who changes risk parameters and stops trading in an emergency (spec 6.2), and
+    the risk operator (the kopf operator of the RiskParameters object, ``operator/``), which may only
+    read and replace the risk parameters."""
 
     OPERATOR = "operator"
+    RISK_OPERATOR = "risk_operator"
 
 
 # Whoever presents an X-API-Key: a service, or the operator.

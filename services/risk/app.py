@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from catalyst.access import RISK_CHECKS, RISK_CONTROLS
+from catalyst.access import RISK_CHECKS, RISK_CONTROLS, RISK_PARAMETERS
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.auth import Caller
 from catalyst.clients.trading import TradingClient
@@ -47,9 +47,11 @@ log = get_logger(__name__)
 Manager = Annotated[RiskManager, Depends(app_state("risk", RiskManager))]
 
 # The pre-trade checks and reads (Workflow; reads also Orchestration and the operator) apart from the
-# controls that change what is allowed (Workflow, Orchestration, the operator): catalyst.access.
+# controls that change what is allowed (Workflow, Orchestration, the operator), and the parameters
+# (those, and the risk operator besides): catalyst.access.
 checks_router = APIRouter(tags=["risk"])
 controls_router = APIRouter(tags=["risk controls"])
+parameters_router = APIRouter(tags=["risk controls"])
 
 
 def _active(a: ActiveSet) -> ActiveParameters:
@@ -63,13 +65,13 @@ async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
     return await risk.validator.validate(body)
 
 
-@serve(checks_router, RiskRoutes.get_parameters)
+@serve(parameters_router, RiskRoutes.get_parameters)
 async def get_parameters(risk: Manager) -> ActiveParameters:
     """The active parameter set and its version."""
     return _active(risk.store.active)
 
 
-@serve(controls_router, RiskRoutes.put_parameters)
+@serve(parameters_router, RiskRoutes.put_parameters)
 async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) -> ActiveParameters:
     """Replace the active set (absent keys take the documented defaults); applies at once."""
     applied = await risk.store.apply_parameters(body.parameters, source=body.source,
@@ -145,7 +147,8 @@ def build_app(settings: Settings | None = None, *, risk_settings: RiskSettings |
 
     return create_app(
         ServiceName.RISK, settings=settings,
-        routers=[(checks_router, RISK_CHECKS), (controls_router, RISK_CONTROLS)],
+        routers=[(checks_router, RISK_CHECKS), (controls_router, RISK_CONTROLS),
+                 (parameters_router, RISK_PARAMETERS)],
         on_startup=[start], on_shutdown=[stop],
         clock=clock, title="Catalyst Risk Manager",
         description="Pre-trade validation, Kelly sizing, limits and alerts, emergency stop (spec 2.3, service 5).",

@@ -14,11 +14,12 @@ from tests.support.waiting import eventually
 
 
 @asynccontextmanager
-async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on an ephemeral loopback port; yield its base URL (``http://127.0.0.1:N``).
+async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on", port: int = 0) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on an ephemeral loopback port (or ``port``: a service brought back
+    where its callers know it); yield its base URL (``http://127.0.0.1:N``).
 
     ``lifespan="off"`` when the app's lifespan already runs (a service entered with ``running``)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan=lifespan, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning"))
     serving_task = asyncio.create_task(server.serve())
     try:
         await eventually(lambda: server.started or serving_task.done(), what="uvicorn listening")

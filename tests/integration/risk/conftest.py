@@ -8,7 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.db import Database
 from catalyst.db.bar_frame import BarFrame
 from catalyst.db.bars import BarStore
-from catalyst.domain.calendar import NEW_YORK
 from catalyst.environment import read
 from catalyst.risk.config import RiskSettings
 from catalyst.risk.manager import RiskManager
@@ -32,6 +31,7 @@ from catalyst.risk.trading_gateway import TradingGateway
 from catalyst.services import ServiceName
 from services.risk.app import build_app
 from services.trading.app import build_app as build_trading_app
+from tests.support.daily_bars import insert_daily_bars
 from tests.support.database import clean_database, connected, scratch_dsn
 from tests.support.services import running, serve, service_client
 
@@ -62,7 +62,7 @@ STOCKED = ("AAPL", "MSFT", "TSLA", "NVDA", "AMD", "GOOG", "META", "AMZN", "KO", 
 
 @pytest.fixture(autouse=True)
 async def stocked_daily_bars(clean_risk_tables: None, risk_db: Database) -> None:
-    await _insert_daily_bars(risk_db, {s: np.full(40, 100.0) for s in STOCKED})
+    await insert_daily_bars(risk_db, {s: np.full(40, 100.0) for s in STOCKED})
 
 
 @pytest.fixture
@@ -111,10 +111,6 @@ def run_risk() -> Callable[..., Any]:
 
 
 # -- data helpers -------------------------------------------------------------------------------
-def today_et() -> date:
-    return datetime.now(UTC).astimezone(NEW_YORK).date()
-
-
 async def _insert_position(
     db: Database, symbol: str, *, side: str = "long", quantity: float = 10, avg: float = 100.0,
     unrealized: float = 0.0, realized: float = 0.0, closed: bool = False,
@@ -147,23 +143,6 @@ async def _insert_position(
     return str(pid)
 
 
-async def _insert_daily_bars(db: Database, closes: dict[str, np.ndarray], *, spread: float = 0.01) -> None:
-    """Daily bars ending yesterday: high/low ``spread`` around each close."""
-    n = len(next(iter(closes.values())))
-    end = np.datetime64(today_et() - timedelta(days=1), "D")
-    days = np.arange(end - n + 1, end + 1).astype("datetime64[ns]")
-    symbols, ts, close = [], [], []
-    for symbol, series in closes.items():
-        symbols += [symbol] * n
-        ts.append(days)
-        close.append(series)
-    c = np.concatenate(close)
-    frame = BarFrame.from_arrays(symbol=np.array(symbols, dtype=object), ts=np.concatenate(ts), open=c,
-                                 high=c * (1 + spread), low=c * (1 - spread), close=c,
-                                 volume=np.full(len(c), 1_000_000.0))
-    await BarStore(db).ingest(frame, "1Day", on_conflict="replace")
-
-
 @pytest.fixture
 def add_position(risk_db: Database) -> Callable[..., Awaitable[str]]:
     """``await add_position("AAPL", quantity=..., realized=..., closed=...)`` → position id."""
@@ -177,7 +156,7 @@ def add_position(risk_db: Database) -> Callable[..., Awaitable[str]]:
 @pytest.fixture
 def add_daily_bars(risk_db: Database) -> Callable[..., Awaitable[None]]:
     async def add(closes: dict[str, np.ndarray], **kwargs: Any) -> None:
-        await _insert_daily_bars(risk_db, closes, **kwargs)
+        await insert_daily_bars(risk_db, closes, **kwargs)
 
     return add
 

@@ -8,6 +8,7 @@ from catalyst.access import (
     PATTERN_QUERIES,
     RISK_CHECKS,
     RISK_CONTROLS,
+    RISK_PARAMETERS,
     TECHNICAL_QUERIES,
     TRADING_BOOK,
 )
@@ -36,5 +37,7 @@ def test_risk_and_trading_reads_are_open_to_the_overseers_and_their_commands_are
     assert RISK_CHECKS.allowed("get") == {W, ORCH, Operator.OPERATOR}
     assert RISK_CHECKS.allowed("POST") == {W}
     assert RISK_CONTROLS.allowed("PUT") == RISK_CONTROLS.allowed("POST") == {W, ORCH, Operator.OPERATOR}
+    assert RISK_PARAMETERS.allowed("GET") == RISK_PARAMETERS.allowed("PUT") == {
+        W, ORCH, Operator.OPERATOR, Operator.RISK_OPERATOR}
     assert TRADING_BOOK.allowed("GET") == {ServiceName.RISK, W, ORCH, Operator.OPERATOR}
     assert TRADING_BOOK.allowed("POST") == TRADING_BOOK.allowed("DELETE") == {ServiceName.RISK, W}

@@ -44,12 +44,15 @@ def test_production_refuses_development_secrets():
 def test_the_operator_has_a_key_of_its_own_that_production_checks(monkeypatch):
     monkeypatch.setenv("OPERATOR_API_KEY", "k-operator")
     assert read(Settings).key_owners()["k-operator"] is Operator.OPERATOR
+    monkeypatch.setenv("RISK_OPERATOR_API_KEY", "k-risk-operator")
+    assert read(Settings).key_owners()["k-risk-operator"] is Operator.RISK_OPERATOR
+    monkeypatch.delenv("RISK_OPERATOR_API_KEY")
     monkeypatch.delenv("OPERATOR_API_KEY")
     strong = {f"{s.value.upper()}_API_KEY": f"strong-{s.value}" for s in ServiceName if s is not ServiceName.NEWS}
-    with pytest.raises(ValidationError, match=r"not allowed in production: operator \[type"):
+    with pytest.raises(ValidationError, match=r"not allowed in production: operator, risk_operator \[type"):
         Settings(CATALYST_ENV="production", NEWS_SERVICE_API_KEY="strong-news", RISK_APPROVAL_SECRET="strong",
                  **strong)
-    assert len(set(Settings().key_owners().values())) == len(IDENTITIES) == 10
+    assert len(set(Settings().key_owners().values())) == len(IDENTITIES) == 11
 
 
 def test_comma_list_splits_what_the_environment_spells_as_a_list():

@@ -29,7 +29,7 @@ def test_production_refuses_the_development_key_and_secret() -> None:
 
     keys = {f"{name}_API_KEY": f"prod-{name.lower()}" for name in
             ("ORCHESTRATION", "SCANNER", "PATTERN", "TECHNICAL", "RISK", "TRADING", "WORKFLOW", "REPORTING",
-             "OPERATOR")}
+             "OPERATOR", "RISK_OPERATOR")}
     production = Settings.model_validate({**keys, "NEWS_SERVICE_API_KEY": "prod-news", "CATALYST_ENV": "production",
                                           "RISK_APPROVAL_SECRET": "prod-secret"})
     with pytest.raises(ValueError, match="MCP_API_KEYS, MCP_CONFIRMATION_SECRET"):
