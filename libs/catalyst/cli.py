@@ -49,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     day.add_argument("--run-dir", help="where the run's directory goes (default: runs/)")
     day.add_argument("--hold", action="store_true", help="after --until keep every service up until Ctrl-C")
     day.add_argument("--hold-speed", help="while holding, replay seconds per wall second (default 1)")
+    day.add_argument("--port-base", help="ports base+0 … base+9 instead of 5000 … 5009 (beside another run)")
     day.add_argument("--keep-state", action="store_true",
                      help="run on DATABASE_URL as it is (default: a fresh catalyst_run database each run)")
     return top
@@ -63,7 +64,7 @@ def run_day(args: argparse.Namespace) -> int:
     given = {"speed": args.speed, "day": args.day, "symbols": args.symbols, "until": args.until,
              "autopilot": args.autopilot, "live": args.live, "run_dir": args.run_dir,
              "keep_state": args.keep_state, "hold": args.hold,
-             "hold_speed": args.hold_speed}
+             "hold_speed": args.hold_speed, "port_base": args.port_base}
     try:
         options = RunOptions.model_validate({k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:

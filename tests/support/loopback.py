@@ -30,3 +30,26 @@ async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on", port: int 
     finally:
         server.should_exit = True
         await serving_task
+
+
+def free_port_base(width: int = 10, low: int = 20_000, high: int = 60_000) -> int:
+    """A base port with ``width`` free ports above it (``catalyst run --port-base``), so a test's nine
+    services never meet a ``make run`` or another test on the spec ports."""
+    import random
+    import socket
+
+    for _ in range(200):
+        base = random.randrange(low, high - width)
+        try:
+            sockets = []
+            for port in range(base, base + width):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {width} free consecutive ports between {low} and {high}")

@@ -31,12 +31,20 @@ from catalyst.environment import read, variables
 from catalyst.http import ServiceClient
 from catalyst.localrun.autopilot import Autopilot
 from catalyst.localrun.fills import FillFeed
-from catalyst.localrun.plan import RunOptions, clock_env, missing_live_settings, service_env, start_order
+from catalyst.localrun.plan import (
+    RunOptions,
+    clock_env,
+    missing_live_settings,
+    ports,
+    service_env,
+    start_order,
+    url_env,
+)
 from catalyst.localrun.record import RunRecord, ServiceMemory
 from catalyst.localrun.state import fresh_state
 from catalyst.localrun.status import DayStatus, render
 from catalyst.localrun.supervisor import Event, PortsTaken, ServiceFailed, Supervisor
-from catalyst.services import PORTS, Operator, ServiceName
+from catalyst.services import Operator, ServiceName
 
 ROOT = Path(__file__).resolve().parents[3]  # the checkout: services/ sits beside libs/
 REFRESH_S = 1.0
@@ -56,7 +64,9 @@ class LocalRun:
         self.clock_vars = clock_env(options, self.clock_file, self.started)
         self.variables = dict(environ)
         self.events: deque[str] = deque(maxlen=8)
-        self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for)
+        self.ports = ports(options)
+        self.variables |= url_env(options)
+        self.supervisor = Supervisor(ROOT, self.dir / "logs", self._env_for, ports=self.ports)
         self.autopilot: Autopilot | None = None
         self.record = RunRecord(day=options.day.isoformat(), speed=str(options.speed))
         self._t0 = time.perf_counter()
@@ -76,7 +86,7 @@ class LocalRun:
         """Migrations and replay data (both idempotent; the data loads once per store)."""
         if not self.options.keep_state:
             settings = read(Settings, self.variables)
-            self.variables |= fresh_state(settings.database_url, settings.redis_url)
+            self.variables |= fresh_state(settings.database_url, settings.redis_url, self.options.port_base)
             self.note(f"a fresh database for the run: {self.variables['DATABASE_URL']}")
         env = self.variables
         subprocess.run([sys.executable, "-m", "catalyst.db.migrate"], check=True, cwd=ROOT, env=env)
@@ -196,7 +206,7 @@ class LocalRun:
 
     @property
     def mcp_url(self) -> str:
-        return f"http://127.0.0.1:{PORTS[ServiceName.ORCHESTRATION]}{MCP_PATH}"
+        return f"http://127.0.0.1:{self.ports[ServiceName.ORCHESTRATION]}{MCP_PATH}"
 
     @property
     def mcp_key(self) -> str:

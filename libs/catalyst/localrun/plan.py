@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from catalyst.config import comma_list
 from catalyst.domain.calendar import NEW_YORK
 from catalyst.domain.market import as_symbols
-from catalyst.services import DEPENDENCIES, ServiceName
+from catalyst.services import DEPENDENCIES, PORTS, ServiceName
 
 SPEC_START_ORDER = (  # spec 5.3: infrastructure services, core, execution, interface
     ServiceName.NEWS, ServiceName.TECHNICAL, ServiceName.PATTERN, ServiceName.SCANNER, ServiceName.RISK,
@@ -44,6 +44,8 @@ class RunOptions(BaseModel):
     hold: bool = Field(False, description="After --until, keep the services up until Ctrl-C")
     hold_speed: float = Field(1.0, gt=0, le=10_000,
                               description="While holding, a stepped day goes on at this many replay seconds a second")
+    port_base: int | None = Field(None, ge=1024, le=65_000,
+                                  description="Ports base + (spec port - 5000), e.g. to run beside a make run")
     keep_state: bool = Field(False, description="Run on DATABASE_URL as it is, not on a fresh catalyst_run")
 
     @field_validator("speed")
@@ -88,6 +90,20 @@ def start_order(services: Sequence[ServiceName],
             raise ValueError(f"the services call each other in a cycle: {', '.join(stuck)}")
         order.append(ready[0])
     return order
+
+
+def ports(options: RunOptions) -> dict[ServiceName, int]:
+    """Each service's port: the spec's (5000 Orchestration … 5009 Reporting), or as many above ``--port-base``."""
+    if options.port_base is None:
+        return dict(PORTS)
+    return {s: options.port_base + (port - PORTS[ServiceName.ORCHESTRATION]) for s, port in PORTS.items()}
+
+
+def url_env(options: RunOptions) -> dict[str, str]:
+    """Where every service finds its peers when the ports are not the spec's (``<SERVICE>_URL``)."""
+    if options.port_base is None:
+        return {}
+    return {f"{s.value.upper()}_URL": f"http://127.0.0.1:{port}" for s, port in ports(options).items()}
 
 
 def clock_env(options: RunOptions, clock_file: Path, launched: datetime) -> dict[str, str]:

@@ -36,9 +36,11 @@ async def _recreate(admin_dsn: str, name: str) -> str:
     return dsn_for(admin_dsn, name)
 
 
-def fresh_state(database_url: str, redis_url: str) -> dict[str, str]:
+def fresh_state(database_url: str, redis_url: str, port_base: int | None = None) -> dict[str, str]:
     """The run's database made anew (empty: the run migrates it), its Redis namespace emptied: the
-    variables the services get."""
-    dsn = asyncio.run(_recreate(database_url, RUN_DATABASE))
-    asyncio.run(_clear_namespace(redis_url, RUN_NAMESPACE))
-    return {"DATABASE_URL": dsn, "REDIS_NAMESPACE": RUN_NAMESPACE}
+    variables the services get. A run beside another (``--port-base``) gets a database of its own."""
+    name, namespace = (RUN_DATABASE, RUN_NAMESPACE) if port_base is None else \
+        (f"{RUN_DATABASE}_{port_base}", f"{RUN_NAMESPACE.rstrip(':')}-{port_base}:")
+    dsn = asyncio.run(_recreate(database_url, name))
+    asyncio.run(_clear_namespace(redis_url, namespace))
+    return {"DATABASE_URL": dsn, "REDIS_NAMESPACE": namespace}

@@ -29,8 +29,12 @@ from catalyst.synthetic.universe import expected_candidates
 from catalyst.workflow.schedule import due_phases
 from tests.support.database import scratch_dsn
 from tests.support.env import REDIS_URL
+from tests.support.loopback import free_port_base
 
 ROOT = Path(__file__).resolve().parents[3]
+BASE = free_port_base()  # the services' ports in these tests: never the spec's, which a make run may hold
+RUN = [sys.executable, "-m", "catalyst.cli", "run", "--keep-state", "--port-base", str(BASE)]
+PORT = {s: BASE + port - PORTS[ServiceName.ORCHESTRATION] for s, port in PORTS.items()}
 
 
 def _free_port() -> int:
@@ -58,8 +62,8 @@ async def _rows(dsn: str, sql: str) -> list[asyncpg.Record]:
 def test_a_whole_day_at_max_speed_runs_every_phase_once_and_writes_the_report(tmp_path: Path) -> None:
     with scratch_dsn("catalyst_run_test") as dsn:
         done = subprocess.run(
-            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--keep-state", "--run-dir",
-             str(tmp_path)], cwd=ROOT, env=_env(dsn), capture_output=True, text=True, timeout=600)
+            [*RUN, "--speed", "max", "--run-dir", str(tmp_path)], cwd=ROOT, env=_env(dsn),
+            capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
         (run_dir,) = tmp_path.iterdir()
         logs = {p.stem for p in (run_dir / "logs").iterdir()}
@@ -114,29 +118,29 @@ def test_ctrl_c_or_sigterm_stops_every_service(tmp_path: Path, stop_signal: sign
     with scratch_dsn("catalyst_run_test") as dsn:
         out = (tmp_path / "runner.out").open("w")
         runner = subprocess.Popen(
-            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "1", "--keep-state", "--run-dir",
-             str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn), stdout=out, stderr=subprocess.STDOUT)
+            [*RUN, "--speed", "1", "--run-dir", str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn),
+            stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 180
             while "workflow: healthy" not in (tmp_path / "runner.out").read_text():  # the last to start
                 assert runner.poll() is None, (tmp_path / "runner.out").read_text()
                 assert time.monotonic() < deadline, (tmp_path / "runner.out").read_text()
                 time.sleep(0.2)
-            assert health(PORTS[ServiceName.WORKFLOW]) in HEALTHY
+            assert health(PORT[ServiceName.WORKFLOW]) in HEALTHY
             runner.send_signal(stop_signal)
             assert runner.wait(timeout=60) == 130
         finally:
             if runner.poll() is None:
                 runner.kill()
             out.close()
-        assert [s for s in ServiceName if health(PORTS[s]) != "not answering"] == []
+        assert [s for s in ServiceName if health(PORT[s]) != "not answering"] == []
 
 
 def _start_runner(tmp_path: Path, dsn: str) -> tuple[subprocess.Popen[bytes], Path]:
     out = tmp_path / "runner.out"
     runner = subprocess.Popen(
-        [sys.executable, "-m", "catalyst.cli", "run", "--speed", "1", "--keep-state", "--run-dir",
-         str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn), stdout=out.open("w"), stderr=subprocess.STDOUT)
+        [*RUN, "--speed", "1", "--run-dir", str(tmp_path / "runs")], cwd=ROOT, env=_env(dsn),
+        stdout=out.open("w"), stderr=subprocess.STDOUT)
     return runner, out
 
 
@@ -152,7 +156,7 @@ def test_services_die_with_a_runner_that_is_killed(tmp_path: Path) -> None:
             runner.kill()  # no chance to stop anything itself
             runner.wait()
             deadline = time.monotonic() + 60
-            while [s for s in ServiceName if health(PORTS[s]) != "not answering"]:
+            while [s for s in ServiceName if health(PORT[s]) != "not answering"]:
                 assert time.monotonic() < deadline, "services outlived their runner"
                 time.sleep(0.5)
         finally:
@@ -165,11 +169,11 @@ def test_a_port_already_taken_stops_the_run_before_any_service_starts(tmp_path: 
 
     with scratch_dsn("catalyst_run_test") as dsn, socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        squatter.bind(("127.0.0.1", PORTS[ServiceName.PATTERN]))
+        squatter.bind(("127.0.0.1", PORT[ServiceName.PATTERN]))
         squatter.listen()
         done = subprocess.run(
-            [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--keep-state", "--run-dir",
-             str(tmp_path)], cwd=ROOT, env=_env(dsn), capture_output=True, text=True, timeout=300)
+            [*RUN, "--speed", "max", "--run-dir", str(tmp_path)], cwd=ROOT, env=_env(dsn),
+            capture_output=True, text=True, timeout=300)
         assert done.returncode == 1, done.stdout
-        assert "ports already in use: pattern :5002" in done.stdout
-        assert [s for s in ServiceName if s is not ServiceName.PATTERN and health(PORTS[s]) != "not answering"] == []
+        assert f"ports already in use: pattern :{PORT[ServiceName.PATTERN]}" in done.stdout
+        assert [s for s in ServiceName if s is not ServiceName.PATTERN and health(PORT[s]) != "not answering"] == []

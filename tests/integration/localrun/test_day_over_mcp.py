@@ -40,12 +40,15 @@ from catalyst.contracts.reporting import daily_html_path
 from catalyst.services import PORTS, Operator, ServiceName
 from tests.support.database import scratch_dsn_async
 from tests.support.env import REDIS_URL
+from tests.support.loopback import free_port_base
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "e2e-test-mcp-key"
 DAY = "2013-03-01"
-MCP_URL = f"http://127.0.0.1:{PORTS[ServiceName.ORCHESTRATION]}/mcp"
+BASE = free_port_base()  # never the spec ports, which a make run may hold
+PORT = {s: BASE + port - PORTS[ServiceName.ORCHESTRATION] for s, port in PORTS.items()}
+MCP_URL = f"http://127.0.0.1:{PORT[ServiceName.ORCHESTRATION]}/mcp"
 
 
 def start_runner(tmp_path: Path, dsn: str, out: Path) -> subprocess.Popen[bytes]:
@@ -53,7 +56,7 @@ def start_runner(tmp_path: Path, dsn: str, out: Path) -> subprocess.Popen[bytes]
            "MCP_API_KEYS": KEY, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}"}
     return subprocess.Popen(
         [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--until", "09:40", "--hold",
-         "--hold-speed", "120", "--keep-state", "--run-dir", str(tmp_path / "runs")],
+         "--hold-speed", "120", "--keep-state", "--port-base", str(BASE), "--run-dir", str(tmp_path / "runs")],
         cwd=ROOT, env=env, stdout=out.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -173,7 +176,7 @@ async def daily_report_html() -> str:
     from catalyst.environment import read
 
     key = read(Settings).api_key(Operator.OPERATOR)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORTS[ServiceName.REPORTING]}") as http:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT[ServiceName.REPORTING]}") as http:
         answer = await http.get(daily_html_path(__import__("datetime").date.fromisoformat(DAY)),
                                 headers={"X-API-Key": key})
     assert answer.status_code == 200, answer.text
