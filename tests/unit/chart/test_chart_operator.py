@@ -9,6 +9,10 @@ from typing import Any
 
 from cryptography import x509
 
+from catalyst.risk.config import RiskSettings
+from catalyst.riskop.cluster import ObjectRef
+from catalyst.workflow.config import WorkflowSettings
+from catalyst.workflow.risk_limits import object_ref
 from tests.support.chart import ALL_ON, manifests, of_kind
 
 OPERATOR = "catalyst-operator"
@@ -96,3 +100,12 @@ def test_risk_stops_watching_its_file_and_workflow_names_the_object():
     workflow = {e["name"]: e.get("value") for e in _container(docs, "catalyst-workflow")["env"]}
     assert risk["RISK_WATCH_PARAMETERS"] == "false"  # a file edit would be drift
     assert workflow["RISK_PARAMETERS_OBJECT"] == "catalyst/catalyst-risk"
+
+
+def test_the_services_read_those_settings():
+    docs = manifests(ALL_ON)
+    risk = {e["name"]: e["value"] for e in _container(docs, "catalyst-risk")["env"] if "value" in e}
+    workflow = {e["name"]: e["value"] for e in _container(docs, "catalyst-workflow")["env"] if "value" in e}
+    assert RiskSettings.model_validate(risk).watch_parameters is False
+    spelled = WorkflowSettings.model_validate(workflow).risk_parameters_object
+    assert object_ref(spelled) == ObjectRef("catalyst", "catalyst-risk")
