@@ -54,6 +54,7 @@ from catalyst.workflow.config import WorkflowSettings
 from catalyst.workflow.ledger import CycleLedger
 from catalyst.workflow.peers import PeerSource, WorkflowPeers
 from catalyst.workflow.phases import PhaseCall, PhaseRunner
+from catalyst.workflow.risk_limits import risk_limits
 from catalyst.workflow.scheduler import PhaseScheduler
 from catalyst.workflow.trades import TradeDesk, ticker
 from catalyst.workflow.views import WorkflowViews
@@ -130,7 +131,10 @@ async def risk_parameters(peers: Peers) -> ActiveParameters:
 
 @serve(router, WorkflowRoutes.update_risk_parameters)
 async def update_risk_parameters(body: ParametersUpdate, views: Views, caller: Caller) -> ActiveParameters:
-    """Replace the Risk Manager's active parameters (the MCP tool ``update_risk_parameter``)."""
+    """Replace the active parameters (the MCP tool ``update_risk_parameter``). With ``RISK_PARAMETERS_OBJECT``
+    (in a cluster) the authoritative RiskParameters object is patched and this answers once the operator
+    applied it (400 ``INVALID_RISK_PARAMETERS`` with the reason, nothing applied; 503
+    ``RISK_PARAMETERS_PENDING`` while it is not applied yet: the object keeps it); else the Risk Manager takes it."""
     return await views.update_risk_parameters(body, caller.value)
 
 
@@ -193,7 +197,8 @@ def build_app(settings: Settings | None = None, *, workflow_settings: WorkflowSe
         app.state.peers = wp
         app.state.phases = runner
         app.state.trades = TradeDesk(ledger=ledger, peers=wp, clock=rt.clock, settings=ws)
-        app.state.views = WorkflowViews(db=rt.db, peers=wp, clock=rt.clock, mode=ws.cycle_mode)
+        app.state.views = WorkflowViews(db=rt.db, peers=wp, clock=rt.clock, mode=ws.cycle_mode,
+                                        limits=risk_limits(ws, wp.risk))
         if ws.scheduler_enabled:
             scheduler = PhaseScheduler(runner, rt.clock, market, poll_s=ws.scheduler_poll_s)
             tasks.start(scheduler.run_forever(), name="workflow-scheduler")

@@ -78,13 +78,55 @@ helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+
 {{- end }}
 {{- end -}}
 
-{{- define "catalyst.podSecurity" -}}
+{{/* A pod's security: no service-account token, except for a pod that calls the Kubernetes API (the operator;
+     Workflow with the operator on), which runs as its own service account. Call with (dict "ctx" $ "serviceAccount" name). */}}
+{{- define "catalyst.podSecurityFor" -}}
+{{- if .serviceAccount }}
+serviceAccountName: {{ .serviceAccount }}
+automountServiceAccountToken: true
+{{- else }}
 automountServiceAccountToken: false
+{{- end }}
 securityContext:
-  {{- toYaml .Values.podSecurityContext | nindent 2 }}
-{{- with .Values.imagePullSecrets }}
+  {{- toYaml .ctx.Values.podSecurityContext | nindent 2 }}
+{{- with .ctx.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "catalyst.podSecurity" -}}
+{{- include "catalyst.podSecurityFor" (dict "ctx" .) -}}
+{{- end -}}
+
+{{/* The operator's objects' name (Deployment, Service, its service account, RBAC, webhook). */}}
+{{- define "catalyst.operatorName" -}}
+{{- include "catalyst.componentName" (dict "ctx" . "component" "operator") -}}
+{{- end -}}
+
+{{/* Workflow's service account when it patches the RiskParameters object (operator.enabled); else none. */}}
+{{- define "catalyst.workflowServiceAccount" -}}
+{{- if .Values.operator.enabled -}}
+{{- include "catalyst.componentName" (dict "ctx" . "component" "workflow") -}}
+{{- end -}}
+{{- end -}}
+
+{{/* NetworkPolicy egress to the Kubernetes API server (operator.apiServer). */}}
+{{- define "catalyst.apiServerEgress" -}}
+{{- toYaml (dict "to" (list (dict "ipBlock" (dict "cidr" .Values.operator.apiServer.cidr))) "ports" (list (dict "port" (int .Values.operator.apiServer.port) "protocol" "TCP"))) -}}
+{{- end -}}
+
+{{/* A service's own environment beyond the ConfigMap: with the operator, Risk's limits come only from the
+     RiskParameters object (a file edit would be drift) and Workflow patches that object. */}}
+{{- define "catalyst.operatorEnv" -}}
+{{- if .ctx.Values.operator.enabled }}
+{{- if eq .name "risk" }}
+- name: RISK_WATCH_PARAMETERS
+  value: "false"
+{{- else if eq .name "workflow" }}
+- name: RISK_PARAMETERS_OBJECT
+  value: {{ printf "%s/%s" .ctx.Release.Namespace .ctx.Values.operator.objectName | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 

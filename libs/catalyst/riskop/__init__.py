@@ -4,5 +4,5 @@ is the truth of the risk limits, and the operator (``operator/``) keeps the Risk
 Pure: ``resource`` (names), ``schema`` (the CRD, generated from ``catalyst.domain.risk.RiskParameters``),
 ``spec`` (the object's set checked by the model, differences, who edited it), ``conditions`` (the
 status written back). With I/O: ``reconciler`` (pushes a set to the Risk Manager through its one
-validated path) and ``cluster`` (the Kubernetes API: the patch Orchestration makes).
+validated path) and ``cluster`` (the Kubernetes API: the patch Workflow makes).
 """

@@ -1,13 +1,15 @@
-"""The authoritative RiskParameters object through the Kubernetes API: how Orchestration changes the
-limits when it runs in a cluster (the MCP tool ``update_risk_parameter``, the REST ``PUT``), so that
-the object stays the one truth and the operator applies it.
+"""The authoritative RiskParameters object through the Kubernetes API: how Workflow changes the
+limits when it runs in a cluster (the MCP tool ``update_risk_parameter`` through Orchestration, the REST
+``PUT``), so that the object stays the one truth and the operator applies it.
 
 The new set is checked by the Risk Manager's model first (a bad one is ``InvalidInput`` naming the
 field, and the object is not touched), then written as a merge patch conditional on the object's
 ``resourceVersion`` (a concurrent edit is read again, never overwritten), by the field manager
-``catalyst-orchestration`` with the requester and the set's digest in annotations: the operator passes
+``catalyst-workflow`` with the requester and the set's digest in annotations: the operator passes
 the requester to the Risk Manager's history as ``applied_by`` while the object holds that set.
-Orchestration's service account needs ``get`` and ``patch`` on that one object (``resourceNames``) only.
+Workflow's service account needs ``get`` and ``patch`` on that one object (``resourceNames``) only.
+Any other answer of the API server is an ``UpstreamError`` naming its status (a 403: the Role is missing),
+an API server that cannot be reached ``ServiceUnavailable``: never an unhandled exception.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Any, cast
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
 
-from catalyst.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from catalyst.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, UpstreamError
 from catalyst.riskop.resource import GROUP, PLURAL, REQUESTED_BY_ANNOTATION, REQUESTED_SPEC_ANNOTATION, VERSION
 from catalyst.riskop.spec import CLUSTER_FIELD_MANAGER, SpecErrors, check_spec, digest
 
@@ -72,6 +75,17 @@ def _patch_once(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Mapping[str,
     return Patched(int(patched["metadata"]["generation"]), dict(patched["spec"]))
 
 
+def _unanswered(ref: ObjectRef, exc: ApiException | HTTPError) -> UpstreamError | ServiceUnavailable:
+    """What a caller sees of an API server that refused for another reason, or could not be reached."""
+    where = {"namespace": ref.namespace, "name": ref.name}
+    if isinstance(exc, ApiException):
+        return UpstreamError(f"the Kubernetes API answered {exc.status} {exc.reason} for RiskParameters "
+                             f"{ref.namespace}/{ref.name}", code="KUBERNETES_API_ERROR",
+                             details={**where, "status": exc.status})
+    return ServiceUnavailable(f"the Kubernetes API could not be reached: {exc}", code="KUBERNETES_API_UNAVAILABLE",
+                              details=where)
+
+
 def patch_parameters_sync(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Mapping[str, Any], *,
                           requested_by: str, replace: bool = False) -> Patched:
     """Change the object's set: ``changes`` merged into it (the MCP tool's one field), or, with
@@ -79,6 +93,8 @@ def patch_parameters_sync(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Ma
     for attempt in range(CONFLICT_ATTEMPTS):
         try:
             return _patch_once(api, ref, changes, requested_by=requested_by, replace=replace)
+        except HTTPError as exc:
+            raise _unanswered(ref, exc) from None
         except ApiException as exc:
             if exc.status == 404:
                 raise NotFound(f"RiskParameters {ref.namespace}/{ref.name} does not exist",
@@ -87,8 +103,10 @@ def patch_parameters_sync(api: k8s.CustomObjectsApi, ref: ObjectRef, changes: Ma
                 raise InvalidInput(f"refused by the API server: {exc.reason}", code="INVALID_RISK_PARAMETERS",
                                    details={"fields": [], "errors": [{"field": "(spec)", "message": str(exc.body)}]},
                                    ) from None
-            if exc.status != 409 or attempt == CONFLICT_ATTEMPTS - 1:
-                raise
+            if exc.status != 409:
+                raise _unanswered(ref, exc) from None
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                break
     raise Conflict(f"RiskParameters {ref.namespace}/{ref.name} kept changing under the patch")
 
 
@@ -114,8 +132,11 @@ async def wait_applied(api: k8s.CustomObjectsApi, ref: ObjectRef, generation: in
     """
     deadline = asyncio.get_running_loop().time() + within_s
     while True:
-        obj = cast(dict[str, Any], await asyncio.to_thread(
-            api.get_namespaced_custom_object, GROUP, VERSION, ref.namespace, PLURAL, ref.name))
+        try:
+            obj = cast(dict[str, Any], await asyncio.to_thread(
+                api.get_namespaced_custom_object, GROUP, VERSION, ref.namespace, PLURAL, ref.name))
+        except (ApiException, HTTPError) as exc:
+            raise _unanswered(ref, exc) from None
         status: dict[str, Any] = obj.get("status") or {}
         if int(status.get("observedGeneration") or 0) >= generation:
             if _condition(status, "Applied").get("status") == "True":

@@ -16,7 +16,7 @@ DEFAULT_OBJECT_NAME = "catalyst-risk"
 
 # Annotations of the object, each naming the digest of the set it is about (believed only while the
 # object holds that set): the Kubernetes user who last changed the set (written by the operator's
-# admission webhook from the API server's own userInfo), and who asked Orchestration for it
+# admission webhook from the API server's own userInfo), and who asked Workflow for it
 # (``catalyst.riskop.cluster``); then the operator's own bookkeeping.
 EDITOR_ANNOTATION = f"{GROUP}/editor"
 EDITOR_SPEC_ANNOTATION = f"{GROUP}/editor-spec"

@@ -20,7 +20,7 @@ from catalyst.riskop.resource import (
 )
 
 # The field manager ``catalyst.riskop.cluster`` patches with: its edits name their requester in an annotation.
-CLUSTER_FIELD_MANAGER = "catalyst-orchestration"
+CLUSTER_FIELD_MANAGER = "catalyst-workflow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ def _for(annotations: Mapping[str, str], key: str, spec_key: str, wrote: str) ->
 
 def edited_by(metadata: Mapping[str, Any], parameters: RiskParameters) -> str:
     """Who made the object hold ``parameters``, for the Risk Manager's ``applied_by``:
-    ``k8s:<user>`` and, for a change made through Orchestration, `` for <requester>``.
+    ``k8s:<user>`` and, for a change made through Workflow, `` for <requester>``.
 
     The user is the API server's own (the operator's admission webhook records it). Without the
     webhook the API server (1.20) records no user on an object, only each writer's field manager and

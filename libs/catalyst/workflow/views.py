@@ -17,12 +17,14 @@ from catalyst.errors import NotFound
 from catalyst.workflow import repository as repo
 from catalyst.workflow.cycle import allowed_phases
 from catalyst.workflow.peers import WorkflowPeers
+from catalyst.workflow.risk_limits import RiskLimits
 
 
 class WorkflowViews:
-    def __init__(self, *, db: Database, peers: WorkflowPeers, clock: Clock, mode: str):
+    def __init__(self, *, db: Database, peers: WorkflowPeers, clock: Clock, mode: str, limits: RiskLimits):
         self._db = db
         self._peers = peers
+        self._limits = limits
         self._clock = clock
         self._mode = mode
 
@@ -60,8 +62,8 @@ class WorkflowViews:
         raise NotFound(f"position {position_id} not found", code="POSITION_NOT_FOUND")
 
     async def update_risk_parameters(self, body: ParametersUpdate, caller: str) -> ActiveParameters:
-        return await self._peers.risk.update_parameters(body.parameters, applied_by=body.applied_by or caller,
-                                                         source=body.source, reason=body.reason)
+        """The one way Workflow changes the limits: the authoritative object in a cluster, else the Risk Manager."""
+        return await self._limits.update(body, requested_by=body.applied_by or caller)
 
     async def alerts(self, limit: int) -> AlertsOut:
         status = await self._peers.risk.status()

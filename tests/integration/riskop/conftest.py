@@ -1,10 +1,12 @@
 """RiskParameters fixtures: a real API server (``tests.support.kube``) with the CRD applied, a namespace
-per test, the real Risk Manager on a loopback port it can be brought back on, and the operator as the
-deployment runs it (``kopf run operator/riskparameters.py`` in a subprocess, its liveness probe awaited)."""
+per test, the real Risk Manager on a loopback port it can be brought back on, the operator as the
+deployment runs it (``kopf run operator/riskparameters.py`` in a subprocess, its liveness probe awaited),
+and the chart's own RBAC and webhook objects (rendered with ``operator.enabled``)."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import shutil
 import socket
@@ -34,6 +36,7 @@ from catalyst.riskop import resource
 from catalyst.riskop.schema import crd
 from catalyst.services import Operator, ServiceName
 from services.risk.app import build_app
+from tests.support.chart import ALL_ON, manifests, of_kind
 from tests.support.daily_bars import insert_daily_bars
 from tests.support.database import clean_database, connected, scratch_dsn
 from tests.support.kube import BUILD_TIMEOUT_S, KubeUnavailable, built, in_namespace, kube_control_plane
@@ -43,8 +46,15 @@ from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 OPERATOR = ROOT / "operator" / "riskparameters.py"
-RBAC = ROOT / "manifests" / "riskop-rbac.yaml"
+# The chart's service accounts: the operator's, and Workflow's (it patches the authoritative object).
+OPERATOR_ACCOUNT = "catalyst-operator"
+WORKFLOW_ACCOUNT = "catalyst-workflow"
 DRIFT_INTERVAL_S = 1.0  # the tests' timer; the deployment's default is 30 s
+
+
+def chart_objects(kind: str) -> list[dict[str, Any]]:
+    """The chart's objects of ``kind`` with the operator on (each a fresh copy, to move to a namespace)."""
+    return of_kind(copy.deepcopy(manifests(ALL_ON)), kind)
 
 
 def _free_port() -> int:
@@ -131,18 +141,18 @@ class RiskObjects:
 
 @pytest.fixture
 def rbac_applied(risk_objects: RiskObjects) -> None:
-    """``manifests/riskop-rbac.yaml`` in the test's namespace, and Orchestration's service account."""
+    """The chart's service accounts, Roles and RoleBindings (the operator's, Workflow's) in the test's namespace."""
     core, rbac = k8s.CoreV1Api(risk_objects.api), k8s.RbacAuthorizationV1Api(risk_objects.api)
     create = {"ServiceAccount": core.create_namespaced_service_account, "Role": rbac.create_namespaced_role,
               "RoleBinding": rbac.create_namespaced_role_binding}
-    for doc in yaml.safe_load_all(RBAC.read_text()):
-        create[doc["kind"]](risk_objects.namespace, in_namespace(doc, risk_objects.namespace))
-    core.create_namespaced_service_account(risk_objects.namespace, {"metadata": {"name": "catalyst-orchestration"}})
+    for kind, make in create.items():
+        for doc in chart_objects(kind):
+            make(risk_objects.namespace, in_namespace(doc, risk_objects.namespace))
 
 
 @pytest.fixture
 def account_kubeconfig(kubeconfig: str, risk_objects: RiskObjects, tmp_path: Path) -> Callable[[str], str]:
-    """``account_kubeconfig("catalyst-risk-operator")``: a kubeconfig presenting that service account's
+    """``account_kubeconfig(OPERATOR_ACCOUNT)``: a kubeconfig presenting that service account's
     token (the TokenRequest API), on the same server."""
 
     def make(account: str) -> str:

@@ -1,5 +1,5 @@
 """Every change is audited: the API server's user who changed the object reaches the Risk Manager's
-history as ``applied_by``, recorded by the operator's admission webhook (``manifests/riskop-webhook.yaml``),
+history as ``applied_by``, recorded by the operator's admission webhook (the chart's ``operator-webhook.yaml``),
 kept through the operator's own writes to the object, and not to be rewritten without a change of the set."""
 
 from __future__ import annotations
@@ -10,16 +10,13 @@ import socket
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Any
 
-import yaml
 from kubernetes import client as k8s
 
 from catalyst.riskop.resource import DEFAULT_OBJECT_NAME, EDITOR_ANNOTATION, GROUP, PLURAL, VERSION
+from tests.integration.riskop.conftest import OPERATOR_ACCOUNT, chart_objects
 from tests.support.waiting import eventually
 
-ROOT = Path(__file__).resolve().parents[3]
-WEBHOOK = ROOT / "manifests" / "riskop-webhook.yaml"
 NAME = DEFAULT_OBJECT_NAME
 
 
@@ -47,7 +44,7 @@ async def test_the_editing_user_reaches_the_risk_managers_history(risk_objects, 
                                                                   tmp_path):
     cert, key = _certificate(tmp_path)
     port = _free_port()
-    config: dict[str, Any] = yaml.safe_load(WEBHOOK.read_text())
+    (config,) = chart_objects("MutatingWebhookConfiguration")
     config["metadata"]["name"] = f"catalyst-risk-operator-{uuid.uuid4().hex[:8]}"  # cluster-scoped: one per test
     (webhook,) = config["webhooks"]
     webhook["clientConfig"] = {"url": f"https://127.0.0.1:{port}/record-editor",
@@ -57,7 +54,7 @@ async def test_the_editing_user_reaches_the_risk_managers_history(risk_objects, 
     try:
         env = {"RISKOP_WEBHOOK_CERT": str(cert), "RISKOP_WEBHOOK_KEY": str(key), "RISKOP_WEBHOOK_ADDR": "127.0.0.1",
                "RISKOP_WEBHOOK_PORT": str(port)}
-        async with risk_manager.up() as risk, run_operator(as_kubeconfig=account_kubeconfig("catalyst-risk-operator"),
+        async with risk_manager.up() as risk, run_operator(as_kubeconfig=account_kubeconfig(OPERATOR_ACCOUNT),
                                                            **env):
             await eventually(lambda: _listening(port), within_s=20, what="the webhook listening")
             await risk_objects.create(NAME, {"max_positions": 3})  # as the API server's user "admin"

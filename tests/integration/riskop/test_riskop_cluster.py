@@ -1,4 +1,4 @@
-"""``catalyst.riskop.cluster.patch_parameters``, Orchestration's way to change the limits in a cluster:
+"""``catalyst.riskop.cluster.patch_parameters``, Workflow's way to change the limits in a cluster:
 it patches the authoritative object (checked by the model first), the operator applies it, and the
 requester reaches the Risk Manager's history."""
 
@@ -31,7 +31,7 @@ async def test_a_patch_through_the_cluster_is_applied_with_its_requester(risk_ob
     assert patched.spec["max_positions"] == 2
     assert patched.spec["daily_loss_limit"] == 1500.0  # a merge: the other fields stay
     assert patched.generation == 2
-    assert active["applied_by"] == "k8s:catalyst-orchestration for mcp:alice"
+    assert active["applied_by"] == "k8s:catalyst-workflow for mcp:alice"
     assert replaced.spec["daily_loss_limit"] == 2000.0  # a replace: absent fields take the defaults
 
 

@@ -1,8 +1,8 @@
 """The NetworkPolicies allow exactly the calls ``catalyst.services.WIRING`` declares, and no other: each service
 reaches its peers, DNS, and PostgreSQL / Redis where it uses them; it is reached by its callers only, plus
 the fixed ways in from outside the matrix (Traefik to Orchestration, the phase CronJobs to Workflow,
-the RiskParameters operator to Risk when it is on, Prometheus, the helm test pod). Everything else in the
-release is denied by default."""
+the RiskParameters operator to Risk when it is on, Prometheus, the helm test pod); with the operator, it and
+Workflow reach the API server. Everything else in the release is denied by default."""
 
 from __future__ import annotations
 
@@ -62,9 +62,14 @@ def _expected_ingress(service: ServiceName, operator: bool) -> Allowed:
     return allowed
 
 
-def _expected_egress(service: ServiceName, postgres: Peer) -> Allowed:
+API_SERVER = (("cidr", "0.0.0.0/0", ()), 6443, "TCP")
+
+
+def _expected_egress(service: ServiceName, postgres: Peer, operator: bool = False) -> Allowed:
     wiring = WIRING[service]
     allowed = DNS | {_pod(peer.value, PORTS[peer]) for peer in wiring.peers}
+    if service is ServiceName.WORKFLOW and operator:  # it patches the RiskParameters object
+        allowed.add(API_SERVER)
     if wiring.uses_database:
         allowed.add((postgres, 5432, "TCP"))
     if wiring.uses_redis:
@@ -88,7 +93,24 @@ def test_each_service_is_reached_by_its_callers_and_reaches_its_peers_only(value
         assert spec["policyTypes"] == ["Ingress", "Egress"]
         operator = values.get("operator", {}).get("enabled", False)
         assert _allowed(spec["ingress"], "from") == _expected_ingress(service, operator), service
-        assert _allowed(spec["egress"], "to") == _expected_egress(service, postgres), service
+        assert _allowed(spec["egress"], "to") == _expected_egress(service, postgres, operator), service
+
+
+def test_the_operator_reaches_the_api_server_risk_and_dns_and_is_reached_by_the_api_server_only():
+    spec = _policies(ALL_ON)["operator"]["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    assert _allowed(spec["egress"], "to") == DNS | {API_SERVER, _pod("risk", PORTS[ServiceName.RISK])}
+    assert _allowed(spec["ingress"], "from") == {(("cidr", "0.0.0.0/0", ()), 9443, "TCP")}
+
+
+def test_the_api_servers_address_is_a_value():
+    values = {"operator": {"enabled": True, "apiServer": {"cidr": "192.168.1.10/32", "port": 16443}}}
+    policies = _policies(values)
+    server = (("cidr", "192.168.1.10/32", ()), 16443, "TCP")
+    assert server in _allowed(policies["operator"]["spec"]["egress"], "to")
+    assert server in _allowed(policies["workflow"]["spec"]["egress"], "to")
+    assert _allowed(policies["operator"]["spec"]["ingress"], "from") == {(("cidr", "192.168.1.10/32", ()), 9443, "TCP")}
+    assert "operator" not in _policies({})
 
 
 def test_every_declared_call_is_allowed_at_both_ends():

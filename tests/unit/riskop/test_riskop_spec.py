@@ -60,21 +60,21 @@ def test_the_editor_is_the_field_manager_of_the_latest_spec_edit():
     assert edited_by({}, RiskParameters()) == "k8s:unknown"
 
 
-def test_the_webhooks_user_and_orchestrations_requester_count_while_the_object_holds_their_set():
+def test_the_webhooks_user_and_workflows_requester_count_while_the_object_holds_their_set():
     wrote = RiskParameters(max_positions=2)
     fields = [_edit("kubectl-edit", "2026-12-03T06:00:00Z"), _edit(CLUSTER_FIELD_MANAGER, "2026-12-03T06:00:00Z")]
-    by_orchestration = {REQUESTED_BY_ANNOTATION: "mcp:alice", REQUESTED_SPEC_ANNOTATION: digest(wrote)}
-    by_user = {EDITOR_ANNOTATION: "system:serviceaccount:catalyst:catalyst-orchestration",
+    by_workflow = {REQUESTED_BY_ANNOTATION: "mcp:alice", REQUESTED_SPEC_ANNOTATION: digest(wrote)}
+    by_user = {EDITOR_ANNOTATION: "system:serviceaccount:catalyst:catalyst-workflow",
                EDITOR_SPEC_ANNOTATION: digest(wrote)}
-    meta = {"managedFields": fields, "annotations": by_orchestration}
-    assert edited_by(meta, wrote) == "k8s:catalyst-orchestration for mcp:alice"
-    meta = {"managedFields": fields, "annotations": by_orchestration | by_user}
-    assert edited_by(meta, wrote) == "k8s:system:serviceaccount:catalyst:catalyst-orchestration for mcp:alice"
+    meta = {"managedFields": fields, "annotations": by_workflow}
+    assert edited_by(meta, wrote) == "k8s:catalyst-workflow for mcp:alice"
+    meta = {"managedFields": fields, "annotations": by_workflow | by_user}
+    assert edited_by(meta, wrote) == "k8s:system:serviceaccount:catalyst:catalyst-workflow for mcp:alice"
     meta = {"managedFields": fields, "annotations": {EDITOR_ANNOTATION: "alice", EDITOR_SPEC_ANNOTATION: digest(wrote)}}
     assert edited_by(meta, wrote) == "k8s:alice"
     edited_since = RiskParameters(max_positions=3)  # and no webhook saw it: the field manager it is
-    assert edited_by({"managedFields": fields, "annotations": by_orchestration | by_user}, edited_since) == (
-        "k8s:catalyst-orchestration")
+    assert edited_by({"managedFields": fields, "annotations": by_workflow | by_user}, edited_since) == (
+        "k8s:catalyst-workflow")
 
 
 def _object(spec: dict[str, object], annotations: dict[str, str] | None = None) -> dict[str, object]:
