@@ -28,7 +28,8 @@ NEEDED: dict[str, frozenset[str]] = {
     "orchestration": frozenset({"fastmcp", "mcp"}),
     # Pattern detectors work on NumPy arrays of bars.
     "pattern": frozenset({"numpy"}),
-    # The bar store returns NumPy columns for the day's charts.
+    # The bar store returns NumPy columns for the day's charts; the market calendar is built in build_app,
+    # from the sessions cached on disk (catalyst.calendars.session_cache), not exchange-calendars and pandas.
     "reporting": frozenset({"numpy"}),
     # Correlation and volatility are NumPy over the bar store's columns.
     "risk": frozenset({"numpy"}),
@@ -38,7 +39,8 @@ NEEDED: dict[str, frozenset[str]] = {
     "technical": frozenset({"numpy", "talib"}),
     # The sim broker is plain Python; alpaca-py (with pandas and pyarrow) loads only with BROKER=alpaca.
     "trading": frozenset(),
-    # The Workflow orchestrates over HTTP; its market calendar is imported when first asked.
+    # The Workflow orchestrates over HTTP; its market calendar as Reporting's (built in build_app, from the
+    # cached sessions).
     "workflow": frozenset(),
 }
 
