@@ -16,8 +16,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 
-from catalyst.calendars.session_cache import load_sessions, save_sessions
+from catalyst.calendars.session_cache import default_cache_dir, load_sessions, save_sessions
 from catalyst.domain.calendar import MarketCalendar, OutsideCalendar, Session, as_utc, trading_day
 
 # The replay data starts in 2000; the bounded time types of the wire end at 2100.
@@ -28,15 +29,18 @@ DEFAULT_LAST_DAY = date(2099, 12, 31)
 class NyseCalendar:
     """NYSE sessions from ``first_day`` to ``last_day`` (both inclusive); asks beyond them raise
     ``OutsideCalendar``. The span is explicit because the library's default one moves with the wall
-    clock, and a replay must see the same calendar whenever it runs."""
+    clock, and a replay must see the same calendar whenever it runs. ``cache_dir`` holds the sessions
+    once built (default ``~/.cache/catalyst``)."""
 
-    def __init__(self, first_day: date = DEFAULT_FIRST_DAY, last_day: date = DEFAULT_LAST_DAY):
+    def __init__(self, first_day: date = DEFAULT_FIRST_DAY, last_day: date = DEFAULT_LAST_DAY, *,
+                 cache_dir: Path | None = None):
         if first_day > last_day:
             raise ValueError(f"a calendar's first day ({first_day}) must not follow its last ({last_day})")
-        sessions = load_sessions(first_day, last_day)
+        directory = cache_dir or default_cache_dir()
+        sessions = load_sessions(directory, first_day, last_day)
         if sessions is None:
             sessions = _library_sessions(first_day, last_day)
-            save_sessions(first_day, last_day, sessions)
+            save_sessions(directory, first_day, last_day, sessions)
         self._first_day = first_day
         self._last_day = last_day
         self._sessions = sessions

@@ -2,9 +2,9 @@
 
 Building the calendar imports exchange-calendars and pandas (about 100 MiB a process, for good: a
 module once imported stays); the sessions themselves are a few thousand plain rows. The first build
-writes them to ``$CATALYST_CACHE_DIR`` (default ``$XDG_CACHE_HOME/catalyst``, else ``~/.cache/catalyst``),
-named by the library's version and the span, so an upgrade of the library (new rules or closures) or
-another span builds afresh. A file that cannot be read or written only costs that rebuild.
+writes them under ``~/.cache/catalyst`` (or the directory the calendar is given), named by the
+library's version and the span, so an upgrade of the library (new rules or closures) or another span
+builds afresh. A file that cannot be read or written only costs that rebuild.
 """
 
 from __future__ import annotations
@@ -21,23 +21,21 @@ from catalyst.domain.calendar import Session
 _FORMAT = 1
 
 
-def cache_dir() -> Path:
-    if explicit := os.environ.get("CATALYST_CACHE_DIR"):
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "catalyst"
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "catalyst"
 
 
-def _path(first_day: date, last_day: date) -> Path | None:
+def _path(directory: Path, first_day: date, last_day: date) -> Path | None:
     try:
         library = version("exchange_calendars")
     except PackageNotFoundError:
         return None
-    return cache_dir() / f"xnys-{library}-{first_day.isoformat()}-{last_day.isoformat()}-v{_FORMAT}.json"
+    return directory / f"xnys-{library}-{first_day.isoformat()}-{last_day.isoformat()}-v{_FORMAT}.json"
 
 
-def load_sessions(first_day: date, last_day: date) -> tuple[Session, ...] | None:
+def load_sessions(directory: Path, first_day: date, last_day: date) -> tuple[Session, ...] | None:
     """The cached sessions of the span, or None when there are none (or they cannot be read)."""
-    path = _path(first_day, last_day)
+    path = _path(directory, first_day, last_day)
     if path is None:
         return None
     try:
@@ -49,9 +47,9 @@ def load_sessions(first_day: date, last_day: date) -> tuple[Session, ...] | None
         return None
 
 
-def save_sessions(first_day: date, last_day: date, sessions: tuple[Session, ...]) -> None:
+def save_sessions(directory: Path, first_day: date, last_day: date, sessions: tuple[Session, ...]) -> None:
     """Write the span's sessions atomically (services starting together may race to write them)."""
-    path = _path(first_day, last_day)
+    path = _path(directory, first_day, last_day)
     if path is None:
         return
     rows = [[s.day.isoformat(), s.open.timestamp(), s.close.timestamp(), s.is_half_day] for s in sessions]

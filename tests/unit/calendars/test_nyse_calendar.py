@@ -201,7 +201,7 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"pandas"
 
 def test_the_sessions_are_cached_so_a_later_process_builds_without_pandas(tmp_path: Path) -> None:
     """The first build reads exchange-calendars and writes the sessions; the next process reads only them."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "CATALYST_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "HOME": str(tmp_path)}
     loaded = []
     for _ in range(2):
         done = subprocess.run([sys.executable, "-c", _BUILD_PROBE], capture_output=True, text=True, env=env,
@@ -210,14 +210,13 @@ def test_the_sessions_are_cached_so_a_later_process_builds_without_pandas(tmp_pa
         loaded.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert "exchange_calendars" in loaded[0]
     assert loaded[1] == []
-    assert len(list(tmp_path.glob("xnys-*.json"))) == 1
+    assert len(list((tmp_path / ".cache" / "catalyst").glob("xnys-*.json"))) == 1
 
 
-def test_cached_sessions_equal_the_librarys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CATALYST_CACHE_DIR", str(tmp_path))
+def test_cached_sessions_equal_the_librarys(tmp_path: Path) -> None:
     first, last = date(2001, 9, 1), date(2012, 12, 31)  # 9/11 and Hurricane Sandy closures, DST changes
-    built = NyseCalendar(first, last).sessions(first, last)
-    assert load_sessions(first, last) == tuple(built)
-    assert NyseCalendar(first, last).sessions(first, last) == built
+    built = NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last)
+    assert load_sessions(tmp_path, first, last) == tuple(built)
+    assert NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last) == built
     (next(tmp_path.glob("xnys-*.json"))).write_text("not json")  # a damaged file only costs a rebuild
-    assert NyseCalendar(first, last).sessions(first, last) == built
+    assert NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last) == built
