@@ -22,7 +22,8 @@ import pandas as pd
 import talib
 
 from bench.common import load_average, machine_load, timed
-from catalyst.indicators import ALL_INDICATORS, OHLCV, Indicator, compute_indicators, talib_indicators
+from catalyst.indicators import ALL_INDICATORS, OHLCV, Indicator, compute_indicators
+from catalyst.indicators.reference import talib_indicators
 from catalyst.patterns import PatternType, detect_patterns_batch
 
 SYMBOLS, BARS = 10_000, 390

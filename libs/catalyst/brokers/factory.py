@@ -1,8 +1,11 @@
-"""Build the configured broker (``BROKER=sim|alpaca``) wrapped in the retry/breaker guard."""
+"""Build the configured broker (``BROKER=sim|alpaca``) wrapped in the retry/breaker guard.
+
+The Alpaca broker is imported only when chosen: alpaca-py loads pandas and pyarrow, which the sim
+broker never needs.
+"""
 
 from __future__ import annotations
 
-from catalyst.brokers.alpaca import AlpacaBroker
 from catalyst.brokers.base import Broker
 from catalyst.brokers.config import BrokerSettings
 from catalyst.brokers.feeds import PriceFeed
@@ -17,6 +20,8 @@ def build_broker(settings: BrokerSettings, *, db: Database, feed: PriceFeed,
                  clock: Clock = SystemClock()) -> GuardedBroker:
     inner: Broker
     if settings.broker == "alpaca":
+        from catalyst.brokers.alpaca import AlpacaBroker
+
         inner = AlpacaBroker(settings)
     else:
         ledger: SimLedger = PostgresSimLedger(db) if settings.sim_ledger == "postgres" else InMemorySimLedger()

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from catalyst.bar_columns import BAR_FIELDS, NS_PER_S, NS_PER_US, BarColumns, to_ns
 from catalyst.db.pgcopy import NUMERIC_LIMIT, scale_numeric
@@ -32,6 +31,7 @@ TS_MIN_NS = 0  # 1970-01-01
 TS_MAX_NS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp()) * NS_PER_S
 INT64_MAX = np.iinfo(np.int64).max
 _NAT = np.iinfo(np.int64).min
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _floats(values: Any, name: str) -> F64:
@@ -50,6 +50,10 @@ def to_epoch_ns(values: Any) -> I64:
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
     if arr.dtype.kind == "O":
+        # Datetime objects are the rare caller's form (arrays are the bar sources' and the store's); pandas
+        # parses them with its exact rules (pd.Timestamp's nanoseconds, any tzinfo) and is loaded only then.
+        import pandas as pd
+
         try:
             index = pd.DatetimeIndex(list(arr))
         except (TypeError, ValueError) as exc:
@@ -159,13 +163,43 @@ def _scaled(values: F64) -> I64:
 
 def _duplicates(codes: npt.NDArray[np.intp], ts: I64) -> npt.NDArray[np.bool_]:
     """True for every repeat of an earlier (symbol, ts) in the batch."""
-    if ts.shape[0] == 0:
-        return np.zeros(0, dtype=bool)
+    dup = np.zeros(ts.shape[0], dtype=bool)
+    if ts.shape[0] < 2:
+        return dup
     lo, hi = int(ts.min()), int(ts.max())
     span = hi - lo + 1
     if int(codes.max()) + 1 < INT64_MAX // span:
-        return np.asarray(pd.Series(codes.astype(np.int64) * span + (ts - lo)).duplicated().to_numpy())
-    return np.asarray(pd.DataFrame({"c": codes, "t": ts}).duplicated().to_numpy())
+        key = codes.astype(np.int64) * span + (ts - lo)
+        if bool((key[1:] >= key[:-1]).all()):  # symbol-major batches in time order: neighbours only
+            dup[1:] = key[1:] == key[:-1]
+            return dup
+        order = np.argsort(key, kind="stable")  # stable: an earlier row comes first among its equals
+        ranked = key[order]
+        dup[order[1:][ranked[1:] == ranked[:-1]]] = True
+        return dup
+    order = np.lexsort((ts, codes))  # lexsort is stable too
+    c, t = codes[order], ts[order]
+    dup[order[1:][(c[1:] == c[:-1]) & (t[1:] == t[:-1])]] = True
+    return dup
+
+
+def _symbol_codes(symbol: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """A code per row (first-seen order) and the distinct symbols; every non-text value shares one code
+    with the symbol "" (the row is refused as an invalid symbol whatever it holds).
+
+    Batches come grouped by symbol, so only the first row of each run of equal symbols is looked up.
+    """
+    n = symbol.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), []
+    starts = np.flatnonzero(np.concatenate(([True], symbol[1:] != symbol[:-1])))
+    heads = symbol if starts.shape[0] == n else symbol[starts]
+    index: dict[str, int] = {}
+    head_codes = np.fromiter((index.setdefault(s if isinstance(s, str) else "", len(index)) for s in heads.tolist()),
+                             dtype=np.intp, count=heads.shape[0])
+    if starts.shape[0] == n:
+        return head_codes, list(index)
+    return np.repeat(head_codes, np.diff(np.append(starts, n))), list(index)
 
 
 def _row_checks(frame: BarFrame, timeframe: Timeframe, codes: npt.NDArray[np.intp],
@@ -208,9 +242,7 @@ def _whole(values: F64, present: npt.NDArray[np.bool_]) -> I64:
 
 def prepare_bars(frame: BarFrame, timeframe: Timeframe) -> tuple[ScaledBars, BadBar | None]:
     """Validate ``frame`` and convert it for storage; the BadBar names the first failing row, if any."""
-    raw_codes, uniques = pd.factorize(frame.symbol, use_na_sentinel=False)
-    codes = np.asarray(raw_codes, dtype=np.intp)
-    symbols = [s if isinstance(s, str) else "" for s in uniques]
+    codes, symbols = _symbol_codes(frame.symbol)
     bad_symbol = np.array([not is_symbol(s) for s in symbols], dtype=bool)
     scaled = {name: _scaled(getattr(frame, name)) for name in ("open", "high", "low", "close", "vwap")}
     checks = _row_checks(frame, timeframe, codes, bad_symbol, scaled)
@@ -237,7 +269,9 @@ def find_bad_bar(frame: BarFrame, timeframe: Timeframe) -> BadBar | None:
 
 def iso_utc(ts_ns: int) -> str:
     """ISO 8601 text of an epoch-ns instant (UTC), as error details show it."""
-    return str(pd.Timestamp(ts_ns, unit="ns", tz="UTC").isoformat())
+    us, ns = divmod(ts_ns, 1000)
+    text = (_EPOCH + timedelta(microseconds=us)).isoformat()
+    return text if ns == 0 else f"{text[:-6]}{'' if us % 1_000_000 else '.000000'}{ns:03d}{text[-6:]}"
 
 
 def invalid_bar_error(frame: BarFrame, bad: BadBar) -> InvalidInput:

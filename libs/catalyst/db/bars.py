@@ -26,7 +26,6 @@ from typing import Any, TypeAlias, TypeVar, overload
 import asyncpg
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from prometheus_client import Counter, Histogram
 
 from catalyst.bar_columns import NS_PER_US, BarColumns
@@ -153,7 +152,7 @@ async def resolve_ids(conn: Any, bars: ScaledBars) -> npt.NDArray[np.int32]:
                             bars.symbols)
     by_symbol = {r["symbol"]: r["security_id"] for r in rows}
     per_code = np.array([by_symbol[s] for s in bars.symbols], dtype=np.int32)
-    times = pd.unique(bars.time_id)
+    times = np.unique(bars.time_id)
     stored = await conn.fetchval(
         "SELECT count(*) FROM get_or_create_times(ARRAY(SELECT 'epoch'::timestamptz + u * interval '1 microsecond'"
         " FROM unnest($1::bigint[]) AS u))", times.tolist())

@@ -1,10 +1,13 @@
-"""Technical indicators (spec 2.3, service 4): TA-Lib per symbol, whole-array numpy for many."""
+"""Technical indicators (spec 2.3, service 4): TA-Lib per symbol, whole-array numpy for many.
+
+The TA-Lib reference (``catalyst.indicators.reference``) is not re-exported: the services that only
+compute in batches (Scanner, Pattern, Risk) then never load TA-Lib.
+"""
 
 from catalyst.indicators.batch import IndicatorSet, compute_indicators
 from catalyst.indicators.catalog import ALL_INDICATORS, OUTPUTS, REQUIRED_BARS, Indicator, check_enough_bars
 from catalyst.indicators.levels import Level, Levels, LevelsBatch, support_resistance, support_resistance_batch
 from catalyst.indicators.ohlcv import OHLCV, validate_ohlcv
-from catalyst.indicators.reference import talib_indicators
 
 __all__ = [
     "ALL_INDICATORS",
@@ -20,6 +23,5 @@ __all__ = [
     "compute_indicators",
     "support_resistance",
     "support_resistance_batch",
-    "talib_indicators",
     "validate_ohlcv",
 ]

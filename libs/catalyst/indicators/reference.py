@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import talib
 
 from catalyst.indicators import catalog as cat
 from catalyst.indicators.batch import IndicatorSet
@@ -17,6 +16,7 @@ from catalyst.indicators.catalog import ALL_INDICATORS, Indicator
 from catalyst.indicators.kernels import FloatArray
 from catalyst.indicators.levels import support_resistance_batch
 from catalyst.indicators.ohlcv import OHLCV
+from catalyst.ta_lib import talib
 
 
 def _volume_ratio(volume: FloatArray) -> FloatArray:
@@ -47,7 +47,7 @@ def talib_indicators(bars: OHLCV, indicators: Iterable[Indicator] = ALL_INDICATO
         out["atr_14"] = talib.ATR(h, lo, c, cat.ATR_PERIOD)
     if Indicator.BBANDS in wanted:
         out["bb_upper"], out["bb_middle"], out["bb_lower"] = talib.BBANDS(
-            c, cat.BB_PERIOD, cat.BB_DEVIATIONS, cat.BB_DEVIATIONS, talib.MA_Type.SMA  # type: ignore[attr-defined]
+            c, cat.BB_PERIOD, cat.BB_DEVIATIONS, cat.BB_DEVIATIONS, talib.MA_Type.SMA
         )
     if Indicator.OBV in wanted:
         out["obv"] = talib.OBV(c, v)

@@ -1,4 +1,8 @@
-"""Build the configured news sources (``NEWS_SOURCES``, default ``replay``)."""
+"""Build the configured news sources (``NEWS_SOURCES``, default ``replay``).
+
+Alpaca's source is imported only when configured (alpaca-py loads pandas and pyarrow), and the
+synthetic universe only when the replay items are first read.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,18 @@ from functools import partial
 
 from catalyst.clock import Clock, SimulatedClock, SystemClock
 from catalyst.domain.news import NewsItem
-from catalyst.news_sources.alpaca import AlpacaNewsSource
 from catalyst.news_sources.base import NewsSource, NewsSourceSettings
 from catalyst.news_sources.benzinga import BenzingaNewsSource
 from catalyst.news_sources.newsapi import NewsApiSource
 from catalyst.news_sources.replay import ReplayNewsSource
 from catalyst.news_sources.sec_edgar import SecEdgarSource
 from catalyst.news_sources.transport import Sleep
-from catalyst.synthetic.universe import replay_news
 
 
 def default_replay_items(seed: int) -> list[NewsItem]:
     """The planted catalysts of the synthetic universe that goes with the replay market data."""
+    from catalyst.synthetic.universe import replay_news
+
     return replay_news(seed=seed)
 
 
@@ -42,6 +46,8 @@ def build_sources(settings: NewsSourceSettings, *, replay_items: Sequence[NewsIt
             items = replay_items if replay_items is not None else partial(default_replay_items, seed)
             sources.append(ReplayNewsSource(items, clock or replay_clock(settings)))
         elif name == "alpaca":
+            from catalyst.news_sources.alpaca import AlpacaNewsSource
+
             sources.append(AlpacaNewsSource(settings, sleep=pause))
         elif name == "newsapi":
             sources.append(NewsApiSource(settings, sleep=pause))

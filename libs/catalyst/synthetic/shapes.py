@@ -28,13 +28,13 @@ from enum import StrEnum
 from typing import Literal
 
 import numpy as np
-import talib
 from numpy.random import Generator
 
 from catalyst.bar_columns import F64
 from catalyst.synthetic import templates
 from catalyst.synthetic.intraday import IntradayStyle
 from catalyst.synthetic.templates import PLANTED_MIN_SCORE, UNPATTERNED_MAX_SCORE, Template
+from catalyst.ta_lib import talib
 
 PatternName = Literal["bull_flag", "cup_and_handle", "ascending_triangle", "abcd", "opening_range_breakout"]
 PATTERNS: tuple[PatternName, ...] = ("bull_flag", "cup_and_handle", "ascending_triangle", "abcd",

@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
 from catalyst.calendars.nyse import DEFAULT_FIRST_DAY, DEFAULT_LAST_DAY, NyseCalendar, nyse_calendar
+from catalyst.calendars.session_cache import load_sessions
 from catalyst.domain.calendar import NEW_YORK, MarketCalendar, OutsideCalendar
 
 
@@ -185,3 +187,36 @@ def test_importing_the_adapter_loads_no_pandas() -> None:
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+_BUILD_PROBE = """
+import json, sys
+from datetime import date
+from catalyst.calendars.nyse import NyseCalendar
+calendar = NyseCalendar(date(2024, 1, 1), date(2025, 12, 31))
+assert calendar.session(date(2025, 7, 3)).is_half_day and calendar.session(date(2025, 7, 4)) is None
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & {"pandas", "numpy", "exchange_calendars"})))
+"""
+
+
+def test_the_sessions_are_cached_so_a_later_process_builds_without_pandas(tmp_path: Path) -> None:
+    """The first build reads exchange-calendars and writes the sessions; the next process reads only them."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "HOME": str(tmp_path)}
+    loaded = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", _BUILD_PROBE], capture_output=True, text=True, env=env,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        loaded.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "exchange_calendars" in loaded[0]
+    assert loaded[1] == []
+    assert len(list((tmp_path / ".cache" / "catalyst").glob("xnys-*.json"))) == 1
+
+
+def test_cached_sessions_equal_the_librarys(tmp_path: Path) -> None:
+    first, last = date(2001, 9, 1), date(2012, 12, 31)  # 9/11 and Hurricane Sandy closures, DST changes
+    built = NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last)
+    assert load_sessions(tmp_path, first, last) == tuple(built)
+    assert NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last) == built
+    (next(tmp_path.glob("xnys-*.json"))).write_text("not json")  # a damaged file only costs a rebuild
+    assert NyseCalendar(first, last, cache_dir=tmp_path).sessions(first, last) == built

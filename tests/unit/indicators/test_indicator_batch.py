@@ -15,9 +15,9 @@ from catalyst.indicators import (
     Indicator,
     check_enough_bars,
     compute_indicators,
-    talib_indicators,
 )
 from catalyst.indicators.ohlcv import OHLCV
+from catalyst.indicators.reference import talib_indicators
 
 
 @pytest.mark.parametrize(("n_bars", "price", "seed"), [(390, 100.0, 11), (260, 2.5, 12), (233, 900.0, 13)])

@@ -10,10 +10,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from catalyst.indicators import ALL_INDICATORS, Indicator, batch, compute_indicators, talib_indicators
+from catalyst.indicators import ALL_INDICATORS, Indicator, batch, compute_indicators
 from catalyst.indicators import vectorized as vz
 from catalyst.indicators.fused import POPULATE_MIN_BYTES, populate, populate_in_background
 from catalyst.indicators.ohlcv import OHLCV
+from catalyst.indicators.reference import talib_indicators
 
 SERIES = [i for i in ALL_INDICATORS if i is not Indicator.LEVELS]
 
