@@ -76,23 +76,28 @@ class ServiceClient:
 
     @overload
     async def request(self, method: str, path: str, *, model: type[M], json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> M: ...
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True,
+                      timeout_s: float | None = None) -> M: ...
 
     @overload
     async def request(self, method: str, path: str, *, model: None = None, json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> Any: ...
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True,
+                      timeout_s: float | None = None) -> Any: ...
 
     async def request(self, method: str, path: str, *, model: type[M] | None = None, json: Any = None,
-                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True) -> M | Any:
+                      params: dict[str, Any] | None = None, retry: bool = True, breaker: bool = True,
+                      timeout_s: float | None = None) -> M | Any:
         """Call ``method path``; returns the JSON body, validated as ``model`` when given.
 
+        ``timeout_s``: seconds for this call in place of the client's (an operation that is long by
+        nature, such as a whole scan or a day's report).
         ``retry=False`` for calls that must not be repeated blindly (the caller handles it).
         ``breaker=False`` for calls an open breaker must never refuse: the call is made (and
         retried) whatever the breaker's state, and its failures and successes are not counted.
         """
         body = json.model_dump(mode="json") if isinstance(json, BaseModel) else json
         try:
-            response = await self._send(method, path, body, params, retry, breaker)
+            response = await self._send(method, path, body, params, retry, breaker, timeout_s)
         except CircuitOpen as exc:
             BREAKER_OPEN.labels(self.target).inc()
             CLIENT_REQUESTS.labels(self.target, "circuit_open").inc()
@@ -115,25 +120,26 @@ class ServiceClient:
         return TypeAdapter(model).validate_python(data)
 
     async def _send(self, method: str, path: str, body: Any, params: dict[str, Any] | None,
-                    retry: bool, breaker: bool) -> httpx.Response:
+                    retry: bool, breaker: bool, timeout_s: float | None = None) -> httpx.Response:
         """Each attempt passes the breaker (unless ``breaker=False``), so each failed one counts."""
 
         async def attempt() -> httpx.Response:
             if not breaker:
-                return await self._send_unguarded(method, path, body, params)
+                return await self._send_unguarded(method, path, body, params, timeout_s)
             with self._breaker.guard():
-                return await self._send_unguarded(method, path, body, params)
+                return await self._send_unguarded(method, path, body, params, timeout_s)
 
         return await (self._retrier.call(attempt) if retry else attempt())
 
     async def _send_unguarded(self, method: str, path: str, body: Any,
-                              params: dict[str, Any] | None) -> httpx.Response:
+                              params: dict[str, Any] | None, timeout_s: float | None = None) -> httpx.Response:
         """One attempt, outside any breaker: ``RetryableResponse`` for a 429/5xx answer."""
         headers = {}
         request_id = current_request_id()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
-        response = await self._http.request(method, path, json=body, params=params, headers=headers)
+        response = await self._http.request(method, path, json=body, params=params, headers=headers,
+                                            timeout=httpx.USE_CLIENT_DEFAULT if timeout_s is None else timeout_s)
         if response.status_code in RETRYABLE_STATUS:
             log.warning("service_call_retryable", target=self.target, path=path, status=response.status_code)
             raise RetryableResponse(response)

@@ -42,5 +42,6 @@ class TypedClient:
         result: Out = await self._client.request(
             endpoint.method, endpoint.url(**path), model=endpoint.response, json=body,
             params=dict(params) if params else None, retry=endpoint.retry, breaker=breaker,
+            timeout_s=endpoint.timeout_s,
         )
         return result

@@ -29,7 +29,8 @@ R = TypeVar("R", bound=BaseModel)
 @dataclass(frozen=True)
 class Endpoint(Generic[Body, Out]):
     """One operation. ``request`` is the JSON body's model (None: no body); ``retry`` is False for an
-    operation a client must not repeat blindly (each call may sign, close or reset anew)."""
+    operation a client must not repeat blindly (each call may sign, close or reset anew);
+    ``timeout_s`` replaces the client's timeout for an operation that is long by nature."""
 
     method: Method
     path: str
@@ -37,6 +38,7 @@ class Endpoint(Generic[Body, Out]):
     request: type[Body] | None = None
     status_code: int = 200
     retry: bool = True
+    timeout_s: float | None = None
     name: str = ""
 
     @property
@@ -53,18 +55,18 @@ class Endpoint(Generic[Body, Out]):
 
 @overload
 def endpoint(method: Method, path: str, response: type[R], *, request: None = None, status_code: int = 200,
-             retry: bool = True) -> Endpoint[None, R]: ...
+             retry: bool = True, timeout_s: float | None = None) -> Endpoint[None, R]: ...
 
 
 @overload
 def endpoint(method: Method, path: str, response: type[R], *, request: type[B], status_code: int = 200,
-             retry: bool = True) -> Endpoint[B, R]: ...
+             retry: bool = True, timeout_s: float | None = None) -> Endpoint[B, R]: ...
 
 
 def endpoint(method: Method, path: str, response: type[R], *, request: type[B] | None = None,
-             status_code: int = 200, retry: bool = True) -> Endpoint[Any, R]:
+             status_code: int = 200, retry: bool = True, timeout_s: float | None = None) -> Endpoint[Any, R]:
     """An entry of a route table (named when its table class is made)."""
-    return Endpoint(method, path, response, request, status_code, retry)
+    return Endpoint(method, path, response, request, status_code, retry, timeout_s)
 
 
 class RouteTable:

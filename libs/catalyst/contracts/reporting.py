@@ -198,7 +198,7 @@ class ReportingRoutes(RouteTable):
     monthly = endpoint("GET", f"{REPORTS_PATH}/monthly/{{day}}", PerformanceReport)
     journal = endpoint("GET", JOURNAL_PATH, TradeJournal)
     build_daily = endpoint("POST", f"{REPORTS_PATH}/daily/{{day}}/build", BuiltReport, request=BuildReportRequest,
-                           retry=False)
+                           retry=False, timeout_s=120.0)  # the report, its file and the mail server's answer
 
 
 def daily_html_path(day: date) -> str:

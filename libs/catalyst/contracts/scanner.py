@@ -97,7 +97,9 @@ class SymbolVerdict(BaseModel):
 class ScannerRoutes(RouteTable):
     """The Scanner service's operations."""
 
-    start_scan = endpoint("POST", f"{SCAN_PATH}/start", ScanResult, request=ScanRequest, retry=False)
+    # a scan asks three services about up to the whole universe: seconds when every cache is cold
+    start_scan = endpoint("POST", f"{SCAN_PATH}/start", ScanResult, request=ScanRequest, retry=False,
+                          timeout_s=120.0)
     latest_scan = endpoint("GET", f"{SCAN_PATH}/latest", ScanResult)
     latest_verdict = endpoint("GET", f"{SCAN_PATH}/latest/symbols/{{symbol}}", SymbolVerdict)
     get_scan = endpoint("GET", f"{SCAN_PATH}/{{scan_id}}", ScanResult)

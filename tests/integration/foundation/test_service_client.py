@@ -24,10 +24,13 @@ class Upstream:
         self.script: list[int] = []
         self.hits = 0
         self.headers: list[dict[str, str]] = []
+        self.hold: threading.Event | None = None  # set: each answer waits until the test releases it
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if upstream.hold is not None:
+                    upstream.hold.wait(timeout=30)
                 upstream.hits += 1
                 upstream.headers.append(dict(self.headers))
                 status = upstream.script.pop(0) if upstream.script else upstream.status
@@ -186,3 +189,19 @@ async def test_backoff_and_recovery_run_on_the_injected_sleep_and_clock(upstream
     time.now += 1.0
     assert await client.get("/x") == {"ok": True}  # the probe
     assert await client.breaker_state() == "closed"
+
+
+async def test_an_operation_long_by_nature_has_its_own_timeout(upstream: Upstream) -> None:
+    """A whole scan or a day's report outlasts the client's timeout for quick calls: the route's own
+    ``timeout_s`` replaces it for that call only (``Endpoint.timeout_s``)."""
+    upstream.hold = threading.Event()
+    client = ServiceClient("scanner", upstream.url, "key", timeout=0.2, attempts=1)
+    try:
+        with pytest.raises(UpstreamError, match="unreachable: ReadTimeout"):
+            await client.request("GET", "/quick")
+        release = threading.Timer(0.5, upstream.hold.set)  # the slow operation finishes after the default
+        release.start()
+        assert await client.request("GET", "/scan", timeout_s=10.0) == {"ok": True}
+    finally:
+        upstream.hold.set()
+        await client.aclose()
