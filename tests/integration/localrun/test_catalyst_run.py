@@ -85,6 +85,7 @@ def test_a_whole_day_at_max_speed_runs_every_phase_once_and_writes_the_report(tm
         (cycle,) = asyncio.run(_rows(dsn, "SELECT state, cycle_date FROM trading_cycles"))
         assert (cycle["state"], cycle["cycle_date"].isoformat()) == ("closed", "2013-03-01")
         chosen = asyncio.run(_rows(dsn, "SELECT s.symbol FROM scan_results r JOIN securities s USING (security_id)"
+                                        " JOIN trading_cycles c ON r.scan_id = (c.config->>'scan_id')::uuid"
                                         " WHERE r.stage = 'final' AND (r.details->>'passed')::boolean"))
         assert sorted(r["symbol"] for r in chosen) == sorted(expected_candidates(date(2013, 3, 1)))
 
