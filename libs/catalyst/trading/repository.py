@@ -137,6 +137,12 @@ async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update:
     return None if row is None else OrderRow(**dict(row))
 
 
+async def get_order_tree(conn: Any, order_id: UUID) -> list[OrderRow]:
+    """The order and its bracket legs, in one statement (empty for an unknown id)."""
+    rows = await conn.fetch(_ORDER_SELECT + " WHERE o.order_id = $1 OR o.parent_order_id = $1", order_id)
+    return [OrderRow(**dict(r)) for r in rows]
+
+
 async def list_orders(conn: Any, *, statuses: tuple[str, ...] | None = None, limit: int = 100,
                       parent_order_id: UUID | None = None) -> list[OrderRow]:
     clauses: list[str] = []
