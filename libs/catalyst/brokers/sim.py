@@ -123,9 +123,10 @@ class SimBroker(Broker):
                 self.engine.restore(*loaded)
             raise BrokerTransientError(f"sim ledger unavailable: {exc.__class__.__name__}") from exc
         now = self.clock.now()
-        for order in changed:
-            root = self.engine.orders[order.parent_id] if order.parent_id else order
-            self._queue(OrderUpdate(order=self._to_broker(root), event="sim", at=now))
+        # One update per changed tree: each carries the root with every leg as it is now, so a
+        # bracket whose parent and legs changed together is reported once, not once per order.
+        for root_id in dict.fromkeys(order.parent_id or order.id for order in changed):
+            self._queue(OrderUpdate(order=self._to_broker(self.engine.orders[root_id]), event="sim", at=now))
 
     def _queue(self, update: OrderUpdate) -> None:
         try:

@@ -2,8 +2,10 @@
 
 Market and stop orders are priced here, never at a caller's ``entry``, and every open position is
 marked from here each minute. One-minute bars come first; a symbol without any falls back to its
-last complete daily bar (before the session, that is the previous close). A price is cached for
-the bar horizon it was read at, so validations within one minute share one read.
+last complete daily bar (before the session, that is the previous close). A price read from the
+newest bar that can be complete (the one ending at the market clock's minute) is kept until the
+minute turns, so validations within one minute share one read; an older one (its minute's bar not
+stored yet, or a daily close) is read again each time, so a late bar is seen as soon as it lands.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from catalyst.bar_columns import from_ns
-from catalyst.db.bars import BarStore, completed_by
+from catalyst.db.bars import BarStore
 from catalyst.domain.market import Timeframe
 from catalyst.errors import NotFound
 
@@ -28,9 +30,9 @@ class MarketPrices:
 
     async def latest(self, symbols: Iterable[str], now: datetime) -> dict[str, Mark]:
         """Last complete close of each symbol at ``now`` (symbols with no bar at all are absent)."""
-        horizon = completed_by(now, Timeframe.MIN_1)
+        horizon = now.replace(second=0, microsecond=0)  # where the newest complete one-minute bar ends
         wanted = list(dict.fromkeys(symbols))
-        missing = [s for s in wanted if self._cache.get(s, (None, None))[0] != horizon]
+        missing = [s for s in wanted if not _newest(self._cache.get(s), horizon)]
         if missing:
             found = dict(await self._loader(missing, Timeframe.MIN_1, now))
             rest = [s for s in missing if s not in found]
@@ -44,6 +46,13 @@ class MarketPrices:
             if price is not None:
                 out[s] = price
         return out
+
+
+def _newest(kept: tuple[datetime, Mark | None] | None, horizon: datetime) -> bool:
+    """Whether ``kept`` was read in this minute from the bar ending at ``horizon`` (no newer one can come)."""
+    if kept is None or kept[0] != horizon or kept[1] is None:
+        return False
+    return kept[1][0] == horizon
 
 
 def bar_store_prices(store: BarStore) -> PriceLoader:

@@ -29,7 +29,7 @@ class OrderQueries:
         async with self._db.acquire() as conn:
             row = await repo.get_order(conn, order_id)
         if row is None:
-            raise NotFound(f"order {order_id} not found", code="ORDER_NOT_FOUND")
+            raise _not_found(order_id)
         return row
 
     async def by_client_id(self, client_order_id: str) -> OrderRow | None:
@@ -38,14 +38,13 @@ class OrderQueries:
             return await repo.get_order_by_client_id(conn, client_order_id)
 
     async def with_legs(self, order_id: uuid.UUID) -> tuple[OrderRow, list[OrderRow]]:
-        """The order and its bracket legs (sorted by order type), read together."""
+        """The order and its bracket legs (sorted by order type), read in one statement."""
         async with self._db.acquire() as conn:
-            row = await repo.get_order(conn, order_id)
-            legs = await repo.list_orders(conn, parent_order_id=order_id) if row else []
+            tree = await repo.get_order_tree(conn, order_id)
+        row = next((r for r in tree if r.order_id == order_id), None)
         if row is None:
-            await self.get(order_id)  # raises NotFound
-            raise AssertionError("unreachable")
-        return row, sorted(legs, key=lambda r: r.order_type.value)
+            raise _not_found(order_id)
+        return row, sorted((r for r in tree if r.order_id != order_id), key=lambda r: r.order_type.value)
 
     async def details(self, order_id: uuid.UUID) -> dict[str, Any]:
         """What an error about this order tells its caller (ids, status, reject reason)."""
@@ -65,3 +64,7 @@ class OrderQueries:
     async def account(self) -> BrokerAccount:
         """The broker's cash and equity now."""
         return await self._broker.get_account()
+
+
+def _not_found(order_id: uuid.UUID) -> NotFound:
+    return NotFound(f"order {order_id} not found", code="ORDER_NOT_FOUND")

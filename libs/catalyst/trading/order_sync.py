@@ -80,7 +80,7 @@ class OrderSync:
 
     async def _adopt(self, conn: Any, order: Order, parent: OrderRow | None) -> OrderRow:
         """Record an order the broker has and the database lacks (a bracket leg, or one placed elsewhere)."""
-        sid = await repo.security_id(conn, order.symbol)
+        sid = parent.security_id if parent is not None else await repo.security_id(conn, order.symbol)
         # The broker's record as it is (its client id need not follow Catalyst's pattern): not validated.
         request = OrderRequest.model_construct(
             client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,

@@ -26,15 +26,15 @@ from catalyst.domain.position import Position
 
 LIVE_STATUSES = ("new", "accepted", "partially_filled")
 
-_ORDER_SELECT = """
+_ORDER_COLUMNS = """
 SELECT o.order_id, o.client_order_id, o.broker_order_id, o.position_id, o.security_id, s.symbol, o.side,
        o.order_type, o.order_class, o.time_in_force, o.quantity, o.limit_price, o.stop_price,
        o.take_profit_price, o.stop_loss_price, o.parent_order_id, o.status, o.filled_quantity,
        o.filled_avg_price, o.approval_nonce, o.reject_reason, o.created_at, o.updated_at, o.submitted_at,
        o.filled_at, o.canceled_at, o.intent, o.broker, o.reference_price, o.approval_expires_at, o.commission,
        o.approval_stop
-FROM orders o JOIN securities s USING (security_id)
 """
+_ORDER_SELECT = _ORDER_COLUMNS + "FROM orders o JOIN securities s USING (security_id)\n"
 
 _POSITION_SELECT = """
 SELECT p.position_id, p.security_id, s.symbol, p.side, p.quantity, p.avg_entry_price, p.status, p.realized_pnl,
@@ -137,6 +137,12 @@ async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update:
     return None if row is None else OrderRow(**dict(row))
 
 
+async def get_order_tree(conn: Any, order_id: UUID) -> list[OrderRow]:
+    """The order and its bracket legs, in one statement (empty for an unknown id)."""
+    rows = await conn.fetch(_ORDER_SELECT + " WHERE o.order_id = $1 OR o.parent_order_id = $1", order_id)
+    return [OrderRow(**dict(r)) for r in rows]
+
+
 async def list_orders(conn: Any, *, statuses: tuple[str, ...] | None = None, limit: int = 100,
                       parent_order_id: UUID | None = None) -> list[OrderRow]:
     clauses: list[str] = []
@@ -189,14 +195,15 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
 
     ``quantity`` overrides the request's whole shares (an adopted broker order may be fractional).
     """
-    order_id = await conn.fetchval(
-        """INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
+    inserted = await conn.fetchrow(
+        """WITH o AS (
+           INSERT INTO orders (client_order_id, security_id, side, order_type, order_class, time_in_force, quantity,
                                limit_price, stop_price, take_profit_price, stop_loss_price, parent_order_id, status,
                                approval_nonce, approval_expires_at, intent, broker, reference_price, created_at,
                                approval_stop)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14, $15, $16, $17,
                    coalesce($18, now()), $19)
-           RETURNING order_id""",
+           RETURNING *)""" + _ORDER_COLUMNS + "FROM o JOIN securities s USING (security_id)",
         request.client_order_id, sid, request.side.value, request.order_type.value,
         (order_class or request.order_class).value, request.time_in_force.value,
         quantity if quantity is not None else Decimal(request.quantity),
@@ -206,9 +213,7 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
         approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
         reference_price, created_at, optional_money(approval.stop) if approval else None,
     )
-    row = await get_order(conn, order_id)
-    assert row is not None
-    return row
+    return OrderRow(**dict(inserted))
 
 
 async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:

@@ -6,9 +6,10 @@ priced from the levels (the request's own first, then the pattern's, then the sc
 Manager validates it; a refusal comes back with Risk's reasons and nothing is sent. A preview stops
 there. An approved entry goes to Trading as a bracket with Risk's signed approval, under a client
 order id derived from the cycle and the request id, so a retried request never places a second
-order: the desk first looks for the order it placed (its decision, then Trading by that id, for a
-try whose answer was lost to a 5xx or a timeout) before asking Risk again, and Trading answers a
-known id with the order it has. A close is keyed alike (``close_order_id``), and written once.
+order: the desk first looks for the order it placed (its decision, and Trading by that id for a
+try whose answer was lost to a 5xx or a timeout; both at once, beside the analysis) before asking
+Risk again, and Trading answers a known id with the order it has. A close is keyed alike
+(``close_order_id``), and written once.
 Every outcome is a decision in ``decision_logs`` with the inputs it was decided on.
 
 A preview asks Risk for a dry run: the same judgement, but no approval is signed and no exposure
@@ -41,6 +42,7 @@ from catalyst.domain.cycle import CycleState
 from catalyst.domain.market import as_symbol
 from catalyst.domain.orders import OrderType
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound
+from catalyst.workflow.analysis_cache import AnalysisCache
 from catalyst.workflow.config import WorkflowSettings
 from catalyst.workflow.cycle import ENTRY_STATES, PREVIEW_STATES
 from catalyst.workflow.ledger import CycleLedger
@@ -86,6 +88,7 @@ class TradeDesk:
         self._peers = peers
         self._clock = clock
         self._settings = settings
+        self._analyses = AnalysisCache()
 
     async def request(self, req: TradeRequest, requested_by: str) -> TradeOutcome:
         symbol = ticker(req.symbol)
@@ -94,16 +97,18 @@ class TradeDesk:
         base = TradeOutcome(request_id=req.request_id, cycle_id=cycle.cycle_id, symbol=symbol, side=req.side,
                             mode=req.mode, status="refused", client_order_id=cid, reasons=[],
                             analysis=TradeAnalysis())
-        if req.mode == "execute":
-            placed = await self._ledger.find_decision(cycle.cycle_id, "trade_placed", req.request_id)
+        if req.mode == "execute":  # the look-ups for an earlier try, and the analysis, at once
+            placed, known, (analysis, warnings) = await asyncio.gather(
+                self._ledger.find_decision(cycle.cycle_id, "trade_placed", req.request_id),
+                self._peers.trading.find_order(cid), self._analyse(cycle, symbol))
             if placed is not None:
                 order = await self._peers.trading.get_order(placed["order_id"])
                 return base.model_copy(update={"status": "already_placed", "order": order,
                                                "analysis": TradeAnalysis.model_validate(placed["analysis"])})
-            known = await self._peers.trading.find_order(cid)
             if known is not None:  # an earlier try's answer was lost (a 5xx, a timeout): Risk is not asked again
                 return await self._found_in_trading(base, known, req, requested_by)
-        analysis, warnings = await self._analyse(cycle, symbol)
+        else:
+            analysis, warnings = await self._analyse(cycle, symbol)
         outcome = base.model_copy(update={"analysis": analysis, "warnings": warnings})
         levels = _levels(req, analysis)
         if levels is None:
@@ -171,9 +176,14 @@ class TradeDesk:
 
     async def _analyse(self, cycle: CycleRow, symbol: str) -> tuple[TradeAnalysis, list[str]]:
         """The scan's verdict, the patterns and the indicators, asked at once (none depends on another;
-        the chain's order is in what is made of them); a source that fails is a warning, not a refusal."""
+        the chain's order is in what is made of them); a source that fails is a warning, not a refusal.
+        One made earlier in this market minute is reused (``catalyst.workflow.analysis_cache``)."""
         scan_id = UUID(cycle.config["scan_id"]) if cycle.config.get("scan_id") else None
         timeframe = self._settings.analysis_timeframe
+        key, now = (scan_id, symbol, timeframe), self._clock.now()
+        kept = self._analyses.get(key, now)
+        if kept is not None:
+            return kept, []
         verdict, found, indicators = await asyncio.gather(
             self._verdict(symbol, scan_id),
             _answer("pattern", self._peers.pattern.patterns(symbol, timeframe=timeframe)),
@@ -186,7 +196,10 @@ class TradeDesk:
             preferred = [p for p in found[0].patterns if candidate and p.pattern.value == candidate.get("pattern")]
             ranked = preferred or found[0].patterns  # most confident first
             pattern = ranked[0] if ranked else None
-        return TradeAnalysis(scan_id=scan_id, candidate=candidate, pattern=pattern, indicators=indicators[0]), warnings
+        analysis = TradeAnalysis(scan_id=scan_id, candidate=candidate, pattern=pattern, indicators=indicators[0])
+        if not warnings:
+            self._analyses.put(key, analysis, now)
+        return analysis, warnings
 
     async def _verdict(self, symbol: str, scan_id: UUID | None) -> tuple[dict[str, Any] | None, list[str]]:
         if scan_id is None:
