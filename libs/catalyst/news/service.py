@@ -259,27 +259,34 @@ class NewsService:
                                      without_catalyst=[s for s in symbols if s not in with_catalyst],
                                      missing_sources=outcome.missing, degraded=bool(outcome.missing))
 
-    async def recent(self, since: datetime | None, until: datetime | None,
-                     min_strength: float) -> RecentCatalystsResponse:
-        """Every symbol with news in the window, market-wide: the sources' stories of the window
-        fetched and stored first (``fetch_market``), then every symbol the stored news names. A
-        complete answer is cached for the minutes of the window's ends (the module's docstring)."""
+    async def recent_json(self, since: datetime | None, until: datetime | None, min_strength: float) -> bytes:
+        """``recent``'s answer as JSON (``RecentCatalystsResponse``), sent on as it is: a complete
+        answer is cached for the minutes of the window's ends (the module's docstring) and a hit is
+        never parsed."""
         start, end = self.window(since, until)
         key = _listing_key(start, end, min_strength)
         cached = await self._cached_listing(key)
         if cached is not None:
             return cached
+        response = await self.recent(start, end, min_strength)
+        raw = response.model_dump_json().encode()
+        if not response.degraded:
+            await self._remember_listing(key, raw)
+        return raw
+
+    async def recent(self, since: datetime | None, until: datetime | None,
+                     min_strength: float) -> RecentCatalystsResponse:
+        """Every symbol with news in the window, market-wide: the sources' stories of the window
+        fetched and stored first (``fetch_market``), then every symbol the stored news names."""
+        start, end = self.window(since, until)
         outcome = await self.fetch_market(start, end)
         await self.store_items(outcome.items)
         symbols = await self._store.symbols_with_news(start, end)
         events = await self._store.events(symbols, start, end, self._reliability, self._settings.max_events)
         summaries = (summarise(s, events.get(s, []), min_strength) for s in symbols)
         found = sorted((c for c in summaries if c is not None), key=lambda c: (-c.max_strength, c.symbol))
-        response = RecentCatalystsResponse(since=start, until=end, catalysts=found, missing_sources=outcome.missing,
-                                           degraded=bool(outcome.missing))
-        if not outcome.missing:
-            await self._remember_listing(key, response)
-        return response
+        return RecentCatalystsResponse(since=start, until=end, catalysts=found, missing_sources=outcome.missing,
+                                       degraded=bool(outcome.missing))
 
     async def ingest(self, raw_items: Sequence[object]) -> IngestResponse:
         now = self._clock.now()
@@ -304,16 +311,16 @@ class NewsService:
             log.warning("news_cache_unavailable", error=str(exc))
             return None
 
-    async def _cached_listing(self, key: str) -> RecentCatalystsResponse | None:
+    async def _cached_listing(self, key: str) -> bytes | None:
         try:
-            return await self._cache.get(RECENT_NS, key, RecentCatalystsResponse, CacheTier.WARM)
+            return await self._cache.get_json(RECENT_NS, key, CacheTier.WARM)
         except Exception as exc:  # Redis trouble: answer from the sources and the database
             log.warning("news_cache_unavailable", error=str(exc))
             return None
 
-    async def _remember_listing(self, key: str, response: RecentCatalystsResponse) -> None:
+    async def _remember_listing(self, key: str, raw: bytes) -> None:
         try:
-            await self._cache.set(RECENT_NS, key, response, CacheTier.WARM)
+            await self._cache.set_json(RECENT_NS, key, raw, CacheTier.WARM)
         except Exception as exc:
             log.warning("news_cache_unavailable", error=str(exc))
 
