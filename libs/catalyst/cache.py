@@ -40,6 +40,16 @@ class Cache:
     async def set(self, ns: str, key: str, value: BaseModel, tier: CacheTier) -> None:
         await self._redis.set(self._key(ns, key), value.model_dump_json(), ex=int(tier))
 
+    async def get_json(self, ns: str, key: str, tier: CacheTier) -> bytes | None:
+        """``get`` without parsing: the JSON as kept, for an answer sent on as it is."""
+        raw = await self._redis.get(self._key(ns, key))
+        CACHE_REQUESTS.labels(ns, tier.name.lower(), "hit" if raw is not None else "miss").inc()
+        return raw.encode() if isinstance(raw, str) else raw
+
+    async def set_json(self, ns: str, key: str, raw: str | bytes, tier: CacheTier) -> None:
+        """``set`` of a model's JSON made already."""
+        await self._redis.set(self._key(ns, key), raw, ex=int(tier))
+
     async def get_many(self, entries: Sequence[tuple[str, str]], model: type[M], tier: CacheTier) -> list[M | None]:
         """``get`` of every ``(ns, key)`` in one round trip (MGET), in order: a batch answer's
         hundreds of lookups cost one request, not one each."""

@@ -27,7 +27,6 @@ from catalyst.contracts.news import (
     IngestResponse,
     NewsResponse,
     NewsRoutes,
-    RecentCatalystsResponse,
 )
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
@@ -38,7 +37,7 @@ from catalyst.news.sentiment.config import build_scorer
 from catalyst.news.service import NewsService
 from catalyst.news.store import NewsStore
 from catalyst.news_sources.factory import build_sources, replay_clock
-from catalyst.routing import serve
+from catalyst.routing import ModelJSON, serve
 from catalyst.services import ServiceName
 
 log = get_logger(__name__)
@@ -84,11 +83,11 @@ async def recent_catalysts(
     until: Annotated[Timestamp | None, Query(description="Default: now")] = None,
     min_strength: Annotated[float, Query(ge=0, le=1, allow_inf_nan=False,
                                          description="Only events at least this strong count")] = 0.0,
-) -> RecentCatalystsResponse:
+) -> ModelJSON:
     """Every symbol with news in the window, market-wide, strongest first (the scanner's universe):
     the sources' stories of the window are fetched and stored first (a source without a market-wide
     feed is asked about every listed security)."""
-    return await news.recent(since, until, min_strength)
+    return ModelJSON(await news.recent_json(since, until, min_strength))
 
 
 def build_app(settings: Settings | None = None, *, news_settings: NewsSettings | None = None,

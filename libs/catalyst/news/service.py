@@ -4,7 +4,10 @@ Degradation (spec 8.2, "News API down"): a source that errors, times out or has 
 is named in ``missing_sources``, logged as a warning and counted; the response is built from what
 is stored (earlier fetches of that source included: the cached news) and marked ``degraded``.
 Complete responses are cached per symbol and window (WARM tier) and invalidated when news for the
-symbol is written; degraded ones are not cached, so the next request tries the source again.
+symbol is written; degraded ones are not cached, so the next request tries the source again. The
+market-wide listing (``recent``) is cached the same way per minute of its window's ends (a scan asks
+for the window ending at its market time, which moves every second) and dropped whenever a story is
+written, so a stored story shows at once and one the sources have shows within the tier's lifetime.
 Each source has a ``catalyst.resilience`` breaker: consecutive failures take it out, and after the
 recovery time one request probes it again.
 """
@@ -52,6 +55,7 @@ PUBLISH_FAILURES = Counter("catalyst_news_catalyst_publish_failures_total",
                            "Strong events that could not be published (retried on a later save)")
 
 CACHE_NS = "news"
+RECENT_NS = f"{CACHE_NS}:recent"  # the market-wide listings; every write drops them all
 
 
 @dataclass
@@ -62,6 +66,10 @@ class FetchOutcome:
 
 def _window_key(since: datetime, until: datetime) -> str:
     return f"{int(since.timestamp())}:{int(until.timestamp()) // 60}"
+
+
+def _listing_key(since: datetime, until: datetime, min_strength: float) -> str:
+    return f"{int(since.timestamp()) // 60}:{int(until.timestamp()) // 60}:{min_strength!r}"
 
 
 def summarise(symbol: str, events: Sequence[NewsEvent], min_strength: float) -> SymbolCatalysts | None:
@@ -179,6 +187,7 @@ class NewsService:
             for item in items:
                 STORIES_STORED.labels(item.source).inc(len(item.symbols))
             await self._invalidate(e.symbol for e in result.events)
+            await self._invalidate_listings()
         await self._publish(result.to_publish)
         return result
 
@@ -199,6 +208,12 @@ class NewsService:
                      strength=event.catalyst_strength, sources=event.sources)
         if failed:
             await self._store.unclaim(failed)
+
+    async def _invalidate_listings(self) -> None:
+        try:
+            await self._cache.invalidate(RECENT_NS)
+        except Exception as exc:
+            log.warning("news_cache_invalidate_failed", listing=True, error=str(exc))
 
     async def _invalidate(self, symbols: Iterable[str]) -> None:
         for symbol in set(symbols):
@@ -244,6 +259,21 @@ class NewsService:
                                      without_catalyst=[s for s in symbols if s not in with_catalyst],
                                      missing_sources=outcome.missing, degraded=bool(outcome.missing))
 
+    async def recent_json(self, since: datetime | None, until: datetime | None, min_strength: float) -> bytes:
+        """``recent``'s answer as JSON (``RecentCatalystsResponse``), sent on as it is: a complete
+        answer is cached for the minutes of the window's ends (the module's docstring) and a hit is
+        never parsed."""
+        start, end = self.window(since, until)
+        key = _listing_key(start, end, min_strength)
+        cached = await self._cached_listing(key)
+        if cached is not None:
+            return cached
+        response = await self.recent(start, end, min_strength)
+        raw = response.model_dump_json().encode()
+        if not response.degraded:
+            await self._remember_listing(key, raw)
+        return raw
+
     async def recent(self, since: datetime | None, until: datetime | None,
                      min_strength: float) -> RecentCatalystsResponse:
         """Every symbol with news in the window, market-wide: the sources' stories of the window
@@ -280,6 +310,19 @@ class NewsService:
         except Exception as exc:  # Redis trouble: answer from the sources and the database
             log.warning("news_cache_unavailable", error=str(exc))
             return None
+
+    async def _cached_listing(self, key: str) -> bytes | None:
+        try:
+            return await self._cache.get_json(RECENT_NS, key, CacheTier.WARM)
+        except Exception as exc:  # Redis trouble: answer from the sources and the database
+            log.warning("news_cache_unavailable", error=str(exc))
+            return None
+
+    async def _remember_listing(self, key: str, raw: bytes) -> None:
+        try:
+            await self._cache.set_json(RECENT_NS, key, raw, CacheTier.WARM)
+        except Exception as exc:
+            log.warning("news_cache_unavailable", error=str(exc))
 
     async def _cached_many(self, symbols: Sequence[str], since: datetime, until: datetime) -> dict[str, NewsResponse]:
         """The cached answers of ``symbols`` that have one, in one round trip."""

@@ -10,11 +10,15 @@ exception that has a fallback: every good catalyst answer is kept in Redis (``Ca
 key per symbol (its catalysts, or that it had none), so a scan of a few symbols never replaces the
 universe's; with News down each symbol's last answer stands in for it (the universe filter still
 checks each story's age against the scan's market time), and a symbol never answered is unavailable.
+News caches its market-wide list for a minute of its window, so scans in a row mostly get the
+answer they got before: that one is not kept again (its thousands of keys are already there)
+unless it was kept longer ago than the WARM tier's lifetime (the keys live for the COLD tier's).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -101,6 +105,8 @@ class EvidenceSources:
         self._cache = cache
         self._settings = settings
         self._in_flight = settings.max_calls_in_flight
+        self._last_kept: tuple[news_api.RecentCatalystsResponse, list[str]] | None = None  # market-wide
+        self._last_kept_at = 0.0  # time.monotonic()
 
     async def news(self, symbols: Sequence[str], as_of: datetime) -> Gathered[NewsFacts]:
         """Catalysts of ``symbols`` over the news window ending at ``as_of``; with News down, the last
@@ -123,30 +129,37 @@ class EvidenceSources:
             missing_sources=list({m.source: m for a in answers for m in a.missing_sources}.values()),
             degraded=any(a.degraded for a in answers)))
 
-    async def _judged(self, answer: CatalystBatchResponse) -> Gathered[NewsFacts]:
-        """A good News answer's facts (a warning when a source behind it was missing), kept."""
+    async def _judged(self, answer: CatalystBatchResponse, *, keep: bool = True) -> Gathered[NewsFacts]:
+        """A good News answer's facts (a warning when a source behind it was missing), kept unless
+        told it already is."""
         out: Gathered[NewsFacts] = Gathered()
         if answer.degraded:
             missing = ", ".join(f"{m.source} ({m.reason})" for m in answer.missing_sources)
             out.warnings.append(f"news degraded: served from stored news without {missing}")
-        await self._keep(answer)
+        if keep and not await self._keep(answer):
+            self._last_kept = None
         out.facts = {c.symbol: news_facts(c) for c in answer.catalysts}
         return out
 
     async def recent_news(self, as_of: datetime, listed: Sequence[str]) -> Gathered[NewsFacts]:
         """Every symbol with catalysts over the news window ending at ``as_of``, market-wide (one
         News call); with News down, the last good answer of each of ``listed``. A good answer is kept
-        for each symbol it names and, as having none, for each of ``listed`` it does not."""
+        for each symbol it names and, as having none, for each of ``listed`` it does not, unless the
+        same answer for the same ``listed`` was the one kept last."""
         window = timedelta(hours=self._settings.thresholds.news_window_hours)
         try:
             answer = await self._news.recent_catalysts(since=as_of - window, until=as_of)
         except CatalystError as exc:
             return await self._news_from_cache(listed, exc)
         named = {c.symbol for c in answer.catalysts}
+        seen = (answer, list(listed))
+        kept = self._last_kept == seen and time.monotonic() - self._last_kept_at < CacheTier.WARM
+        if not kept:
+            self._last_kept, self._last_kept_at = seen, time.monotonic()
         return await self._judged(CatalystBatchResponse(
             since=answer.since, until=answer.until, catalysts=answer.catalysts,
             without_catalyst=[s for s in listed if s not in named], missing_sources=answer.missing_sources,
-            degraded=answer.degraded))
+            degraded=answer.degraded), keep=not kept)
 
     async def technical(self, symbols: Sequence[str]) -> Gathered[TechnicalFacts]:
         """SMA 20, RSI 14 and the volume ratio at each symbol's last bar."""
@@ -213,7 +226,8 @@ class EvidenceSources:
                             f"{len(symbols)} symbol(s), the newest as of {newest.isoformat()}, universe reduced")
         return out
 
-    async def _keep(self, answer: CatalystBatchResponse) -> None:
+    async def _keep(self, answer: CatalystBatchResponse) -> bool:
+        """Each symbol's answer kept; False when Redis would not take them."""
         by_symbol: dict[str, SymbolCatalysts | None] = dict.fromkeys(answer.without_catalyst)
         by_symbol.update({c.symbol: c for c in answer.catalysts})
         entries = [(CATALYSTS_NS, symbol, KeptCatalysts(until=answer.until, catalysts=catalysts))
@@ -222,6 +236,8 @@ class EvidenceSources:
             await self._cache.set_many(entries, CacheTier.COLD)
         except Exception as exc:  # Redis trouble must not fail a scan that has its news
             log.warning("scanner_news_cache_unavailable", error=str(exc))
+            return False
+        return True
 
     async def _kept_catalysts(self, symbols: Sequence[str]) -> dict[str, KeptCatalysts]:
         """The kept answer of each of ``symbols`` that has one."""

@@ -101,6 +101,17 @@ def illiquid(evidence: Evidence, thresholds: FunnelThresholds) -> DropReason | N
     )
 
 
+CAP_METRIC = "liquidity_rank"
+
+
+def capped(rank: int, cap: int) -> DropReason:
+    """The reason of a symbol that had everything the universe asks but ranked ``rank`` by liquidity
+    of the symbols with news, past the ``cap`` kept (the repository rebuilds it from the two)."""
+    return DropReason(metric=CAP_METRIC, value=rank, threshold=cap, comparison="<=",
+                      message=f"ranked {rank} by liquidity of the symbols with news; the universe keeps the {cap} "
+                              "most liquid")
+
+
 class UniverseFilter(CheckFilter):
     """The universe is news-first (spec 2.3, stage 1): of the listed securities (most liquid first),
     those with price > $5, volume > 1M a day and news in the last 24 h, the ``universe_cap`` most
@@ -124,10 +135,7 @@ class UniverseFilter(CheckFilter):
         dropped = dict(checked.dropped)
         for rank, evidence in enumerate(checked.passed, start=1):
             if rank > cap:
-                dropped[evidence.symbol] = DropReason(
-                    metric="liquidity_rank", value=rank, threshold=cap, comparison="<=",
-                    message=f"ranked {rank} by liquidity of the symbols with news; the universe keeps the {cap} "
-                            "most liquid")
+                dropped[evidence.symbol] = capped(rank, cap)
         return StageOutcome(passed=checked.passed[:cap], dropped=dropped)
 
     def _recent_news(self, news: NewsFacts | Unavailable | None, context: ScanContext) -> DropReason | None:

@@ -1,6 +1,11 @@
 """Scans in PostgreSQL: the ``scans`` header row and one ``scan_results`` row per symbol, at the
 stage it reached (its reason, or its candidacy, and the facts it was judged on in ``details``),
-written in one statement. Symbols are stored by ``security_id`` (``get_or_create_securities``)."""
+written in one statement. Symbols are stored by ``security_id`` (``get_or_create_securities``).
+
+The symbols the universe cut only for its size are the exception: they are kept on the header, most
+liquid first (``universe_cut``, with ``universe_cap``), since on a day when the whole market has news
+they are thousands and a row each was most of a scan's time; the verdict rebuilds their reason
+(``catalyst.scanner.filters.capped``) from their place in the list."""
 
 from __future__ import annotations
 
@@ -15,7 +20,16 @@ from uuid import UUID
 from catalyst.contracts.scanner import Candidate, DropReason, ScanResult, StageCount, SymbolVerdict
 from catalyst.db.pool import Database
 from catalyst.errors import NotFound
+from catalyst.scanner.filters import capped
 from catalyst.scanner.stages import CompositeScore, Evidence, Stage
+
+
+@dataclass(frozen=True)
+class UniverseCut:
+    """The symbols the universe cut only for its size ``cap``, most liquid first (the first ranked ``cap + 1``)."""
+
+    cap: int
+    symbols: list[str]
 
 
 @dataclass(frozen=True)
@@ -59,9 +73,11 @@ WITH written AS (
     JOIN get_or_create_securities($11::text[]) g ON g.symbol = r.symbol
     RETURNING 1
 )
-INSERT INTO scans (scan_id, cycle_id, as_of, started_at, finished_at, universe_size, stages, warnings, timings_ms)
+INSERT INTO scans (scan_id, cycle_id, as_of, started_at, finished_at, universe_size, stages, warnings, timings_ms,
+                   universe_cap, universe_cut)
 SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb || jsonb_build_object('store', round(
-           ($10::float8 + extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::numeric, 3))
+           ($10::float8 + extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::numeric, 3)),
+       $19::int, $20::text[]
 FROM (SELECT count(*) FROM written) AS counted
 RETURNING (timings_ms->>'store')::float8
 """
@@ -71,9 +87,10 @@ _CANDIDATES_SQL = """
 SELECT details FROM scan_results WHERE scan_id = $1 AND stage = 'final' AND (details->>'passed')::boolean
 ORDER BY rank
 """
-# The scan ($1, or the latest when null) if it exists, and the symbol's row in it if any: one query.
+# The scan ($1, or the latest when null) if it exists, and the symbol's row in it if any, or its
+# place among the symbols the universe cut for its size: one query.
 _VERDICT_SQL = """
-SELECT h.scan_id, r.stage, r.details
+SELECT h.scan_id, r.stage, r.details, h.universe_cap, array_position(h.universe_cut, $2) AS cut_at
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN scans h ON h.scan_id = coalesce($1::uuid, (SELECT scan_id FROM scans ORDER BY seq DESC LIMIT 1))
 LEFT JOIN (scan_results r JOIN securities s USING (security_id)) ON r.scan_id = h.scan_id AND s.symbol = $2
@@ -89,9 +106,10 @@ class ScanRepository:
             return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM trading_cycles WHERE cycle_id = $1)",
                                             cycle_id))
 
-    async def save(self, result: ScanResult, records: list[SymbolRecord]) -> float:
-        """The header and every symbol's row, in one statement; answers the milliseconds it took,
-        which the header's timings hold as ``store``."""
+    async def save(self, result: ScanResult, records: list[SymbolRecord], cut: UniverseCut | None = None) -> float:
+        """The header (with ``cut``: None, none) and every record's row, in one statement; answers
+        the milliseconds it took, which the header's timings hold as ``store``."""
+        cut = cut or UniverseCut(cap=result.universe_size, symbols=[])
         started = time.perf_counter()
         columns: list[list[Any]] = [[] for _ in range(8)]
         for r in records:
@@ -107,7 +125,7 @@ class ScanRepository:
                 _SAVE_SQL, result.scan_id, result.cycle_id, result.as_of, result.started_at, result.finished_at,
                 result.universe_size, json.dumps([s.model_dump() for s in result.stages]),
                 json.dumps(result.warnings), json.dumps(result.timings_ms), (time.perf_counter() - started) * 1000,
-                *columns)
+                *columns, cut.cap, cut.symbols)
         return took
 
     async def latest(self) -> ScanResult:
@@ -126,6 +144,10 @@ class ScanRepository:
                 raise NotFound("no scan has been run yet", code="NO_SCAN")
             raise NotFound(f"no scan {scan_id}", code="UNKNOWN_SCAN", details={"scan_id": str(scan_id)})
         scan_id = row["scan_id"]
+        if row["stage"] is None and row["cut_at"] is not None:
+            return SymbolVerdict(scan_id=scan_id, symbol=symbol, reached=Stage.UNIVERSE.value,
+                                 dropped_at=Stage.UNIVERSE.value,
+                                 reason=capped(row["universe_cap"] + row["cut_at"], row["universe_cap"]))
         if row["stage"] is None:
             raise NotFound(f"{symbol} was not in scan {scan_id}'s universe", code="SYMBOL_NOT_SCANNED",
                            details={"scan_id": str(scan_id), "symbol": symbol})

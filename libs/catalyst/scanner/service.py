@@ -6,7 +6,8 @@ them as of the market clock, the most liquid kept up to the size asked for. Then
 order, each stage's facts are gathered for the symbols still in (one batch call to its source: the
 universe's News answer serves the catalyst stage too; Technical, Pattern) and its pure filter decides
 (``catalyst.scanner.filters``). Every symbol that entered is stored at the stage it reached with
-its reason; the run's header holds the stage counts, the warnings of degraded sources and each
+its reason (those the universe cut only for its size as a list on the header:
+``catalyst.scanner.repository``); the run's header holds the stage counts, the warnings of degraded sources and each
 stage's wall time (``universe``: the database read and the filter; ``news``: the News call the
 universe and catalyst stages judge; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
 """
@@ -28,8 +29,8 @@ from catalyst.indicators.recent_bars import parse_symbol, parse_symbols
 from catalyst.logging import get_logger
 from catalyst.scanner.config import ScannerSettings
 from catalyst.scanner.evidence import EvidenceSources
-from catalyst.scanner.filters import build_filters, illiquid
-from catalyst.scanner.repository import ScanRepository, SymbolRecord
+from catalyst.scanner.filters import CAP_METRIC, build_filters, illiquid
+from catalyst.scanner.repository import ScanRepository, SymbolRecord, UniverseCut
 from catalyst.scanner.stages import (
     CompositeScore,
     Evidence,
@@ -62,6 +63,7 @@ class Progress:
     warnings: list[str] = dataclasses.field(default_factory=list)
     counts: list[StageCount] = dataclasses.field(default_factory=list)
     records: list[SymbolRecord] = dataclasses.field(default_factory=list)
+    cut: UniverseCut = dataclasses.field(default_factory=lambda: UniverseCut(cap=0, symbols=[]))
 
 
 def _unanswered(source: str) -> Unavailable:
@@ -115,7 +117,7 @@ class ScannerService:
         result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
                             finished_at=self._audit_clock.now(), universe_size=size, stages=run.counts,
                             candidates=candidates, warnings=run.warnings, timings_ms=run.timings)
-        result.timings_ms["store"] = await self._repository.save(result, run.records)
+        result.timings_ms["store"] = await self._repository.save(result, run.records, run.cut)
         await self._publish(result)
         log.info("scan_completed", scan_id=str(result.scan_id), as_of=as_of.isoformat(),
                  stages={c.stage: c.passed for c in run.counts}, warnings=len(run.warnings),
@@ -151,6 +153,10 @@ class ScannerService:
         entered = [dataclasses.replace(e, news=news.facts.get(e.symbol)) for e in entered]
         outcome = self._filters[Stage.UNIVERSE].apply(entered, context)
         run.records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
+        # the cap's reasons are the filter's last, most liquid first
+        run.cut = UniverseCut(cap=cap, symbols=[s for s, r in outcome.dropped.items() if r.metric == CAP_METRIC])
+        outcome = dataclasses.replace(outcome, dropped={s: r for s, r in outcome.dropped.items()
+                                                        if r.metric != CAP_METRIC})
         run.records += self._dropped(Stage.UNIVERSE, entered, outcome)
         run.counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
                                  passed=len(outcome.passed)))

@@ -322,3 +322,36 @@ async def test_recent_catalysts_asks_a_source_without_a_market_feed_about_every_
     assert {'"NWSU"', '"NWSV"'} <= asked  # NewsAPI answers per query: every listed security is asked
     assert [c["symbol"] for c in body["catalysts"]] == ["NWSU"]
     assert body["catalysts"][0]["top"]["sources"] == ["newsapi"]
+
+
+async def test_recent_catalysts_are_cached_per_window_until_a_story_is_written(
+        build_news_app, api_client, securities, wire_server):
+    await securities("NWSW", "NWSX")
+    until = NOW - timedelta(days=50)
+    article = {"source": {"id": None, "name": "Wire"}, "author": None,
+               "title": "NWS Whiskey wins $90 million Army contract", "description": "",
+               "url": "https://news.test/nwsw-army", "urlToImage": None,
+               "publishedAt": (until - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ"), "content": ""}
+
+    def route(seen):
+        found = [article] if seen.query["q"] == '"NWSW"' else []
+        return 200, {}, {"status": "ok", "totalResults": len(found), "articles": found}
+
+    wire_server.route = route
+    app = build_news_app(sources="newsapi", NEWSAPI_URL=wire_server.url, NEWS_API_KEY="k")
+    window = {"since": (until - timedelta(hours=24)).isoformat(), "until": until.isoformat()}
+    async with api_client(app) as client:
+        first = (await client.get("/api/v1/catalysts/recent", params=window)).json()
+        asked = len(wire_server.seen)
+        later = {"since": (until - timedelta(hours=24, seconds=-1)).isoformat(),
+                 "until": (until + timedelta(seconds=1)).isoformat()}  # the same minutes: the same answer
+        again = (await client.get("/api/v1/catalysts/recent", params=later)).json()
+        assert len(wire_server.seen) == asked  # answered from the cache: no source asked
+        assert again == first
+        story = {"symbols": ["NWSX"], "headline": "FDA approves NWS X-ray's migraine drug",
+                 "published_at": (until - timedelta(hours=1)).isoformat()}
+        assert (await client.post("/api/v1/news/ingest", json={"items": [story]})).json()["stored"] == 1
+        after = (await client.get("/api/v1/catalysts/recent", params=window)).json()
+    assert [c["symbol"] for c in first["catalysts"]] == ["NWSW"]
+    assert [c["symbol"] for c in after["catalysts"]] == ["NWSX", "NWSW"]  # the written story shows at once
+    assert len(wire_server.seen) > asked

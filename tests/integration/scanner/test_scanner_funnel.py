@@ -104,14 +104,24 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
     assert json.loads(header["stages"]) == result["stages"]
 
 
-async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: ScannerFactory) -> None:
+async def test_the_universe_is_the_most_liquid_symbols_with_news(scanner: ScannerFactory,
+                                                                 scanner_db: Database) -> None:
     """By dollar volume: SCGOB, SCHOT, SCDUL, SCGOA, SCQUT (no news), SCWEK, SCTHN, SCPNY. A universe
-    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out."""
+    of 5 is the 5 most liquid with news, so SCWEK, sixth of all, is in and SCQUT out. A symbol cut
+    only by the size is kept on the scan's header, not as a row of its own, and answered from there."""
     async with scanner(settings={"SCANNER_MIN_UNIVERSE": "1"}) as client:
         five = await start(client, universe_size=5)
         four = await start(client, universe_size=4)
         verdicts = {s: (await client.get(f"/api/v1/scan/{four['scan_id']}/symbols/{s}")).json()
                     for s in ("SCGOA", "SCWEK", "SCPNY")}
+        latest = (await client.get("/api/v1/scan/latest/symbols/SCWEK")).json()
+    async with scanner_db.acquire() as conn:
+        header = await conn.fetchrow("SELECT universe_cap, universe_cut FROM scans WHERE scan_id = $1",
+                                     uuid.UUID(four["scan_id"]))
+        rows = await conn.fetchval("SELECT count(*) FROM scan_results r JOIN securities s USING (security_id)"
+                                   " WHERE r.scan_id = $1 AND s.symbol = 'SCWEK'", uuid.UUID(four["scan_id"]))
+    assert (header["universe_cap"], header["universe_cut"], rows) == (4, ["SCWEK"], 0)
+    assert latest == verdicts["SCWEK"]
     assert five["stages"][0] == {"stage": "universe", "entered": 8, "passed": 5}
     assert five["stages"][1] == {"stage": "catalyst", "entered": 5, "passed": 4}  # SCDUL's news is weak
     assert [c["symbol"] for c in five["candidates"]] == ["SCGOA", "SCGOB"]
