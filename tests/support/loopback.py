@@ -32,11 +32,19 @@ async def serving(app: Any, *, lifespan: Literal["on", "off"] = "on", port: int 
         await serving_task
 
 
-def free_port_base(width: int = 10, low: int = 20_000, high: int = 60_000) -> int:
+def free_port_base(width: int = 10, low: int = 20_000) -> int:
     """A base port with ``width`` free ports above it (``catalyst run --port-base``), so a test's nine
-    services never meet a ``make run`` or another test on the spec ports."""
+    services never meet a ``make run`` or another test on the spec ports. Drawn below the kernel's
+    ephemeral range: a port in it may be taken by any outgoing connection between the check and the
+    service's bind."""
     import random
     import socket
+    from pathlib import Path
+
+    try:
+        high = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        high = 32_768  # Linux's default lower bound
 
     for _ in range(200):
         base = random.randrange(low, high - width)

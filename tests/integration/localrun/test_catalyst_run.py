@@ -37,14 +37,6 @@ RUN = [sys.executable, "-m", "catalyst.cli", "run", "--keep-state", "--port-base
 PORT = {s: BASE + port - PORTS[ServiceName.ORCHESTRATION] for s, port in PORTS.items()}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _env(dsn: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": REDIS_URL,
             "REDIS_NAMESPACE": f"test-run-{uuid.uuid4().hex[:8]}:", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}",
@@ -92,7 +84,7 @@ def test_a_whole_day_at_max_speed_runs_every_phase_once_and_writes_the_report(tm
 
 def test_a_service_that_dies_is_restarted_and_answers_again(tmp_path: Path) -> None:
     with scratch_dsn("catalyst_run_test") as dsn:
-        port = _free_port()
+        port = free_port_base(1)
         supervisor = Supervisor(ROOT, tmp_path / "logs", lambda s: {**_env(dsn), "CATALYST_SERVICE": s.value},
                                 ports={ServiceName.PATTERN: port}, max_restarts=1)
         events: list[str] = []
