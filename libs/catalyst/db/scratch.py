@@ -53,6 +53,14 @@ def _drop_sql(name: str) -> str:
     return f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
 
 
+async def recreate_database(admin_dsn: str, name: str) -> str:
+    """``name`` dropped (if there) and made anew, empty, on ``admin_dsn``'s server; its DSN. For a
+    database that lives until the next one replaces it (``catalyst run``'s), not a throw-away one."""
+    await admin_execute(admin_dsn, _drop_sql(name))
+    await admin_execute(admin_dsn, _create_sql(name, None))
+    return dsn_for(admin_dsn, name)
+
+
 @asynccontextmanager
 async def scratch_database(admin_dsn: str, prefix: str = DEFAULT_PREFIX, *, migrate: bool = True,
                            template: str | None = None) -> AsyncIterator[str]:

@@ -13,7 +13,7 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from catalyst.db.scratch import admin_execute, dsn_for
+from catalyst.db.scratch import recreate_database
 
 RUN_DATABASE = "catalyst_run"
 RUN_NAMESPACE = "catalyst-run:"
@@ -30,17 +30,11 @@ async def _clear_namespace(redis_url: str, namespace: str) -> int:
         await client.aclose()
 
 
-async def _recreate(admin_dsn: str, name: str) -> str:
-    await admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin_execute(admin_dsn, f'CREATE DATABASE "{name}"')
-    return dsn_for(admin_dsn, name)
-
-
 def fresh_state(database_url: str, redis_url: str, port_base: int | None = None) -> dict[str, str]:
     """The run's database made anew (empty: the run migrates it), its Redis namespace emptied: the
     variables the services get. A run beside another (``--port-base``) gets a database of its own."""
     name, namespace = (RUN_DATABASE, RUN_NAMESPACE) if port_base is None else \
         (f"{RUN_DATABASE}_{port_base}", f"{RUN_NAMESPACE.rstrip(':')}-{port_base}:")
-    dsn = asyncio.run(_recreate(database_url, name))
+    dsn = asyncio.run(recreate_database(database_url, name))
     asyncio.run(_clear_namespace(redis_url, namespace))
     return {"DATABASE_URL": dsn, "REDIS_NAMESPACE": namespace}

@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,7 @@ async def daily_report_html() -> str:
 
     key = read(Settings).api_key(Operator.OPERATOR)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT[ServiceName.REPORTING]}") as http:
-        answer = await http.get(daily_html_path(__import__("datetime").date.fromisoformat(DAY)),
+        answer = await http.get(daily_html_path(date.fromisoformat(DAY)),
                                 headers={"X-API-Key": key})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/html")
