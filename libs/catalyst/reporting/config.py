@@ -36,6 +36,10 @@ class SmtpSettings(Section):
     recipients: Annotated[list[str], BeforeValidator(comma_list)] = Field(
         default_factory=list, alias="SMTP_RECIPIENTS", description="Comma-separated")
     timeout_s: float = Field(10.0, alias="SMTP_TIMEOUT", gt=0)
+    ca_file: Path | None = Field(
+        None, alias="SMTP_CA_FILE",
+        description="PEM bundle of the authorities the server's certificate is checked against (a relay "
+                    "with a private CA); unset: the system's. The certificate is always verified")
 
     @property
     def enabled(self) -> bool:

@@ -1,4 +1,7 @@
-"""Sending the daily mail over SMTP (the standard library's smtplib, run in a worker thread)."""
+"""Sending the daily mail over SMTP (the standard library's smtplib, run in a worker thread).
+
+TLS always verifies the server's certificate and name (``ssl.create_default_context``), against
+``SMTP_CA_FILE`` when set (a relay with a private authority), else the system's authorities."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from catalyst.reporting.config import SmtpSettings
 def _send(settings: SmtpSettings, message: EmailMessage) -> list[str]:
     """Deliver ``message``; the recipients the server accepted (it raises when it accepted none)."""
     assert settings.host is not None
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=settings.ca_file)
     smtp: smtplib.SMTP
     if settings.tls == "ssl":
         smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)

@@ -73,16 +73,31 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A plain SMTP server on loopback (no TLS), in its own thread; its inbox and port."""
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+def smtp_servers() -> Iterator[Callable[..., tuple[Inbox, int]]]:
+    """``smtp_servers(**options)``: an SMTP server on loopback in its own thread, started with
+    aiosmtpd's ``Controller`` options (``ssl_context`` for TLS from the start, ``tls_context`` and
+    ``require_starttls``, ``authenticator`` …); its inbox and port. Stopped after the test."""
+    controllers: list[Controller] = []
+
+    def start(**options: Any) -> tuple[Inbox, int]:
+        inbox = Inbox()
+        port = _free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        controllers.append(controller)
+        return inbox, port
+
     try:
-        yield inbox, port
+        yield start
     finally:
-        controller.stop()
+        for controller in controllers:
+            controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_servers: Callable[..., tuple[Inbox, int]]) -> tuple[Inbox, int]:
+    """A plain SMTP server on loopback (no TLS); its inbox and port."""
+    return smtp_servers()
 
 
 @pytest.fixture
