@@ -26,12 +26,14 @@ a 400 naming the field and never a 500 further down:
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from catalyst.domain.market import Timeframe
+from catalyst.domain.money import AS_JSON_NUMBER, coerce_number, money
 
 MAX_PRICE = 1_000_000.0  # dollars a share: what numeric(18, 6) columns and cent arithmetic hold with room
 MIN_PRICE = 0.000001  # the smallest price numeric(18, 6) keeps: anything smaller rounds to zero
@@ -47,6 +49,26 @@ MAX_TEXT = 10_000  # characters of a stored text field (a news summary)
 
 Price = Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE, allow_inf_nan=False)]
 """A price in dollars a share (limit, stop, target, support level) or a distance in them (ATR)."""
+
+OrderPrice = Annotated[
+    Decimal,
+    Field(ge=Decimal("0.000001"), le=Decimal(int(MAX_PRICE)), allow_inf_nan=False),
+    BeforeValidator(coerce_number),
+    AfterValidator(money),
+    AS_JSON_NUMBER,
+]
+"""A price the books keep (an order's limit, stop, target; a fill; a position's entry): ``Price``'s
+bounds as a ``Money`` decimal (six decimals), a JSON number on the wire. The bounds are checked
+before rounding, so a price that would round to zero is refused, not stored as 0."""
+
+DollarAmount = Annotated[
+    Decimal,
+    Field(ge=Decimal("0.01"), le=Decimal(int(MAX_AMOUNT)), allow_inf_nan=False),
+    BeforeValidator(coerce_number),
+    AfterValidator(money),
+    AS_JSON_NUMBER,
+]
+"""``Amount``'s bounds (a cent .. ``MAX_AMOUNT``) as a ``Money`` decimal, a JSON number on the wire."""
 
 Shares = Annotated[int, Field(gt=0, le=1_000_000)]
 """Whole shares of one order (what one order to the broker may carry)."""

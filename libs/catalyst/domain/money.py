@@ -9,9 +9,10 @@ type is a plain ``Decimal`` to the type checker and at run time (built with ``mo
 ``quantity``). They are aliases, not ``NewType``s, because ``Decimal`` arithmetic returns
 ``Decimal``: a NewType would need re-wrapping after every sum and says nothing more.
 
-Floats remain at two edges only, each converting here: the wire (JSON numbers in the contracts
-and bus events, ``as_float``) and market data and the risk rules' float arithmetic (bars,
-indicators, ``catalyst.risk``).
+On the wire money stays a JSON number: ``WireMoney`` (and the bounded ``OrderPrice`` /
+``DollarAmount`` of ``catalyst.domain.bounded``) is a ``Money`` in Python that serializes to a
+number in JSON, so the contracts carry decimals inside and numbers outside. Floats remain only
+for market data and its statistics (bars, indicators, patterns, correlation, volatility).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, TypeAlias
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 QUANTUM = Decimal("0.000001")  # the scale of numeric(18, 6) and numeric(20, 6)
 ZERO = Decimal(0)
@@ -67,13 +68,19 @@ def as_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _coerce(value: object) -> object:
+def coerce_number(value: object) -> object:
     """Floats through their repr (``0.1`` stays ``0.1``); other input goes to pydantic's parser."""
     return to_decimal(value) if isinstance(value, float) else value
 
 
-Money = Annotated[Decimal, BeforeValidator(_coerce), AfterValidator(money)]
+Money = Annotated[Decimal, BeforeValidator(coerce_number), AfterValidator(money)]
 """Dollars (a price, an amount, a P&L), six decimals."""
 
-Quantity = Annotated[Decimal, BeforeValidator(_coerce), AfterValidator(quantity)]
+Quantity = Annotated[Decimal, BeforeValidator(coerce_number), AfterValidator(quantity)]
 """Shares, six decimals (a broker may report fractional quantities; Catalyst orders whole shares)."""
+
+AS_JSON_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
+"""Serializes a decimal as a JSON number (the wire's money), keeping it a ``Decimal`` in Python."""
+
+WireMoney = Annotated[Money, AS_JSON_NUMBER]
+"""A ``Money`` that is a JSON number on the wire (a P&L, an amount in a response)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from catalyst.domain.bounded import MAX_TEXT, MAX_TIME, MIN_TIME, Label, Text, Timestamp
+from catalyst.domain.bounded import MAX_TEXT, MAX_TIME, MIN_TIME, DollarAmount, Label, OrderPrice, Text, Timestamp
+from catalyst.domain.money import WireMoney
 
 TIMESTAMP = TypeAdapter(Timestamp)
 
@@ -44,3 +46,36 @@ def test_label_is_short_and_not_empty() -> None:
     for bad in ("", "x" * 65, "sma\x00"):
         with pytest.raises(ValidationError):
             TypeAdapter(Label).validate_python(bad)
+
+
+ORDER_PRICE = TypeAdapter(OrderPrice)
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    (0.1, Decimal("0.1")), ("187.25", Decimal("187.25")), (12, Decimal(12)),
+    ("1.0000004", Decimal("1")), (0.000001, Decimal("0.000001")), (1_000_000, Decimal(1_000_000)),
+])
+def test_order_price_is_a_six_decimal_money(given: object, kept: Decimal) -> None:
+    value = ORDER_PRICE.validate_python(given)
+    assert isinstance(value, Decimal)
+    assert value == kept
+    assert value.as_tuple().exponent == -6
+
+
+@pytest.mark.parametrize("given", [0, -1, 0.0000004, 1_000_000.01, "nan", float("inf"), "abc", True])
+def test_order_price_refuses_what_the_books_cannot_hold(given: object) -> None:
+    with pytest.raises(ValidationError):
+        ORDER_PRICE.validate_python(given)
+
+
+@pytest.mark.parametrize("kind", [OrderPrice, DollarAmount, WireMoney])
+def test_money_is_a_json_number_on_the_wire(kind: object) -> None:
+    adapter: TypeAdapter[Decimal] = TypeAdapter(kind)
+    assert adapter.dump_json(adapter.validate_python("2000.5")) == b"2000.5"
+    assert adapter.validate_json(b"0.1") == Decimal("0.1")
+    assert adapter.json_schema(mode="serialization")["type"] == "number"
+
+
+def test_dollar_amount_is_at_least_a_cent() -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(DollarAmount).validate_python("0.009")
