@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -69,7 +70,7 @@ def test_order_price_refuses_what_the_books_cannot_hold(given: object) -> None:
 
 
 @pytest.mark.parametrize("kind", [OrderPrice, DollarAmount, WireMoney])
-def test_money_is_a_json_number_on_the_wire(kind: object) -> None:
+def test_money_is_a_json_number_on_the_wire(kind: Any) -> None:
     adapter: TypeAdapter[Decimal] = TypeAdapter(kind)
     assert adapter.dump_json(adapter.validate_python("2000.5")) == b"2000.5"
     assert adapter.validate_json(b"0.1") == Decimal("0.1")
