@@ -162,13 +162,6 @@ def app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
     return read
 
 
-def split_comma_list(values: list[str] | None) -> list[str] | None:
-    """A list query parameter given as ``?x=a,b`` or ``?x=a&x=b`` alike; None when absent or empty."""
-    if not values:
-        return None
-    return [name.strip() for v in values for name in v.split(",") if name.strip()]
-
-
 def create_app(
     service: ServiceName,
     *,

@@ -20,14 +20,7 @@ from catalyst.access import NEWS_INGEST, NEWS_QUERIES
 from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.clock import Clock
 from catalyst.config import Settings
-from catalyst.contracts.news import (
-    CatalystBatchRequest,
-    CatalystBatchResponse,
-    IngestRequest,
-    IngestResponse,
-    NewsResponse,
-    NewsRoutes,
-)
+from catalyst.contracts import news as api
 from catalyst.domain.bounded import SymbolInput, Timestamp
 from catalyst.domain.news import NewsItem
 from catalyst.environment import read
@@ -50,12 +43,12 @@ ingest_router = APIRouter(tags=["news"])  # pushed stories: other callers than t
 catalyst_router = APIRouter(tags=["catalysts"])
 
 
-@serve(news_router, NewsRoutes.news_for_symbol)
+@serve(news_router, api.NewsRoutes.news_for_symbol)
 async def news_for_symbol(
     symbol: Annotated[SymbolInput, Path()], news: News,
     since: Annotated[Timestamp | None, Query(description="Default: until minus the look-back")] = None,
     until: Annotated[Timestamp | None, Query(description="Default: now")] = None,
-) -> NewsResponse:
+) -> api.NewsResponse:
     """Merged, scored events about ``symbol`` published in the window, newest first.
 
     When a source fails the stored news is served and the source is listed in ``missing_sources``.
@@ -63,20 +56,20 @@ async def news_for_symbol(
     return await news.news(symbol, since, until)
 
 
-@serve(ingest_router, NewsRoutes.ingest)
-async def ingest(body: IngestRequest, news: News) -> IngestResponse:
+@serve(ingest_router, api.NewsRoutes.ingest)
+async def ingest(body: api.IngestRequest, news: News) -> api.IngestResponse:
     """Store pushed items. Bad items (no headline, unknown symbol, future timestamp …) are listed in
     ``rejected`` by index; when every item is bad the answer is a 400 envelope naming them all."""
     return await news.ingest(body.items)
 
 
-@serve(catalyst_router, NewsRoutes.catalysts_batch)
-async def catalysts_batch(body: CatalystBatchRequest, news: News) -> CatalystBatchResponse:
+@serve(catalyst_router, api.NewsRoutes.catalysts_batch)
+async def catalysts_batch(body: api.CatalystBatchRequest, news: News) -> api.CatalystBatchResponse:
     """The strongest catalyst of each symbol (the scanner's call): one fetch per source for all symbols."""
     return await news.catalysts(body)
 
 
-@serve(catalyst_router, NewsRoutes.recent_catalysts)
+@serve(catalyst_router, api.NewsRoutes.recent_catalysts)
 async def recent_catalysts(
     news: News,
     since: Annotated[Timestamp | None, Query(description="Default: until minus the look-back")] = None,

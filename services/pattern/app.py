@@ -7,47 +7,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query
+from fastapi import APIRouter, Depends, FastAPI, Path
 
 from catalyst.access import PATTERN_QUERIES
-from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.clock import Clock
 from catalyst.config import Settings
-from catalyst.contracts.pattern import (
-    DEFAULT_BARS,
-    DEFAULT_TIMEFRAME,
-    MAX_BARS,
-    PatternBatchRequest,
-    PatternBatchResponse,
-    PatternRoutes,
-    PatternsResponse,
-)
-from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
+from catalyst.contracts import pattern as api
+from catalyst.domain.bounded import SymbolInput
 from catalyst.patterns.service import PatternService
-from catalyst.routing import serve
+from catalyst.routing import AnalysisQuery, analysis_query, serve
 from catalyst.services import ServiceName
 
 Patterns = Annotated[PatternService, Depends(app_state("patterns", PatternService))]
+PatternQuery = Annotated[AnalysisQuery, Depends(analysis_query(
+    names="patterns", default_timeframe=api.DEFAULT_TIMEFRAME.value, default_bars=api.DEFAULT_BARS,
+    max_bars=api.MAX_BARS))]
 
 router = APIRouter(tags=["patterns"])
 
 
-@serve(router, PatternRoutes.patterns_batch)
-async def patterns_batch(body: PatternBatchRequest, patterns: Patterns) -> PatternBatchResponse:
+@serve(router, api.PatternRoutes.patterns_batch)
+async def patterns_batch(body: api.PatternBatchRequest, patterns: Patterns) -> api.PatternBatchResponse:
     """Many symbols in one call; unknown symbols and too-short histories are listed in ``errors``."""
     return await patterns.batch(body)
 
 
-@serve(router, PatternRoutes.patterns_for_symbol)
+@serve(router, api.PatternRoutes.patterns_for_symbol)
 async def patterns_for_symbol(
-    symbol: Annotated[SymbolInput, Path()],
-    patterns: Patterns,
-    timeframe: Annotated[TimeframeInput, Query(description="1Min, 5Min, 15Min, 1Hour, 1Day")] = DEFAULT_TIMEFRAME.value,
-    names: Annotated[list[NameList] | None,
-                     Query(max_length=MAX_NAMES, alias="patterns", description="Comma-separated; default all")] = None,
-    bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
-    refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
-) -> PatternsResponse:
+    symbol: Annotated[SymbolInput, Path()], patterns: Patterns, query: PatternQuery,
+) -> api.PatternsResponse:
     """Bull flag, cup and handle, ascending triangle, ABCD and opening range breakout as of the
     symbol's last bar: each with confidence and its features, breakout, support/resistance and
     entry/stop/target.
@@ -55,7 +44,7 @@ async def patterns_for_symbol(
     404 for an unknown symbol; 400 ``INSUFFICIENT_DATA`` when a requested pattern needs more
     bars than there are; 400 ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
     """
-    return await patterns.patterns(symbol, timeframe, split_comma_list(names), bars, refresh=refresh)
+    return await patterns.patterns(symbol, query.timeframe, query.names, query.bars, refresh=query.refresh)
 
 
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -15,17 +15,7 @@ from catalyst.auth import Caller
 from catalyst.clients.trading import TradingClient
 from catalyst.clock import Clock
 from catalyst.config import Settings
-from catalyst.contracts.risk import (
-    ActiveParameters,
-    EmergencyStopRequest,
-    EmergencyStopResponse,
-    ParametersUpdate,
-    ResetRequest,
-    RiskRoutes,
-    RiskStatus,
-    ValidateRequest,
-    ValidateResponse,
-)
+from catalyst.contracts import risk as api
 from catalyst.db.bars import BarStore
 from catalyst.environment import read
 from catalyst.errors import CatalystError
@@ -54,53 +44,53 @@ controls_router = APIRouter(tags=["risk controls"])
 parameters_router = APIRouter(tags=["risk controls"])
 
 
-def _active(a: ActiveSet) -> ActiveParameters:
-    return ActiveParameters(version=a.version, parameters=a.parameters, applied_by=a.applied_by,
+def _active(a: ActiveSet) -> api.ActiveParameters:
+    return api.ActiveParameters(version=a.version, parameters=a.parameters, applied_by=a.applied_by,
                             source=a.source, applied_at=a.applied_at, reason=a.reason)
 
 
-@serve(checks_router, RiskRoutes.validate)
-async def validate(body: ValidateRequest, risk: Manager) -> ValidateResponse:
+@serve(checks_router, api.RiskRoutes.validate)
+async def validate(body: api.ValidateRequest, risk: Manager) -> api.ValidateResponse:
     """Pre-trade check of one order: every rule, Kelly sizing, and a signed approval when approved."""
     return await risk.validator.validate(body)
 
 
-@serve(parameters_router, RiskRoutes.get_parameters)
-async def get_parameters(risk: Manager) -> ActiveParameters:
+@serve(parameters_router, api.RiskRoutes.get_parameters)
+async def get_parameters(risk: Manager) -> api.ActiveParameters:
     """The active parameter set and its version."""
     return _active(risk.store.active)
 
 
-@serve(parameters_router, RiskRoutes.put_parameters)
-async def put_parameters(body: ParametersUpdate, risk: Manager, caller: Caller) -> ActiveParameters:
+@serve(parameters_router, api.RiskRoutes.put_parameters)
+async def put_parameters(body: api.ParametersUpdate, risk: Manager, caller: Caller) -> api.ActiveParameters:
     """Replace the active set (absent keys take the documented defaults); applies at once."""
     applied = await risk.store.apply_parameters(body.parameters, source=body.source,
                                                 applied_by=body.applied_by or caller.value, reason=body.reason)
     return _active(applied)
 
 
-@serve(checks_router, RiskRoutes.status)
-async def status(risk: Manager) -> RiskStatus:
+@serve(checks_router, api.RiskRoutes.status)
+async def status(risk: Manager) -> api.RiskStatus:
     """State, daily P&L, exposure, usage of every limit and the active alerts."""
     return risk.status_report.status()
 
 
-@serve(checks_router, RiskRoutes.mark_to_market)
-async def mark_to_market(risk: Manager) -> RiskStatus:
+@serve(checks_router, api.RiskRoutes.mark_to_market)
+async def mark_to_market(risk: Manager) -> api.RiskStatus:
     """Re-mark every open position at its last complete bar now and re-check the limits (the
     Workflow's monitor phase; the Risk Manager also does it by itself every market minute)."""
     await risk.follower.mark_to_market(force=True)
     return risk.status_report.status()
 
 
-@serve(controls_router, RiskRoutes.emergency_stop)
-async def emergency_stop(body: EmergencyStopRequest, risk: Manager, caller: Caller) -> EmergencyStopResponse:
+@serve(controls_router, api.RiskRoutes.emergency_stop)
+async def emergency_stop(body: api.EmergencyStopRequest, risk: Manager, caller: Caller) -> api.EmergencyStopResponse:
     """Halt entries, cancel every open order and flatten every position through Trading."""
     return await risk.emergency_stop(body.reason, body.requested_by or caller.value)
 
 
-@serve(controls_router, RiskRoutes.reset)
-async def reset(body: ResetRequest, risk: Manager, caller: Caller) -> RiskStatus:
+@serve(controls_router, api.RiskRoutes.reset)
+async def reset(body: api.ResetRequest, risk: Manager, caller: Caller) -> api.RiskStatus:
     """Explicitly lift an emergency halt (or the day's REDUCING latch)."""
     return await risk.reset(body.reason, body.requested_by or caller.value)
 

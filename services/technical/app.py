@@ -7,33 +7,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query
+from fastapi import APIRouter, Depends, FastAPI, Path
 
 from catalyst.access import TECHNICAL_QUERIES
-from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.app import ServiceRuntime, app_state, create_app
 from catalyst.clock import Clock
 from catalyst.config import Settings
-from catalyst.contracts.technical import (
-    DEFAULT_BARS,
-    DEFAULT_TIMEFRAME,
-    MAX_BARS,
-    IndicatorBatchRequest,
-    IndicatorBatchResponse,
-    IndicatorValues,
-    TechnicalRoutes,
-)
-from catalyst.domain.bounded import MAX_NAMES, NameList, SymbolInput, TimeframeInput
+from catalyst.contracts import technical as api
+from catalyst.domain.bounded import SymbolInput
 from catalyst.indicators.service import TechnicalService
-from catalyst.routing import serve
+from catalyst.routing import AnalysisQuery, analysis_query, serve
 from catalyst.services import ServiceName
 
 Technical = Annotated[TechnicalService, Depends(app_state("technical", TechnicalService))]
+IndicatorQuery = Annotated[AnalysisQuery, Depends(analysis_query(
+    names="indicators", default_timeframe=api.DEFAULT_TIMEFRAME.value, default_bars=api.DEFAULT_BARS,
+    max_bars=api.MAX_BARS))]
 
 router = APIRouter(tags=["indicators"])
 
 
-@serve(router, TechnicalRoutes.indicators_batch)
-async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) -> IndicatorBatchResponse:
+@serve(router, api.TechnicalRoutes.indicators_batch)
+async def indicators_batch(body: api.IndicatorBatchRequest, technical: Technical) -> api.IndicatorBatchResponse:
     """Many symbols in one call (the scanner's): one panel computation per bar count.
 
     Unknown symbols and symbols with too little history are listed in ``errors``; the others
@@ -42,16 +37,10 @@ async def indicators_batch(body: IndicatorBatchRequest, technical: Technical) ->
     return await technical.batch(body)
 
 
-@serve(router, TechnicalRoutes.indicators_for_symbol)
+@serve(router, api.TechnicalRoutes.indicators_for_symbol)
 async def indicators_for_symbol(
-    symbol: Annotated[SymbolInput, Path()],
-    technical: Technical,
-    timeframe: Annotated[TimeframeInput, Query(description="1Min, 5Min, 15Min, 1Hour, 1Day")] = DEFAULT_TIMEFRAME.value,
-    indicators: Annotated[list[NameList] | None,
-                          Query(max_length=MAX_NAMES, description="Comma-separated; default all")] = None,
-    bars: Annotated[int, Query(ge=1, le=MAX_BARS, description="Latest bars to use")] = DEFAULT_BARS,
-    refresh: Annotated[bool, Query(description="Recompute even when cached")] = False,
-) -> IndicatorValues:
+    symbol: Annotated[SymbolInput, Path()], technical: Technical, query: IndicatorQuery,
+) -> api.IndicatorValues:
     """Indicator values at the symbol's last bar: SMA 20/50/200, EMA 9/21, RSI 14, MACD 12/26/9,
     ATR 14, Bollinger 20/2, OBV, volume ratio, support/resistance.
 
@@ -59,7 +48,7 @@ async def indicators_for_symbol(
     ``indicator``) when a requested indicator needs more bars than there are; 400
     ``UNSUPPORTED_TIMEFRAME`` naming the allowed timeframes.
     """
-    return await technical.indicators(symbol, timeframe, split_comma_list(indicators), bars, refresh=refresh)
+    return await technical.indicators(symbol, query.timeframe, query.names, query.bars, refresh=query.refresh)
 
 
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -1,4 +1,4 @@
-"""``catalyst.app.app_state`` and ``split_comma_list``: the helpers every service's routes use."""
+"""``catalyst.app.app_state`` and ``catalyst.routing.split_comma_list``: the helpers every service's routes use."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query
 
 from catalyst.access import PATTERN_QUERIES
-from catalyst.app import ServiceRuntime, app_state, create_app, split_comma_list
+from catalyst.app import ServiceRuntime, app_state, create_app
+from catalyst.routing import split_comma_list
 from catalyst.services import ServiceName
 
 
