@@ -117,7 +117,7 @@ class CycleLedger:
                           context: dict[str, Any], *, symbol: str | None = None) -> bool:
         """Record ``decision`` for ``request_id`` unless it is recorded already (concurrent requests of one id
         write it once); True when this call wrote it."""
-        async with self._db.transaction() as conn:
+        async with self._db.acquire() as conn:
             return await repo.log_decision_once(conn, cycle_id, decision, request_id, reasoning, context,
                                                 symbol=symbol)
 

@@ -178,16 +178,25 @@ async def find_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str,
     return None if value is None else json_object(value)
 
 
+ONCE_DECISIONS = frozenset({"trade_placed", "position_closed"})
+"""The decisions written at most once per request id (migration 0016's unique index names the same)."""
+
+
 async def log_decision_once(conn: asyncpg.Connection, cycle_id: UUID, decision: str, request_id: str,
                             reasoning: str, context: dict[str, Any], *, symbol: str | None = None) -> bool:
     """``log_decision`` unless the cycle has ``decision`` for ``request_id`` already; True when written.
-    Call it in a transaction: a lock on (cycle, decision, request id) makes concurrent callers take turns."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                       f"decision:{cycle_id}:{decision}:{request_id}")
-    if await find_decision(conn, cycle_id, decision, request_id) is not None:
-        return False
-    await log_decision(conn, cycle_id, decision, reasoning, {**context, "request_id": request_id}, symbol=symbol)
-    return True
+    One statement: the unique index on (cycle, decision, request id) makes concurrent callers of one
+    request wait for the first one's commit and then write nothing."""
+    if decision not in ONCE_DECISIONS:
+        raise ValueError(f"{decision!r} is not written once per request: {sorted(ONCE_DECISIONS)}")
+    written = await conn.fetchval(
+        """INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)
+           VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE get_or_create_security($2) END, $3, $4, $5::jsonb)
+           ON CONFLICT (cycle_id, decision, (context->>'request_id'))
+               WHERE decision IN ('trade_placed', 'position_closed') DO NOTHING
+           RETURNING decision_id""",
+        cycle_id, symbol, decision, reasoning, _json({**context, "request_id": request_id}))
+    return written is not None
 
 
 async def seen_alerts(conn: asyncpg.Connection, cycle_id: UUID) -> set[str]:
