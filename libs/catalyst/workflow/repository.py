@@ -178,7 +178,7 @@ async def find_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str,
     return None if value is None else json_object(value)
 
 
-ONCE_DECISIONS = frozenset({"trade_placed", "position_closed"})
+ONCE_DECISIONS = frozenset({"trade_requested", "trade_placed", "position_closed"})
 """The decisions written at most once per request id (migration 0016's unique index names the same)."""
 
 
@@ -193,7 +193,7 @@ async def log_decision_once(conn: asyncpg.Connection, cycle_id: UUID, decision: 
         """INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)
            VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE get_or_create_security($2) END, $3, $4, $5::jsonb)
            ON CONFLICT (cycle_id, decision, (context->>'request_id'))
-               WHERE decision IN ('trade_placed', 'position_closed') DO NOTHING
+               WHERE decision IN ('trade_requested', 'trade_placed', 'position_closed') DO NOTHING
            RETURNING decision_id""",
         cycle_id, symbol, decision, reasoning, _json({**context, "request_id": request_id}))
     return written is not None

@@ -6,9 +6,10 @@ priced from the levels (the request's own first, then the pattern's, then the sc
 Manager validates it; a refusal comes back with Risk's reasons and nothing is sent. A preview stops
 there. An approved entry goes to Trading as a bracket with Risk's signed approval, under a client
 order id derived from the cycle and the request id, so a retried request never places a second
-order: the desk first looks for the order it placed (its decision, and Trading by that id for a
-try whose answer was lost to a 5xx or a timeout; both at once, beside the analysis) before asking
-Risk again, and Trading answers a known id with the order it has. A close is keyed alike
+order: an executed request is recorded first (``trade_requested``, once per request id, beside the
+analysis), and only a request recorded before — a retry — looks for the order an earlier try placed
+(its decision, and Trading by that id for a try whose answer was lost to a 5xx or a timeout) before
+asking Risk again; Trading answers a known id with the order it has. A close is keyed alike
 (``close_order_id``), and written once.
 Every outcome is a decision in ``decision_logs`` with the inputs it was decided on.
 
@@ -97,16 +98,13 @@ class TradeDesk:
         base = TradeOutcome(request_id=req.request_id, cycle_id=cycle.cycle_id, symbol=symbol, side=req.side,
                             mode=req.mode, status="refused", client_order_id=cid, reasons=[],
                             analysis=TradeAnalysis())
-        if req.mode == "execute":  # the look-ups for an earlier try, and the analysis, at once
-            placed, known, (analysis, warnings) = await asyncio.gather(
-                self._ledger.find_decision(cycle.cycle_id, "trade_placed", req.request_id),
-                self._peers.trading.find_order(cid), self._analyse(cycle, symbol))
-            if placed is not None:
-                order = await self._peers.trading.get_order(placed["order_id"])
-                return base.model_copy(update={"status": "already_placed", "order": order,
-                                               "analysis": TradeAnalysis.model_validate(placed["analysis"])})
-            if known is not None:  # an earlier try's answer was lost (a 5xx, a timeout): Risk is not asked again
-                return await self._found_in_trading(base, known, req, requested_by)
+        if req.mode == "execute":  # the request recorded (once per id) beside the analysis
+            first_try, (analysis, warnings) = await asyncio.gather(
+                self._received(base, req, requested_by), self._analyse(cycle, symbol))
+            if not first_try:
+                earlier = await self._earlier_try(base, req, requested_by)
+                if earlier is not None:
+                    return earlier
         else:
             analysis, warnings = await self._analyse(cycle, symbol)
         outcome = base.model_copy(update={"analysis": analysis, "warnings": warnings})
@@ -233,6 +231,27 @@ class TradeDesk:
                            f"({order.order_type.value}), approved by Risk for {decision.max_quantity}", req,
                            requested_by, order_id=str(order.order_id))
         return placed
+
+    async def _received(self, base: TradeOutcome, req: TradeRequest, requested_by: str) -> bool:
+        """Record the execute request; False when this request id was recorded before (a retry)."""
+        return await self._ledger.decide_once(
+            base.cycle_id, "trade_requested", req.request_id, f"execute requested by {requested_by}", {
+                "market_at": self._clock.now().isoformat(), "client_order_id": base.client_order_id,
+                "requested_by": requested_by, "request": req.model_dump(mode="json")}, symbol=base.symbol)
+
+    async def _earlier_try(self, base: TradeOutcome, req: TradeRequest, requested_by: str) -> TradeOutcome | None:
+        """What an earlier try of the request placed: its decision, else the order Trading has under the
+        request's client order id (the try's answer was lost); None when it placed nothing."""
+        placed, known = await asyncio.gather(
+            self._ledger.find_decision(base.cycle_id, "trade_placed", req.request_id),
+            self._peers.trading.find_order(base.client_order_id))
+        if placed is not None:
+            order = await self._peers.trading.get_order(placed["order_id"])
+            return base.model_copy(update={"status": "already_placed", "order": order,
+                                           "analysis": TradeAnalysis.model_validate(placed["analysis"])})
+        if known is not None:  # Risk is not asked again
+            return await self._found_in_trading(base, known, req, requested_by)
+        return None
 
     async def _found_in_trading(self, base: TradeOutcome, order: OrderOut, req: TradeRequest,
                                 requested_by: str) -> TradeOutcome:

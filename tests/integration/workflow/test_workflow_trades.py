@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from catalyst.contracts.risk import ValidateRequest
-from catalyst.contracts.trading import SubmitOrderBody
-from catalyst.domain.orders import OrderType, Side
+import pytest
+
+from catalyst.contracts.trading import OrderOut, SubmitOrderBody
+from catalyst.errors import UpstreamError
 from catalyst.synthetic.universe import expected_candidates
 from catalyst.workflow.trades import client_order_id
 from tests.integration.workflow.conftest import DAY, RigFactory, WorkflowRig, levels_at, ny, open_for_trading
@@ -20,23 +21,31 @@ async def _count(rig: WorkflowRig, sql: str) -> int:
     return int(await rig.db.pool.fetchval(sql))
 
 
-async def test_a_retry_after_a_lost_answer_is_already_placed_and_asks_risk_nothing(workflow_rig: RigFactory) -> None:
+async def test_a_retry_after_a_lost_answer_is_already_placed_and_asks_risk_nothing(
+        workflow_rig: RigFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     async with workflow_rig(ny(DAY, 8, 0)) as rig:
         cycle_id = await open_for_trading(rig)
         rig.clock.set(ny(DAY, 10, 15, 20))
         levels = await levels_at(rig, SYMBOL, ny(DAY, 10, 14))
         # The first try: Risk approved, Trading recorded and sent the order, and its answer never came back
-        # (Trading answered 5xx, or the call timed out), so the desk wrote nothing.
-        peers = rig.app.state.peers
-        approved = await peers.risk.validate(ValidateRequest(
-            symbol=SYMBOL, side=Side.BUY, quantity=50, entry=levels["entry"], order_type=OrderType.MARKET,
-            stop=levels["stop"], target=levels["target"]))
-        assert approved.approved, approved
-        first = await peers.trading.submit_order(SubmitOrderBody(
-            symbol=SYMBOL, side=Side.BUY, quantity=min(50, approved.max_quantity), order_type=OrderType.MARKET,
-            take_profit=levels["target"], stop_loss=levels["stop"],
-            client_order_id=client_order_id(cycle_id, "lost-answer"), approval=approved.approval))
+        # (Trading answered 5xx, or the call timed out), so the desk wrote no trade_placed.
+        trading = rig.app.state.peers.trading
+        submit = trading.submit_order
+        sent: list[OrderOut] = []
+
+        async def submit_and_lose_the_answer(body: SubmitOrderBody) -> OrderOut:
+            sent.append(await submit(body))
+            raise UpstreamError("trading: the connection closed before the answer")
+
+        monkeypatch.setattr(trading, "submit_order", submit_and_lose_the_answer)
+        lost = await rig.client.post("/api/v1/workflow/trades", json={
+            "request_id": "lost-answer", "symbol": SYMBOL, "quantity": 50, **levels})
+        assert lost.status_code == 502, lost.text
+        monkeypatch.setattr(trading, "submit_order", submit)
+        [first] = sent
+        assert first.client_order_id == client_order_id(cycle_id, "lost-answer")
         reservations = await _count(rig, "SELECT count(*) FROM risk_reservations")
+        assert await _count(rig, "SELECT count(*) FROM decision_logs WHERE decision = 'trade_placed'") == 0
 
         retried = await rig.client.post("/api/v1/workflow/trades", json={
             "request_id": "lost-answer", "symbol": SYMBOL, "quantity": 50, **levels})
@@ -49,7 +58,33 @@ async def test_a_retry_after_a_lost_answer_is_already_placed_and_asks_risk_nothi
             "request_id": "lost-answer", "symbol": SYMBOL, "quantity": 50, **levels})).json()
         assert (again["status"], again["order"]["order_id"]) == ("already_placed", str(first.order_id))
         assert await _count(rig, "SELECT count(*) FROM decision_logs WHERE decision = 'trade_placed'") == 1
+        assert await _count(rig, "SELECT count(*) FROM decision_logs WHERE decision = 'trade_requested'") == 1
         assert await _count(rig, "SELECT count(*) FROM orders WHERE parent_order_id IS NULL") == 1
+
+
+async def test_a_first_try_asks_trading_for_no_earlier_order(
+        workflow_rig: RigFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request's record says it is new, so the desk does not look for an earlier try's order."""
+    async with workflow_rig(ny(DAY, 8, 0)) as rig:
+        await open_for_trading(rig)
+        rig.clock.set(ny(DAY, 10, 15, 20))
+        levels = await levels_at(rig, SYMBOL, ny(DAY, 10, 14))
+        trading = rig.app.state.peers.trading
+        find_order = trading.find_order
+        looked_up: list[str] = []
+
+        async def counted(client_order_id: str) -> OrderOut | None:
+            looked_up.append(client_order_id)
+            return await find_order(client_order_id)
+
+        monkeypatch.setattr(trading, "find_order", counted)
+        placed = (await rig.client.post("/api/v1/workflow/trades", json={
+            "request_id": "new", "symbol": SYMBOL, "quantity": 50, **levels})).json()
+        assert placed["status"] == "placed", placed
+        assert looked_up == []
+        repeated = (await rig.client.post("/api/v1/workflow/trades", json={
+            "request_id": "new", "symbol": SYMBOL, "quantity": 50, **levels})).json()
+        assert (repeated["status"], repeated["order"]["order_id"]) == ("already_placed", placed["order"]["order_id"])
 
 
 async def test_concurrent_closes_of_one_request_send_one_exit_and_write_one_decision(
