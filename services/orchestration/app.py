@@ -72,7 +72,11 @@ def build_app(settings: Settings | None = None, *, orchestration_settings: Orche
         return desks[-1]
 
     server = build_server(config, desk, hub)
-    mcp_app = server.http_app(path=MCP_PATH, middleware=[Middleware(ApiKeyGuard, keys=config.keys())])
+    # Each request is answered as one JSON body rather than an SSE stream of one message (both are
+    # streamable HTTP; every client must take either): no tool sends messages mid-call, and the live
+    # events go out on the session's standing GET stream either way.
+    mcp_app = server.http_app(path=MCP_PATH, json_response=True,
+                              middleware=[Middleware(ApiKeyGuard, keys=config.keys())])
     mcp_app.add_exception_handler(StarletteHTTPException, _http_error)
     mcp_app.add_route(AUTH_PATH, _key_accepted, methods=["GET"])
     tasks = BackgroundTasks()

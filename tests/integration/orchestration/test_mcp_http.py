@@ -5,21 +5,45 @@ message is read; the kit's ``/health`` and per-tool ``/metrics`` beside it."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import httpx2
 import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import TextResourceContents
+from mcp_types import LoggingMessageNotificationParams, TextResourceContents
 
+from catalyst.bus import OrderFilled
 from tests.integration.orchestration.conftest import API_KEY, TOP, McpRigFactory
 from tests.integration.workflow.conftest import DAY, ny
 from tests.support.loopback import serving
+from tests.support.waiting import eventually
 
 
-def sdk_client(url: str, headers: dict[str, str]) -> Client:
-    return Client(streamable_http_client(f"{url}/mcp", http_client=httpx2.AsyncClient(headers=headers, timeout=60)))
+def sdk_client(url: str, headers: dict[str, str], **options: Any) -> Client:
+    return Client(streamable_http_client(f"{url}/mcp", http_client=httpx2.AsyncClient(headers=headers, timeout=60)),
+                  **options)
+
+
+async def test_a_bus_event_reaches_a_session_connected_over_http(mcp_rig: McpRigFactory) -> None:
+    """Answers are JSON bodies, not per-request streams: the live events still reach the session, on
+    its standing GET stream (the session-based protocol, as Claude Desktop speaks it)."""
+    got: list[dict[str, Any]] = []
+
+    async def collect(params: LoggingMessageNotificationParams) -> None:
+        if isinstance(params.data, dict):
+            got.append(params.data)
+
+    async with mcp_rig(ny(DAY, 7, 0)) as rig, serving(rig.app, lifespan="off") as url, \
+            sdk_client(url, {"X-API-Key": API_KEY}, mode="legacy", logging_callback=collect) as client:
+        assert (await client.call_tool("get_risk_status", {})).structured_content is not None
+        fill = OrderFilled(order_id="o-1", client_order_id="cat-http-events", symbol=TOP, side="buy",
+                           filled_quantity=5, cumulative_quantity=5, fill_price=10.5, status="filled")
+        await rig.app.state.runtime.bus.publish(fill)
+        [seen] = await eventually(lambda: [m for m in got if m.get("client_order_id") == "cat-http-events"],
+                                  what="the fill forwarded over the GET stream")
+        assert (seen["event"], seen["symbol"], seen["fill_price"]) == ("order_filled", TOP, 10.5)
 
 
 
