@@ -58,7 +58,7 @@ from catalyst.brokers.errors import (
     BrokerTransientError,
 )
 from catalyst.brokers.models import BrokerAccount, OrderUpdate
-from catalyst.domain.money import money, quantity
+from catalyst.domain.money import ZERO, as_float, money, quantity, to_decimal
 from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
@@ -78,7 +78,7 @@ _FINAL = {"filled": OrderStatus.FILLED, "canceled": OrderStatus.CANCELED, "expir
           "rejected": OrderStatus.REJECTED, "replaced": OrderStatus.CANCELED}
 
 
-def map_alpaca_status(status: str, filled_qty: float) -> OrderStatus:
+def map_alpaca_status(status: str, filled_qty: Decimal) -> OrderStatus:
     """Alpaca's order status (and how much filled) in the system's life cycle."""
     if status in _FINAL:
         return _FINAL[status]
@@ -93,23 +93,28 @@ def _num(value: str | float | None) -> float | None:
     return None if value is None or value == "" else float(value)
 
 
+def _decimal(value: str | float | None) -> Decimal | None:
+    """An order's number as Alpaca wrote it (a string: no float on the way to the books' decimals)."""
+    return None if value is None or value == "" else to_decimal(value)
+
+
 def _enum_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
 def to_broker_order(order: AlpacaOrder) -> Order:
     """An alpaca-py order as the domain's ``Order`` (legs nested)."""
-    filled = _num(order.filled_qty) or 0.0
+    filled = _decimal(order.filled_qty) or ZERO
     order_class = _enum_value(order.order_class)
     return Order(
         broker_order_id=str(order.id), client_order_id=order.client_order_id, symbol=order.symbol or "",
-        side=Side(_enum_value(order.side)), quantity=_num(order.qty) or filled or 1.0,
+        side=Side(_enum_value(order.side)), quantity=_decimal(order.qty) or filled or Decimal(1),
         order_type=OrderType(_enum_value(order.type or order.order_type)),
         order_class=OrderClass.BRACKET if order_class == "bracket" else OrderClass.SIMPLE,
         time_in_force=_map_tif(_enum_value(order.time_in_force)),
-        limit_price=_num(order.limit_price), stop_price=_num(order.stop_price),
+        limit_price=_decimal(order.limit_price), stop_price=_decimal(order.stop_price),
         status=map_alpaca_status(_enum_value(order.status), filled),
-        filled_quantity=filled, filled_avg_price=_num(order.filled_avg_price) if filled else None,
+        filled_quantity=filled, filled_avg_price=_decimal(order.filled_avg_price) if filled else None,
         submitted_at=order.submitted_at, updated_at=order.updated_at,
         legs=tuple(to_broker_order(leg) for leg in order.legs or ()),
     )
@@ -137,6 +142,8 @@ def order_update_from_trade_update(update: TradeUpdate) -> OrderUpdate:
 
 
 def to_alpaca_request(req: OrderRequest) -> AlpacaOrderRequest:
+    """alpaca-py's request models declare prices as floats (a JSON number on the wire): each decimal
+    is converted there, and a six-decimal price below a million keeps its digits through a float."""
     common: dict[str, Any] = {
         "symbol": req.symbol, "qty": req.quantity, "side": OrderSide(req.side.value),
         "time_in_force": AlpacaTimeInForce(req.time_in_force.value), "client_order_id": req.client_order_id,
@@ -144,16 +151,17 @@ def to_alpaca_request(req: OrderRequest) -> AlpacaOrderRequest:
     if req.take_profit is not None and req.stop_loss is not None:
         common |= {
             "order_class": AlpacaOrderClass.BRACKET,
-            "take_profit": TakeProfitRequest(limit_price=req.take_profit.limit_price),
-            "stop_loss": StopLossRequest(stop_price=req.stop_loss.stop_price, limit_price=req.stop_loss.limit_price),
+            "take_profit": TakeProfitRequest(limit_price=float(req.take_profit.limit_price)),
+            "stop_loss": StopLossRequest(stop_price=float(req.stop_loss.stop_price),
+                                         limit_price=as_float(req.stop_loss.limit_price)),
         }
     if req.order_type is OrderType.MARKET:
         return MarketOrderRequest(**common)
     if req.order_type is OrderType.LIMIT:
-        return LimitOrderRequest(limit_price=req.limit_price, **common)
+        return LimitOrderRequest(limit_price=as_float(req.limit_price), **common)
     if req.order_type is OrderType.STOP:
-        return StopOrderRequest(stop_price=req.stop_price, **common)
-    return StopLimitOrderRequest(stop_price=req.stop_price, limit_price=req.limit_price, **common)
+        return StopOrderRequest(stop_price=as_float(req.stop_price), **common)
+    return StopLimitOrderRequest(stop_price=as_float(req.stop_price), limit_price=as_float(req.limit_price), **common)
 
 
 def _expect(kind: type[T], value: object) -> T:

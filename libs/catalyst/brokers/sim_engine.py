@@ -156,14 +156,13 @@ class SimEngine:
         return parent
 
     def _new_order(self, req: OrderRequest, now: datetime, client_id: str, side: Side, otype: OrderType,
-                   limit: float | None, stop: float | None, parent: SimOrder | None = None,
+                   limit: Decimal | None, stop: Decimal | None, parent: SimOrder | None = None,
                    role: LegRole | None = None) -> SimOrder:
         order = SimOrder(
             id=str(uuid.uuid5(_SIM_NAMESPACE, f"{self.account}:{client_id}")),
             client_order_id=client_id, symbol=req.symbol, side=side, quantity=Decimal(req.quantity),
             order_type=otype, time_in_force=req.time_in_force,
-            limit_price=None if limit is None else to_decimal(limit),
-            stop_price=None if stop is None else to_decimal(stop),
+            limit_price=limit, stop_price=stop,
             status=OrderStatus.ACCEPTED, submitted_at=now, updated_at=now, active_from=now, seq=self.seq,
             order_class=OrderClass.BRACKET if parent is not None else OrderClass.SIMPLE,
             parent_id=None if parent is None else parent.id, leg_role=role, held=parent is not None,
@@ -352,10 +351,10 @@ class SimEngine:
     def _check_buying_power(self, req: OrderRequest) -> None:
         pos = self.positions.get(req.symbol, Position(req.symbol))
         grows = pos.quantity == 0 or (pos.quantity > 0) == (req.side is Side.BUY)
-        ref = req.worst_price or (float(self.last_bar[req.symbol].close) if req.symbol in self.last_bar else None)
+        ref = req.worst_price or (to_decimal(self.last_bar[req.symbol].close) if req.symbol in self.last_bar else None)
         if not grows or ref is None:
             return
-        needed = to_decimal(ref) * req.quantity
+        needed = ref * req.quantity
         if needed > self.buying_power():
             raise BrokerRejected("insufficient buying power", broker_code="INSUFFICIENT_BUYING_POWER",
                                  details={"needed": float(needed), "buying_power": float(self.buying_power())})

@@ -7,6 +7,9 @@ position is idempotent by ``client_order_id`` like a submit (201 for a new exit,
 
 Entry orders (opening or adding to a position) carry the Risk Manager's ``approval``; a
 missing, forged, expired, reused or insufficient one is refused with 403. Exits need none.
+
+Prices, commissions and P&L are JSON numbers on the wire and six-decimal ``Decimal``s in Python
+(``OrderPrice`` in, ``WireMoney`` out): what a caller sends is what the books and the broker get.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
-from catalyst.domain.bounded import NO_NUL_PATTERN, Price, Reason, Shares
+from catalyst.domain.bounded import NO_NUL_PATTERN, OrderPrice, Reason, Shares
+from catalyst.domain.money import WireMoney
 from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 
@@ -38,10 +42,10 @@ class SubmitOrderBody(BaseModel):
     quantity: Shares = Field(description="Whole shares")
     order_type: OrderType = OrderType.MARKET
     time_in_force: TimeInForce = TimeInForce.DAY
-    limit_price: Price | None = Field(None, description="Required for limit and stop_limit orders")
-    stop_price: Price | None = Field(None, description="Required for stop and stop_limit orders")
-    take_profit: Price | None = Field(None, description="Bracket: limit price of the take-profit leg")
-    stop_loss: Price | None = Field(None, description="Bracket: stop price of the stop-loss leg")
+    limit_price: OrderPrice | None = Field(None, description="Required for limit and stop_limit orders")
+    stop_price: OrderPrice | None = Field(None, description="Required for stop and stop_limit orders")
+    take_profit: OrderPrice | None = Field(None, description="Bracket: limit price of the take-profit leg")
+    stop_loss: OrderPrice | None = Field(None, description="Bracket: stop price of the stop-loss leg")
     client_order_id: str | None = Field(
         None, pattern=CLIENT_ORDER_ID_PATTERN,
         description="Idempotency key; generated when absent. Sending a known one returns that order.")
@@ -76,15 +80,15 @@ class OrderOut(BaseModel):
     order_type: OrderType
     order_class: OrderClass
     time_in_force: TimeInForce
-    limit_price: float | None
-    stop_price: float | None
-    take_profit: float | None
-    stop_loss: float | None
+    limit_price: WireMoney | None
+    stop_price: WireMoney | None
+    take_profit: WireMoney | None
+    stop_loss: WireMoney | None
     intent: OrderIntentName
     status: OrderStatus
     filled_quantity: float
-    filled_avg_price: float | None
-    commission: float
+    filled_avg_price: WireMoney | None
+    commission: WireMoney
     reject_reason: str | None
     parent_order_id: UUID | None
     position_id: UUID | None
@@ -106,12 +110,12 @@ class PositionOut(BaseModel):
     symbol: str
     side: PositionSide
     quantity: float = Field(description="Open quantity; a closed position keeps the size it had at its close")
-    avg_entry_price: float
-    market_price: float | None
-    unrealized_pnl: float
-    realized_pnl: float
+    avg_entry_price: WireMoney
+    market_price: WireMoney | None
+    unrealized_pnl: WireMoney
+    realized_pnl: WireMoney
     exited_quantity: float
-    avg_exit_price: float | None
+    avg_exit_price: WireMoney | None
     status: Literal["open", "closed"]
     opened_at: AwareDatetime
     closed_at: AwareDatetime | None

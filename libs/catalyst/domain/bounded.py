@@ -33,7 +33,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from catalyst.domain.market import Timeframe
-from catalyst.domain.money import AS_JSON_NUMBER, coerce_number, money
+from catalyst.domain.money import AS_JSON_NUMBER, AS_NUMBER_SCHEMA, coerce_number, money
 
 MAX_PRICE = 1_000_000.0  # dollars a share: what numeric(18, 6) columns and cent arithmetic hold with room
 MIN_PRICE = 0.000001  # the smallest price numeric(18, 6) keeps: anything smaller rounds to zero
@@ -56,6 +56,7 @@ OrderPrice = Annotated[
     BeforeValidator(coerce_number),
     AfterValidator(money),
     AS_JSON_NUMBER,
+    AS_NUMBER_SCHEMA,
 ]
 """A price the books keep (an order's limit, stop, target; a fill; a position's entry): ``Price``'s
 bounds as a ``Money`` decimal (six decimals), a JSON number on the wire. The bounds are checked
@@ -67,6 +68,7 @@ DollarAmount = Annotated[
     BeforeValidator(coerce_number),
     AfterValidator(money),
     AS_JSON_NUMBER,
+    AS_NUMBER_SCHEMA,
 ]
 """``Amount``'s bounds (a cent .. ``MAX_AMOUNT``) as a ``Money`` decimal, a JSON number on the wire."""
 

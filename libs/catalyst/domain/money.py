@@ -17,10 +17,12 @@ for market data and its statistics (bars, indicators, patterns, correlation, vol
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, PlainSerializer
+from pydantic_core import CoreSchema
 
 QUANTUM = Decimal("0.000001")  # the scale of numeric(18, 6) and numeric(20, 6)
 ZERO = Decimal(0)
@@ -82,5 +84,21 @@ Quantity = Annotated[Decimal, BeforeValidator(coerce_number), AfterValidator(qua
 AS_JSON_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
 """Serializes a decimal as a JSON number (the wire's money), keeping it a ``Decimal`` in Python."""
 
-WireMoney = Annotated[Money, AS_JSON_NUMBER]
+
+@dataclass(frozen=True, slots=True)
+class DocumentedAsNumber:
+    """A decimal field's input schema as a JSON number (its bounds kept): pydantic documents a
+    ``Decimal`` as "number or string", but the wire's money is a number (a string is still parsed)."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        documented: dict[str, Any] = handler(schema)
+        numbers = [s for s in documented.get("anyOf", ()) if s.get("type") == "number"]
+        if handler.mode != "validation" or len(numbers) != 1:
+            return documented
+        return {**{k: v for k, v in documented.items() if k != "anyOf"}, **numbers[0]}
+
+
+AS_NUMBER_SCHEMA = DocumentedAsNumber()
+
+WireMoney = Annotated[Money, AS_JSON_NUMBER, AS_NUMBER_SCHEMA]
 """A ``Money`` that is a JSON number on the wire (a P&L, an amount in a response)."""

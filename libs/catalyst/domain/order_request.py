@@ -1,18 +1,20 @@
 """What the OMS asks a broker to do: one order request, validated once, used by every broker.
 
 Quantities are whole shares (Risk approves whole shares; fractional orders are out of scope).
-Prices are floats at this boundary (``catalyst.domain.bounded.Price``: what ``numeric(18, 6)``
-holds) and ``Decimal`` in accounting and the database. It is domain, not OMS, because the trading
-contract, the typed client and every broker adapter speak it.
+Prices are ``Decimal``s at six decimals (``catalyst.domain.bounded.OrderPrice``: what
+``numeric(18, 6)`` holds), the same values the database and the broker's fills carry, so the
+bracket checks compare exactly. It is domain, not OMS, because the trading contract, the typed
+client and every broker adapter speak it.
 """
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from catalyst.domain.bounded import Price, Shares
+from catalyst.domain.bounded import OrderPrice, Shares
 from catalyst.domain.market import SYMBOL_PATTERN as SYMBOL_PATTERN
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
 
@@ -27,14 +29,14 @@ def new_client_order_id() -> str:
 class TakeProfit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    limit_price: Price
+    limit_price: OrderPrice
 
 
 class StopLoss(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    stop_price: Price
-    limit_price: Price | None = Field(None, description="Set for a stop-limit loss leg")
+    stop_price: OrderPrice
+    limit_price: OrderPrice | None = Field(None, description="Set for a stop-limit loss leg")
 
 
 class OrderRequest(BaseModel):
@@ -48,8 +50,8 @@ class OrderRequest(BaseModel):
     quantity: Shares
     order_type: OrderType = OrderType.MARKET
     time_in_force: TimeInForce = TimeInForce.DAY
-    limit_price: Price | None = None
-    stop_price: Price | None = None
+    limit_price: OrderPrice | None = None
+    stop_price: OrderPrice | None = None
     take_profit: TakeProfit | None = None
     stop_loss: StopLoss | None = None
 
@@ -73,7 +75,7 @@ class OrderRequest(BaseModel):
             self._check_bracket(self.take_profit.limit_price, self.stop_loss.stop_price)
         return self
 
-    def _check_bracket(self, tp: float, sl: float) -> None:
+    def _check_bracket(self, tp: Decimal, sl: Decimal) -> None:
         if self.order_type not in (OrderType.MARKET, OrderType.LIMIT):
             raise ValueError("a bracket entry must be a market or limit order")
         if self.time_in_force is TimeInForce.IOC:
@@ -87,7 +89,7 @@ class OrderRequest(BaseModel):
             raise ValueError("the entry limit price must lie between stop_loss and take_profit")
 
     @property
-    def worst_price(self) -> float | None:
+    def worst_price(self) -> Decimal | None:
         """The least favourable price the order states (limit, else stop); None for market orders."""
         if self.limit_price is not None:
             return self.limit_price

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -81,5 +82,5 @@ def render(status: DayStatus, events: deque[str], header: str, fills: deque[str]
                  title=header, subtitle=gaps or None)
 
 
-def _price(value: float | None) -> str:
+def _price(value: Decimal | float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"

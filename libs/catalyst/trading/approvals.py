@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.money import money
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.errors import Forbidden
@@ -32,10 +33,10 @@ def fillable_price(request: OrderRequest, reference_price: Decimal | None) -> De
     """The least favourable price ``request`` can fill at (None: unknown without a reference)."""
     if request.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
         assert request.limit_price is not None
-        return Decimal(str(request.limit_price))
+        return request.limit_price
     if request.order_type is OrderType.STOP:
-        assert request.stop_price is not None
-        stop = Decimal(str(request.stop_price))
+        stop = request.stop_price
+        assert stop is not None
         if reference_price is None:
             return None
         return max(stop, reference_price) if request.side is Side.BUY else min(stop, reference_price)
@@ -43,13 +44,15 @@ def fillable_price(request: OrderRequest, reference_price: Decimal | None) -> De
 
 
 def protect_entry(request: OrderRequest, approval: TradeApproval | None) -> OrderRequest:
-    """A market (stop) entry under an entry approval becomes a limit (stop-limit) at the bound."""
+    """A market (stop) entry under an entry approval becomes a limit (stop-limit) at the bound (the
+    request's decimal of it: ``model_copy`` does not validate, so it is converted here)."""
     if approval is None or approval.intent is not Intent.ENTRY:
         return request
     if request.order_type is OrderType.MARKET:
-        return request.model_copy(update={"order_type": OrderType.LIMIT, "limit_price": approval.price_bound})
+        return request.model_copy(update={"order_type": OrderType.LIMIT, "limit_price": money(approval.price_bound)})
     if request.order_type is OrderType.STOP:
-        return request.model_copy(update={"order_type": OrderType.STOP_LIMIT, "limit_price": approval.price_bound})
+        return request.model_copy(update={"order_type": OrderType.STOP_LIMIT,
+                                          "limit_price": money(approval.price_bound)})
     return request
 
 
@@ -79,9 +82,11 @@ def verify_entry_approval(approval: TradeApproval | None, request: OrderRequest,
 
 
 def _stop_wider(request: OrderRequest, approval: TradeApproval) -> bool:
-    """A bracket's stop-loss further from the entry than the stop Risk sized the trade with."""
+    """A bracket's stop-loss further from the entry than the stop Risk sized the trade with (compared
+    as decimals of the same scale: a float's binary value would make an equal stop look wider)."""
     if request.stop_loss is None or approval.stop is None:
         return False
+    stop = money(approval.stop)
     if request.side is Side.BUY:
-        return request.stop_loss.stop_price < approval.stop
-    return request.stop_loss.stop_price > approval.stop
+        return request.stop_loss.stop_price < stop
+    return request.stop_loss.stop_price > stop

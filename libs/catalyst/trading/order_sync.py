@@ -19,7 +19,7 @@ from catalyst.bus import EventBus, OrderFilled, PositionUpdate
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.fill import Fill
-from catalyst.domain.money import ZERO, as_float
+from catalyst.domain.money import ZERO
 from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderStatus
@@ -85,7 +85,7 @@ class OrderSync:
         request = OrderRequest.model_construct(
             client_order_id=order.client_order_id[:128], symbol=order.symbol, side=order.side,
             quantity=1, order_type=order.order_type, time_in_force=order.time_in_force,
-            limit_price=as_float(order.limit_price), stop_price=as_float(order.stop_price), take_profit=None,
+            limit_price=order.limit_price, stop_price=order.stop_price, take_profit=None,
             stop_loss=None)
         row = await repo.insert_order(conn, request, sid=sid, intent=Intent.EXIT if parent else Intent.ENTRY,
                                       broker=self._broker_name, parent_order_id=parent.order_id if parent else None,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.fill import Fill
-from catalyst.domain.money import Money, Quantity, as_float, optional_money
+from catalyst.domain.money import Money, Quantity, optional_money
 from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import Intent, OrderClass, PositionSide, Side
@@ -74,15 +74,15 @@ class OrderRow(Order):
         return OrderRequest(
             client_order_id=self.client_order_id, symbol=self.symbol, side=self.side, quantity=int(self.quantity),
             order_type=self.order_type, time_in_force=self.time_in_force,
-            limit_price=as_float(self.limit_price), stop_price=as_float(self.stop_price),
-            take_profit=TakeProfit(limit_price=float(tp)) if tp is not None and bracket else None,
-            stop_loss=StopLoss(stop_price=float(sl)) if sl is not None and bracket else None,
+            limit_price=self.limit_price, stop_price=self.stop_price,
+            take_profit=TakeProfit(limit_price=tp) if tp is not None and bracket else None,
+            stop_loss=StopLoss(stop_price=sl) if sl is not None and bracket else None,
         )
 
     def same_order_as(self, request: OrderRequest) -> bool:
-        return (self.symbol, self.side, int(self.quantity), self.order_type, as_float(self.limit_price),
-                as_float(self.stop_price)) == (request.symbol, request.side, request.quantity, request.order_type,
-                                         request.limit_price, request.stop_price)
+        return (self.symbol, self.side, int(self.quantity), self.order_type, self.limit_price,
+                self.stop_price) == (request.symbol, request.side, request.quantity, request.order_type,
+                                     request.limit_price, request.stop_price)
 
 
 class PositionRow(BaseModel):
@@ -207,9 +207,9 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
         request.client_order_id, sid, request.side.value, request.order_type.value,
         (order_class or request.order_class).value, request.time_in_force.value,
         quantity if quantity is not None else Decimal(request.quantity),
-        optional_money(request.limit_price), optional_money(request.stop_price),
-        optional_money(request.take_profit.limit_price) if request.take_profit else None,
-        optional_money(request.stop_loss.stop_price) if request.stop_loss else None, parent_order_id,
+        request.limit_price, request.stop_price,
+        request.take_profit.limit_price if request.take_profit else None,
+        request.stop_loss.stop_price if request.stop_loss else None, parent_order_id,
         approval.nonce if approval else None, approval.expires_at if approval else None, intent.value, broker,
         reference_price, created_at, optional_money(approval.stop) if approval else None,
     )

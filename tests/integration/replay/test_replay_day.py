@@ -180,7 +180,7 @@ async def test_an_entry_validated_and_filled_on_the_replay_clock(replay: Replay,
     # next bar's open when that is within the bound (a limit fill: no slippage), never above it.
     assert decision.priced_at == entry  # the market: the last complete bar's close
     expected = min(Decimal(str(float(minutes.open[fill_bar]))), Decimal(str(decision.price_bound)))
-    assert filled.filled_avg_price == pytest.approx(float(expected), abs=1e-4)
+    assert filled.filled_avg_price == pytest.approx(expected, abs=Decimal("0.0001"))
     assert filled.filled_quantity == decision.sized_quantity
     assert filled.filled_at == NOW.replace(second=0) + timedelta(minutes=1)  # the fill bar's market time
     positions = (await replay.trading.get("/api/v1/positions")).json()["positions"]

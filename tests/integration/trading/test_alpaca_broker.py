@@ -1,6 +1,7 @@
 """AlpacaBroker (alpaca-py for real) against a local server speaking Alpaca's REST JSON."""
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
@@ -56,6 +57,23 @@ async def test_limit_stop_and_bracket_orders_reach_the_wire_as_alpaca_expects(al
     assert all(leg.status is OrderStatus.ACCEPTED for leg in bracket.legs)  # "held" at Alpaca
     fetched = await guarded.get_order(bracket.broker_order_id)
     assert fetched.broker_order_id == bracket.broker_order_id
+    await broker.aclose()
+
+
+async def test_prices_reach_the_wire_as_the_books_keep_them_and_come_back_as_decimals(alpaca_wire):
+    broker, guarded = make(alpaca_wire)
+    sent = []
+    alpaca_wire.on_request = lambda method, path, body: sent.append(body) if method == "POST" else None
+    order = await guarded.submit_order(market(order_type=OrderType.LIMIT, limit_price=187.123456,
+                                              take_profit=TakeProfit(limit_price=190.1 + 0.2),
+                                              stop_loss=StopLoss(stop_price=180.1234564)))
+    [body] = sent  # as Alpaca's JSON parser reads it: numbers, six decimals, no float noise
+    assert (body["limit_price"], body["take_profit"], body["stop_loss"]) == (
+        187.123456, {"limit_price": 190.3}, {"stop_price": 180.123456})
+    assert order.limit_price == Decimal("187.123456")
+    legs = {leg.order_type: leg for leg in order.legs}
+    assert (legs[OrderType.LIMIT].limit_price, legs[OrderType.STOP].stop_price) == (
+        Decimal("190.3"), Decimal("180.123456"))
     await broker.aclose()
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -36,8 +37,8 @@ async def store_bar(app, symbol, close, minutes_ago=3):
             symbol, ts, close)
 
 
-def approval_json(symbol="AAPL", side=Side.BUY, qty=10, bound=101.0):
-    return sign_approval(symbol=symbol, side=side, max_quantity=qty, price_bound=bound, secret=SECRET,
+def approval_json(symbol="AAPL", side=Side.BUY, qty=10, bound=101.0, stop=None):
+    return sign_approval(symbol=symbol, side=side, max_quantity=qty, price_bound=bound, secret=SECRET, stop=stop,
                          ttl=timedelta(minutes=5)).model_dump(mode="json")
 
 
@@ -62,6 +63,30 @@ async def test_submit_get_list_and_idempotent_resubmit(trading_app, api_client):
         listed = await client.get("/api/v1/orders", params={"status": "accepted"})
         assert [o["order_id"] for o in listed.json()["orders"]] == [order["order_id"]]
         assert (await client.get("/api/v1/orders", params={"status": "filled"})).json()["count"] == 0
+
+
+async def test_prices_reach_the_broker_the_books_and_the_answer_as_the_books_keep_them(trading_app, api_client):
+    """Six decimals from the body to the sim broker, the database and the answer: no float noise
+    (190.1 + 0.2 is 190.29999999999998 in JSON; 180.1234564 has a seventh decimal)."""
+    async with api_client(trading_app) as client:
+        body = order_body(limit_price=187.123456, take_profit=190.1 + 0.2, stop_loss=180.1234564,
+                          client_order_id="api-exact", approval=approval_json(bound=187.123456, stop=180.123456))
+        created = await client.post("/api/v1/orders", json=body)
+        assert created.status_code == 201, created.text
+        order = created.json()
+        assert (order["limit_price"], order["take_profit"], order["stop_loss"]) == (187.123456, 190.3, 180.123456)
+        assert '"limit_price":187.123456' in created.text.replace(" ", "")  # a JSON number, not a string
+        async with trading_app.state.runtime.db.acquire() as conn:
+            booked = await conn.fetchrow("SELECT limit_price, take_profit_price, stop_loss_price FROM orders "
+                                         "WHERE client_order_id = 'api-exact'")
+            at_broker = {r[0]: (r[1], r[2]) for r in await conn.fetch(
+                """SELECT client_order_id, doc->>'limit_price', doc->>'stop_price' FROM sim_broker_orders
+                   WHERE client_order_id LIKE 'api-exact%'""")}
+        assert tuple(booked) == (Decimal("187.123456"), Decimal("190.3"), Decimal("180.123456"))
+        assert at_broker == {"api-exact": ("187.123456", None), "api-exact:tp": ("190.300000", None),
+                             "api-exact:sl": (None, "180.123456")}
+        again = await client.post("/api/v1/orders", json=body)  # the same order, compared as the books keep it
+        assert (again.status_code, again.json()["order_id"]) == (200, order["order_id"])
 
 
 async def test_market_entry_fills_and_close_exits_without_approval(trading_app, api_client):

@@ -2,6 +2,8 @@
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
@@ -37,10 +39,10 @@ def test_status_mapping(alpaca, filled, ours):
 
 def test_unknown_status_is_an_error_not_a_guess():
     with pytest.raises(ValueError, match="unknown"):
-        map_alpaca_status("teleported", 0)
+        map_alpaca_status("teleported", Decimal(0))
 
 
-def _order(status="filled", filled="10", avg="101.5"):
+def _order(status: str = "filled", filled: str = "10", avg: str | None = "101.5") -> dict[str, Any]:
     now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC).isoformat()
     return {
         "id": "61e69015-8549-4bfd-b9c3-01e75843f47d", "client_order_id": "cid-1", "created_at": now,
@@ -84,6 +86,24 @@ def test_order_requests_map_to_alpaca_request_classes():
     stop_limit = to_alpaca_request(OrderRequest(symbol="AAPL", side=Side.SELL, quantity=1,
                                                 order_type=OrderType.STOP_LIMIT, stop_price=9, limit_price=8.9))
     assert isinstance(stop_limit, StopLimitOrderRequest)
+
+
+def test_prices_go_to_alpaca_as_the_numbers_the_books_keep():
+    request = OrderRequest(client_order_id="c3", symbol="AAPL", side=Side.BUY, quantity=5, order_type=OrderType.LIMIT,
+                           limit_price=187.123456, take_profit=TakeProfit(limit_price=190.1 + 0.2),
+                           stop_loss=StopLoss(stop_price=180.1234564, limit_price=180))
+    wire = json.loads(json.dumps(to_alpaca_request(request).to_request_fields()))  # what requests sends
+    assert (wire["limit_price"], wire["take_profit"], wire["stop_loss"]) == (
+        187.123456, {"limit_price": 190.3}, {"stop_price": 180.123456, "limit_price": 180.0})
+
+
+def test_alpaca_order_numbers_become_decimals_without_a_float_on_the_way():
+    order = order_update_from_trade_update(TradeUpdate(**{
+        "event": "fill", "order": _order(filled="10", avg="187.123456") | {"limit_price": "187.123456"},
+        "timestamp": "2026-03-02T15:00:01Z"})).order
+    assert (order.limit_price, order.filled_avg_price, order.filled_quantity) == (
+        Decimal("187.123456"), Decimal("187.123456"), Decimal(10))
+    assert isinstance(order.limit_price, Decimal)
 
 
 class _Resp:

@@ -75,6 +75,11 @@ def test_money_is_a_json_number_on_the_wire(kind: Any) -> None:
     assert adapter.dump_json(adapter.validate_python("2000.5")) == b"2000.5"
     assert adapter.validate_json(b"0.1") == Decimal("0.1")
     assert adapter.json_schema(mode="serialization")["type"] == "number"
+    assert adapter.json_schema(mode="validation")["type"] == "number"  # what to send (OpenAPI), not "or string"
+
+
+def test_an_order_price_is_documented_as_a_bounded_number() -> None:
+    assert ORDER_PRICE.json_schema() == {"type": "number", "minimum": 1e-06, "maximum": 1_000_000}
 
 
 def test_dollar_amount_is_at_least_a_cent() -> None:

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from pydantic import ValidationError
 
@@ -56,3 +58,28 @@ def test_worst_price_is_the_limit_then_the_stop():
     assert OrderRequest(symbol="A", side="buy", quantity=1, order_type="stop", stop_price=5).worst_price == 5
     assert OrderRequest(symbol="A", side="buy", quantity=1, order_type="stop_limit", stop_price=5,
                         limit_price=6).worst_price == 6
+
+
+def test_prices_are_the_books_decimals_as_written():
+    req = OrderRequest(symbol="AAPL", side=Side.BUY, quantity=1, order_type=OrderType.STOP_LIMIT,
+                       stop_price=0.1 + 0.2, limit_price=187.123456)
+    assert (req.stop_price, req.limit_price) == (Decimal("0.3"), Decimal("187.123456"))
+    assert all(isinstance(p, Decimal) and p.as_tuple().exponent == -6 for p in (req.stop_price, req.limit_price))
+    assert isinstance(req.worst_price, Decimal)
+    bracket = OrderRequest(symbol="AAPL", side=Side.BUY, quantity=1, take_profit=TakeProfit(limit_price="190.5"),
+                           stop_loss=StopLoss(stop_price=180.25, limit_price=180))
+    assert bracket.take_profit is not None
+    assert bracket.stop_loss is not None
+    assert (bracket.take_profit.limit_price, bracket.stop_loss.stop_price, bracket.stop_loss.limit_price) == (
+        Decimal("190.5"), Decimal("180.25"), Decimal("180"))
+    assert bracket.model_dump(mode="json")["take_profit"] == {"limit_price": 190.5}  # a JSON number
+
+
+def test_the_bracket_check_compares_the_prices_the_books_keep():
+    # 0.1 + 0.2 is 0.30000000000000004 as a float, 0.300000 in the books: the entry sits on the stop
+    with pytest.raises(ValidationError, match="between"):
+        OrderRequest(symbol="AAPL", side=Side.BUY, quantity=10, order_type=OrderType.LIMIT, limit_price=0.1 + 0.2,
+                     take_profit=TakeProfit(limit_price=0.5), stop_loss=StopLoss(stop_price=0.3))
+    with pytest.raises(ValidationError, match="below it for a sell"):
+        OrderRequest(symbol="AAPL", side=Side.SELL, quantity=10,
+                     take_profit=TakeProfit(limit_price=0.1 + 0.2), stop_loss=StopLoss(stop_price=0.3))
