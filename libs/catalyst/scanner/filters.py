@@ -247,7 +247,7 @@ class RankingFilter:
 
 
 _NO_NEWS = NewsFacts(strength=0.0, sentiment=0.0, published_at=datetime.min.replace(tzinfo=UTC),
-                     events=0, catalyst_type="", headline="")
+                     events=0, catalyst_type="")
 _NO_TECHNICAL = TechnicalFacts(sma_20=None, rsi_14=None, volume_ratio=None)
 _NO_PATTERN = PatternFacts(pattern=None, confidence=0.0)
 

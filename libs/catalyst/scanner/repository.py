@@ -48,6 +48,8 @@ class SymbolRecord:
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, UUID):  # a news event's id
+        return str(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 

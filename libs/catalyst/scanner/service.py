@@ -9,7 +9,8 @@ universe's News answer serves the catalyst stage too; Technical, Pattern) and it
 its reason (those the universe cut only for its size as a list on the header:
 ``catalyst.scanner.repository``); the run's header holds the stage counts, the warnings of degraded sources and each
 stage's wall time (``universe``: the database read and the filter; ``news``: the News call the
-universe and catalyst stages judge; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
+universe and catalyst stages judge; ``headlines``: the candidates' headlines, which News' compact
+market-wide listing leaves out; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ class ScannerService:
             run.timings[stage.value] = _ms(t0)
             survivors = outcome.passed
 
-        candidates = [self._candidate(rank, e, outcome.scores[e.symbol]) for rank, e in enumerate(survivors, start=1)]
+        headlines = await self._headlines(survivors, as_of, run)
+        candidates = [self._candidate(rank, e, outcome.scores[e.symbol], headlines.get(e.symbol))
+                      for rank, e in enumerate(survivors, start=1)]
         run.records += [SymbolRecord(e, Stage.FINAL, rank=c.rank, candidate=c, score=outcome.scores[e.symbol])
                         for e, c in zip(survivors, candidates, strict=True)]
         result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
@@ -195,8 +198,16 @@ class ScannerService:
         return [SymbolRecord(by_symbol[s], stage, reason, rank=outcome.ranks.get(s), score=outcome.scores.get(s))
                 for s, reason in outcome.dropped.items()]
 
+    async def _headlines(self, finalists: Sequence[Evidence], as_of: datetime, run: Progress) -> dict[str, str]:
+        """The headline of each finalist's strongest event (the universe's listing carries none)."""
+        t0 = time.perf_counter()
+        news = {e.symbol: e.news for e in finalists if isinstance(e.news, NewsFacts)}
+        found = await self._sources.headlines(news, as_of) if news else {}
+        run.timings["headlines"] = _ms(t0)
+        return found
+
     @staticmethod
-    def _candidate(rank: int, evidence: Evidence, score: CompositeScore) -> Candidate:
+    def _candidate(rank: int, evidence: Evidence, score: CompositeScore, headline: str | None) -> Candidate:
         news = evidence.news if isinstance(evidence.news, NewsFacts) else None
         pattern = evidence.pattern if isinstance(evidence.pattern, PatternFacts) else None
         return Candidate(
@@ -205,7 +216,7 @@ class ScannerService:
             pattern=pattern.pattern if pattern else None, entry=pattern.entry if pattern else None,
             stop=pattern.stop if pattern else None, target=pattern.target if pattern else None,
             risk_reward=score.risk_reward, catalyst_type=news.catalyst_type if news else None,
-            headline=news.headline if news else None)
+            headline=headline)
 
     async def _publish(self, result: ScanResult) -> None:
         event = ScanComplete(cycle_id="" if result.cycle_id is None else str(result.cycle_id),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from catalyst.contracts.scanner import DropReason
 
@@ -36,14 +37,17 @@ class Unavailable:
 
 @dataclass(frozen=True)
 class NewsFacts:
-    """The symbol's catalysts over the news window (News ``SymbolCatalysts``)."""
+    """The symbol's catalysts over the news window (News ``SymbolCatalysts``, or its row of the
+    market-wide listing): ``event_id`` is the strongest event's, ``headline`` its headline when the
+    answer carried it (the listing does not: the scan asks for its candidates' alone)."""
 
     strength: float
     sentiment: float
     published_at: datetime
     events: int
     catalyst_type: str
-    headline: str
+    event_id: UUID | None = None
+    headline: str | None = None
 
 
 @dataclass(frozen=True)
