@@ -81,8 +81,8 @@ class CatalystListing(BaseModel):
     ``until`` (no look-ahead); one may be before ``since`` (an event's time is its first story's,
     and it is listed when any of its stories is in the window)."""
 
-    since: Timestamp
-    until: Timestamp
+    since: AwareDatetime = Field(description="The window's start: until minus the look-back unless given")
+    until: AwareDatetime
     symbols: list[ListedSymbol] = Field(max_length=MAX_LISTED_SYMBOLS, description="Strongest first")
     event_ids: list[UUID] = Field(max_length=MAX_LISTED_SYMBOLS, description="Each symbol's strongest event")
     catalyst_types: list[CatalystType] = Field(max_length=MAX_LISTED_SYMBOLS, description="Its strongest event's")

@@ -296,6 +296,9 @@ async def test_recent_catalysts_lists_every_symbol_with_news_in_the_window(build
         assert strong["symbols"] == ["NWSS"]
         assert strong["max_strengths"][0] >= 0.7
 
+        earliest = await client.get("/api/v1/catalysts/recent", params={"until": "1970-01-01T00:00:00Z"})
+        assert (earliest.status_code, earliest.json()["symbols"]) == (200, [])  # its default start is before 1970
+
         for bad in ({"min_strength": 2}, {"since": until.isoformat(), "until": since.isoformat()},
                     {"since": "2025-02-01T10:00:00"}):
             refused = await client.get("/api/v1/catalysts/recent", params=bad)
