@@ -92,12 +92,22 @@ class CheckFilter:
         return StageOutcome(passed=passed, dropped=dropped)
 
 
-def illiquid(evidence: Evidence, thresholds: FunnelThresholds) -> DropReason | None:
+class Liquidity(Protocol):
+    """A symbol's last close and mean daily volume (its ``Evidence``, or its row of the universe read)."""
+
+    @property
+    def price(self) -> float: ...
+
+    @property
+    def avg_volume(self) -> float: ...
+
+
+def illiquid(symbol: Liquidity, thresholds: FunnelThresholds) -> DropReason | None:
     """Price and volume: the universe's checks that need no news (the scan asks News only about
     the symbols that pass them)."""
     return first_failure(
-        lambda: require("price", evidence.price, ">", thresholds.min_price),
-        lambda: require("avg_volume", evidence.avg_volume, ">", thresholds.min_avg_volume),
+        lambda: require("price", symbol.price, ">", thresholds.min_price),
+        lambda: require("avg_volume", symbol.avg_volume, ">", thresholds.min_avg_volume),
     )
 
 

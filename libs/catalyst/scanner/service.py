@@ -135,25 +135,22 @@ class ScannerService:
         With News down every listed security enters, judged on its kept news, and the cap is cut."""
         t0 = time.perf_counter()
         rows = await self._universe.load(as_of, None if wanted is None else len(wanted), wanted)
-        entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume)
-                   for i, r in enumerate(rows, start=1)]
+        liquid = [r.symbol for r in rows if illiquid(r, self._settings.thresholds) is None]
         read_ms = _ms(t0)
         t0 = time.perf_counter()
-        liquid = [e.symbol for e in entered if illiquid(e, self._settings.thresholds) is None]
         news = await (self._sources.news(liquid, as_of) if wanted is not None
                       else self._sources.recent_news(as_of, liquid))
         run.timings["news"] = _ms(t0)
         t0 = time.perf_counter()
         run.warnings += news.warnings
-        listed = {e.symbol for e in entered}
-        if wanted is None and not news.degraded:  # the universe is the symbols with news
-            entered = [e for e in entered if e.symbol in news.facts]
-            unlisted = sorted(set(news.facts) - listed)
-        else:
-            unlisted = [s for s in wanted or () if s not in listed]
+        listed = {r.symbol for r in rows}
+        news_first = wanted is None and not news.degraded  # the universe is the symbols with news
+        unlisted = sorted(set(news.facts) - listed) if news_first else [s for s in wanted or () if s not in listed]
         cap = math.ceil(size * self._settings.degraded_universe_fraction) if news.degraded else size
         context = ScanContext(as_of=as_of, universe_cap=cap)
-        entered = [dataclasses.replace(e, news=news.facts.get(e.symbol)) for e in entered]
+        entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume,
+                            news=news.facts.get(r.symbol))
+                   for i, r in enumerate(rows, start=1) if not news_first or r.symbol in news.facts]
         outcome = self._filters[Stage.UNIVERSE].apply(entered, context)
         run.records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
         # the cap's reasons are the filter's last, most liquid first
