@@ -125,7 +125,9 @@ def capped(rank: int, cap: int) -> DropReason:
 class UniverseFilter(CheckFilter):
     """The universe is news-first (spec 2.3, stage 1): of the listed securities (most liquid first),
     those with price > $5, volume > 1M a day and news in the last 24 h, the ``universe_cap`` most
-    liquid of them kept. The cap is the scan's last check, so a symbol it cuts had all the rest."""
+    liquid of them kept. The cap is the scan's last check, so a symbol it cuts had all the rest: it
+    is in the outcome's ``cut``, its reason ``capped`` by its place there (on a day when the whole
+    market has news they are thousands, and the scan stores them as that list)."""
 
     stage = Stage.UNIVERSE
 
@@ -142,11 +144,8 @@ class UniverseFilter(CheckFilter):
         """The checks, then the cap over what passed them, in the order given (most liquid first)."""
         checked = super().apply(survivors, context)
         cap = context.universe_cap
-        dropped = dict(checked.dropped)
-        for rank, evidence in enumerate(checked.passed, start=1):
-            if rank > cap:
-                dropped[evidence.symbol] = capped(rank, cap)
-        return StageOutcome(passed=checked.passed[:cap], dropped=dropped)
+        return StageOutcome(passed=checked.passed[:cap], dropped=checked.dropped,
+                            cut=[e.symbol for e in checked.passed[cap:]])
 
     def _recent_news(self, news: NewsFacts | Unavailable | None, context: ScanContext) -> DropReason | None:
         if isinstance(news, Unavailable):

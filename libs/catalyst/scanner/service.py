@@ -30,7 +30,7 @@ from catalyst.indicators.recent_bars import parse_symbol, parse_symbols
 from catalyst.logging import get_logger
 from catalyst.scanner.config import ScannerSettings
 from catalyst.scanner.evidence import EvidenceSources
-from catalyst.scanner.filters import CAP_METRIC, build_filters, illiquid
+from catalyst.scanner.filters import build_filters, illiquid
 from catalyst.scanner.repository import ScanRepository, SymbolRecord, UniverseCut
 from catalyst.scanner.stages import (
     CompositeScore,
@@ -153,10 +153,7 @@ class ScannerService:
                    for i, r in enumerate(rows, start=1) if not news_first or r.symbol in news.facts]
         outcome = self._filters[Stage.UNIVERSE].apply(entered, context)
         run.records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
-        # the cap's reasons are the filter's last, most liquid first
-        run.cut = UniverseCut(cap=cap, symbols=[s for s, r in outcome.dropped.items() if r.metric == CAP_METRIC])
-        outcome = dataclasses.replace(outcome, dropped={s: r for s, r in outcome.dropped.items()
-                                                        if r.metric != CAP_METRIC})
+        run.cut = UniverseCut(cap=cap, symbols=outcome.cut)
         run.records += self._dropped(Stage.UNIVERSE, entered, outcome)
         run.counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
                                  passed=len(outcome.passed)))

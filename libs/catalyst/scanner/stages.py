@@ -106,10 +106,13 @@ class CompositeScore:
 @dataclass(frozen=True)
 class StageOutcome:
     """A filter's answer: the survivors (in the order the next stage takes them; ranked best first
-    after the final stage), and for every dropped symbol why. ``scores`` and ``ranks`` (1 = best):
-    the final stage's, for every symbol it ranked."""
+    after the final stage), and for every dropped symbol why, but those the universe ``cut`` only
+    for its size (most liquid first; the reason of the one at index ``i`` is
+    ``filters.capped(cap + 1 + i, cap)``). ``scores`` and ``ranks`` (1 = best): the final stage's,
+    for every symbol it ranked."""
 
     passed: list[Evidence]
     dropped: dict[str, DropReason] = field(default_factory=dict)
+    cut: list[str] = field(default_factory=list)
     scores: dict[str, CompositeScore] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
