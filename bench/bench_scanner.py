@@ -59,7 +59,7 @@ NOW = (START + DAYS * np.timedelta64(1, "D")).astype("datetime64[us]").item().re
 LOGS = Path(tempfile.gettempdir()) / "catalyst-bench-scanner"
 TARGET_P95_MS = 250.0
 RUNS = {200: (30, 10), 5_000: (5, 3)}  # universe size: (warm runs, cold runs)
-STAGES = ("universe", "news", "catalyst", "technical", "pattern", "final", "store")
+STAGES = ("universe", "news", "catalyst", "technical", "pattern", "final", "headlines", "store")
 HEADLINES = ("{s} wins $200 million Navy contract", "FDA approves {s}'s migraine drug, shares jump premarket",
              "{s} to present at investor conference", "{s} to present at investor conference")
 
@@ -214,11 +214,12 @@ take at most 200 symbols a call and News 500, so the 5,000 scan sends each stage
 time: `SCANNER_MAX_CALLS_IN_FLIGHT`).
 Wall time is `POST /api/v1/scan/start` seen by the client; the stage columns are the medians of the
 Scanner's own `timings_ms` (universe: the ranking read from the database and the filter; news: News'
-list of the symbols with news, which the universe and catalyst stages judge; store: the scan's rows).
+list of the symbols with news, which the universe and catalyst stages judge; headlines: the
+candidates' headlines, which that compact list leaves out; store: the scan's rows).
 
-| Universe | Caches | Scans | p50 (ms) | p95 (ms) | universe | news | catalyst | technical | pattern | final | store \
-| Target |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| Universe | Caches | Scans | p50 (ms) | p95 (ms) | universe | news | catalyst | technical | pattern | final \
+| headlines | store | Target |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {table}
 
 - Funnel of the last warm scan: 200: {funnel(200)}; 5,000: {funnel(5_000)}.
@@ -231,6 +232,10 @@ list of the symbols with news, which the universe and catalyst stages judge; sto
   with `universe_size`, and every symbol with news is stored with its reason; the ranking is cached
   per daily bar horizon for 5 minutes (the warm column). Technical's cold figure includes writing its
   `technical_indicators` rows.
+- News' list of the symbols with news (`GET /api/v1/catalysts/recent`) is a compact `CatalystListing`:
+  one array per field of what the universe and catalyst stages judge, no event objects and no
+  headlines, so the Scanner parses thousands of rows as a few arrays; the candidates' headlines are
+  one batch call for those few symbols (the headlines column).
 - The upstream batch endpoints read and write their caches in one round trip per batch (MGET, one
   pipeline: `Cache.get_many` / `set_many`) rather than one GET and one SET per symbol, which had made
   News the largest stage of a warm scan. The Scanner sends at most 4 chunks of a stage at once

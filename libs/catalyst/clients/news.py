@@ -24,8 +24,8 @@ class NewsClient(TypedClient):
         return await self.call(api.NewsRoutes.catalysts_batch, body)
 
     async def recent_catalysts(self, *, since: datetime | None = None, until: datetime | None = None,
-                               min_strength: float = 0.0) -> api.RecentCatalystsResponse:
-        """Every symbol with news in the window, market-wide, strongest first."""
+                               min_strength: float = 0.0) -> api.CatalystListing:
+        """Every symbol with news in the window, market-wide, strongest first, without headlines."""
         params: dict[str, str | float] = {k: v.isoformat() for k, v in (("since", since), ("until", until))
                                           if v is not None}
         params["min_strength"] = min_strength

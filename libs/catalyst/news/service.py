@@ -27,10 +27,10 @@ from catalyst.clock import Clock
 from catalyst.contracts.news import (
     CatalystBatchRequest,
     CatalystBatchResponse,
+    CatalystListing,
     IngestResponse,
     MissingSource,
     NewsResponse,
-    RecentCatalystsResponse,
     SymbolCatalysts,
 )
 from catalyst.domain.market import is_symbol
@@ -260,7 +260,7 @@ class NewsService:
                                      missing_sources=outcome.missing, degraded=bool(outcome.missing))
 
     async def recent_json(self, since: datetime | None, until: datetime | None, min_strength: float) -> bytes:
-        """``recent``'s answer as JSON (``RecentCatalystsResponse``), sent on as it is: a complete
+        """``recent``'s answer as JSON (``CatalystListing``), sent on as it is: a complete
         answer is cached for the minutes of the window's ends (the module's docstring) and a hit is
         never parsed."""
         start, end = self.window(since, until)
@@ -275,9 +275,10 @@ class NewsService:
         return raw
 
     async def recent(self, since: datetime | None, until: datetime | None,
-                     min_strength: float) -> RecentCatalystsResponse:
-        """Every symbol with news in the window, market-wide: the sources' stories of the window
-        fetched and stored first (``fetch_market``), then every symbol the stored news names."""
+                     min_strength: float) -> CatalystListing:
+        """Every symbol with news in the window, market-wide, as the listing's columns: the sources'
+        stories of the window fetched and stored first (``fetch_market``), then every symbol the
+        stored news names, summarised as ``catalysts`` summarises a batch's."""
         start, end = self.window(since, until)
         outcome = await self.fetch_market(start, end)
         await self.store_items(outcome.items)
@@ -285,8 +286,7 @@ class NewsService:
         events = await self._store.events(symbols, start, end, self._reliability, self._settings.max_events)
         summaries = (summarise(s, events.get(s, []), min_strength) for s in symbols)
         found = sorted((c for c in summaries if c is not None), key=lambda c: (-c.max_strength, c.symbol))
-        return RecentCatalystsResponse(since=start, until=end, catalysts=found, missing_sources=outcome.missing,
-                                       degraded=bool(outcome.missing))
+        return CatalystListing.of(start, end, found, outcome.missing)
 
     async def ingest(self, raw_items: Sequence[object]) -> IngestResponse:
         now = self._clock.now()

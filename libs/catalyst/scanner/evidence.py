@@ -1,13 +1,15 @@
 """Each stage's facts from the upstream services, through their batch endpoints: one call per stage
 (chunked to the endpoint's cap when the universe is larger), never one per symbol.
 
-The universe's news is News' market-wide list of the symbols with recent catalysts (``recent_news``);
-a scan of named symbols asks about those (``news``).
+The universe's news is News' market-wide list of the symbols with recent catalysts (``recent_news``),
+a compact listing without headlines; a scan of named symbols asks about those (``news``). The
+candidates' headlines come last (``headlines``): from News' batch answer for their strongest
+events, kept per symbol (``CacheTier.COLD``) so that a scan with News down still shows them.
 
 Degradation (spec 8.2): a source that fails answers ``Unavailable`` for every symbol asked and a
 warning, never an exception, so the scan completes and each dropped symbol says why. News is the
 exception that has a fallback: every good catalyst answer is kept in Redis (``CacheTier.COLD``) one
-key per symbol (its catalysts, or that it had none), so a scan of a few symbols never replaces the
+key per symbol (its facts, or that it had none), so a scan of a few symbols never replaces the
 universe's; with News down each symbol's last answer stands in for it (the universe filter still
 checks each story's age against the scan's market time), and a symbol never answered is unavailable.
 News caches its market-wide list for a minute of its window, so scans in a row mostly get the
@@ -18,11 +20,13 @@ unless it was kept longer ago than the WARM tier's lifetime (the keys live for t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel
 
@@ -33,7 +37,7 @@ from catalyst.clients.technical import TechnicalClient
 from catalyst.contracts import news as news_api
 from catalyst.contracts import pattern as pattern_api
 from catalyst.contracts import technical as technical_api
-from catalyst.contracts.news import CatalystBatchResponse, SymbolCatalysts
+from catalyst.contracts.news import CatalystBatchResponse, CatalystListing, MissingSource, SymbolCatalysts
 from catalyst.contracts.pattern import PatternBatchResponse
 from catalyst.contracts.technical import IndicatorBatchResponse
 from catalyst.errors import CatalystError
@@ -43,18 +47,39 @@ from catalyst.scanner.stages import NewsFacts, PatternFacts, TechnicalFacts, Una
 
 log = get_logger(__name__)
 
-CATALYSTS_NS = "scanner:catalysts"  # one key per symbol: its last good answer
+KEPT_NEWS_NS = "scanner:news"  # one key per symbol: its last good answer's facts
+HEADLINES_NS = "scanner:headlines"  # one key per symbol: its last candidate event's headline
 INDICATORS = ("sma_20", "rsi_14", "volume_ratio")
 R = TypeVar("R")
+K = TypeVar("K", bound=BaseModel)
 F = TypeVar("F", NewsFacts, TechnicalFacts, PatternFacts)
 
 
 class KeptCatalysts(BaseModel):
     """One symbol's last good catalyst answer: the end of the window it was asked for, and its
-    catalysts (None: it had none then)."""
+    facts without headline (None: it had none then)."""
 
     until: AwareDatetime
-    catalysts: SymbolCatalysts | None
+    catalysts: NewsFacts | None
+
+
+class KeptHeadline(BaseModel):
+    """The headline of a symbol's event, as News last gave it."""
+
+    event_id: UUID
+    headline: str
+
+
+@dataclass(frozen=True)
+class NewsAnswer:
+    """A News answer as the scan judges it: the facts of each symbol it names, the symbols asked
+    about that it does not (they had no catalyst), its window's end and how complete it was."""
+
+    until: datetime
+    facts: dict[str, NewsFacts]
+    without_catalyst: list[str]
+    missing_sources: list[MissingSource]
+    degraded: bool
 
 
 @dataclass
@@ -91,7 +116,17 @@ def _failure(source: str, exc: CatalystError) -> Unavailable:
 def news_facts(summary: SymbolCatalysts) -> NewsFacts:
     return NewsFacts(strength=summary.max_strength, sentiment=summary.mean_sentiment,
                      published_at=summary.top.published_at, events=summary.event_count,
-                     catalyst_type=summary.top.catalyst_type.value, headline=summary.top.headline)
+                     catalyst_type=summary.top.catalyst_type.value, event_id=summary.top.event_id,
+                     headline=summary.top.headline)
+
+
+def listing_facts(listing: CatalystListing) -> dict[str, NewsFacts]:
+    """Each listed symbol's facts, from its row of the listing's columns."""
+    rows = zip(listing.symbols, listing.max_strengths, listing.mean_sentiments, listing.published_at,
+               listing.event_counts, listing.catalyst_types, listing.event_ids, strict=True)
+    return {symbol: NewsFacts(strength=strength, sentiment=sentiment, published_at=published, events=events,
+                              catalyst_type=kind.value, event_id=event_id)
+            for symbol, strength, sentiment, published, events, kind, event_id in rows}
 
 
 class EvidenceSources:
@@ -105,7 +140,7 @@ class EvidenceSources:
         self._cache = cache
         self._settings = settings
         self._in_flight = settings.max_calls_in_flight
-        self._last_kept: tuple[news_api.RecentCatalystsResponse, list[str]] | None = None  # market-wide
+        self._last_kept: tuple[CatalystListing, list[str]] | None = None  # market-wide
         self._last_kept_at = 0.0  # time.monotonic()
 
     async def news(self, symbols: Sequence[str], as_of: datetime) -> Gathered[NewsFacts]:
@@ -122,14 +157,13 @@ class EvidenceSources:
             answers = await in_chunks(symbols, news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
         except CatalystError as exc:
             return await self._news_from_cache(symbols, exc)
-        return await self._judged(CatalystBatchResponse(
-            since=answers[0].since, until=answers[0].until,
-            catalysts=[c for a in answers for c in a.catalysts],
+        return await self._judged(NewsAnswer(
+            until=answers[0].until, facts={c.symbol: news_facts(c) for a in answers for c in a.catalysts},
             without_catalyst=[s for a in answers for s in a.without_catalyst],
             missing_sources=list({m.source: m for a in answers for m in a.missing_sources}.values()),
             degraded=any(a.degraded for a in answers)))
 
-    async def _judged(self, answer: CatalystBatchResponse, *, keep: bool = True) -> Gathered[NewsFacts]:
+    async def _judged(self, answer: NewsAnswer, *, keep: bool = True) -> Gathered[NewsFacts]:
         """A good News answer's facts (a warning when a source behind it was missing), kept unless
         told it already is."""
         out: Gathered[NewsFacts] = Gathered()
@@ -138,7 +172,7 @@ class EvidenceSources:
             out.warnings.append(f"news degraded: served from stored news without {missing}")
         if keep and not await self._keep(answer):
             self._last_kept = None
-        out.facts = {c.symbol: news_facts(c) for c in answer.catalysts}
+        out.facts = dict(answer.facts)
         return out
 
     async def recent_news(self, as_of: datetime, listed: Sequence[str]) -> Gathered[NewsFacts]:
@@ -148,18 +182,44 @@ class EvidenceSources:
         same answer for the same ``listed`` was the one kept last."""
         window = timedelta(hours=self._settings.thresholds.news_window_hours)
         try:
-            answer = await self._news.recent_catalysts(since=as_of - window, until=as_of)
+            listing = await self._news.recent_catalysts(since=as_of - window, until=as_of)
         except CatalystError as exc:
             return await self._news_from_cache(listed, exc)
-        named = {c.symbol for c in answer.catalysts}
-        seen = (answer, list(listed))
+        facts = listing_facts(listing)
+        seen = (listing, list(listed))
         kept = self._last_kept == seen and time.monotonic() - self._last_kept_at < CacheTier.WARM
         if not kept:
             self._last_kept, self._last_kept_at = seen, time.monotonic()
-        return await self._judged(CatalystBatchResponse(
-            since=answer.since, until=answer.until, catalysts=answer.catalysts,
-            without_catalyst=[s for s in listed if s not in named], missing_sources=answer.missing_sources,
-            degraded=answer.degraded), keep=not kept)
+        return await self._judged(NewsAnswer(
+            until=listing.until, facts=facts, without_catalyst=[s for s in listed if s not in facts],
+            missing_sources=listing.missing_sources, degraded=listing.degraded), keep=not kept)
+
+    async def headlines(self, news: dict[str, NewsFacts], as_of: datetime) -> dict[str, str]:
+        """The headline of each symbol's judged event (``news``: the candidates' facts): the facts'
+        own, else News' batch answer's over the window ending at ``as_of`` when its strongest event
+        is the same one, else (News down) the one kept for that event. A symbol whose headline
+        cannot be had has none: it is shown, not judged, so its lack never degrades the scan."""
+        found = {s: f.headline for s, f in news.items() if f.headline is not None}
+        asked = [s for s in news if s not in found]
+        if asked:
+            found.update(await self._asked_headlines({s: news[s] for s in asked}, as_of))
+        await self._keep_headlines({s: (news[s].event_id, h) for s, h in found.items()})
+        return found
+
+    async def _asked_headlines(self, news: dict[str, NewsFacts], as_of: datetime) -> dict[str, str]:
+        window = timedelta(hours=self._settings.thresholds.news_window_hours)
+
+        async def call(part: list[str]) -> CatalystBatchResponse:
+            return await self._news.catalysts(part, since=as_of - window, until=as_of)
+
+        try:
+            answers = await in_chunks(list(news), news_api.MAX_BATCH_SYMBOLS, call, self._in_flight)
+        except CatalystError as exc:
+            log.warning("scanner_headlines_unavailable", code=exc.code, error=exc.message[:300])
+            kept = await self._kept(HEADLINES_NS, list(news), KeptHeadline)
+            return {s: k.headline for s, k in kept.items() if k.event_id == news[s].event_id}
+        return {c.symbol: c.top.headline for a in answers for c in a.catalysts
+                if c.symbol in news and c.top.event_id == news[c.symbol].event_id}
 
     async def technical(self, symbols: Sequence[str]) -> Gathered[TechnicalFacts]:
         """SMA 20, RSI 14 and the volume ratio at each symbol's last bar."""
@@ -213,25 +273,33 @@ class EvidenceSources:
     async def _news_from_cache(self, symbols: Sequence[str], exc: CatalystError) -> Gathered[NewsFacts]:
         """News is down: each symbol's kept answer; a symbol without one is unavailable."""
         down = _failure("news", exc)
-        kept = await self._kept_catalysts(symbols)
+        kept = await self._kept(KEPT_NEWS_NS, symbols, KeptCatalysts)
         out: Gathered[NewsFacts] = Gathered(degraded=True)
         if not kept:
             out.facts = {s: down for s in symbols}
             out.warnings.append(f"news unavailable ({exc.code}) and no cached news: no symbol has news")
             return out
         out.facts = {s: down for s in symbols if s not in kept}
-        out.facts.update({s: news_facts(k.catalysts) for s, k in kept.items() if k.catalysts is not None})
+        out.facts.update({s: k.catalysts for s, k in kept.items() if k.catalysts is not None})
         newest = max(k.until for k in kept.values())
         out.warnings.append(f"news unavailable ({exc.code}): used the cached catalysts of {len(kept)} of "
                             f"{len(symbols)} symbol(s), the newest as of {newest.isoformat()}, universe reduced")
         return out
 
-    async def _keep(self, answer: CatalystBatchResponse) -> bool:
-        """Each symbol's answer kept; False when Redis would not take them."""
-        by_symbol: dict[str, SymbolCatalysts | None] = dict.fromkeys(answer.without_catalyst)
-        by_symbol.update({c.symbol: c for c in answer.catalysts})
-        entries = [(CATALYSTS_NS, symbol, KeptCatalysts(until=answer.until, catalysts=catalysts))
-                   for symbol, catalysts in by_symbol.items()]
+    async def _keep(self, answer: NewsAnswer) -> bool:
+        """Each symbol's answer kept (its facts without headline: the candidates' are kept on their
+        own); False when Redis would not take them."""
+        by_symbol: dict[str, NewsFacts | None] = dict.fromkeys(answer.without_catalyst)
+        by_symbol.update({s: dataclasses.replace(f, headline=None) for s, f in answer.facts.items()})
+        entries = [(KEPT_NEWS_NS, symbol, KeptCatalysts(until=answer.until, catalysts=facts))
+                   for symbol, facts in by_symbol.items()]
+        return await self._kept_in_redis(entries)
+
+    async def _keep_headlines(self, headlines: dict[str, tuple[UUID | None, str]]) -> None:
+        await self._kept_in_redis([(HEADLINES_NS, s, KeptHeadline(event_id=event_id, headline=headline))
+                                   for s, (event_id, headline) in headlines.items() if event_id is not None])
+
+    async def _kept_in_redis(self, entries: Sequence[tuple[str, str, BaseModel]]) -> bool:
         try:
             await self._cache.set_many(entries, CacheTier.COLD)
         except Exception as exc:  # Redis trouble must not fail a scan that has its news
@@ -239,10 +307,10 @@ class EvidenceSources:
             return False
         return True
 
-    async def _kept_catalysts(self, symbols: Sequence[str]) -> dict[str, KeptCatalysts]:
-        """The kept answer of each of ``symbols`` that has one."""
+    async def _kept(self, ns: str, symbols: Sequence[str], model: type[K]) -> dict[str, K]:
+        """The kept entry of ``ns`` of each of ``symbols`` that has one."""
         try:
-            found = await self._cache.get_many([(CATALYSTS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
+            found = await self._cache.get_many([(ns, s) for s in symbols], model, CacheTier.COLD)
         except Exception as exc:
             log.warning("scanner_news_cache_unavailable", error=str(exc))
             return {}

@@ -92,12 +92,22 @@ class CheckFilter:
         return StageOutcome(passed=passed, dropped=dropped)
 
 
-def illiquid(evidence: Evidence, thresholds: FunnelThresholds) -> DropReason | None:
+class Liquidity(Protocol):
+    """A symbol's last close and mean daily volume (its ``Evidence``, or its row of the universe read)."""
+
+    @property
+    def price(self) -> float: ...
+
+    @property
+    def avg_volume(self) -> float: ...
+
+
+def illiquid(symbol: Liquidity, thresholds: FunnelThresholds) -> DropReason | None:
     """Price and volume: the universe's checks that need no news (the scan asks News only about
     the symbols that pass them)."""
     return first_failure(
-        lambda: require("price", evidence.price, ">", thresholds.min_price),
-        lambda: require("avg_volume", evidence.avg_volume, ">", thresholds.min_avg_volume),
+        lambda: require("price", symbol.price, ">", thresholds.min_price),
+        lambda: require("avg_volume", symbol.avg_volume, ">", thresholds.min_avg_volume),
     )
 
 
@@ -115,7 +125,9 @@ def capped(rank: int, cap: int) -> DropReason:
 class UniverseFilter(CheckFilter):
     """The universe is news-first (spec 2.3, stage 1): of the listed securities (most liquid first),
     those with price > $5, volume > 1M a day and news in the last 24 h, the ``universe_cap`` most
-    liquid of them kept. The cap is the scan's last check, so a symbol it cuts had all the rest."""
+    liquid of them kept. The cap is the scan's last check, so a symbol it cuts had all the rest: it
+    is in the outcome's ``cut``, its reason ``capped`` by its place there (on a day when the whole
+    market has news they are thousands, and the scan stores them as that list)."""
 
     stage = Stage.UNIVERSE
 
@@ -132,11 +144,8 @@ class UniverseFilter(CheckFilter):
         """The checks, then the cap over what passed them, in the order given (most liquid first)."""
         checked = super().apply(survivors, context)
         cap = context.universe_cap
-        dropped = dict(checked.dropped)
-        for rank, evidence in enumerate(checked.passed, start=1):
-            if rank > cap:
-                dropped[evidence.symbol] = capped(rank, cap)
-        return StageOutcome(passed=checked.passed[:cap], dropped=dropped)
+        return StageOutcome(passed=checked.passed[:cap], dropped=checked.dropped,
+                            cut=[e.symbol for e in checked.passed[cap:]])
 
     def _recent_news(self, news: NewsFacts | Unavailable | None, context: ScanContext) -> DropReason | None:
         if isinstance(news, Unavailable):
@@ -247,7 +256,7 @@ class RankingFilter:
 
 
 _NO_NEWS = NewsFacts(strength=0.0, sentiment=0.0, published_at=datetime.min.replace(tzinfo=UTC),
-                     events=0, catalyst_type="", headline="")
+                     events=0, catalyst_type="")
 _NO_TECHNICAL = TechnicalFacts(sma_20=None, rsi_14=None, volume_ratio=None)
 _NO_PATTERN = PatternFacts(pattern=None, confidence=0.0)
 

@@ -48,11 +48,19 @@ class SymbolRecord:
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, UUID):  # a news event's id
+        return str(value)
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+def _facts(evidence: Evidence) -> dict[str, Any]:
+    """``dataclasses.asdict`` of the evidence without its deep copies (a universe stores hundreds of
+    rows): its fields are plain values or facts dataclasses of plain values, one level down."""
+    return {name: vars(value) if dataclasses.is_dataclass(value) else value for name, value in vars(evidence).items()}
+
+
 def _details(record: SymbolRecord) -> str:
-    facts = dataclasses.asdict(record.evidence)
+    facts = _facts(record.evidence)
     return json.dumps({
         "passed": record.candidate is not None,
         "reason": None if record.reason is None else record.reason.model_dump(mode="json"),

@@ -9,7 +9,8 @@ universe's News answer serves the catalyst stage too; Technical, Pattern) and it
 its reason (those the universe cut only for its size as a list on the header:
 ``catalyst.scanner.repository``); the run's header holds the stage counts, the warnings of degraded sources and each
 stage's wall time (``universe``: the database read and the filter; ``news``: the News call the
-universe and catalyst stages judge; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
+universe and catalyst stages judge; ``headlines``: the candidates' headlines, which News' compact
+market-wide listing leaves out; ``store``: the writes). ``catalyst:scan_complete`` goes out once the scan is stored.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from catalyst.indicators.recent_bars import parse_symbol, parse_symbols
 from catalyst.logging import get_logger
 from catalyst.scanner.config import ScannerSettings
 from catalyst.scanner.evidence import EvidenceSources
-from catalyst.scanner.filters import CAP_METRIC, build_filters, illiquid
+from catalyst.scanner.filters import build_filters, illiquid
 from catalyst.scanner.repository import ScanRepository, SymbolRecord, UniverseCut
 from catalyst.scanner.stages import (
     CompositeScore,
@@ -111,7 +112,9 @@ class ScannerService:
             run.timings[stage.value] = _ms(t0)
             survivors = outcome.passed
 
-        candidates = [self._candidate(rank, e, outcome.scores[e.symbol]) for rank, e in enumerate(survivors, start=1)]
+        headlines = await self._headlines(survivors, as_of, run)
+        candidates = [self._candidate(rank, e, outcome.scores[e.symbol], headlines.get(e.symbol))
+                      for rank, e in enumerate(survivors, start=1)]
         run.records += [SymbolRecord(e, Stage.FINAL, rank=c.rank, candidate=c, score=outcome.scores[e.symbol])
                         for e, c in zip(survivors, candidates, strict=True)]
         result = ScanResult(scan_id=uuid.uuid4(), cycle_id=request.cycle_id, as_of=as_of, started_at=started_at,
@@ -132,31 +135,25 @@ class ScannerService:
         With News down every listed security enters, judged on its kept news, and the cap is cut."""
         t0 = time.perf_counter()
         rows = await self._universe.load(as_of, None if wanted is None else len(wanted), wanted)
-        entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume)
-                   for i, r in enumerate(rows, start=1)]
+        liquid = [r.symbol for r in rows if illiquid(r, self._settings.thresholds) is None]
         read_ms = _ms(t0)
         t0 = time.perf_counter()
-        liquid = [e.symbol for e in entered if illiquid(e, self._settings.thresholds) is None]
         news = await (self._sources.news(liquid, as_of) if wanted is not None
                       else self._sources.recent_news(as_of, liquid))
         run.timings["news"] = _ms(t0)
         t0 = time.perf_counter()
         run.warnings += news.warnings
-        listed = {e.symbol for e in entered}
-        if wanted is None and not news.degraded:  # the universe is the symbols with news
-            entered = [e for e in entered if e.symbol in news.facts]
-            unlisted = sorted(set(news.facts) - listed)
-        else:
-            unlisted = [s for s in wanted or () if s not in listed]
+        listed = {r.symbol for r in rows}
+        news_first = wanted is None and not news.degraded  # the universe is the symbols with news
+        unlisted = sorted(set(news.facts) - listed) if news_first else [s for s in wanted or () if s not in listed]
         cap = math.ceil(size * self._settings.degraded_universe_fraction) if news.degraded else size
         context = ScanContext(as_of=as_of, universe_cap=cap)
-        entered = [dataclasses.replace(e, news=news.facts.get(e.symbol)) for e in entered]
+        entered = [Evidence(symbol=r.symbol, liquidity_rank=i, price=r.price, avg_volume=r.avg_volume,
+                            news=news.facts.get(r.symbol))
+                   for i, r in enumerate(rows, start=1) if not news_first or r.symbol in news.facts]
         outcome = self._filters[Stage.UNIVERSE].apply(entered, context)
         run.records += [SymbolRecord(Evidence(s, 0, 0.0, 0.0), Stage.UNIVERSE, _no_bars(s, as_of)) for s in unlisted]
-        # the cap's reasons are the filter's last, most liquid first
-        run.cut = UniverseCut(cap=cap, symbols=[s for s, r in outcome.dropped.items() if r.metric == CAP_METRIC])
-        outcome = dataclasses.replace(outcome, dropped={s: r for s, r in outcome.dropped.items()
-                                                        if r.metric != CAP_METRIC})
+        run.cut = UniverseCut(cap=cap, symbols=outcome.cut)
         run.records += self._dropped(Stage.UNIVERSE, entered, outcome)
         run.counts.append(StageCount(stage=Stage.UNIVERSE.value, entered=len(entered) + len(unlisted),
                                  passed=len(outcome.passed)))
@@ -195,8 +192,16 @@ class ScannerService:
         return [SymbolRecord(by_symbol[s], stage, reason, rank=outcome.ranks.get(s), score=outcome.scores.get(s))
                 for s, reason in outcome.dropped.items()]
 
+    async def _headlines(self, finalists: Sequence[Evidence], as_of: datetime, run: Progress) -> dict[str, str]:
+        """The headline of each finalist's strongest event (the universe's listing carries none)."""
+        t0 = time.perf_counter()
+        news = {e.symbol: e.news for e in finalists if isinstance(e.news, NewsFacts)}
+        found = await self._sources.headlines(news, as_of) if news else {}
+        run.timings["headlines"] = _ms(t0)
+        return found
+
     @staticmethod
-    def _candidate(rank: int, evidence: Evidence, score: CompositeScore) -> Candidate:
+    def _candidate(rank: int, evidence: Evidence, score: CompositeScore, headline: str | None) -> Candidate:
         news = evidence.news if isinstance(evidence.news, NewsFacts) else None
         pattern = evidence.pattern if isinstance(evidence.pattern, PatternFacts) else None
         return Candidate(
@@ -205,7 +210,7 @@ class ScannerService:
             pattern=pattern.pattern if pattern else None, entry=pattern.entry if pattern else None,
             stop=pattern.stop if pattern else None, target=pattern.target if pattern else None,
             risk_reward=score.risk_reward, catalyst_type=news.catalyst_type if news else None,
-            headline=news.headline if news else None)
+            headline=headline)
 
     async def _publish(self, result: ScanResult) -> None:
         event = ScanComplete(cycle_id="" if result.cycle_id is None else str(result.cycle_id),

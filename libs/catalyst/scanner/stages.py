@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from catalyst.contracts.scanner import DropReason
 
@@ -36,14 +37,17 @@ class Unavailable:
 
 @dataclass(frozen=True)
 class NewsFacts:
-    """The symbol's catalysts over the news window (News ``SymbolCatalysts``)."""
+    """The symbol's catalysts over the news window (News ``SymbolCatalysts``, or its row of the
+    market-wide listing): ``event_id`` is the strongest event's, ``headline`` its headline when the
+    answer carried it (the listing does not: the scan asks for its candidates' alone)."""
 
     strength: float
     sentiment: float
     published_at: datetime
     events: int
     catalyst_type: str
-    headline: str
+    event_id: UUID | None = None
+    headline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,13 @@ class CompositeScore:
 @dataclass(frozen=True)
 class StageOutcome:
     """A filter's answer: the survivors (in the order the next stage takes them; ranked best first
-    after the final stage), and for every dropped symbol why. ``scores`` and ``ranks`` (1 = best):
-    the final stage's, for every symbol it ranked."""
+    after the final stage), and for every dropped symbol why, but those the universe ``cut`` only
+    for its size (most liquid first; the reason of the one at index ``i`` is
+    ``filters.capped(cap + 1 + i, cap)``). ``scores`` and ``ranks`` (1 = best): the final stage's,
+    for every symbol it ranked."""
 
     passed: list[Evidence]
     dropped: dict[str, DropReason] = field(default_factory=dict)
+    cut: list[str] = field(default_factory=list)
     scores: dict[str, CompositeScore] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from catalyst.bus import Channel, EventBus, NewsCatalyst
+from catalyst.contracts.news import CatalystListing
 from catalyst.domain.news import NewsItem
 from catalyst.news.classify import catalyst_strength, classify
 from catalyst.news.service import SOURCE_FAILURES
@@ -287,17 +288,51 @@ async def test_recent_catalysts_lists_every_symbol_with_news_in_the_window(build
         response = await client.get("/api/v1/catalysts/recent", params=window)
         assert response.status_code == 200, response.text
         body = response.json()
-        assert [c["symbol"] for c in body["catalysts"]] == ["NWSS", "NWSR"]  # strongest first; NWST's is older
-        assert body["catalysts"][0]["top"]["catalyst_type"] == "fda"
+        assert body["symbols"] == ["NWSS", "NWSR"]  # strongest first; NWST's is older
+        assert body["catalyst_types"][0] == "fda"
         assert (body["degraded"], body["missing_sources"]) == (False, [])
+        assert "Sierra" not in response.text  # no headline: outside text stays out of the listing
         strong = (await client.get("/api/v1/catalysts/recent", params={**window, "min_strength": 0.7})).json()
-        assert [c["symbol"] for c in strong["catalysts"]] == ["NWSS"]
+        assert strong["symbols"] == ["NWSS"]
+        assert strong["max_strengths"][0] >= 0.7
+
+        earliest = await client.get("/api/v1/catalysts/recent", params={"until": "1970-01-01T00:00:00Z"})
+        assert (earliest.status_code, earliest.json()["symbols"]) == (200, [])  # its default start is before 1970
 
         for bad in ({"min_strength": 2}, {"since": until.isoformat(), "until": since.isoformat()},
                     {"since": "2025-02-01T10:00:00"}):
             refused = await client.get("/api/v1/catalysts/recent", params=bad)
             assert refused.status_code == 400, (bad, refused.text)
             assert set(refused.json()["error"]) == {"code", "message", "details"}
+
+
+async def test_recent_catalysts_carry_the_batch_answer_s_figures_row_by_row(build_news_app, api_client, securities):
+    await securities("NWSP", "NWSQ", "NWSY")
+    until = NOW - timedelta(days=60)
+    since = until - timedelta(hours=24)
+
+    def story(symbol: str, source_id: str, headline: str, at: datetime) -> NewsItem:
+        return NewsItem(source="replay", source_id=source_id, symbols=[symbol], headline=headline, published_at=at)
+
+    replayed = [story("NWSP", "p1", "FDA approves NWS Papa's cancer drug", until - timedelta(hours=5)),
+                story("NWSP", "p2", "NWS Papa misses estimates, cuts guidance", until - timedelta(hours=1)),
+                story("NWSQ", "q1", "NWS Quebec wins $90 million Army contract", until - timedelta(hours=3)),
+                story("NWSY", "y1", "NWS Yankee to present at investor conference", until - timedelta(minutes=5))]
+    window = {"since": since.isoformat(), "until": until.isoformat()}
+    async with api_client(build_news_app(replay_items=replayed)) as client:
+        response = await client.get("/api/v1/catalysts/recent", params=window)
+        listing = CatalystListing.model_validate_json(response.content)  # the contract's bounds hold
+        batch = (await client.post("/api/v1/catalysts/batch", json={"symbols": ["NWSY", "NWSQ", "NWSP"], **window}))
+    summaries = batch.json()["catalysts"]
+    body = response.json()
+    rows = list(zip(body["symbols"], body["event_ids"], body["catalyst_types"], body["published_at"],
+                    body["max_strengths"], body["mean_sentiments"], body["event_counts"], strict=True))
+    assert rows == [(c["symbol"], c["top"]["event_id"], c["top"]["catalyst_type"], c["top"]["published_at"],
+                     c["max_strength"], c["mean_sentiment"], c["event_count"]) for c in summaries]
+    assert listing.symbols == ["NWSP", "NWSQ", "NWSY"]
+    assert listing.event_counts[0] == 2  # NWSP's two stories, its strongest the FDA one
+    assert listing.catalyst_types[0] == "fda"
+    assert max(listing.published_at) <= listing.until
 
 
 async def test_recent_catalysts_asks_a_source_without_a_market_feed_about_every_listed_security(
@@ -320,8 +355,8 @@ async def test_recent_catalysts_asks_a_source_without_a_market_feed_about_every_
         body = (await client.get("/api/v1/catalysts/recent", params=window)).json()
     asked = {s.query["q"] for s in wire_server.seen}
     assert {'"NWSU"', '"NWSV"'} <= asked  # NewsAPI answers per query: every listed security is asked
-    assert [c["symbol"] for c in body["catalysts"]] == ["NWSU"]
-    assert body["catalysts"][0]["top"]["sources"] == ["newsapi"]
+    assert body["symbols"] == ["NWSU"]
+    assert body["catalyst_types"] == ["contract_win"]
 
 
 async def test_recent_catalysts_are_cached_per_window_until_a_story_is_written(
@@ -352,6 +387,6 @@ async def test_recent_catalysts_are_cached_per_window_until_a_story_is_written(
                  "published_at": (until - timedelta(hours=1)).isoformat()}
         assert (await client.post("/api/v1/news/ingest", json={"items": [story]})).json()["stored"] == 1
         after = (await client.get("/api/v1/catalysts/recent", params=window)).json()
-    assert [c["symbol"] for c in first["catalysts"]] == ["NWSW"]
-    assert [c["symbol"] for c in after["catalysts"]] == ["NWSX", "NWSW"]  # the written story shows at once
+    assert first["symbols"] == ["NWSW"]
+    assert after["symbols"] == ["NWSX", "NWSW"]  # the written story shows at once
     assert len(wire_server.seen) > asked

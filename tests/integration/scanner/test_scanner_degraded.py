@@ -4,15 +4,21 @@ a warning and that stage's symbols dropped with "source unavailable"."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from catalyst.cache import Cache, CacheTier
 from catalyst.clients.news import NewsClient
 from catalyst.clients.pattern import PatternClient
 from catalyst.clients.technical import TechnicalClient
 from catalyst.config import Settings
+from catalyst.environment import read
 from catalyst.http import ServiceClient
+from catalyst.scanner.config import ScannerSettings
+from catalyst.scanner.evidence import HEADLINES_NS, EvidenceSources, KeptHeadline
+from catalyst.scanner.stages import NewsFacts
 from catalyst.services import ServiceName
-from tests.integration.scanner.conftest import ScannerFactory
+from tests.integration.scanner.conftest import NOW, ScannerFactory
 
 UNREACHABLE = "http://127.0.0.1:1"  # nothing listens on port 1: connection refused at once
 
@@ -73,6 +79,27 @@ async def test_a_small_scan_leaves_the_universe_s_cached_news_in_place(scanner: 
     assert [c["symbol"] for c in degraded["candidates"]] == [c["symbol"] for c in good["candidates"]]
     assert by_symbol["SCGOB"]["candidate"]["headline"] == "SCGOB wins $200 million Navy contract"
     assert by_symbol["SCDUL"]["dropped_at"] == "catalyst"  # its kept story, judged again
+
+
+async def test_with_news_down_a_candidate_shows_the_headline_kept_for_its_own_event_only(
+        scanner_settings: Any, redis_client: Any) -> None:
+    settings = scanner_settings(ServiceName.SCANNER)
+    cache = Cache(redis_client, settings.redis_namespace)
+    sources = EvidenceSources(NewsClient(dead(settings, ServiceName.NEWS)),
+                              TechnicalClient(dead(settings, ServiceName.TECHNICAL)),
+                              PatternClient(dead(settings, ServiceName.PATTERN)), cache, read(ScannerSettings, {}))
+    judged, older = uuid.uuid4(), uuid.uuid4()
+    await cache.set_many([(HEADLINES_NS, "SCGOA", KeptHeadline(event_id=judged, headline="SCGOA's kept story")),
+                          (HEADLINES_NS, "SCGOB", KeptHeadline(event_id=older, headline="SCGOB's older story"))],
+                         CacheTier.COLD)
+
+    def facts(event_id: uuid.UUID, headline: str | None = None) -> NewsFacts:
+        return NewsFacts(strength=0.9, sentiment=0.6, published_at=NOW, events=1, catalyst_type="fda",
+                         event_id=event_id, headline=headline)
+
+    found = await sources.headlines({"SCGOA": facts(judged), "SCGOB": facts(uuid.uuid4()),
+                                     "SCHOT": facts(uuid.uuid4(), "SCHOT's own story")}, NOW)
+    assert found == {"SCGOA": "SCGOA's kept story", "SCHOT": "SCHOT's own story"}  # SCGOB's kept one is another's
 
 
 async def test_news_down_without_a_cached_answer_drops_the_universe_with_the_reason(

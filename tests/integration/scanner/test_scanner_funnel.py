@@ -13,10 +13,10 @@ from catalyst.bus import Channel, EventBus, ScanComplete
 from catalyst.cache import Cache, CacheTier
 from catalyst.contracts.scanner import ScanResult, StageCount
 from catalyst.db import Database
-from catalyst.scanner.evidence import CATALYSTS_NS, KeptCatalysts
+from catalyst.scanner.evidence import HEADLINES_NS, KEPT_NEWS_NS, KeptCatalysts, KeptHeadline
 from catalyst.scanner.repository import ScanRepository
 from catalyst.services import Operator, ServiceName
-from tests.integration.scanner.conftest import NOW, SHAPES, ScannerFactory
+from tests.integration.scanner.conftest import HEADLINES, NOW, SHAPES, ScannerFactory
 
 # symbol -> (stage, metric, comparison, threshold); value checked separately where it is exact
 EXPECTED_DROPS: dict[str, tuple[str, str, str, float]] = {
@@ -46,13 +46,14 @@ async def test_each_stage_drops_its_symbol_for_its_reason(scanner: ScannerFactor
         assert [(s["stage"], s["entered"], s["passed"]) for s in result["stages"]] == [
             ("universe", 8, 5), ("catalyst", 5, 4), ("technical", 4, 3), ("pattern", 3, 2), ("final", 2, 1)]
         assert set(result["timings_ms"]) == {"universe", "news", "catalyst", "technical", "pattern", "final",
-                                             "store"}
+                                             "headlines", "store"}
 
         [top] = result["candidates"]
         assert top["symbol"] == "SCGOA"
         assert top["rank"] == 1
         assert top["pattern"] == "bull_flag"
         assert top["catalyst_type"] == "fda"
+        assert top["headline"] == HEADLINES["SCGOA"]  # asked for the candidate alone: the listing has none
         assert top["price"] == 25.09
         assert top["risk_reward"] == round((top["target"] - top["entry"]) / (top["entry"] - top["stop"]), 4)
         assert 0 < top["composite_score"] <= 1
@@ -236,7 +237,7 @@ async def test_the_last_good_news_answer_is_kept_in_redis(scanner: ScannerFactor
         await start(client)
     cache = Cache(redis_client, scanner_settings(ServiceName.SCANNER).redis_namespace)
     symbols = ["SCGOA", "SCGOB", "SCDUL", "SCQUT"]
-    kept = await cache.get_many([(CATALYSTS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
+    kept = await cache.get_many([(KEPT_NEWS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
     by_symbol = dict(zip(symbols, kept, strict=True))
     assert all(k is not None and k.until == NOW for k in kept)
     assert {s for s, k in by_symbol.items() if k is not None and k.catalysts is not None} == {"SCGOA", "SCGOB",
@@ -244,6 +245,20 @@ async def test_the_last_good_news_answer_is_kept_in_redis(scanner: ScannerFactor
     quiet = by_symbol["SCQUT"]
     assert quiet is not None
     assert quiet.catalysts is None  # no catalyst in the window: kept as such
+    assert all(k.catalysts.headline is None for k in kept if k is not None and k.catalysts is not None)
+
+
+async def test_the_candidates_headlines_are_kept_with_their_events(scanner: ScannerFactory, scanner_settings: Any,
+                                                                    redis_client: Any) -> None:
+    async with scanner() as client:
+        result = await start(client)
+    assert [c["symbol"] for c in result["candidates"]] == ["SCGOA", "SCGOB"]
+    cache = Cache(redis_client, scanner_settings(ServiceName.SCANNER).redis_namespace)
+    symbols = ["SCGOA", "SCGOB", "SCDUL"]
+    news = await cache.get_many([(KEPT_NEWS_NS, s) for s in symbols], KeptCatalysts, CacheTier.COLD)
+    headlines = await cache.get_many([(HEADLINES_NS, s) for s in symbols], KeptHeadline, CacheTier.COLD)
+    assert [h and h.headline for h in headlines] == [HEADLINES["SCGOA"], HEADLINES["SCGOB"], None]  # candidates'
+    assert [h and h.event_id for h in headlines[:2]] == [k and k.catalysts and k.catalysts.event_id for k in news[:2]]
 
 
 async def test_a_scan_that_held_no_symbol_is_stored_with_its_store_timing(scanner_db: Database) -> None:

@@ -16,6 +16,7 @@ from catalyst.scanner.filters import (
     TechnicalFilter,
     UniverseFilter,
     build_filters,
+    capped,
     require,
 )
 from catalyst.scanner.stages import (
@@ -78,10 +79,11 @@ def test_universe_price_volume_recent_news_and_the_liquidity_cap() -> None:
         "STALE": ("news_age_hours", 25.0, 24.0, "<="),
         "AHEAD": ("news_age_hours", -0.5, 0, ">="),
         "DOWN": ("source", "news", None, "available"),
-        "CUT": ("liquidity_rank", 3, 2, "<="),  # the third with news
     }
-    assert outcome.dropped["CUT"].message == ("ranked 3 by liquidity of the symbols with news; the universe keeps "
-                                              "the 2 most liquid")
+    assert outcome.cut == ["CUT"]  # the third with news: its reason is capped(3, 2)
+    cut = capped(3, 2)
+    assert (cut.metric, cut.value, cut.threshold, cut.comparison) == ("liquidity_rank", 3, 2, "<=")
+    assert cut.message == "ranked 3 by liquidity of the symbols with news; the universe keeps the 2 most liquid"
     assert outcome.dropped["DOWN"].message == "source unavailable: news (UPSTREAM_UNREACHABLE: refused)"
 
 
