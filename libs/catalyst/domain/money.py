@@ -84,3 +84,6 @@ AS_JSON_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
 
 WireMoney = Annotated[Money, AS_JSON_NUMBER]
 """A ``Money`` that is a JSON number on the wire (a P&L, an amount in a response)."""
+
+WireQuantity = Annotated[Quantity, AS_JSON_NUMBER]
+"""A ``Quantity`` that is a JSON number on the wire (shares held, in a response)."""
