@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from catalyst.domain.market import Timeframe
@@ -50,12 +50,20 @@ MAX_TEXT = 10_000  # characters of a stored text field (a news summary)
 Price = Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE, allow_inf_nan=False)]
 """A price in dollars a share (limit, stop, target, support level) or a distance in them (ATR)."""
 
+
+def _documented_as_number(minimum: float, maximum: float) -> WithJsonSchema:
+    """What a request's schema shows of a decimal field: a JSON number in its bounds (pydantic would
+    also list a string, which it parses, but the wire's money is a number)."""
+    return WithJsonSchema({"type": "number", "minimum": minimum, "maximum": maximum}, mode="validation")
+
+
 OrderPrice = Annotated[
     Decimal,
     Field(ge=Decimal("0.000001"), le=Decimal(int(MAX_PRICE)), allow_inf_nan=False),
     BeforeValidator(coerce_number),
     AfterValidator(money),
     AS_JSON_NUMBER,
+    _documented_as_number(MIN_PRICE, MAX_PRICE),
 ]
 """A price the books keep (an order's limit, stop, target; a fill; a position's entry): ``Price``'s
 bounds as a ``Money`` decimal (six decimals), a JSON number on the wire. The bounds are checked
@@ -67,6 +75,7 @@ DollarAmount = Annotated[
     BeforeValidator(coerce_number),
     AfterValidator(money),
     AS_JSON_NUMBER,
+    _documented_as_number(MIN_AMOUNT, MAX_AMOUNT),
 ]
 """``Amount``'s bounds (a cent .. ``MAX_AMOUNT``) as a ``Money`` decimal, a JSON number on the wire."""
 

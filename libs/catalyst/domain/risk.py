@@ -64,12 +64,13 @@ class RiskParameters(BaseModel):
 
     # Capital
     account_equity: DollarAmount = Field(
-        money(100_000), description="Capital in dollars that position limits are a share of",
+        100_000.0, validate_default=True,  # a number in the schema, a Decimal in the model
+        description="Capital in dollars that position limits are a share of",
     )
 
     # Spec limits
     daily_loss_limit: DollarAmount = Field(
-        money(2_000), description="Dollars; entries are blocked once today's loss reaches it",
+        2_000.0, validate_default=True, description="Dollars; entries are blocked once today's loss reaches it",
     )
     max_position_pct: float = Field(
         0.20, gt=0, le=1, description="Largest notional of one symbol as a fraction of equity"
