@@ -37,7 +37,11 @@ def _as_written(fraction: float) -> Decimal:
 
 
 def scale(fraction: float, amount: Decimal) -> Decimal:
-    """``fraction × amount`` with the fraction as written (``0.2`` is exactly two tenths); not rounded."""
+    """``fraction × amount`` with the fraction as written (``0.2`` is exactly two tenths); not rounded.
+
+    Exact while the product fits ``Decimal``'s 28 digits, as a fraction of a few digits times an
+    amount up to ``MAX_AMOUNT`` at six decimals does (a computed Kelly fraction's 17 digits may
+    round in the 28th, which the share count it is floored to never sees)."""
     return _as_written(fraction) * amount
 
 
