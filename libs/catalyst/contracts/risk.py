@@ -3,6 +3,11 @@
 Its operations are ``RiskRoutes`` (end of this module; all under ``/api/v1/risk``, ``X-API-Key``
 required): validate answers approve/reject with every reason and a signed ``TradeApproval`` when
 approved; a parameter update that is invalid is a 400 naming the field.
+
+Money (prices, amounts, P&L) and share counts are ``Decimal`` inside and JSON numbers on the
+wire (``OrderPrice``, ``WireMoney``, ``WireQuantity``): a request's prices are parsed from their
+JSON numbers as written (``0.1`` is a tenth). A rule outcome's ``value`` and ``limit`` stay
+``float``: they are dollars for some rules and ratios (correlation, reward/risk) for others.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import MAX_PRICE as MAX_PRICE
-from catalyst.domain.bounded import NO_NUL_PATTERN, Actor, Price, Reason
+from catalyst.domain.bounded import NO_NUL_PATTERN, Actor, OrderPrice, Price, Reason
 from catalyst.domain.market import SYMBOL_PATTERN
+from catalyst.domain.money import WireMoney, WireQuantity
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.domain.risk import RiskParameters, RiskState, Severity
 
@@ -40,13 +46,15 @@ class ValidateRequest(BaseModel):
     symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
     side: Side
     quantity: int = Field(gt=0, le=10_000_000, description="Shares asked for")
-    entry: Price = Field(description="The limit price of a limit order; else the expected price")
+    entry: OrderPrice = Field(description="The limit price of a limit order; else the expected price")
     order_type: OrderType = Field(OrderType.LIMIT, description="How the order will be sent")
-    trigger_price: Price | None = Field(None, description="Trigger of a stop or stop-limit entry (not the stop-loss)")
-    stop: Price | None = Field(None, description="Stop-loss price")
-    target: Price | None = Field(None, description="Take-profit price")
+    trigger_price: OrderPrice | None = Field(None, description="Trigger of a stop or stop-limit entry (not the "
+                                                               "stop-loss)")
+    stop: OrderPrice | None = Field(None, description="Stop-loss price")
+    target: OrderPrice | None = Field(None, description="Take-profit price")
     atr: Price | None = Field(None, description="Advisory: the rules use the ATR of stored bars")
-    support: Price | None = Field(None, description="Advisory: the rules use support/resistance levels of stored bars")
+    support: OrderPrice | None = Field(None, description="Advisory: the rules use support/resistance levels of "
+                                                         "stored bars")
     dry_run: bool = Field(False, description="Judge only (a preview): no approval is signed and nothing is reserved")
 
     @model_validator(mode="after")
@@ -80,7 +88,7 @@ class SizingInfo(BaseModel):
     caps: dict[str, int]
     kelly_full: float = Field(description="Full-Kelly fraction of equity to risk")
     risk_fraction: float = Field(description="Fraction actually risked (kelly_fraction × full)")
-    per_share_risk: float
+    per_share_risk: WireMoney
     win_rate: float
     payoff: float
     trades: int = Field(description="Closed trades behind the win rate and payoff")
@@ -91,13 +99,13 @@ class ValidateResponse(BaseModel):
     approved: bool
     is_exit: bool = Field(description="Reduces an open position; exits are never blocked")
     intent: Intent = Field(description="What the approval covers: an entry, or only an exit")
-    priced_at: float = Field(description="The price the rules judged the order at (where it can fill)")
+    priced_at: WireMoney = Field(description="The price the rules judged the order at (where it can fill)")
     symbol: str
     side: Side
     requested_quantity: int
     sized_quantity: int = Field(description="Shares sizing allows (0 when rejected)")
     max_quantity: int = Field(description="Shares the approval covers (0 when rejected)")
-    price_bound: float
+    price_bound: WireMoney
     approval: TradeApproval | None = Field(
         None, description="Signed, single use, valid 60 s; None if rejected or a dry run")
     reasons: list[RiskReason] = Field(description="Every failing rule")
@@ -133,8 +141,8 @@ class ParametersUpdate(BaseModel):
 
 class LimitUsage(BaseModel):
     name: str = Field(examples=["daily_loss", "max_positions", "position_size:AAPL"])
-    value: float
-    limit: float
+    value: WireMoney = Field(description="Dollars (a loss, a notional) or, for max_positions, a count")
+    limit: WireMoney
     usage_pct: float
     severity: Severity
 
@@ -149,25 +157,27 @@ class ActiveAlert(BaseModel):
 
 class PositionExposure(BaseModel):
     symbol: str
-    quantity: float = Field(description="Signed: + long, − short")
-    market_price: float = Field(description="Last complete bar's close (or the last fill)")
-    notional: float
-    unrealized_pnl: float = Field(description="Since the position's average entry")
-    unrealized_pnl_today: float = Field(description="Since today's reference (entry, or the previous close)")
-    stop: float | None = Field(None, description="The stop its approval was sized with")
+    quantity: WireQuantity = Field(description="Signed: + long, − short")
+    market_price: WireMoney = Field(description="Last complete bar's close (or the last fill)")
+    notional: WireMoney
+    unrealized_pnl: WireMoney = Field(description="Since the position's average entry")
+    unrealized_pnl_today: WireMoney = Field(description="Since today's reference (entry, or the previous close)")
+    stop: WireMoney | None = Field(None, description="The stop its approval was sized with")
 
 
 class RiskStatus(BaseModel):
     ready: bool = Field(description="False until the book is loaded: validation is refused (503) meanwhile")
     state: RiskState
     trading_day: date
-    daily_pnl: float = Field(description="Realized today (after commissions) plus unrealized since today's reference")
-    realized_pnl_today: float
-    unrealized_pnl: float
-    daily_loss: float
-    committed_loss: float = Field(description="Today's loss if every open position and reserved entry hit its stop")
-    gross_exposure: float
-    net_exposure: float
+    daily_pnl: WireMoney = Field(description="Realized today (after commissions) plus unrealized since today's "
+                                             "reference")
+    realized_pnl_today: WireMoney
+    unrealized_pnl: WireMoney
+    daily_loss: WireMoney
+    committed_loss: WireMoney = Field(description="Today's loss if every open position and reserved entry hit its "
+                                                  "stop")
+    gross_exposure: WireMoney
+    net_exposure: WireMoney
     open_positions: int
     reservations: int = Field(description="Approvals still holding exposure (not yet filled, lapsed or revoked)")
     positions: list[PositionExposure]
@@ -176,8 +186,9 @@ class RiskStatus(BaseModel):
     halt_reason: str | None = None
     parameters_version: int
     epoch: int = Field(description="Risk state epoch: approvals of an earlier epoch are void")
-    account_equity: float = Field(description="Capital the limits use: the broker's equity, at most the parameter")
-    broker_equity: float | None = Field(None, description="The broker's current equity (None: not known yet)")
+    account_equity: WireMoney = Field(description="Capital the limits use: the broker's equity, at most the "
+                                                  "parameter")
+    broker_equity: WireMoney | None = Field(None, description="The broker's current equity (None: not known yet)")
     updated_at: AwareDatetime
 
 
@@ -193,7 +204,7 @@ class PositionLeft(BaseModel):
 
     symbol: str
     side: str | None = Field(None, description="long / short, when known")
-    quantity: float
+    quantity: WireQuantity
 
 
 class EmergencyStopResponse(BaseModel):

@@ -6,9 +6,9 @@ service contracts all import them downward.
 What comes in over HTTP must fit what the database and the rules can hold, so that bad input is
 a 400 naming the field and never a 500 further down:
 
-- prices are ``numeric(18, 6)`` columns (below 10^12, six decimals) and the risk rules compare
-  money in whole cents; ``Price`` is at least one millionth (nothing smaller survives rounding
-  to six decimals) and at most ``MAX_PRICE``; never NaN or infinite;
+- prices are ``numeric(18, 6)`` columns (below 10^12, six decimals); ``Price`` is at least one
+  millionth (nothing smaller survives rounding to six decimals) and at most ``MAX_PRICE``; never
+  NaN or infinite;
 - dollar amounts (equity, loss limits) stay at most ``MAX_AMOUNT``, far below 10^12 and exact in
   float cents, and at least a cent (``MIN_AMOUNT``: a limit that rounds to $0.00 divides by zero);
 - text that is stored (reasons, who asked) holds no NUL character, which PostgreSQL's ``text``
@@ -76,7 +76,7 @@ Shares = Annotated[int, Field(gt=0, le=1_000_000)]
 """Whole shares of one order (what one order to the broker may carry)."""
 
 Amount = Annotated[float, Field(ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
-"""A dollar amount the risk rules compare in cents (equity, a loss limit)."""
+"""A dollar amount as a float (a setting's capital); the risk parameters' amounts are ``DollarAmount``."""
 
 Actor = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL_PATTERN)]
 """Who asks for something (recorded with it)."""

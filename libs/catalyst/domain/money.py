@@ -102,3 +102,6 @@ AS_NUMBER_SCHEMA = DocumentedAsNumber()
 
 WireMoney = Annotated[Money, AS_JSON_NUMBER, AS_NUMBER_SCHEMA]
 """A ``Money`` that is a JSON number on the wire (a P&L, an amount in a response)."""
+
+WireQuantity = Annotated[Quantity, AS_JSON_NUMBER, AS_NUMBER_SCHEMA]
+"""A ``Quantity`` that is a JSON number on the wire (shares held, in a response)."""

@@ -6,16 +6,43 @@ positions, max correlation 0.7, stop at 2×ATR or support, warning at 75% and cr
 of each limit). The others are this system's documented choices. Every way of changing the
 set (file edit, ``PUT /api/v1/risk/parameters``, the MCP tool, the operator) validates
 through this model, so a bad value is refused the same way wherever it comes from.
+
+Money is ``Decimal`` (``catalyst.domain.money``): ``account_equity`` and ``daily_loss_limit``
+are ``DollarAmount`` (six decimals, a JSON number on the wire), and ``max_position_value`` is
+their product at the books' scale. Fractions, multiples and statistics stay ``float``
+(``max_position_pct``, the warning and critical fractions, correlation, the ATR multiple, the
+Kelly fraction, the prior win rate and payoff): they are ratios, not amounts, and are written
+with few digits; where one scales an amount it enters as the decimal it is written as
+(``scale``), so ``0.2 × $100,000`` is exactly ``$20,000``.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from catalyst.domain.bounded import MAX_AMOUNT, MIN_AMOUNT
+from catalyst.domain.bounded import DollarAmount
+from catalyst.domain.money import money, to_decimal
+
+CENT = Decimal("0.01")
+
+
+@lru_cache(maxsize=256)
+def _as_written(fraction: float) -> Decimal:
+    return to_decimal(fraction)
+
+
+def scale(fraction: float, amount: Decimal) -> Decimal:
+    """``fraction × amount`` with the fraction as written (``0.2`` is exactly two tenths); not rounded.
+
+    Exact while the product fits ``Decimal``'s 28 digits, as a fraction of a few digits times an
+    amount up to ``MAX_AMOUNT`` at six decimals does (a computed Kelly fraction's 17 digits may
+    round in the 28th, which the share count it is floored to never sees)."""
+    return _as_written(fraction) * amount
 
 
 class RiskState(StrEnum):
@@ -40,15 +67,14 @@ class RiskParameters(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Capital
-    account_equity: float = Field(
-        100_000.0, ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False,
+    account_equity: DollarAmount = Field(
+        100_000.0, validate_default=True,  # a number in the schema, a Decimal in the model
         description="Capital in dollars that position limits are a share of",
     )
 
     # Spec limits
-    daily_loss_limit: float = Field(
-        2_000.0, ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False,
-        description="Dollars; entries are blocked once today's loss reaches it",
+    daily_loss_limit: DollarAmount = Field(
+        2_000.0, validate_default=True, description="Dollars; entries are blocked once today's loss reaches it",
     )
     max_position_pct: float = Field(
         0.20, gt=0, le=1, description="Largest notional of one symbol as a fraction of equity"
@@ -111,8 +137,8 @@ class RiskParameters(BaseModel):
     @classmethod
     def _position_limit_at_least_a_cent(cls, v: float, info: ValidationInfo) -> float:
         equity = info.data.get("account_equity")
-        if equity is not None and round(v * equity * 100) < 1:  # the rules compare it in whole cents
-            raise ValueError(f"max_position_pct × account_equity ({equity}) must be at least ${MIN_AMOUNT}")
+        if equity is not None and money(scale(v, equity)) < CENT:  # a cap of $0.00 admits nothing
+            raise ValueError(f"max_position_pct × account_equity ({equity}) must be at least ${CENT}")
         return v
 
     @field_validator("critical_fraction")
@@ -140,7 +166,7 @@ class RiskParameters(BaseModel):
         return v
 
     @property
-    def max_position_value(self) -> float:
-        """Dollar cap on one symbol's notional: ``max_position_pct × account_equity``."""
-        return self.max_position_pct * self.account_equity
+    def max_position_value(self) -> Decimal:
+        """Dollar cap on one symbol's notional: ``max_position_pct × account_equity`` (six decimals)."""
+        return money(scale(self.max_position_pct, self.account_equity))
 

@@ -50,7 +50,7 @@ class DayStatus:
 
 def daily_loss_limit(risk: RiskStatus) -> tuple[float, float] | None:
     usage = next((u for u in risk.limits if u.name == "daily_loss"), None)
-    return None if usage is None else (usage.value, usage.limit)
+    return None if usage is None else (float(usage.value), float(usage.limit))
 
 
 def render(status: DayStatus, events: deque[str], header: str, fills: deque[str] | None = None) -> RenderableType:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from catalyst.clients.workflow import WorkflowClient
 from catalyst.contracts.workflow import PhaseResult, TradeOutcome, TradeRequest
 from catalyst.domain.cycle import Phase
+from catalyst.domain.money import money
 from catalyst.domain.risk import RiskParameters
 from catalyst.errors import CatalystError
 from catalyst.orchestration import models, tokens
@@ -153,7 +154,7 @@ class Desk:
             entry=levels.entry if levels else None, stop=levels.stop if levels else None,
             target=levels.target if levels else None,
             price_bound=risk.price_bound if risk else None,
-            estimated_cost=round(float(quantity) * risk.priced_at, 2) if risk else None,
+            estimated_cost=float(round(money(quantity) * risk.priced_at, 2)) if risk else None,
             approved=bool(risk and risk.approved), rules=risk.rules if risk else [], reasons=reasons,
             warnings=[*outcome.warnings, *(f"{w.code}: {w.message}" for w in (risk.warnings if risk else []))],
             request_id=outcome.request_id if placed else None,

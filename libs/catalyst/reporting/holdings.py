@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from catalyst.contracts.reporting import OpenPosition
 from catalyst.domain.orders import PositionSide
 
 
-def marked(position: OpenPosition, mark: tuple[datetime, float] | None) -> OpenPosition:
-    """``position`` at ``mark`` (when the price was printed, the price); unchanged without one."""
+def marked(position: OpenPosition, mark: tuple[datetime, Decimal | float] | None) -> OpenPosition:
+    """``position`` at ``mark`` (when the price was printed, the price); unchanged without one.
+    The report's positions are floats (``catalyst.contracts.reporting``): a decimal mark is taken as its float."""
     if mark is None:
         return position
-    at, price = mark
+    at, price = mark[0], float(mark[1])
     sign = 1 if position.side is PositionSide.LONG else -1
     return position.model_copy(update={"mark_price": price, "marked_at": at,
                                        "unrealized_pnl": (price - position.avg_entry_price) * position.quantity * sign})

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from catalyst.domain.approvals import ApprovalFields, TradeApproval
@@ -55,17 +56,18 @@ def new_nonce() -> str:
 
 
 def sign_approval(
-    *, symbol: str, side: Side, max_quantity: int, price_bound: float, secret: str,
+    *, symbol: str, side: Side, max_quantity: int, price_bound: Decimal | float, secret: str,
     now: datetime | None = None, ttl: timedelta = APPROVAL_TTL, intent: Intent = Intent.ENTRY,
-    stop: float | None = None, epoch: int = 0, nonce: str | None = None,
+    stop: Decimal | float | None = None, epoch: int = 0, nonce: str | None = None,
 ) -> TradeApproval:
+    """A signed approval; its prices are rounded to six decimals (what the signature covers)."""
     fields = ApprovalFields(
         symbol=symbol,
         side=side,
         intent=intent,
         max_quantity=max_quantity,
-        price_bound=round(price_bound, 6),
-        stop=None if stop is None else round(stop, 6),
+        price_bound=round(float(price_bound), 6),
+        stop=None if stop is None else round(float(stop), 6),
         epoch=epoch,
         expires_at=(now or datetime.now(UTC)) + ttl,
         nonce=nonce or new_nonce(),
@@ -74,7 +76,8 @@ def sign_approval(
 
 
 def check_approval(
-    approval: TradeApproval, *, symbol: str, side: Side, quantity: float, price: float, secret: str,
+    approval: TradeApproval, *, symbol: str, side: Side, quantity: Decimal | float, price: Decimal | float,
+    secret: str,
     now: datetime | None = None,
 ) -> list[ApprovalProblem]:
     """Every reason the approval does not cover this order (empty list: it does).

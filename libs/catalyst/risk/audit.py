@@ -5,10 +5,12 @@ Neither write may stop a risk action: a failed one is logged and the action goes
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from catalyst.bus import EventBus, RiskAlert
 from catalyst.db import Database
+from catalyst.domain.money import as_float
 from catalyst.logging import get_logger
 from catalyst.risk import repository
 from catalyst.risk.metrics import ALERTS
@@ -30,8 +32,8 @@ class RiskAudit:
         except Exception as exc:  # never let the audit write stop a risk action
             log.warning("risk_event_not_recorded", error=str(exc), event_type=fields.get("event_type"))
 
-    async def alert(self, level: AlertLevelName, rule: str, message: str, *, value: float | None = None,
-                    limit: float | None = None, symbol: str | None = None,
+    async def alert(self, level: AlertLevelName, rule: str, message: str, *, value: Decimal | None = None,
+                    limit: Decimal | None = None, symbol: str | None = None,
                     event_type: str = "limit_threshold") -> None:
         """Record an alert and announce it on the bus."""
         ALERTS.labels(level).inc()
@@ -40,6 +42,7 @@ class RiskAudit:
                           rule=rule, message=message, value=value, limit=limit, symbol=symbol,
                           details={"level": level})
         try:
-            await self._bus.publish(RiskAlert(level=level, rule=rule, message=message, value=value, limit=limit))
+            await self._bus.publish(RiskAlert(level=level, rule=rule, message=message, value=as_float(value),
+                                              limit=as_float(limit)))
         except Exception as exc:  # Redis down: the risk_event row is the record
             log.warning("risk_alert_not_published", error=str(exc))

@@ -15,6 +15,8 @@ Daily P&L = realized today + unrealized since today's reference, where
 
 Exposure counts what is approved but not filled: an entry reservation holds its symbol's slot,
 its notional at the price bound and its loss at the stop, until the order that used it ends.
+
+Every amount and share count is a ``Decimal`` as the database stores it (sums are exact).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
+from catalyst.domain.money import ZERO
 from catalyst.domain.orders import Intent, Side
 from catalyst.risk.engine import BookView, PendingEntry, PositionMark
 
@@ -35,15 +39,15 @@ class Reservation:
     symbol: str
     side: Side
     intent: Intent
-    quantity: float  # outstanding shares
-    price_bound: float
-    stop: float | None
+    quantity: Decimal  # outstanding shares
+    price_bound: Decimal
+    stop: Decimal | None
     used: bool = False
 
     @property
-    def loss_at_stop(self) -> float:
+    def loss_at_stop(self) -> Decimal:
         if self.stop is None or self.intent is Intent.EXIT:
-            return 0.0
+            return ZERO
         return abs(self.price_bound - self.stop) * self.quantity
 
 
@@ -53,10 +57,10 @@ class Snapshot:
 
     day: date
     positions: tuple[PositionMark, ...] = ()
-    realized_today: float = 0.0
-    commissions_today: float = 0.0
+    realized_today: Decimal = ZERO
+    commissions_today: Decimal = ZERO
     reservations: tuple[Reservation, ...] = ()
-    working_exits: Mapping[str, float] = field(default_factory=dict)  # symbol → unsigned shares
+    working_exits: Mapping[str, Decimal] = field(default_factory=dict)  # symbol → unsigned shares
 
 
 class RiskBook:
@@ -65,7 +69,7 @@ class RiskBook:
     def __init__(self, day: date):
         self.snapshot = Snapshot(day)
         self._local: dict[str, tuple[int, Reservation]] = {}
-        self._marks: dict[str, tuple[datetime, float]] = {}
+        self._marks: dict[str, tuple[datetime, Decimal]] = {}
         self.seq = 0
         self._view: BookView | None = None
 
@@ -86,7 +90,7 @@ class RiskBook:
         self.seq += 1
         self._view = None
 
-    def mark(self, prices: Mapping[str, tuple[datetime, float]]) -> None:
+    def mark(self, prices: Mapping[str, tuple[datetime, Decimal]]) -> None:
         """Market prints (when, price): a bar's close or a fill; the newest print of a symbol wins,
         and marks outlive snapshots (which only know the last fill price)."""
         for symbol, (at, price) in prices.items():
@@ -111,31 +115,31 @@ class RiskBook:
         return sorted({p.symbol for p in self.snapshot.positions})
 
     @property
-    def realized_today(self) -> float:
+    def realized_today(self) -> Decimal:
         return self.snapshot.realized_today - self.snapshot.commissions_today
 
     @property
-    def unrealized(self) -> float:
-        return sum(p.unrealized_today for p in self.positions)
+    def unrealized(self) -> Decimal:
+        return sum((p.unrealized_today for p in self.positions), ZERO)
 
     @property
-    def daily_pnl(self) -> float:
+    def daily_pnl(self) -> Decimal:
         return self.realized_today + self.unrealized
 
     @property
-    def committed_loss(self) -> float:
+    def committed_loss(self) -> Decimal:
         """Today's loss if every open position and every entry reserved were stopped out."""
-        worst = (self.realized_today + sum(p.pnl_at_stop for p in self.positions)
-                 - sum(r.loss_at_stop for r in self.reservations))
-        return max(0.0, -worst)
+        worst = (self.realized_today + sum((p.pnl_at_stop for p in self.positions), ZERO)
+                 - sum((r.loss_at_stop for r in self.reservations), ZERO))
+        return max(ZERO, -worst)
 
     @property
-    def gross_exposure(self) -> float:
-        return sum(p.notional for p in self.positions)
+    def gross_exposure(self) -> Decimal:
+        return sum((p.notional for p in self.positions), ZERO)
 
     @property
-    def net_exposure(self) -> float:
-        return sum(p.quantity * p.market_price for p in self.positions)
+    def net_exposure(self) -> Decimal:
+        return sum((p.quantity * p.market_price for p in self.positions), ZERO)
 
     def view(self) -> BookView:
         """What the rules see; cached until the next change (the validate hot path reads it)."""
@@ -146,14 +150,14 @@ class RiskBook:
 
 
 def build_view(positions: Iterable[PositionMark], reservations: Iterable[Reservation],
-               working_exits: Mapping[str, float], daily_pnl: float, committed_loss: float) -> BookView:
+               working_exits: Mapping[str, Decimal], daily_pnl: Decimal, committed_loss: Decimal) -> BookView:
     held = {p.symbol: p for p in positions}
     pending: dict[str, PendingEntry] = {}
     exiting = dict(working_exits)
     for r in reservations:
         if r.intent is Intent.EXIT:
             if not r.used:  # a used exit reservation is a working exit order already
-                exiting[r.symbol] = exiting.get(r.symbol, 0.0) + r.quantity
+                exiting[r.symbol] = exiting.get(r.symbol, ZERO) + r.quantity
             continue
         before = pending.get(r.symbol, PendingEntry(r.symbol))
         pending[r.symbol] = before.plus(1 if r.side is Side.BUY else -1, r.quantity, r.quantity * r.price_bound)

@@ -18,6 +18,7 @@ from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, Subscri
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.calendar import trading_day
+from catalyst.domain.money import money
 from catalyst.logging import get_logger
 from catalyst.risk import repository
 from catalyst.risk.book import RiskBook
@@ -163,9 +164,9 @@ class BookFollower:
         """A fill or position change was committed: a fill is a real print (re-mark it), and the
         book is re-read from the database soon (the event itself is never applied)."""
         if isinstance(event, OrderFilled):
-            self._book.mark({event.symbol: (self._clock.now(), event.fill_price)})  # printed just now (market time)
+            self._book.mark({event.symbol: (self._clock.now(), money(event.fill_price))})  # printed now (market time)
         elif isinstance(event, PositionUpdate) and event.status == "open":
-            self._book.mark({event.symbol: (self._clock.now(), event.market_price)})
+            self._book.mark({event.symbol: (self._clock.now(), money(event.market_price))})
         if isinstance(event, OrderFilled | PositionUpdate):
             self.request_resync()
 

@@ -25,6 +25,7 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, wait_exponential
 
 from catalyst.contracts.risk import PositionLeft
+from catalyst.domain.money import quantity as shares
 from catalyst.errors import CatalystError
 from catalyst.logging import get_logger
 from catalyst.risk.trading_gateway import PositionReader, TradingGateway
@@ -61,7 +62,7 @@ def positions_left(items: Any) -> list[PositionLeft]:
         raise TypeError(f"not a list of positions: {type(items).__name__}")
     left: list[PositionLeft] = []
     for item in items:
-        quantity = float(_field(item, "quantity"))
+        quantity = shares(_field(item, "quantity"))
         side = _field(item, "side")
         if side is None:
             side = "long" if quantity > 0 else "short"

@@ -11,44 +11,50 @@ approval reserves its symbol's slot among the open positions, its notional, and 
 stop in the daily-loss headroom, so two concurrent approvals can never add up past a limit.
 A held position's notional is counted at the higher of its entry and its market price, so a
 falling price never makes room to add past the cap at fill prices.
+
+Prices, share counts, notionals and P&L are ``Decimal`` (``catalyst.domain.money``); a product of
+two six-decimal numbers is exact (twelve decimals, within ``Decimal``'s 28 digits), so nothing is
+rounded before a rule compares it. Correlations and the ATR are float statistics of market data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
+from catalyst.domain.money import ZERO, money
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
-from catalyst.domain.risk import RiskParameters, RiskState, Severity
+from catalyst.domain.risk import RiskParameters, RiskState, Severity, scale
 from catalyst.risk import rules
-from catalyst.risk.rules import Rule, RuleResult
+from catalyst.risk.rules import Rule, RuleResult, shares_text
 from catalyst.risk.sizing import PositionSize, TradeStats, size_position
 
 
 @dataclass(frozen=True, slots=True)
 class PositionMark:
     """Risk's view of one open position (the OMS's ``positions`` row, read by
-    ``catalyst.risk.repository``): signed quantity, its prices as the float the rules compute in,
-    today's reference price and the stop its approval was sized with. Not the domain
-    ``Position``: it adds what only the risk rules measure (today's reference, the stop) and
-    drops what they never read (realized P&L, which the book takes from today's fills).
+    ``catalyst.risk.repository``): signed quantity, its prices, today's reference price and the
+    stop its approval was sized with. Not the domain ``Position``: it adds what only the risk
+    rules measure (today's reference, the stop) and drops what they never read (realized P&L,
+    which the book takes from today's fills).
     """
 
     position_id: str
     symbol: str
-    quantity: float  # signed: + long, − short
-    avg_entry_price: float
-    reference_price: float  # today's P&L is measured from here
-    market_price: float
-    stop: float | None = None
+    quantity: Decimal  # signed: + long, − short
+    avg_entry_price: Decimal
+    reference_price: Decimal  # today's P&L is measured from here
+    market_price: Decimal
+    stop: Decimal | None = None
 
     @property
-    def notional(self) -> float:
+    def notional(self) -> Decimal:
         """At the market (gross exposure, the status report)."""
         return abs(self.quantity) * self.market_price
 
     @property
-    def cap_notional(self) -> float:
+    def cap_notional(self) -> Decimal:
         """At the higher of market and entry price: what the position cap counts (a falling
         price never makes room to add past the cap at fill prices)."""
         return abs(self.quantity) * max(self.market_price, self.avg_entry_price)
@@ -58,22 +64,22 @@ class PositionMark:
         return 1 if self.quantity > 0 else -1
 
     @property
-    def unrealized_today(self) -> float:
+    def unrealized_today(self) -> Decimal:
         return (self.market_price - self.reference_price) * self.quantity
 
     @property
-    def unrealized(self) -> float:
+    def unrealized(self) -> Decimal:
         return (self.market_price - self.avg_entry_price) * self.quantity
 
     @property
-    def pnl_at_stop(self) -> float:
+    def pnl_at_stop(self) -> Decimal:
         """Today's P&L of this position if it were stopped out now: at its stop, or at the market
         when that is already worse (a gap through the stop); the market without a stop."""
         if self.stop is None:
             return self.unrealized_today
         return min((self.stop - self.reference_price) * self.quantity, self.unrealized_today)
 
-    def marked(self, price: float) -> PositionMark:
+    def marked(self, price: Decimal) -> PositionMark:
         return replace(self, market_price=price)
 
 
@@ -83,12 +89,12 @@ class PendingEntry:
     once never cancel out): shares and notional at the price bound."""
 
     symbol: str
-    long_quantity: float = 0.0
-    long_notional: float = 0.0
-    short_quantity: float = 0.0
-    short_notional: float = 0.0
+    long_quantity: Decimal = ZERO
+    long_notional: Decimal = ZERO
+    short_quantity: Decimal = ZERO
+    short_notional: Decimal = ZERO
 
-    def notional(self, direction: int) -> float:
+    def notional(self, direction: int) -> Decimal:
         return self.long_notional if direction > 0 else self.short_notional
 
     @property
@@ -100,7 +106,7 @@ class PendingEntry:
     def any(self) -> bool:
         return self.long_quantity > 0 or self.short_quantity > 0
 
-    def plus(self, side_direction: int, quantity: float, notional: float) -> PendingEntry:
+    def plus(self, side_direction: int, quantity: Decimal, notional: Decimal) -> PendingEntry:
         if side_direction > 0:
             return replace(self, long_quantity=self.long_quantity + quantity,
                            long_notional=self.long_notional + notional)
@@ -114,14 +120,14 @@ class BookView:
     exited, today's P&L, and the loss today would reach if everything were stopped out."""
 
     positions: Mapping[str, PositionMark] = field(default_factory=dict)
-    daily_pnl: float = 0.0
+    daily_pnl: Decimal = ZERO
     pending: Mapping[str, PendingEntry] = field(default_factory=dict)
-    being_exited: Mapping[str, float] = field(default_factory=dict)
-    committed_loss: float = 0.0
+    being_exited: Mapping[str, Decimal] = field(default_factory=dict)
+    committed_loss: Decimal = ZERO
 
     @property
-    def daily_loss(self) -> float:
-        return max(0.0, -self.daily_pnl)
+    def daily_loss(self) -> Decimal:
+        return max(ZERO, -self.daily_pnl)
 
     @property
     def exposed_symbols(self) -> set[str]:
@@ -134,11 +140,11 @@ class TradeProposal:
     symbol: str
     side: Side
     quantity: int
-    entry: float  # the price the order can fill at (limit, or the market for market/stop orders)
-    stop: float | None = None
-    target: float | None = None
-    atr: float | None = None
-    support: float | None = None
+    entry: Decimal  # the price the order can fill at (limit, or the market for market/stop orders)
+    stop: Decimal | None = None
+    target: Decimal | None = None
+    atr: float | None = None  # a statistic of daily bars
+    support: Decimal | None = None
     order_type: OrderType = OrderType.LIMIT
 
 
@@ -149,7 +155,7 @@ class RiskDecision:
     results: tuple[RuleResult, ...]
     size: PositionSize | None
     max_quantity: int
-    price_bound: float
+    price_bound: Decimal
 
     @property
     def failures(self) -> list[RuleResult]:
@@ -160,13 +166,14 @@ class RiskDecision:
         return [r for r in self.results if r.passed and r.severity is Severity.WARNING]
 
 
-def price_bound(side: Side, entry: float, tolerance: float, order_type: OrderType = OrderType.MARKET) -> float:
+def price_bound(side: Side, entry: Decimal, tolerance: float, order_type: OrderType = OrderType.MARKET) -> Decimal:
     """Worst price the approval covers: a limit order's own limit (it never fills beyond it);
     for a market or stop order, the market plus the tolerance for a buy, minus for a sell (the
-    market moves between the approval and the order)."""
+    market moves between the approval and the order), at six decimals."""
     if order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
-        return round(entry, 6)
-    return round(entry * (1 + tolerance) if side is Side.BUY else entry * (1 - tolerance), 6)
+        return money(entry)
+    move = scale(tolerance, entry)
+    return money(entry + move if side is Side.BUY else entry - move)
 
 
 def evaluate(
@@ -177,20 +184,21 @@ def evaluate(
     proposal's symbol with each open symbol (None or missing: unknown)."""
     p = proposal
     held = book.positions.get(p.symbol)
-    held_signed = held.quantity if held is not None else 0.0
-    exiting = book.being_exited.get(p.symbol, 0.0)
+    held_signed = held.quantity if held is not None else ZERO
+    exiting = book.being_exited.get(p.symbol, ZERO)
     bound = price_bound(p.side, p.entry, params.price_tolerance_pct, p.order_type)
-    if classify_intent(held_signed, exiting, p.side, float(p.quantity)) is Intent.EXIT:
+    if classify_intent(held_signed, exiting, p.side, Decimal(p.quantity)) is Intent.EXIT:
         free = abs(held_signed) - exiting
         exit_result = RuleResult(Rule.EXIT, True,
-                                 f"reduces the open position of {abs(held_signed):g} ({free:g} not already "
-                                 "being exited): exits are never blocked", p.quantity, free)
+                                 f"reduces the open position of {shares_text(abs(held_signed))} "
+                                 f"({shares_text(free)} not already being exited): exits are never blocked",
+                                 p.quantity, free)
         return RiskDecision(True, True, (exit_result,), None, p.quantity, bound)
 
     direction = 1 if p.side is Side.BUY else -1
     pending = book.pending.get(p.symbol)
-    same_direction_notional = (held.cap_notional if held is not None and held.direction == direction else 0.0) + (
-        pending.notional(direction) if pending is not None else 0.0)
+    same_direction_notional = (held.cap_notional if held is not None and held.direction == direction else ZERO) + (
+        pending.notional(direction) if pending is not None else ZERO)
     exposed = book.exposed_symbols
     open_after = len(exposed) + (0 if p.symbol in exposed else 1)
     adjusted: dict[str, float | None] = {}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 
+from catalyst.domain.money import money
 from catalyst.domain.risk import RiskParameters
 from catalyst.logging import get_logger
 
 log = get_logger(__name__)
 
-EquitySource = Callable[[], Awaitable[float | None]]
+EquitySource = Callable[[], Awaitable[Decimal | None]]
 
 
-async def no_equity() -> float | None:
+async def no_equity() -> Decimal | None:
     """An equity source that never knows (the parameter alone is the capital)."""
     return None
 
@@ -23,10 +25,10 @@ def equity_of(gateway: object) -> EquitySource:
     if read is None:
         return no_equity
 
-    async def equity() -> float | None:
+    async def equity() -> Decimal | None:
         account = await read()
         value = getattr(account, "equity", None)
-        return None if value is None else float(value)
+        return None if value is None else money(value)
 
     return equity
 
@@ -36,7 +38,7 @@ class BrokerEquity:
 
     def __init__(self, source: EquitySource = no_equity):
         self._source = source
-        self.value: float | None = None
+        self.value: Decimal | None = None
 
     async def refresh(self) -> None:
         """The broker's current equity (None, and the parameter alone, while Trading cannot say)."""

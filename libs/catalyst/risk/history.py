@@ -18,11 +18,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from catalyst.bar_columns import BarColumns
 from catalyst.db.bars import BarStore, completed_by
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.market import Timeframe
+from catalyst.domain.money import money
 from catalyst.errors import NotFound
 from catalyst.indicators.levels import support_resistance
 from catalyst.risk.correlation import CloseSeries, return_correlation
@@ -37,15 +39,15 @@ BarLoader = Callable[[list[str], datetime, datetime], Awaitable[Mapping[str, Bar
 @dataclass(frozen=True, slots=True)
 class SymbolHistory:
     series: CloseSeries
-    atr: float | None
-    levels: tuple[float, ...] = ()  # support and resistance prices from clustered daily pivots
+    atr: float | None  # a statistic of the bars (the stop rule turns k × ATR into dollars)
+    levels: tuple[Decimal, ...] = ()  # support and resistance prices from clustered daily pivots (six decimals)
 
-    def support_below(self, price: float) -> float | None:
+    def support_below(self, price: Decimal) -> Decimal | None:
         """The nearest level under ``price`` (a long's support)."""
         below = [lv for lv in self.levels if lv < price]
         return max(below) if below else None
 
-    def resistance_above(self, price: float) -> float | None:
+    def resistance_above(self, price: Decimal) -> Decimal | None:
         """The nearest level over ``price`` (a short's resistance)."""
         above = [lv for lv in self.levels if lv > price]
         return min(above) if above else None
@@ -62,7 +64,7 @@ def build_history(bars: BarColumns, *, lookback_days: int, atr_period: int) -> S
     series = CloseSeries(days[keep], bars.close[keep])
     atr = average_true_range(bars.high, bars.low, bars.close, atr_period)
     found = support_resistance(bars.high, bars.low, bars.close)
-    levels = tuple(sorted(lv.price for lv in (*found.support, *found.resistance)))
+    levels = tuple(sorted(money(float(lv.price)) for lv in (*found.support, *found.resistance)))
     return SymbolHistory(series, atr, levels)
 
 

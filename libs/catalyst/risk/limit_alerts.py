@@ -66,7 +66,7 @@ class LimitAlerts:
 
     def _export(self, usages: list[Usage]) -> None:
         """The gauges: P&L, positions, and each limit's use (a per-symbol cap: its largest; 0 when nothing uses it)."""
-        DAILY_PNL.set(self._book.daily_pnl)
+        DAILY_PNL.set(float(self._book.daily_pnl))
         OPEN_POSITIONS.set(len(self._book.positions))
         ratios = dict.fromkeys(USAGE_RULES, 0.0)
         for u in usages:

@@ -39,6 +39,7 @@ from catalyst.risk.history import HistoryCache
 from catalyst.risk.limit_alerts import LimitAlerts
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore
 from catalyst.risk.prices import MarketPrices
+from catalyst.risk.rules import shares_text
 from catalyst.risk.state import RiskTrigger
 from catalyst.risk.status_report import StatusReport
 from catalyst.risk.trade_evidence import TradeEvidence
@@ -88,7 +89,7 @@ class RiskManager:
         await self.follower.resync()
         self.follower.loaded()
         log.info("risk_book_loaded", positions=len(self.book.positions), state=self.control.state.value,
-                 daily_pnl=round(self.book.daily_pnl, 2), parameters_version=self.store.active.version)
+                 daily_pnl=float(round(self.book.daily_pnl, 2)), parameters_version=self.store.active.version)
         await self._warm_history()
         await self.follower.mark_to_market(force=True)
 
@@ -142,7 +143,7 @@ class RiskManager:
                                        "deadline_s": self._emergency.deadline_s}
             await self._audit.record(event_type="emergency_stop_incomplete", severity="critical",
                                      message="Trading did not complete the emergency stop", details=details)
-            what = ", ".join(f"{p.symbol} {p.quantity:g} {p.side or ''}".rstrip() for p in left)
+            what = ", ".join(f"{p.symbol} {shares_text(p.quantity)} {p.side or ''}".rstrip() for p in left)
             still = f"still open: {what}" if left else "no open position known"
             if not outcome.orders_cancelled:
                 still += "; orders not cancelled"

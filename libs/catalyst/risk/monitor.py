@@ -9,6 +9,10 @@ limit hovering at 80% does not flood the channel.
 What *critical* blocks: the daily loss limit moves the book to REDUCING (no new entries at all,
 until the day rollover or a reset); a full position count or a position at its cap block what
 would go past them through the pre-trade rules (no new symbol; no adding to that symbol).
+
+Values and limits are ``Decimal`` (dollars, or a count of positions) and a threshold is reached
+exactly as the pre-trade rules see it (``classify_amount``), so the alert that latches REDUCING
+and the rule that blocks entries agree to the micro-dollar; the ratio is only for display.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from catalyst.domain.risk import RiskParameters, Severity
 from catalyst.risk.engine import BookView
 from catalyst.risk.rules import Rule
-from catalyst.risk.state import classify_usage
+from catalyst.risk.state import classify_amount
 
 AlertLevel = Literal["warning", "critical"]
 
@@ -30,14 +35,14 @@ AlertLevel = Literal["warning", "critical"]
 class Usage:
     key: str
     rule: Rule
-    value: float
-    limit: float
+    value: Decimal
+    limit: Decimal
     severity: Severity
     symbol: str | None = None
 
     @property
     def ratio(self) -> float:
-        return self.value / self.limit if self.limit else 0.0
+        return float(self.value / self.limit) if self.limit else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +53,20 @@ class AlertChange:
 
 
 def limit_usages(book: BookView, params: RiskParameters) -> list[Usage]:
-    def usage(key: str, rule: Rule, value: float, limit: float, symbol: str | None = None) -> Usage:
-        severity = classify_usage(value / limit, warning_fraction=params.warning_fraction,
-                                  critical_fraction=params.critical_fraction)
+    def usage(key: str, rule: Rule, value: Decimal, limit: Decimal, symbol: str | None = None) -> Usage:
+        severity = classify_amount(value, limit, warning_fraction=params.warning_fraction,
+                                   critical_fraction=params.critical_fraction)
         return Usage(key, rule, value, limit, severity, symbol)
 
     out = [
-        usage(Rule.DAILY_LOSS.value, Rule.DAILY_LOSS, round(book.daily_loss, 2), params.daily_loss_limit),
-        usage(Rule.MAX_POSITIONS.value, Rule.MAX_POSITIONS, float(len(book.positions)), float(params.max_positions)),
+        usage(Rule.DAILY_LOSS.value, Rule.DAILY_LOSS, book.daily_loss, params.daily_loss_limit),
+        usage(Rule.MAX_POSITIONS.value, Rule.MAX_POSITIONS, Decimal(len(book.positions)),
+              Decimal(params.max_positions)),
     ]
     cap = params.max_position_value
     for symbol in sorted(book.positions):
         out.append(usage(f"{Rule.POSITION_SIZE.value}:{symbol}", Rule.POSITION_SIZE,
-                         round(book.positions[symbol].cap_notional, 2), cap, symbol))
+                         book.positions[symbol].cap_notional, cap, symbol))
     return out
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from catalyst.bar_columns import from_ns
 from catalyst.db.bars import BarStore
 from catalyst.domain.market import Timeframe
+from catalyst.domain.money import money
 from catalyst.errors import NotFound
 
-Mark = tuple[datetime, float]  # when the price was printed (a bar's end), the price
+Mark = tuple[datetime, Decimal]  # when the price was printed (a bar's end), the price (six decimals)
 # (symbols, timeframe, as of) → last close by symbol (symbols without a bar absent)
 PriceLoader = Callable[[list[str], Timeframe, datetime], Awaitable[Mapping[str, Mark]]]
 
@@ -68,6 +70,7 @@ def bar_store_prices(store: BarStore) -> PriceLoader:
                 return {}
             bars = await store.read_last(known, timeframe, 1, end=now)
         span = timedelta(seconds=timeframe.seconds)
-        return {s: (from_ns(int(b.ts[-1])) + span, float(b.close[-1])) for s, b in bars.items() if len(b)}
+        # a stored close is numeric(18, 6): its float's shortest repr is that decimal again
+        return {s: (from_ns(int(b.ts[-1])) + span, money(float(b.close[-1]))) for s, b in bars.items() if len(b)}
 
     return load

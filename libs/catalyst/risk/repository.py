@@ -3,6 +3,9 @@ and its risk events and parameter sets.
 
 The one write on the validation path is the reservation of an approval (it must be committed
 before Trading can see the approval); the book is read by ``load_snapshot`` off that path.
+
+Money and share counts are ``numeric`` columns, which asyncpg returns as ``Decimal``: they reach
+the book as they are stored (a market price derived by division is rounded to six decimals).
 """
 
 from __future__ import annotations
@@ -10,23 +13,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from catalyst.db import Database, HeldConnection
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.calendar import day_end, day_start
+from catalyst.domain.money import money
 from catalyst.domain.orders import Intent, PositionSide, Side
 from catalyst.domain.risk import RiskState
 from catalyst.risk.book import Reservation, Snapshot
 from catalyst.risk.engine import PositionMark
 
 _OPEN_POSITIONS = """
-SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity::float8 AS quantity,
-       p.avg_entry_price::float8 AS avg_entry_price, p.stop_loss::float8 AS stop_loss,
+SELECT p.position_id::text AS position_id, s.symbol, p.side, p.quantity,
+       p.avg_entry_price, p.stop_loss,
        coalesce(p.market_price, p.avg_entry_price + p.unrealized_pnl / p.quantity
-                * CASE p.side WHEN 'long' THEN 1 ELSE -1 END)::float8 AS market_price,
+                * CASE p.side WHEN 'long' THEN 1 ELSE -1 END) AS market_price,
        CASE WHEN p.opened_at >= $1 THEN p.avg_entry_price
-            ELSE coalesce(prior_close(p.security_id, $1), p.avg_entry_price) END::float8 AS reference_price
+            ELSE coalesce(prior_close(p.security_id, $1), p.avg_entry_price) END AS reference_price
 FROM positions p JOIN securities s USING (security_id)
 WHERE p.status = 'open'
 ORDER BY p.opened_at
@@ -39,38 +44,38 @@ SELECT coalesce(sum(f.realized_pnl + CASE
            WHEN p.opened_at < $1 AND o.side = CASE p.side WHEN 'long' THEN 'sell' ELSE 'buy' END
            THEN (p.avg_entry_price - coalesce(prior_close(p.security_id, $1), p.avg_entry_price))
                 * f.quantity * CASE p.side WHEN 'long' THEN 1 ELSE -1 END
-           ELSE 0 END), 0)::float8 AS realized,
-       coalesce(sum(f.commission), 0)::float8 AS commission
+           ELSE 0 END), 0) AS realized,
+       coalesce(sum(f.commission), 0) AS commission
 FROM fills f JOIN orders o USING (order_id) LEFT JOIN positions p USING (position_id)
 WHERE f.filled_at >= $1 AND f.filled_at < $2
 """
 
 _OUTSTANDING = """
-SELECT r.nonce, s.symbol, r.side, r.intent, r.price_bound::float8 AS price_bound, r.stop_price::float8 AS stop,
+SELECT r.nonce, s.symbol, r.side, r.intent, r.price_bound, r.stop_price AS stop,
        r.status = 'used' AS used,
-       CASE WHEN r.status = 'used' THEN (o.quantity - o.filled_quantity)::float8 ELSE r.quantity::float8 END
-           AS quantity
+       CASE WHEN r.status = 'used' THEN o.quantity - o.filled_quantity ELSE r.quantity END AS quantity
 FROM risk_reservations r JOIN securities s USING (security_id) LEFT JOIN orders o USING (order_id)
 WHERE r.status = 'reserved' OR (r.status = 'used' AND o.status IN ('new', 'accepted', 'partially_filled'))
 """
 
 _WORKING_EXITS = """
-SELECT s.symbol, w.quantity::float8 AS quantity
+SELECT s.symbol, w.quantity
 FROM working_exits w JOIN securities s USING (security_id)
 JOIN positions p ON p.security_id = w.security_id AND p.status = 'open'
 WHERE w.side = CASE p.side WHEN 'long' THEN 'sell' ELSE 'buy' END
 """
 
 def _position(row: Any) -> PositionMark:
-    sign = 1.0 if row["side"] == PositionSide.LONG.value else -1.0
-    return PositionMark(row["position_id"], row["symbol"], sign * float(row["quantity"]),
-                        float(row["avg_entry_price"]), float(row["reference_price"]), float(row["market_price"]),
-                        None if row["stop_loss"] is None else float(row["stop_loss"]))
+    quantity: Decimal = row["quantity"]
+    return PositionMark(row["position_id"], row["symbol"],
+                        quantity if row["side"] == PositionSide.LONG.value else -quantity,
+                        row["avg_entry_price"], row["reference_price"], money(row["market_price"]),
+                        row["stop_loss"])
 
 
 def _reservation(row: Any) -> Reservation:
-    return Reservation(row["nonce"], row["symbol"], Side(row["side"]), Intent(row["intent"]), float(row["quantity"]),
-                       float(row["price_bound"]), None if row["stop"] is None else float(row["stop"]), row["used"])
+    return Reservation(row["nonce"], row["symbol"], Side(row["side"]), Intent(row["intent"]), Decimal(row["quantity"]),
+                       row["price_bound"], row["stop"], row["used"])
 
 
 async def load_snapshot(db: Database, day: date, now: datetime) -> Snapshot:
@@ -86,9 +91,9 @@ async def load_snapshot(db: Database, day: date, now: datetime) -> Snapshot:
         fills = await conn.fetchrow(_TODAY_FILLS, start, end)
         reservations = await conn.fetch(_OUTSTANDING)
         exits = await conn.fetch(_WORKING_EXITS)
-    return Snapshot(day, tuple(_position(r) for r in positions), float(fills["realized"]),
-                    float(fills["commission"]), tuple(_reservation(r) for r in reservations if r["quantity"] > 0),
-                    {r["symbol"]: float(r["quantity"]) for r in exits})
+    return Snapshot(day, tuple(_position(r) for r in positions), fills["realized"],
+                    fills["commission"], tuple(_reservation(r) for r in reservations if r["quantity"] > 0),
+                    {r["symbol"]: r["quantity"] for r in exits})
 
 
 async def insert_reservation(conn: HeldConnection, approval: TradeApproval) -> None:
@@ -122,20 +127,20 @@ async def read_epoch(db: Database) -> int:
     return 0 if epoch is None else epoch
 
 
-async def load_recent_closed_pnls(db: Database, limit: int) -> list[float]:
+async def load_recent_closed_pnls(db: Database, limit: int) -> list[Decimal]:
     """Realized P&L of the latest ``limit`` closed positions, newest first (Kelly's evidence)."""
     async with db.acquire() as conn:
         rows = await conn.fetch(
-            """SELECT realized_pnl::float8 AS pnl FROM positions WHERE status = 'closed'
+            """SELECT realized_pnl AS pnl FROM positions WHERE status = 'closed'
                ORDER BY closed_at DESC, position_id LIMIT $1""",
             limit,
         )
-    return [float(r["pnl"]) for r in rows]
+    return [r["pnl"] for r in rows]
 
 
 async def insert_risk_event(
     db: Database, *, event_type: str, severity: str, message: str, rule: str | None = None,
-    value: float | None = None, limit: float | None = None, symbol: str | None = None,
+    value: Decimal | None = None, limit: Decimal | None = None, symbol: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> int:
     """Append one row to ``risk_events`` (severity: info, warning or critical)."""

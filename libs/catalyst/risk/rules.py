@@ -8,7 +8,12 @@ Boundaries (every one is tested exactly at the limit and one cent/share past it)
 * A loss limit, once *reached*, blocks: a daily loss of exactly $2,000 blocks new entries
   (it is the critical threshold, 100% of the limit); $1,999.99 does not.
 
-Money is compared in whole cents so float noise never moves a decision across a boundary.
+Money is ``Decimal`` and compared exactly: prices, notionals and P&L arrive at the books' six
+decimals, a fraction of a limit is taken as written (``catalyst.domain.risk.scale``), so a loss of
+$0.10 + $0.20 is exactly a $0.30 limit. The stop rule's ATR comes from market data (a float
+statistic): ``k × ATR`` becomes a dollar distance at six decimals before it is compared. Ratios
+that are not money (reward/risk as reported, correlation, position counts) stay ``float``; the
+reward/risk minimum is compared as ``reward ≥ minimum × risk``, in decimals.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
+from catalyst.domain.money import ZERO, money, to_decimal
 from catalyst.domain.orders import Side
-from catalyst.domain.risk import RiskParameters, RiskState, Severity
-from catalyst.risk.state import classify_usage
+from catalyst.domain.risk import RiskParameters, RiskState, Severity, scale
+from catalyst.risk.state import classify_amount, classify_usage
+
+Measure = Decimal | float  # what a rule reports: dollars (Decimal), or a ratio or count
 
 
 class Rule(StrEnum):
@@ -47,8 +56,8 @@ class RuleResult:
     rule: Rule
     passed: bool
     reason: str
-    value: float | None = None
-    limit: float | None = None
+    value: Measure | None = None
+    limit: Measure | None = None
     severity: Severity = Severity.OK
 
     @property
@@ -56,17 +65,17 @@ class RuleResult:
         return self.rule.code
 
 
-def cents(amount: float) -> int:
-    return round(amount * 100)
+def shares_text(quantity: Decimal) -> str:
+    """A share count as people write it (``100``, ``12.5``), not at the books' six decimals."""
+    return f"{quantity.normalize():f}"
 
 
-def _usage_severity(usage: float, params: RiskParameters) -> Severity:
-    return classify_usage(
-        usage, warning_fraction=params.warning_fraction, critical_fraction=params.critical_fraction
-    )
+def _amount_severity(value: Decimal, limit: Decimal, params: RiskParameters) -> Severity:
+    return classify_amount(value, limit, warning_fraction=params.warning_fraction,
+                           critical_fraction=params.critical_fraction)
 
 
-def _fail(rule: Rule, reason: str, value: float | None = None, limit: float | None = None) -> RuleResult:
+def _fail(rule: Rule, reason: str, value: Measure | None = None, limit: Measure | None = None) -> RuleResult:
     return RuleResult(rule, False, reason, value, limit, Severity.CRITICAL)
 
 
@@ -84,13 +93,13 @@ def check_reducing(state: RiskState) -> RuleResult:
     return RuleResult(Rule.REDUCING, True, "entries allowed")
 
 
-def check_daily_loss(daily_pnl: float, params: RiskParameters) -> RuleResult:
+def check_daily_loss(daily_pnl: Decimal, params: RiskParameters) -> RuleResult:
     """Today's loss (−P&L) must be below the critical share of the daily loss limit."""
-    loss = max(0.0, -daily_pnl)
+    loss = max(ZERO, -daily_pnl)
     limit = params.daily_loss_limit
-    block_at = params.critical_fraction * limit
-    severity = _usage_severity(cents(loss) / cents(limit), params)
-    if cents(loss) >= cents(block_at):
+    block_at = scale(params.critical_fraction, limit)
+    severity = _amount_severity(loss, limit, params)
+    if loss >= block_at:
         return _fail(Rule.DAILY_LOSS, f"daily loss ${loss:,.2f} reached the limit ${block_at:,.2f}", loss, limit)
     return RuleResult(Rule.DAILY_LOSS, True, f"daily loss ${loss:,.2f} of ${limit:,.2f}", loss, limit, severity)
 
@@ -103,27 +112,28 @@ def check_max_positions(open_after: int, params: RiskParameters) -> RuleResult:
     if open_after > allowed:
         return _fail(Rule.MAX_POSITIONS, f"{open_after} positions would exceed the maximum of {allowed}",
                      open_after, limit)
-    severity = _usage_severity(open_after / limit, params)
+    severity = classify_usage(open_after / limit, warning_fraction=params.warning_fraction,
+                              critical_fraction=params.critical_fraction)
     return RuleResult(Rule.MAX_POSITIONS, True, f"{open_after} of {limit} positions", open_after, limit,
                       severity)
 
 
-def check_position_size(notional_after: float, params: RiskParameters) -> RuleResult:
+def check_position_size(notional_after: Decimal, params: RiskParameters) -> RuleResult:
     """The symbol's notional after this trade must not exceed ``max_position_pct × equity``."""
     limit = params.max_position_value
-    allowed = params.critical_fraction * limit
-    if cents(notional_after) > cents(allowed):
+    allowed = scale(params.critical_fraction, limit)
+    if notional_after > allowed:
         return _fail(Rule.POSITION_SIZE,
                      f"position ${notional_after:,.2f} exceeds the limit ${allowed:,.2f} "
                      f"({params.max_position_pct:.0%} of ${params.account_equity:,.2f})",
                      notional_after, limit)
-    severity = _usage_severity(cents(notional_after) / cents(limit), params)
+    severity = _amount_severity(notional_after, limit, params)
     return RuleResult(Rule.POSITION_SIZE, True, f"position ${notional_after:,.2f} of ${limit:,.2f}",
                       notional_after, limit, severity)
 
 
 def check_stop_loss(
-    side: Side, entry: float, stop: float | None, *, atr: float | None, support: float | None,
+    side: Side, entry: Decimal, stop: Decimal | None, *, atr: float | None, support: Decimal | None,
     params: RiskParameters,
 ) -> RuleResult:
     """The stop must be on the loss side of the entry and either within ``stop_atr_multiple``
@@ -138,14 +148,14 @@ def check_stop_loss(
         return _fail(Rule.STOP_LOSS, "an entry needs a stop")
     long = side is Side.BUY
     distance = entry - stop if long else stop - entry
-    if cents(distance) <= 0:
+    if distance <= 0:
         where = "below" if long else "above"
         return _fail(Rule.STOP_LOSS, f"stop {stop} must be {where} the entry {entry}", stop, entry)
     known_atr = atr if atr is not None and atr > 0 else None
-    atr_limit = None if known_atr is None else params.stop_atr_multiple * known_atr
-    if known_atr is not None and atr_limit is not None and cents(distance) <= cents(atr_limit):
+    atr_limit = None if known_atr is None else money(scale(params.stop_atr_multiple, to_decimal(known_atr)))
+    if known_atr is not None and atr_limit is not None and distance <= atr_limit:
         return RuleResult(Rule.STOP_LOSS, True,
-                          f"stop {distance / known_atr:.2f} ATR from entry (max {params.stop_atr_multiple})",
+                          f"stop {float(distance) / known_atr:.2f} ATR from entry (max {params.stop_atr_multiple})",
                           distance, atr_limit)
     level = "support" if long else "resistance"
     if support is not None and _at_level(long, entry, stop, support, params.support_buffer_pct):
@@ -161,14 +171,15 @@ def check_stop_loss(
     return _fail(Rule.STOP_LOSS, " and ".join(reasons), distance, atr_limit)
 
 
-def _at_level(long: bool, entry: float, stop: float, level: float, buffer: float) -> bool:
+def _at_level(long: bool, entry: Decimal, stop: Decimal, level: Decimal, buffer: float) -> bool:
+    beyond = scale(buffer, level)  # how far past the level a stop still counts as at it
     if long:
-        return level < entry and cents(level * (1 - buffer)) <= cents(stop) <= cents(level)
-    return level > entry and cents(level) <= cents(stop) <= cents(level * (1 + buffer))
+        return level < entry and level - beyond <= stop <= level
+    return level > entry and level <= stop <= level + beyond
 
 
 def check_risk_reward(
-    side: Side, entry: float, stop: float | None, target: float | None, params: RiskParameters
+    side: Side, entry: Decimal, stop: Decimal | None, target: Decimal | None, params: RiskParameters
 ) -> RuleResult:
     """Reward to the target over risk to the stop must be at least ``min_risk_reward``
     (a minimum of 0 disables the check; a target is then optional)."""
@@ -179,13 +190,13 @@ def check_risk_reward(
         return _fail(Rule.RISK_REWARD, "an entry needs a target and a stop to judge reward/risk",
                      None, minimum)
     long = side is Side.BUY
-    reward = cents(target - entry if long else entry - target)
-    risk = cents(entry - stop if long else stop - entry)
+    reward = target - entry if long else entry - target
+    risk = entry - stop if long else stop - entry
     if reward <= 0 or risk <= 0:
         where = "above" if long else "below"
         return _fail(Rule.RISK_REWARD, f"target {target} must be {where} the entry {entry}", None, minimum)
-    ratio = reward / risk
-    if round(ratio, 9) < minimum:
+    ratio = float(reward / risk)  # reported; the decision compares decimals
+    if reward < scale(minimum, risk):
         return _fail(Rule.RISK_REWARD, f"reward/risk {ratio:.2f} is below the minimum {minimum}", ratio, minimum)
     return RuleResult(Rule.RISK_REWARD, True, f"reward/risk {ratio:.2f}", ratio, minimum)
 
@@ -221,12 +232,12 @@ def check_correlation(correlations: Mapping[str, float | None], params: RiskPara
                       worst, limit, severity)
 
 
-def check_no_reversal(side: Side, quantity: int, held_signed: float) -> RuleResult:
+def check_no_reversal(side: Side, quantity: int, held_signed: Decimal) -> RuleResult:
     """An order larger than the opposite open position would flip it: close it first."""
     opposite = (side is Side.SELL and held_signed > 0) or (side is Side.BUY and held_signed < 0)
     if opposite and quantity > abs(held_signed):
         return _fail(Rule.REVERSAL, f"{quantity} shares would reverse the open position of "
-                     f"{abs(held_signed):g}: close it first", quantity, abs(held_signed))
+                     f"{shares_text(abs(held_signed))}: close it first", quantity, abs(held_signed))
     return RuleResult(Rule.REVERSAL, True, "does not reverse a position")
 
 

@@ -9,15 +9,21 @@ which keeps most of the growth with far less variance), then takes the smallest 
 * the position cap: ``(max_position_pct × equity − notional already held) / entry``,
 * the daily-loss headroom: a stop-out must not take today's loss past the limit,
 * the quantity asked for.
+
+Dollars (the stake, the caps' amounts, the per-share risk) are ``Decimal`` and each cap is the
+whole number of shares its amount buys, by exact integer division; the Kelly statistics (win
+rate, payoff, the fractions) are ``float`` ratios, and the stake is ``risk_fraction × equity``
+with the fraction as written (``catalyst.domain.risk.scale``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from catalyst.domain.risk import RiskParameters
+from catalyst.domain.money import ZERO
+from catalyst.domain.risk import RiskParameters, scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +42,7 @@ class PositionSize:
     binding: str  # which cap decided: kelly, position_limit, daily_loss_headroom or requested
     kelly_full: float
     risk_fraction: float
-    per_share_risk: float
+    per_share_risk: Decimal
     caps: dict[str, int]
 
 
@@ -47,7 +53,7 @@ def kelly_fraction(win_rate: float, payoff: float) -> float:
     return max(0.0, win_rate - (1.0 - win_rate) / payoff)
 
 
-def trade_stats(pnls: Sequence[float], params: RiskParameters) -> TradeStats:
+def trade_stats(pnls: Sequence[Decimal], params: RiskParameters) -> TradeStats:
     """Win rate and payoff from the most recent closed trades (``pnls``, newest first).
 
     Below ``kelly_min_trades`` the documented prior is used: 42% wins paying 1.5×, a thin edge
@@ -64,18 +70,21 @@ def trade_stats(pnls: Sequence[float], params: RiskParameters) -> TradeStats:
     wins = [p for p in recent if p > 0]
     losses = [-p for p in recent if p < 0]
     win_rate = (len(wins) + 1) / (n + 2)
-    payoff = (sum(wins) / len(wins)) / (sum(losses) / len(losses)) if wins and losses else params.prior_payoff
+    if wins and losses:
+        payoff = float((sum(wins, ZERO) / len(wins)) / (sum(losses, ZERO) / len(losses)))
+    else:
+        payoff = params.prior_payoff
     return TradeStats(win_rate, payoff, n, False)
 
 
-def _floor_shares(amount: float) -> int:
-    # 1e-9 absorbs float noise such as 20000 / 100.0000000001 without rounding a real fraction up.
-    return max(0, math.floor(amount + 1e-9))
+def _whole_shares(amount: Decimal, per_share: Decimal) -> int:
+    """Shares ``amount`` pays for at ``per_share`` (floored, exactly: no rounding can add one)."""
+    return int(amount // per_share) if amount > 0 else 0
 
 
 def size_position(
-    *, entry: float, stop: float, requested: int, stats: TradeStats, params: RiskParameters,
-    daily_loss: float, held_notional: float,
+    *, entry: Decimal, stop: Decimal, requested: int, stats: TradeStats, params: RiskParameters,
+    daily_loss: Decimal, held_notional: Decimal,
 ) -> PositionSize:
     """Shares to approve for an entry at ``entry`` with a stop at ``stop`` (``stop ≠ entry``)."""
     per_share_risk = abs(entry - stop)
@@ -83,13 +92,12 @@ def size_position(
         raise ValueError("the stop must differ from the entry")
     full = kelly_fraction(stats.win_rate, stats.payoff)
     risk_fraction = full * params.kelly_fraction
-    headroom = max(0.0, params.critical_fraction * params.daily_loss_limit - max(0.0, daily_loss))
+    headroom = scale(params.critical_fraction, params.daily_loss_limit) - max(ZERO, daily_loss)
     caps = {
-        "kelly": _floor_shares(risk_fraction * params.account_equity / per_share_risk),
-        "position_limit": _floor_shares(
-            (params.critical_fraction * params.max_position_value - held_notional) / entry
-        ),
-        "daily_loss_headroom": _floor_shares(headroom / per_share_risk),
+        "kelly": _whole_shares(scale(risk_fraction, params.account_equity), per_share_risk),
+        "position_limit": _whole_shares(
+            scale(params.critical_fraction, params.max_position_value) - held_notional, entry),
+        "daily_loss_headroom": _whole_shares(headroom, per_share_risk),
         "requested": requested,
     }
     binding = min(caps, key=lambda k: caps[k])

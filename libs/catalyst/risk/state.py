@@ -12,9 +12,10 @@ Exits are never blocked in any state (a protection stops new entries, never exit
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
-from catalyst.domain.risk import RiskState, Severity
+from catalyst.domain.risk import RiskState, Severity, scale
 
 
 class RiskTrigger(StrEnum):
@@ -52,11 +53,22 @@ def entries_allowed(state: RiskState) -> bool:
 
 
 def classify_usage(usage: float, *, warning_fraction: float, critical_fraction: float) -> Severity:
-    """Severity of a usage ratio (value / limit). Ratios are rounded to 9 places first so that
-    a value computed as exactly the threshold (e.g. 1500/2000) is not missed by float noise."""
+    """Severity of a usage ratio that is not money (open positions / max positions). Ratios are
+    rounded to 9 places first so that a ratio computed as exactly the threshold (e.g. 3/4) is not
+    missed by float noise; dollar amounts go through ``classify_amount``."""
     u = round(usage, 9)
     if u >= critical_fraction:
         return Severity.CRITICAL
     if u >= warning_fraction:
+        return Severity.WARNING
+    return Severity.OK
+
+
+def classify_amount(value: Decimal, limit: Decimal, *, warning_fraction: float, critical_fraction: float) -> Severity:
+    """Severity of a dollar ``value`` against its ``limit``, compared exactly: the value reaches a
+    threshold when it is at least ``fraction × limit`` (no ratio, so nothing to round)."""
+    if value >= scale(critical_fraction, limit):
+        return Severity.CRITICAL
+    if value >= scale(warning_fraction, limit):
         return Severity.WARNING
     return Severity.OK

@@ -5,6 +5,8 @@ Served by ``GET /status`` and cached in Redis (HOT tier) for readers that do not
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from catalyst.cache import Cache, CacheTier
 from catalyst.clock import Clock
 from catalyst.contracts.risk import LimitUsage, PositionExposure, RiskStatus
@@ -21,6 +23,12 @@ log = get_logger(__name__)
 
 STATUS_CACHE_NS = "risk"
 STATUS_CACHE_KEY = "status"
+CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """A reported amount, to the cent (the rules and alerts judge the exact value)."""
+    return amount.quantize(CENT)
 
 
 class StatusReport:
@@ -42,14 +50,14 @@ class StatusReport:
         usages = limit_usages(view, params)
         return RiskStatus(
             ready=self._follower.ready, state=self._control.state, trading_day=book.day,
-            daily_pnl=round(view.daily_pnl, 2), realized_pnl_today=round(book.realized_today, 2),
-            unrealized_pnl=round(book.unrealized, 2), daily_loss=round(view.daily_loss, 2),
-            committed_loss=round(book.committed_loss, 2), gross_exposure=round(book.gross_exposure, 2),
-            net_exposure=round(book.net_exposure, 2), open_positions=len(view.positions),
+            daily_pnl=_cents(view.daily_pnl), realized_pnl_today=_cents(book.realized_today),
+            unrealized_pnl=_cents(book.unrealized), daily_loss=_cents(view.daily_loss),
+            committed_loss=_cents(book.committed_loss), gross_exposure=_cents(book.gross_exposure),
+            net_exposure=_cents(book.net_exposure), open_positions=len(view.positions),
             reservations=len(book.reservations),
             positions=[PositionExposure(symbol=p.symbol, quantity=p.quantity, market_price=p.market_price,
-                                        notional=round(p.notional, 2), unrealized_pnl=round(p.unrealized, 2),
-                                        unrealized_pnl_today=round(p.unrealized_today, 2), stop=p.stop)
+                                        notional=_cents(p.notional), unrealized_pnl=_cents(p.unrealized),
+                                        unrealized_pnl_today=_cents(p.unrealized_today), stop=p.stop)
                        for p in sorted(book.positions, key=lambda p: p.symbol)],
             limits=[LimitUsage(name=u.key, value=u.value, limit=u.limit, usage_pct=round(100 * u.ratio, 2),
                                severity=u.severity) for u in usages],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from catalyst.db import Database
 from catalyst.domain.risk import RiskParameters
 from catalyst.risk import repository
@@ -13,7 +15,7 @@ class TradeEvidence:
 
     def __init__(self, db: Database, params: RiskParameters):
         self._db = db
-        self._closed_pnls: list[float] = []
+        self._closed_pnls: list[Decimal] = []
         self._stats = trade_stats([], params)
 
     @property

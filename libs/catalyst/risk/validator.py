@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from decimal import Decimal
 
 from catalyst.clock import Clock
 from catalyst.contracts.risk import RiskReason, RuleOutcome, SizingInfo, ValidateRequest, ValidateResponse
 from catalyst.db import HeldConnection
 from catalyst.domain.approvals import TradeApproval
+from catalyst.domain.money import money
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.domain.risk import RiskParameters
 from catalyst.errors import InvalidInput, ServiceUnavailable
@@ -41,7 +43,8 @@ def _reason(r: RuleResult) -> RiskReason:
 
 def _outcome(r: RuleResult) -> RuleOutcome:
     return RuleOutcome(rule=r.rule.value, code=r.code, passed=r.passed, severity=r.severity, reason=r.reason,
-                       value=r.value, limit=r.limit)
+                       value=None if r.value is None else float(r.value),
+                       limit=None if r.limit is None else float(r.limit))
 
 
 class Validator:
@@ -100,7 +103,7 @@ class Validator:
         return await self._history.get_many(symbols, lookback_days=p.correlation_lookback_days,
                                             atr_period=p.atr_period, now_utc=now)
 
-    async def price_of(self, request: ValidateRequest) -> float:
+    async def price_of(self, request: ValidateRequest) -> Decimal:
         """Where the order can fill: a limit at its limit, else at the market (never older than
         the last complete bar); a stop at the worse of its trigger and the market."""
         if request.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
@@ -130,12 +133,13 @@ class Validator:
             raise ServiceUnavailable("the approval could not be reserved (database unavailable): refused",
                                      code="RISK_RESERVATION_FAILED") from exc
         self._book.reserve(Reservation(approval.nonce, approval.symbol, approval.side, intent,
-                                       float(approval.max_quantity), approval.price_bound, approval.stop))
+                                       Decimal(approval.max_quantity), money(approval.price_bound),
+                                       None if approval.stop is None else money(approval.stop)))
         RESERVED.set(len(self._book.reservations))
         return approval
 
     def decide(self, request: ValidateRequest, params: RiskParameters,
-               histories: dict[str, SymbolHistory | None], price: float | None = None) -> RiskDecision:
+               histories: dict[str, SymbolHistory | None], price: Decimal | None = None) -> RiskDecision:
         """The decision from in-memory state only (the part the latency target is about)."""
         book = self._book.view()
         entry = request.entry if price is None else price
@@ -156,7 +160,7 @@ class Validator:
                         correlations=correlations)
 
     def _response(self, request: ValidateRequest, d: RiskDecision, active: ActiveSet,
-                  approval: TradeApproval | None, price: float) -> ValidateResponse:
+                  approval: TradeApproval | None, price: Decimal) -> ValidateResponse:
         sizing = None
         if d.size is not None:
             s, st = d.size, self._evidence.stats

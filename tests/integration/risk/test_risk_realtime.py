@@ -4,6 +4,9 @@ block entries at critical (never exits), and a restart reloads the book from the
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal as D
+
+from prometheus_client import REGISTRY
 
 from catalyst.bus import Channel, EventBus, OrderFilled, PositionUpdate, RiskAlert
 from catalyst.cache import Cache, CacheTier
@@ -61,7 +64,7 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
     try:
         async with run_risk(make_risk_app(watch=False)) as (client, manager):
             await bus.publish(_update(-1499.99))
-            await eventually(lambda: round(manager.book.daily_pnl, 2) == -1499.99)
+            await eventually(lambda: manager.book.daily_pnl == D("-1499.99"))
             assert alerts == []
             await bus.publish(_update(-1500.00))  # exactly 75%: warning
             await eventually(lambda: len(alerts) == 1)
@@ -73,7 +76,7 @@ async def test_updates_raise_alerts_and_block_entries_at_critical(make_risk_app,
                                        json={"symbol": "AAPL", "side": "sell", "quantity": 100, "entry": 80.0})).json()
             status = (await client.get("/api/v1/risk/status")).json()
             await bus.publish(_update(-500.0))  # recovers intraday: still REDUCING (latched for the day)
-            await eventually(lambda: round(manager.book.daily_pnl, 2) == -500.0)
+            await eventually(lambda: manager.book.daily_pnl == D("-500"))
             still = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
             cached = await Cache(redis_client, risk_namespace).get(STATUS_CACHE_NS, STATUS_CACHE_KEY, RiskStatus,
                                                                    CacheTier.HOT)
@@ -112,7 +115,7 @@ async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run
     async with run_risk(make_risk_app(watch=False)) as (_client, manager):
         handled = _count_handled(manager, monkeypatch)
         await bus.publish(_update(-300.0))
-        await eventually(lambda: len(manager.book.positions) == 1 and manager.book.daily_pnl == -300.0)
+        await eventually(lambda: len(manager.book.positions) == 1 and manager.book.daily_pnl == D("-300"))
         async with risk_db.acquire() as conn:  # Trading closes it: the row and the fill that realized -450
             await conn.execute("DELETE FROM positions WHERE status = 'open'")
         await add_position("AAPL", quantity=100, avg=100.0, realized=-450.0, closed=True)
@@ -120,11 +123,11 @@ async def test_a_closed_position_counts_its_realized_pnl_once(make_risk_app, run
         await bus.publish(closed)
         await bus.publish(closed)  # delivered twice
         await bus.publish(_update(-100.0))  # a late open update of the closed position
-        await eventually(lambda: manager.book.realized_today == -450.0 and not manager.book.positions)
+        await eventually(lambda: manager.book.realized_today == D("-450") and not manager.book.positions)
         # Every update handled (the late one included), then the book read once more: nothing brings it back.
         await eventually(lambda: len(handled) == 4, what="the four position updates handled")
         await manager.follower.resync()
-        assert manager.book.daily_pnl == -450.0
+        assert manager.book.daily_pnl == D("-450")
         assert manager.book.positions == ()
         assert manager.evidence.stats.trades == 1
 
@@ -160,8 +163,8 @@ async def test_a_fill_marks_the_symbol_and_picks_up_an_unseen_position(make_risk
         await bus.publish(OrderFilled(order_id="o2", client_order_id="c2", symbol="NVDA", side="buy",
                                       filled_quantity=1, cumulative_quantity=1, fill_price=480.0,
                                       status="filled"))
-        await eventually(lambda: manager.book.unrealized == -400.0)
-    assert manager.book.view().positions["NVDA"].market_price == 480.0
+        await eventually(lambda: manager.book.unrealized == D("-400"))
+    assert manager.book.view().positions["NVDA"].market_price == D("480")
 
 
 async def test_kelly_uses_the_closed_trades_in_the_database(make_risk_app, run_risk, add_position):
@@ -205,7 +208,7 @@ async def test_lost_bus_reloads_the_book(make_risk_app, run_risk, add_position):
         # the connection drops; the event loop re-subscribes and re-reads
         await asyncio.wait_for(manager.follower.subscription.aclose(), 5)
         await eventually(lambda: "AAPL" in manager.book.view().positions)
-    assert manager.book.unrealized == -40.0
+    assert manager.book.unrealized == D("-40")
 
 
 def _sample(page: str, line_start: str, default: float | None = None) -> float:
@@ -217,6 +220,11 @@ def _sample(page: str, line_start: str, default: float | None = None) -> float:
     return float(line.rsplit(" ", 1)[1])
 
 
+def _daily_loss_use() -> float | None:
+    """The daily-loss gauge as the process holds it (what ``/metrics`` serves)."""
+    return REGISTRY.get_sample_value("catalyst_risk_limit_usage_ratio", {"rule": "daily_loss"})
+
+
 async def test_metrics_show_limit_use_positions_and_rejections(make_risk_app, run_risk, redis_client, risk_namespace,
                                                               add_position):
     await add_position("AAPL", quantity=100, avg=100.0)
@@ -225,14 +233,16 @@ async def test_metrics_show_limit_use_positions_and_rejections(make_risk_app, ru
         rejected_before = _sample((await client.get("/metrics")).text,
                                   'catalyst_risk_rejections_total{code="RISK_DAILY_LOSS"}', default=0.0)
         await bus.publish(_update(-1500.00))  # 75% of the 2,000 limit
-        await eventually(lambda: round(manager.book.daily_pnl, 2) == -1500.0)
+        await eventually(lambda: manager.book.daily_pnl == D("-1500"))
+        await eventually(lambda: _daily_loss_use() == 0.75, what="daily loss use at 75%")  # once checked
         page = (await client.get("/metrics")).text
         assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="daily_loss"}') == 0.75
         assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="position_size"}') > 0
         assert _sample(page, "catalyst_risk_open_positions ") == 1.0
         await bus.publish(_update(-2000.00))
-        await eventually(lambda: round(manager.book.daily_pnl, 2) == -2000.0)
+        await eventually(lambda: manager.book.daily_pnl == D("-2000"))
         blocked = (await client.post("/api/v1/risk/validate", json=ENTRY)).json()
+        await eventually(lambda: _daily_loss_use() == 1.0, what="daily loss use at 100%")
         page = (await client.get("/metrics")).text
     assert blocked["approved"] is False
     assert _sample(page, 'catalyst_risk_limit_usage_ratio{rule="daily_loss"}') == 1.0

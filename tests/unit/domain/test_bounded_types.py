@@ -85,3 +85,12 @@ def test_an_order_price_is_documented_as_a_bounded_number() -> None:
 def test_dollar_amount_is_at_least_a_cent() -> None:
     with pytest.raises(ValidationError):
         TypeAdapter(DollarAmount).validate_python("0.009")
+
+
+@pytest.mark.parametrize("kind", [OrderPrice, DollarAmount])
+def test_a_request_documents_a_bounded_decimal_as_a_number(kind: Any) -> None:
+    adapter: TypeAdapter[Decimal] = TypeAdapter(kind)
+    schema = adapter.json_schema(mode="validation")
+    assert schema["type"] == "number"
+    assert schema["minimum"] > 0
+    assert "anyOf" not in schema  # pydantic would list a string too: the wire's money is a number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -127,7 +128,7 @@ async def test_never_flat_stops_at_the_deadline_with_what_is_left_and_each_calls
     assert max(t.waits) == 2.0
     assert outcome.rounds == len(t.waits) + 1 > 5  # never gave up after a few failures
     assert sorted((p.symbol, p.side, p.quantity) for p in outcome.positions_left or []) == [
-        ("AAPL", "long", 100.0), ("TSLA", "short", 50.0)]
+        ("AAPL", "long", Decimal(100)), ("TSLA", "short", Decimal(50))]
     assert outcome.verified
     for name in ("cancel_all_orders", "flatten_all"):
         assert outcome.trading[name]["ok"] is False

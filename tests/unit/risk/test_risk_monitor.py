@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
+from catalyst.domain.money import Number, money
 from catalyst.domain.risk import RiskParameters, Severity
 from catalyst.risk.engine import BookView, PositionMark
 from catalyst.risk.monitor import AlertLevel, alert_changes, alert_levels, critical_breach, limit_usages
-from catalyst.risk.rules import Rule
+from catalyst.risk.rules import Rule, check_daily_loss
 
 P = RiskParameters()
 
 
-def _held(symbol: str, quantity: float, price: float) -> PositionMark:
+def _held(symbol: str, quantity: Number, price: Number) -> PositionMark:
     """An open position bought and marked at ``price`` (signed ``quantity``)."""
-    return PositionMark(symbol, symbol, quantity, price, price, price)
+    return PositionMark(symbol, symbol, money(quantity), money(price), money(price), money(price))
 
 
-def _usages(pnl: float, *positions: PositionMark):
-    return limit_usages(BookView({p.symbol: p for p in positions}, pnl), P)
+def _usages(pnl: Number, *positions: PositionMark):
+    return limit_usages(BookView({p.symbol: p for p in positions}, money(pnl)), P)
 
 
 def test_usages_cover_every_limit() -> None:
@@ -60,3 +63,12 @@ def test_only_the_daily_loss_is_a_critical_breach() -> None:
     breach = critical_breach(_usages(-2000.0))
     assert breach is not None
     assert breach.rule is Rule.DAILY_LOSS
+
+
+def test_the_breach_and_the_rule_agree_to_the_micro_dollar() -> None:
+    short = {u.key: u for u in _usages(D("-1999.999999"))}["daily_loss"]
+    assert short.severity is Severity.WARNING  # not yet the limit: no REDUCING, and the rule still passes
+    assert critical_breach(_usages(D("-1999.999999"))) is None
+    assert check_daily_loss(D("-1999.999999"), P).passed
+    assert critical_breach(_usages(D("-2000"))) is not None
+    assert not check_daily_loss(D("-2000"), P).passed

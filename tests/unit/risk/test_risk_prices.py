@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
 
 from catalyst.domain.market import Timeframe
 from catalyst.risk.prices import Mark, MarketPrices
@@ -21,18 +22,18 @@ class Bars:
     async def __call__(self, symbols: list[str], timeframe: Timeframe, now: datetime) -> Mapping[str, Mark]:
         self.reads += 1
         ends = [e for e in self.ends if e <= now] if timeframe is Timeframe.MIN_1 else []
-        return {s: (max(ends), 10.0 + len(ends)) for s in symbols} if ends else {}
+        return {s: (max(ends), D(10 + len(ends))) for s in symbols} if ends else {}
 
 
 async def test_a_price_from_the_minutes_own_bar_is_read_once_that_minute() -> None:
     bars = Bars()
     bars.ends = [MINUTE - timedelta(minutes=1), MINUTE]
     prices = MarketPrices(bars)
-    assert (await prices.latest(["AAPL"], MINUTE + timedelta(seconds=5)))["AAPL"] == (MINUTE, 12.0)
+    assert (await prices.latest(["AAPL"], MINUTE + timedelta(seconds=5)))["AAPL"] == (MINUTE, D(12))
     await prices.latest(["AAPL"], MINUTE + timedelta(seconds=59))
     assert bars.reads == 1
     bars.ends.append(MINUTE + timedelta(minutes=1))
-    assert (await prices.latest(["AAPL"], MINUTE + timedelta(minutes=1)))["AAPL"][1] == 13.0
+    assert (await prices.latest(["AAPL"], MINUTE + timedelta(minutes=1)))["AAPL"][1] == D(13)
     assert bars.reads == 2
 
 
@@ -42,4 +43,4 @@ async def test_a_late_bar_is_seen_as_soon_as_it_is_stored() -> None:
     prices = MarketPrices(bars)
     assert (await prices.latest(["AAPL"], MINUTE + timedelta(seconds=1)))["AAPL"][0] == MINUTE - timedelta(minutes=1)
     bars.ends.append(MINUTE)
-    assert (await prices.latest(["AAPL"], MINUTE + timedelta(seconds=2)))["AAPL"] == (MINUTE, 12.0)
+    assert (await prices.latest(["AAPL"], MINUTE + timedelta(seconds=2)))["AAPL"] == (MINUTE, D(12))
