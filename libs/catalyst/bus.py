@@ -20,6 +20,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from catalyst.domain.fill import Fill
+from catalyst.domain.money import WireMoney, WireQuantity
 from catalyst.logging import get_logger
 from catalyst.metrics import BUS_EVENTS
 
@@ -59,11 +60,11 @@ class PositionUpdate(Event):
     position_id: str
     symbol: str
     side: Literal["long", "short"]
-    quantity: float = Field(ge=0, description="0 when the position is closed")
-    avg_entry_price: float
-    market_price: float
-    unrealized_pnl: float
-    realized_pnl: float = 0.0
+    quantity: WireQuantity = Field(ge=0, description="0 when the position is closed")
+    avg_entry_price: WireMoney
+    market_price: WireMoney
+    unrealized_pnl: WireMoney
+    realized_pnl: WireMoney = Decimal(0)
     status: Literal["open", "closed"]
 
 
@@ -77,23 +78,24 @@ class RiskAlert(Event):
 
 
 class OrderFilled(Event):
-    """The wire event announcing one recorded ``Fill`` (JSON numbers; ``order_id`` is the OMS's)."""
+    """The wire event announcing one recorded ``Fill`` (decimals, JSON numbers on the wire; ``order_id`` is the
+    OMS's)."""
 
     channel: ClassVar[Channel] = Channel.ORDER_FILLED
     order_id: str
     client_order_id: str
     symbol: str
     side: Literal["buy", "sell"]
-    filled_quantity: float = Field(gt=0, description="Quantity of this fill")
-    cumulative_quantity: float = Field(gt=0)
-    fill_price: float = Field(gt=0)
+    filled_quantity: WireQuantity = Field(gt=0, description="Quantity of this fill")
+    cumulative_quantity: WireQuantity = Field(gt=0)
+    fill_price: WireMoney = Field(gt=0)
     status: Literal["partially_filled", "filled"]
 
     @classmethod
     def of(cls, fill: Fill, *, order_id: str, cumulative: Decimal, done: bool) -> OrderFilled:
         return cls(order_id=order_id, client_order_id=fill.client_order_id, symbol=fill.symbol,
-                   side=fill.side.value, filled_quantity=float(fill.quantity),
-                   cumulative_quantity=float(cumulative), fill_price=float(fill.price),
+                   side=fill.side.value, filled_quantity=fill.quantity,
+                   cumulative_quantity=cumulative, fill_price=fill.price,
                    status="filled" if done else "partially_filled")
 
 

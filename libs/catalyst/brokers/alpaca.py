@@ -89,10 +89,6 @@ def map_alpaca_status(status: str, filled_qty: Decimal) -> OrderStatus:
     raise ValueError(f"unknown Alpaca order status {status!r}")
 
 
-def _num(value: str | float | None) -> float | None:
-    return None if value is None or value == "" else float(value)
-
-
 def _decimal(value: str | float | None) -> Decimal | None:
     """An order's number as Alpaca wrote it (a string: no float on the way to the books' decimals)."""
     return None if value is None or value == "" else to_decimal(value)
@@ -354,6 +350,7 @@ def to_broker_position(p: AlpacaPosition) -> Position:
 def to_broker_account(a: TradeAccount) -> BrokerAccount:
     return BrokerAccount(
         account_id=str(a.id), status=_enum_value(a.status), currency=a.currency or "USD",
-        cash=_num(a.cash) or 0.0, equity=_num(a.equity) or 0.0, buying_power=_num(a.buying_power) or 0.0,
+        cash=_decimal(a.cash) or ZERO, equity=_decimal(a.equity) or ZERO,
+        buying_power=_decimal(a.buying_power) or ZERO,
         trading_blocked=bool(a.trading_blocked),
     )

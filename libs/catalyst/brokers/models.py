@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalyst.domain.money import Money
 from catalyst.domain.order import Order
 
 
@@ -16,9 +17,9 @@ class BrokerAccount(BaseModel):
     account_id: str
     status: str
     currency: str = "USD"
-    cash: float
-    equity: float
-    buying_power: float
+    cash: Money
+    equity: Money
+    buying_power: Money
     trading_blocked: bool = False
 
 

@@ -210,8 +210,8 @@ class SimBroker(Broker):
     async def get_account(self) -> BrokerAccount:
         await self.sync()
         e = self.engine
-        return BrokerAccount(account_id=e.account, status="ACTIVE", cash=float(e.cash), equity=float(e.equity()),
-                             buying_power=float(e.buying_power()))
+        return BrokerAccount(account_id=e.account, status="ACTIVE", cash=e.cash, equity=e.equity(),
+                             buying_power=e.buying_power())
 
     async def order_updates(self) -> AsyncIterator[OrderUpdate]:
         """Changes as the sim makes them; every ``poll_interval_s`` without one, new bars are pulled."""

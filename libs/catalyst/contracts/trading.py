@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import NO_NUL_PATTERN, OrderPrice, Reason, Shares
-from catalyst.domain.money import WireMoney
+from catalyst.domain.money import WireMoney, WireQuantity
 from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 
@@ -76,7 +76,7 @@ class OrderOut(BaseModel):
     broker: str
     symbol: str
     side: Side
-    quantity: float
+    quantity: WireQuantity
     order_type: OrderType
     order_class: OrderClass
     time_in_force: TimeInForce
@@ -86,7 +86,7 @@ class OrderOut(BaseModel):
     stop_loss: WireMoney | None
     intent: OrderIntentName
     status: OrderStatus
-    filled_quantity: float
+    filled_quantity: WireQuantity
     filled_avg_price: WireMoney | None
     commission: WireMoney
     reject_reason: str | None
@@ -109,12 +109,12 @@ class PositionOut(BaseModel):
     position_id: UUID
     symbol: str
     side: PositionSide
-    quantity: float = Field(description="Open quantity; a closed position keeps the size it had at its close")
+    quantity: WireQuantity = Field(description="Open quantity; a closed position keeps the size it had at its close")
     avg_entry_price: WireMoney
     market_price: WireMoney | None
     unrealized_pnl: WireMoney
     realized_pnl: WireMoney
-    exited_quantity: float
+    exited_quantity: WireQuantity
     avg_exit_price: WireMoney | None
     status: Literal["open", "closed"]
     opened_at: AwareDatetime
@@ -175,9 +175,9 @@ class AccountOut(BaseModel):
     account_id: str
     status: str
     currency: str
-    cash: float
-    equity: float
-    buying_power: float
+    cash: WireMoney
+    equity: WireMoney
+    buying_power: WireMoney
     trading_blocked: bool
 
 

@@ -62,6 +62,16 @@ OrderPrice = Annotated[
 bounds as a ``Money`` decimal (six decimals), a JSON number on the wire. The bounds are checked
 before rounding, so a price that would round to zero is refused, not stored as 0."""
 
+ApprovalPrice = Annotated[
+    Decimal,
+    Field(gt=0, le=Decimal(int(MAX_APPROVAL_PRICE)), allow_inf_nan=False),
+    BeforeValidator(coerce_number),
+    AfterValidator(money),
+    AS_JSON_NUMBER,
+    AS_NUMBER_SCHEMA,
+]
+"""An approval's price bound: ``OrderPrice``'s kind with room for the widest tolerance above ``MAX_PRICE``."""
+
 DollarAmount = Annotated[
     Decimal,
     Field(ge=Decimal("0.01"), le=Decimal(int(MAX_AMOUNT)), allow_inf_nan=False),

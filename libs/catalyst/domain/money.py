@@ -65,6 +65,11 @@ def optional_money(value: Number | None) -> Decimal | None:
     return None if value is None else money(value)
 
 
+def shares_text(quantity: Decimal) -> str:
+    """A share count as people write it (``100``, ``12.5``), not at the books' six decimals."""
+    return f"{quantity.normalize():f}"
+
+
 def as_float(value: Decimal | None) -> float | None:
     """The wire's JSON number of a decimal (None stays None)."""
     return None if value is None else float(value)

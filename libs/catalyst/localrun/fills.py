@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from catalyst.bus import Channel, EventBus, OrderFilled
 from catalyst.clock import Clock
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.money import shares_text
 
 
 class FillFeed:
@@ -31,7 +32,7 @@ class FillFeed:
                 if isinstance(event, OrderFilled):
                     self.count += 1
                     at = self._clock.now().astimezone(NEW_YORK).strftime("%H:%M")
-                    self.recent.append(f"{at} {event.side} {event.filled_quantity:g} {event.symbol} "
+                    self.recent.append(f"{at} {event.side} {shares_text(event.filled_quantity)} {event.symbol} "
                                        f"@ {event.fill_price:,.2f} ({event.status})")
         except RedisError:
             return

@@ -21,6 +21,7 @@ from catalyst.contracts.scanner import ScanResult
 from catalyst.contracts.trading import PositionList
 from catalyst.contracts.workflow import AlertsOut, CycleOut
 from catalyst.domain.calendar import NEW_YORK
+from catalyst.domain.money import shares_text
 from catalyst.errors import CatalystError
 
 
@@ -69,7 +70,7 @@ def render(status: DayStatus, events: deque[str], header: str, fills: deque[str]
                            _price(c.entry), _price(c.stop), _price(c.target))
     positions = Table("symbol", "side", "qty", "entry", "mark", "unrealized", title="open positions")
     for p in status.positions.positions if status.positions else []:
-        positions.add_row(p.symbol, p.side.value, f"{p.quantity:g}", _price(p.avg_entry_price),
+        positions.add_row(p.symbol, p.side.value, shares_text(p.quantity), _price(p.avg_entry_price),
                           _price(p.market_price), f"{p.unrealized_pnl:+,.2f}")
     alerts = Table("level", "rule", "message", title="active alerts")
     for a in status.risk.active_alerts if status.risk else []:

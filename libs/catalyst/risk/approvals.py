@@ -22,6 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from catalyst.domain.approvals import ApprovalFields, TradeApproval
+from catalyst.domain.money import money, optional_money, to_decimal
 from catalyst.domain.orders import Intent, Side
 
 APPROVAL_TTL = timedelta(seconds=60)
@@ -60,14 +61,14 @@ def sign_approval(
     now: datetime | None = None, ttl: timedelta = APPROVAL_TTL, intent: Intent = Intent.ENTRY,
     stop: Decimal | float | None = None, epoch: int = 0, nonce: str | None = None,
 ) -> TradeApproval:
-    """A signed approval; its prices are rounded to six decimals (what the signature covers)."""
+    """A signed approval; its prices are the books' six-decimal decimals (what the signature covers)."""
     fields = ApprovalFields(
         symbol=symbol,
         side=side,
         intent=intent,
         max_quantity=max_quantity,
-        price_bound=round(float(price_bound), 6),
-        stop=None if stop is None else round(float(stop), 6),
+        price_bound=money(price_bound),
+        stop=optional_money(stop),
         epoch=epoch,
         expires_at=(now or datetime.now(UTC)) + ttl,
         nonce=nonce or new_nonce(),
@@ -96,6 +97,7 @@ def check_approval(
         problems.append(ApprovalProblem.SIDE_MISMATCH)
     if quantity > approval.max_quantity:
         problems.append(ApprovalProblem.QUANTITY_EXCEEDED)
+    price = to_decimal(price)  # a float exactly as written: compared with the bound's decimal, not its binary value
     out_of_bound = price > approval.price_bound if side is Side.BUY else price < approval.price_bound
     if out_of_bound:
         problems.append(ApprovalProblem.PRICE_OUT_OF_BOUND)

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from catalyst.domain.money import ZERO, money
+from catalyst.domain.money import ZERO, money, shares_text
 from catalyst.domain.orders import Intent, OrderType, Side, classify_intent
 from catalyst.domain.risk import RiskParameters, RiskState, Severity, scale
 from catalyst.risk import rules
-from catalyst.risk.rules import Rule, RuleResult, shares_text
+from catalyst.risk.rules import Rule, RuleResult
 from catalyst.risk.sizing import PositionSize, TradeStats, size_position
 
 

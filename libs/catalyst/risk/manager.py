@@ -26,6 +26,7 @@ from catalyst.clock import Clock, SystemClock
 from catalyst.contracts.risk import EmergencyStopResponse, RiskStatus
 from catalyst.db import Database, HeldConnection
 from catalyst.domain.calendar import trading_day
+from catalyst.domain.money import shares_text
 from catalyst.errors import CatalystError, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.risk.audit import RiskAudit
@@ -39,7 +40,6 @@ from catalyst.risk.history import HistoryCache
 from catalyst.risk.limit_alerts import LimitAlerts
 from catalyst.risk.parameter_store import ActiveSet, ParameterStore
 from catalyst.risk.prices import MarketPrices
-from catalyst.risk.rules import shares_text
 from catalyst.risk.state import RiskTrigger
 from catalyst.risk.status_report import StatusReport
 from catalyst.risk.trade_evidence import TradeEvidence

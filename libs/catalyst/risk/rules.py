@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from catalyst.domain.money import ZERO, money, to_decimal
+from catalyst.domain.money import ZERO, money, shares_text, to_decimal
 from catalyst.domain.orders import Side
 from catalyst.domain.risk import RiskParameters, RiskState, Severity, scale
 from catalyst.risk.state import classify_amount, classify_usage
@@ -63,11 +63,6 @@ class RuleResult:
     @property
     def code(self) -> str:
         return self.rule.code
-
-
-def shares_text(quantity: Decimal) -> str:
-    """A share count as people write it (``100``, ``12.5``), not at the books' six decimals."""
-    return f"{quantity.normalize():f}"
 
 
 def _amount_severity(value: Decimal, limit: Decimal, params: RiskParameters) -> Severity:

@@ -18,7 +18,6 @@ from catalyst.clock import Clock
 from catalyst.contracts.risk import RiskReason, RuleOutcome, SizingInfo, ValidateRequest, ValidateResponse
 from catalyst.db import HeldConnection
 from catalyst.domain.approvals import TradeApproval
-from catalyst.domain.money import money
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.domain.risk import RiskParameters
 from catalyst.errors import InvalidInput, ServiceUnavailable
@@ -133,8 +132,7 @@ class Validator:
             raise ServiceUnavailable("the approval could not be reserved (database unavailable): refused",
                                      code="RISK_RESERVATION_FAILED") from exc
         self._book.reserve(Reservation(approval.nonce, approval.symbol, approval.side, intent,
-                                       Decimal(approval.max_quantity), money(approval.price_bound),
-                                       None if approval.stop is None else money(approval.stop)))
+                                       Decimal(approval.max_quantity), approval.price_bound, approval.stop))
         RESERVED.set(len(self._book.reservations))
         return approval
 

@@ -43,9 +43,11 @@ def check_spec(spec: Mapping[str, Any]) -> RiskParameters | SpecErrors:
 
 
 def differences(wanted: RiskParameters, active: RiskParameters) -> list[str]:
-    """``field: active → wanted`` for every field that differs, in the model's order."""
-    return [f"{name}: {getattr(active, name)!r} → {getattr(wanted, name)!r}"
-            for name in RiskParameters.model_fields if getattr(active, name) != getattr(wanted, name)]
+    """``field: active → wanted`` for every field that differs, in the model's order, each value as the
+    resource spells it (its JSON: ``2000.0``, not a ``Decimal``'s repr)."""
+    before, after = active.model_dump(mode="json"), wanted.model_dump(mode="json")
+    return [f"{name}: {before[name]!r} → {after[name]!r}" for name in RiskParameters.model_fields
+            if getattr(active, name) != getattr(wanted, name)]
 
 
 def digest(parameters: RiskParameters) -> str:

@@ -22,7 +22,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from catalyst.domain.approvals import TradeApproval
-from catalyst.domain.money import money
 from catalyst.domain.order_request import OrderRequest
 from catalyst.domain.orders import Intent, OrderType, Side
 from catalyst.errors import Forbidden
@@ -44,15 +43,14 @@ def fillable_price(request: OrderRequest, reference_price: Decimal | None) -> De
 
 
 def protect_entry(request: OrderRequest, approval: TradeApproval | None) -> OrderRequest:
-    """A market (stop) entry under an entry approval becomes a limit (stop-limit) at the bound (the
-    request's decimal of it: ``model_copy`` does not validate, so it is converted here)."""
+    """A market (stop) entry under an entry approval becomes a limit (stop-limit) at the bound (already
+    the books' decimal: ``model_copy`` does not validate)."""
     if approval is None or approval.intent is not Intent.ENTRY:
         return request
     if request.order_type is OrderType.MARKET:
-        return request.model_copy(update={"order_type": OrderType.LIMIT, "limit_price": money(approval.price_bound)})
+        return request.model_copy(update={"order_type": OrderType.LIMIT, "limit_price": approval.price_bound})
     if request.order_type is OrderType.STOP:
-        return request.model_copy(update={"order_type": OrderType.STOP_LIMIT,
-                                          "limit_price": money(approval.price_bound)})
+        return request.model_copy(update={"order_type": OrderType.STOP_LIMIT, "limit_price": approval.price_bound})
     return request
 
 
@@ -66,7 +64,7 @@ def verify_entry_approval(approval: TradeApproval | None, request: OrderRequest,
         raise Forbidden("no reference price to check the approval of a market or stop order against",
                         code="APPROVAL_PRICE_UNKNOWN", details={"symbol": request.symbol})
     problems = check_approval(approval, symbol=request.symbol, side=request.side, quantity=request.quantity,
-                              price=float(price), secret=secret, now=now)
+                              price=price, secret=secret, now=now)
     if problems != [ApprovalProblem.FORGED]:
         if approval.intent is not Intent.ENTRY:
             problems.append(ApprovalProblem.INTENT_MISMATCH)
@@ -77,7 +75,7 @@ def verify_entry_approval(approval: TradeApproval | None, request: OrderRequest,
                         code=problems[0].value,
                         details={"problems": [p.value for p in problems], "price_checked": float(price),
                                  "quantity": request.quantity, "max_quantity": approval.max_quantity,
-                                 "price_bound": approval.price_bound, "intent": approval.intent.value})
+                                 "price_bound": float(approval.price_bound), "intent": approval.intent.value})
     return approval
 
 
@@ -86,7 +84,6 @@ def _stop_wider(request: OrderRequest, approval: TradeApproval) -> bool:
     as decimals of the same scale: a float's binary value would make an equal stop look wider)."""
     if request.stop_loss is None or approval.stop is None:
         return False
-    stop = money(approval.stop)
     if request.side is Side.BUY:
-        return request.stop_loss.stop_price < stop
-    return request.stop_loss.stop_price > stop
+        return request.stop_loss.stop_price < approval.stop
+    return request.stop_loss.stop_price > approval.stop

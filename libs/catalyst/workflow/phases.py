@@ -31,6 +31,7 @@ from catalyst.clock import Clock
 from catalyst.contracts.workflow import PhaseResult
 from catalyst.domain.calendar import NEW_YORK, MarketCalendar, OutsideCalendar, Session, trading_day
 from catalyst.domain.cycle import Phase
+from catalyst.domain.money import shares_text
 from catalyst.errors import CatalystError, InvalidInput, Unprocessable, UpstreamError
 from catalyst.logging import get_logger
 from catalyst.workflow.config import WorkflowSettings
@@ -206,7 +207,7 @@ class PhaseRunner:
         flat = await self._peers.trading.flatten_all(reason)
         for order in flat.orders:
             await self._ledger.decide(cycle_id, "position_closed", f"market close: {order.side.value} "
-                                      f"{order.quantity:g} {order.symbol}", {
+                                      f"{shares_text(order.quantity)} {order.symbol}", {
                                           "market_at": self._clock.now().isoformat(), "reason": reason,
                                           "order_id": str(order.order_id),
                                           "order": order.model_dump(mode="json", exclude={"legs"})},

@@ -41,6 +41,7 @@ from catalyst.contracts.workflow import (
 from catalyst.domain.calendar import trading_day
 from catalyst.domain.cycle import CycleState
 from catalyst.domain.market import as_symbol
+from catalyst.domain.money import shares_text
 from catalyst.domain.orders import OrderType
 from catalyst.errors import CatalystError, Conflict, InvalidInput, NotFound
 from catalyst.workflow.analysis_cache import AnalysisCache
@@ -227,7 +228,7 @@ class TradeDesk:
                 raise
             return await self._refused(outcome, [_reason(exc, "trading")], req, requested_by)
         placed = outcome.model_copy(update={"status": "placed", "order": order})
-        await self._decide(placed, "trade_placed", f"{order.side.value} {order.quantity:g} {order.symbol} "
+        await self._decide(placed, "trade_placed", f"{order.side.value} {shares_text(order.quantity)} {order.symbol} "
                            f"({order.order_type.value}), approved by Risk for {decision.max_quantity}", req,
                            requested_by, order_id=str(order.order_id))
         return placed
@@ -258,7 +259,7 @@ class TradeDesk:
         """The order an earlier try placed, whose answer never came back: recorded as placed, once."""
         found = base.model_copy(update={"status": "already_placed", "order": order, "warnings": [
             "placed by an earlier try of this request (its answer was lost); Trading had the order"]})
-        await self._decide(found, "trade_placed", f"{order.side.value} {order.quantity:g} {order.symbol} "
+        await self._decide(found, "trade_placed", f"{order.side.value} {shares_text(order.quantity)} {order.symbol} "
                            f"({order.order_type.value}), found in Trading under its client order id", req,
                            requested_by, order_id=str(order.order_id))
         return found

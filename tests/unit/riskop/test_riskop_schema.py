@@ -4,6 +4,7 @@ read here off the model's own field metadata, and the committed chart file is th
 from __future__ import annotations
 
 import typing
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +31,24 @@ def _spec_properties() -> dict[str, Any]:
 
 
 def _expected(name: str) -> dict[str, Any]:
-    """What the field's own annotation, bounds and default say, in OpenAPI v3.0 words."""
+    """What the field's own annotation, bounds and default say, in OpenAPI v3.0 words (a money field's
+    decimals are JSON numbers there)."""
     info = RiskParameters.model_fields[name]
-    out: dict[str, Any] = {"default": info.default, "description": info.description}
+    number = float if info.annotation is Decimal else (lambda v: v)
+    out: dict[str, Any] = {"default": number(info.default), "description": info.description}
     if typing.get_origin(info.annotation) is typing.Literal:
         out |= {"type": "string", "enum": list(typing.get_args(info.annotation))}
     else:
-        out["type"] = {float: "number", int: "integer"}[info.annotation]  # type: ignore[index]
+        out["type"] = {float: "number", Decimal: "number", int: "integer"}[info.annotation]  # type: ignore[index]
     for bound in info.metadata:
         if isinstance(bound, at.Ge):
-            out["minimum"] = bound.ge
+            out["minimum"] = number(bound.ge)
         elif isinstance(bound, at.Gt):
-            out |= {"minimum": bound.gt, "exclusiveMinimum": True}
+            out |= {"minimum": number(bound.gt), "exclusiveMinimum": True}
         elif isinstance(bound, at.Le):
-            out["maximum"] = bound.le
+            out["maximum"] = number(bound.le)
         elif isinstance(bound, at.Lt):
-            out |= {"maximum": bound.lt, "exclusiveMaximum": True}
+            out |= {"maximum": number(bound.lt), "exclusiveMaximum": True}
     return out
 
 
