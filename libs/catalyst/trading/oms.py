@@ -6,8 +6,8 @@ Its parts, built here from one set of collaborators: ``commands`` (submit, cance
 
 Submitting an order:
 
-1. A known ``client_order_id`` returns the order already recorded (idempotent; 409 when the body
-   differs). Otherwise, in one transaction under a per-security lock: classify the order (entry
+1. In one transaction under a per-security lock: a known ``client_order_id`` returns the order
+   already recorded (idempotent; 409 when the body differs). Otherwise classify the order (entry
    or exit against the recorded position and the exits already working), and for an entry read
    the Risk state (``risk_control``: entries only while active, only with an approval of the
    current epoch), verify the approval at the price the order can fill at, insert the row as

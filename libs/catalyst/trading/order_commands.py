@@ -1,7 +1,8 @@
 """Order commands: submit, cancel, cancel-all, flatten and close, each recorded before the broker hears of it.
 
 Submit is idempotent by ``client_order_id``: a known id returns the order already recorded (409
-when the body differs), also when two submits of it race to the UNIQUE index. The row is committed
+when the body differs), looked up in the recording transaction under the security's lock, so two
+submits of it racing find one order (of two symbols: the UNIQUE index decides). The row is committed
 first (``OrderRecorder``), then sent; the broker's answer goes through broker sync like any later
 report. Which orders are being sent right now is tracked here (reconciliation and cancel leave
 those alone), and a cancel-all moves a generation on so that an order answered after it started
@@ -59,13 +60,10 @@ class OrderCommands:
     async def submit(self, request: OrderRequest, approval: TradeApproval | None) -> tuple[OrderRow, bool]:
         """Record and send ``request``; returns (order, created). ``created`` is False for a known id."""
         asked, request = request, protect_entry(request, approval)
-        existing = await self._queries.by_client_id(request.client_order_id)
-        if existing is not None:
-            return _same_or_conflict(existing, request), False
         reference = await self._recorder.reference_price(request.symbol)
         try:
-            row = await self._recorder.record(request, approval, fillable_price(asked, reference))
-        except Exception as exc:
+            row, created = await self._recorder.record(request, approval, fillable_price(asked, reference))
+        except Exception as exc:  # a known id of another symbol (another lock) meets the UNIQUE index
             if repo.is_unique_violation(exc, "orders_client_order_id_key"):
                 raced = await self._queries.by_client_id(request.client_order_id)
                 assert raced is not None
@@ -74,6 +72,8 @@ class OrderCommands:
                 ORDERS_SUBMITTED.labels("entry", "approval_reused").inc()
                 raise approval_reused(approval) from exc
             raise
+        if not created:
+            return _same_or_conflict(row, request), False
         return await self.send(row, request), True
 
     def is_in_flight(self, client_order_id: str) -> bool:

@@ -49,11 +49,16 @@ class OrderRecorder:
         return to_decimal(bar.close)
 
     async def record(self, request: OrderRequest, approval: TradeApproval | None,
-                     price: Decimal | None) -> OrderRow:
-        """``price``: what the order as asked can fill at (its approval is checked there)."""
+                     price: Decimal | None) -> tuple[OrderRow, bool]:
+        """Returns (row, created); ``price``: what the order as asked can fill at (its approval is
+        checked there). A known ``client_order_id`` returns the order recorded under it, unchecked
+        and not created: it is looked up under the security's lock, so a submit racing another of
+        the same id waits for it and finds its row."""
         async with self._db.transaction() as conn:
-            sid = await repo.security_id(conn, request.symbol)
-            await repo.lock_security(conn, sid)
+            sid = await repo.lock_security(conn, request.symbol)
+            known = await repo.get_order_by_client_id(conn, request.client_order_id)
+            if known is not None:
+                return known, False
             position = await repo.open_position(conn, sid)
             reserved = await repo.reserved_exit_quantity(conn, sid, request.side)
             held = position.signed_quantity if position else Decimal(0)
@@ -76,7 +81,7 @@ class OrderRecorder:
                     raise _unclaimable(approval, status)
         log.info("order_recorded", client_order_id=request.client_order_id, symbol=request.symbol,
                  side=request.side.value, quantity=request.quantity, intent=intent.value)
-        return row
+        return row, True
 
     async def _check_entry(self, conn: Any, approval: TradeApproval | None, request: OrderRequest,
                            price: Decimal | None) -> None:
@@ -96,8 +101,7 @@ class OrderRecorder:
         shares (the broker's count), under the security's lock: it is cut to what no working exit
         already covers, and None when nothing is left (two flattens at once never sell twice)."""
         async with self._db.transaction() as conn:
-            sid = await repo.security_id(conn, symbol)
-            await repo.lock_security(conn, sid)
+            sid = await repo.lock_security(conn, symbol)
             reserved = await repo.reserved_exit_quantity(conn, sid, side)
             size = int(abs(held) - reserved)
             if size <= 0:

@@ -174,9 +174,14 @@ async def security_id(conn: Any, symbol: str) -> int:
     return sid
 
 
-async def lock_security(conn: Any, sid: int) -> None:
-    """Serialize order creation per security until the transaction ends (entry/exit classification)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalyst.trading'), $1)", sid)
+async def lock_security(conn: Any, symbol: str) -> int:
+    """The security's id (made if new), locked for order creation until the transaction ends
+    (entry/exit classification is serialized per security). One statement: the lock is taken
+    before anything it guards is read, by the statements that follow."""
+    sid: int = await conn.fetchval(
+        "SELECT s.sid FROM get_or_create_security($1) AS s(sid),"
+        " LATERAL pg_advisory_xact_lock(hashtext('catalyst.trading'), s.sid)", symbol)
+    return sid
 
 
 async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:

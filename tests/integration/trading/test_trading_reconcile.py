@@ -18,7 +18,9 @@ async def record_only(world, request, *, ttl_s=60):
     """The row is committed and the process 'dies' before calling the broker."""
     approval = world.approve(request.symbol, request.side, request.quantity, 1000, ttl_s=ttl_s)
     reference = await world.oms.recorder.reference_price(request.symbol)
-    return await world.oms.recorder.record(request, approval, fillable_price(request, reference))
+    row, created = await world.oms.recorder.record(request, approval, fillable_price(request, reference))
+    assert created
+    return row
 
 
 async def events(world):
