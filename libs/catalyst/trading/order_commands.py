@@ -32,7 +32,7 @@ from catalyst.trading import repository as repo
 from catalyst.trading.approvals import fillable_price, protect_entry
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.metrics import ORDERS_SUBMITTED, SUBMIT_SECONDS
-from catalyst.trading.order_queries import OrderQueries
+from catalyst.trading.order_queries import OrderQueries, sort_legs
 from catalyst.trading.order_recorder import OrderRecorder, approval_reused
 from catalyst.trading.order_sync import OrderSync
 from catalyst.trading.repository import OrderRow, PositionRow
@@ -59,6 +59,13 @@ class OrderCommands:
 
     async def submit(self, request: OrderRequest, approval: TradeApproval | None) -> tuple[OrderRow, bool]:
         """Record and send ``request``; returns (order, created). ``created`` is False for a known id."""
+        order, _, created = await self.place(request, approval)
+        return order, created
+
+    async def place(self, request: OrderRequest,
+                    approval: TradeApproval | None) -> tuple[OrderRow, list[OrderRow], bool]:
+        """``submit``, answering the order with its bracket legs: as broker sync left them for a new
+        order (no read after it), as recorded for a known id."""
         asked, request = request, protect_entry(request, approval)
         reference = await self._recorder.reference_price(request.symbol)
         try:
@@ -67,14 +74,18 @@ class OrderCommands:
             if repo.is_unique_violation(exc, "orders_client_order_id_key"):
                 raced = await self._queries.by_client_id(request.client_order_id)
                 assert raced is not None
-                return _same_or_conflict(raced, request), False
+                return await self._known(raced, request)
             if repo.is_unique_violation(exc, "orders_approval_nonce_key"):
                 ORDERS_SUBMITTED.labels("entry", "approval_reused").inc()
                 raise approval_reused(approval) from exc
             raise
         if not created:
-            return _same_or_conflict(row, request), False
-        return await self.send(row, request), True
+            return await self._known(row, request)
+        return *await self.send(row, request), True
+
+    async def _known(self, row: OrderRow, request: OrderRequest) -> tuple[OrderRow, list[OrderRow], bool]:
+        _same_or_conflict(row, request)
+        return *await self._queries.with_legs(row.order_id), False
 
     def is_in_flight(self, client_order_id: str) -> bool:
         """Whether the order is being sent to the broker right now (its answer not yet applied)."""
@@ -89,20 +100,24 @@ class OrderCommands:
         finally:
             self._inflight.discard(client_order_id)
 
-    async def send(self, row: OrderRow, request: OrderRequest) -> OrderRow:
-        """Call the broker for a committed ``new`` row and apply its answer."""
+    async def send(self, row: OrderRow, request: OrderRequest) -> tuple[OrderRow, list[OrderRow]]:
+        """Call the broker for a committed ``new`` row and apply its answer; returns the order and
+        its bracket legs as that answer left them."""
         started = asyncio.get_running_loop().time()
         generation = self._cancel_generation
         with self.sending(request.client_order_id):
             if self._settings.test_submit_delay_s:
                 await asyncio.sleep(self._settings.test_submit_delay_s)  # fault injection (tests only)
             answer = await self._submit_or_reject(row, request)
-            await self._sync.apply(answer)
-        if generation != self._cancel_generation:
+            outcome = await self._sync.apply(answer)
+        raced = generation != self._cancel_generation
+        if raced:
             await self._cancel_raced(request.client_order_id)
         SUBMIT_SECONDS.observe(asyncio.get_running_loop().time() - started)
         ORDERS_SUBMITTED.labels(row.intent.value, "sent").inc()
-        return await self._queries.get(row.order_id)
+        if raced:  # the cancel moved it on
+            return await self._queries.with_legs(row.order_id)
+        return outcome.orders[0], sort_legs(outcome.orders[1:])
 
     async def _submit_or_reject(self, row: OrderRow, request: OrderRequest) -> Order:
         try:
@@ -200,7 +215,7 @@ class OrderCommands:
             if row is None:
                 continue
             try:
-                exits.append(await self.send(row, row.to_request()))
+                exits.append((await self.send(row, row.to_request()))[0])
             except CatalystError as exc:
                 log.error("flatten_exit_failed", symbol=position.symbol, error=exc.message)
                 exits.append(await self._queries.get(row.order_id))

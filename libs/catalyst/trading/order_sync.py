@@ -36,13 +36,14 @@ log = get_logger(__name__)
 
 @dataclass
 class SyncOutcome:
-    """What applying one broker report changed."""
+    """What applying one broker report changed, and its order tree as the report left it (root first)."""
 
     updated: bool = False
     adopted: bool = False
     corrected: bool = False
     fills: list[OrderFilled] = field(default_factory=list)
     positions: list[PositionRow] = field(default_factory=list)
+    orders: list[OrderRow] = field(default_factory=list)
 
 
 class OrderSync:
@@ -66,16 +67,18 @@ class OrderSync:
 
     async def _apply_tree(self, conn: Any, order: Order, reconciling: bool) -> SyncOutcome:
         outcome = SyncOutcome()
-        row = await repo.get_order_by_client_id(conn, order.client_order_id, for_update=True)
+        recorded = await repo.lock_orders_by_client_ids(
+            conn, [order.client_order_id, *(leg.client_order_id for leg in order.legs)])
+        row = recorded.get(order.client_order_id)
         if row is None:
             row = await self._adopt(conn, order, parent=None)
             outcome.adopted = True
-        await self._apply_one(conn, row, order, reconciling, outcome)
+        outcome.orders.append(await self._apply_one(conn, row, order, reconciling, outcome))
         for leg in order.legs:
-            leg_row = await repo.get_order_by_client_id(conn, leg.client_order_id, for_update=True)
+            leg_row = recorded.get(leg.client_order_id)
             if leg_row is None:
                 leg_row = await self._adopt(conn, leg, parent=row)
-            await self._apply_one(conn, leg_row, leg, reconciling, outcome)
+            outcome.orders.append(await self._apply_one(conn, leg_row, leg, reconciling, outcome))
         return outcome
 
     async def _adopt(self, conn: Any, order: Order, parent: OrderRow | None) -> OrderRow:
@@ -99,7 +102,8 @@ class OrderSync:
         return row
 
     async def _apply_one(self, conn: Any, row: OrderRow, order: Order, reconciling: bool,
-                         outcome: SyncOutcome) -> None:
+                         outcome: SyncOutcome) -> OrderRow:
+        """Apply the report of one order to its (locked) row; returns the row as it is now."""
         reported = order.filled_quantity
         if reported < row.filled_quantity:
             if reconciling:
@@ -107,7 +111,7 @@ class OrderSync:
                                              sid=row.security_id, details={"client_order_id": row.client_order_id,
                                                                            "recorded": str(row.filled_quantity),
                                                                            "broker": str(reported)})
-            return  # a stale report: never un-fill
+            return row  # a stale report: never un-fill
         status = await self._next_status(conn, row, order.status, reconciling, outcome)
         changes: dict[str, Any] = {}
         if row.broker_order_id is None:
@@ -124,9 +128,12 @@ class OrderSync:
                 changes["canceled_at"] = self._clock.now()
             if status is OrderStatus.REJECTED and order.reject_reason:
                 changes["reject_reason"] = order.reject_reason[:500]
-        if changes:
-            await repo.update_order(conn, row.order_id, **changes)
-            outcome.updated = True
+        if not changes:
+            return row
+        updated = await repo.update_order(conn, row.order_id, **changes)
+        assert updated is not None
+        outcome.updated = True
+        return updated
 
     async def _next_status(self, conn: Any, row: OrderRow, observed: OrderStatus, reconciling: bool,
                            outcome: SyncOutcome) -> OrderStatus | None:

@@ -36,12 +36,13 @@ SELECT o.order_id, o.client_order_id, o.broker_order_id, o.position_id, o.securi
 """
 _ORDER_SELECT = _ORDER_COLUMNS + "FROM orders o JOIN securities s USING (security_id)\n"
 
-_POSITION_SELECT = """
+_POSITION_COLUMNS = """
 SELECT p.position_id, p.security_id, s.symbol, p.side, p.quantity, p.avg_entry_price, p.status, p.realized_pnl,
        p.unrealized_pnl, p.market_price, p.exited_quantity, p.avg_exit_price, p.stop_loss, p.take_profit,
        p.opened_at, p.closed_at, p.updated_at
-FROM positions p JOIN securities s USING (security_id)
 """
+_POSITION_SELECT = _POSITION_COLUMNS + "FROM positions p JOIN securities s USING (security_id)\n"
+_POSITION_RETURNED = _POSITION_COLUMNS + "FROM p JOIN securities s USING (security_id)"
 
 
 class OrderRow(Order):
@@ -137,6 +138,13 @@ async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update:
     return None if row is None else OrderRow(**dict(row))
 
 
+async def lock_orders_by_client_ids(conn: Any, client_order_ids: list[str]) -> dict[str, OrderRow]:
+    """The recorded orders among ``client_order_ids`` (an order and its legs), locked FOR UPDATE in one statement."""
+    rows = await conn.fetch(_ORDER_SELECT + " WHERE o.client_order_id = ANY($1::text[]) ORDER BY o.order_id"
+                            " FOR UPDATE OF o", client_order_ids)
+    return {r["client_order_id"]: OrderRow(**dict(r)) for r in rows}
+
+
 async def get_order_tree(conn: Any, order_id: UUID) -> list[OrderRow]:
     """The order and its bracket legs, in one statement (empty for an unknown id)."""
     rows = await conn.fetch(_ORDER_SELECT + " WHERE o.order_id = $1 OR o.parent_order_id = $1", order_id)
@@ -221,13 +229,15 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
     return OrderRow(**dict(inserted))
 
 
-async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:
+async def update_order(conn: Any, order_id: UUID, **fields: Any) -> OrderRow | None:
+    """The row as updated (returned by the UPDATE itself); None without ``fields`` or for an unknown id."""
     if not fields:
-        return
-    names = list(fields)
-    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
-    await conn.execute(f"UPDATE orders SET {sets} WHERE order_id = $1", order_id,
-                       *[getattr(v, "value", v) for v in fields.values()])
+        return None
+    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(fields))
+    row = await conn.fetchrow(f"WITH o AS (UPDATE orders SET {sets} WHERE order_id = $1 RETURNING *)"
+                              + _ORDER_COLUMNS + "FROM o JOIN securities s USING (security_id)", order_id,
+                              *[getattr(v, "value", v) for v in fields.values()])
+    return None if row is None else OrderRow(**dict(row))
 
 
 async def insert_fill(conn: Any, order_id: UUID, fill: Fill, *, broker_fill_id: str) -> UUID | None:
@@ -271,37 +281,41 @@ async def insert_position(conn: Any, *, sid: int, side: PositionSide, quantity: 
                           market_price: Decimal | None = None, opened_at: datetime | None = None) -> PositionRow:
     """Open a row; ``opened_at`` is the market time of the fill that opened it (else now()), so the
     Risk Manager's trading day of a position is the market's, in a replay too."""
-    position_id = await conn.fetchval(
-        """INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at)
-           VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING position_id""",
+    row = await conn.fetchrow(
+        """WITH p AS (
+           INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING *)""" + _POSITION_RETURNED,
         sid, side.value, quantity, avg_price, market_price, opened_at)
-    row = await get_position(conn, position_id)
-    assert row is not None
-    return row
+    return PositionRow(**dict(row))
 
 
 async def update_position(conn: Any, position_id: UUID, **fields: Any) -> PositionRow:
+    """The row as updated (returned by the UPDATE itself)."""
     if not fields:
         row = await get_position(conn, position_id)
         assert row is not None
         return row
-    names = list(fields)
-    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
-    await conn.execute(f"UPDATE positions SET {sets} WHERE position_id = $1", position_id,
-                       *[getattr(v, "value", v) for v in fields.values()])
-    row = await get_position(conn, position_id)
-    assert row is not None
-    return row
+    return await _set_position(conn, position_id, [], [], fields)
 
 
 async def close_position_row(conn: Any, position_id: UUID, *, closed_at: datetime | None = None,
                              **fields: Any) -> PositionRow:
     """Close the row (it keeps the quantity it had); ``closed_at`` is the market time of the closing
     fill (else the database's now()), never before the row was opened."""
-    await conn.execute(
-        "UPDATE positions SET status = 'closed', closed_at = greatest(coalesce($2, now()), opened_at),"
-        " unrealized_pnl = 0 WHERE position_id = $1", position_id, closed_at)
-    return await update_position(conn, position_id, **fields)
+    closing = ["status = 'closed'", "closed_at = greatest(coalesce($2, now()), opened_at)", "unrealized_pnl = 0"]
+    return await _set_position(conn, position_id, closing, [closed_at], fields)
+
+
+async def _set_position(conn: Any, position_id: UUID, fixed: list[str], fixed_args: list[Any],
+                        fields: dict[str, Any]) -> PositionRow:
+    """One UPDATE of the row (``fixed`` SET clauses with their arguments from $2, then ``fields``), returning it."""
+    first = 2 + len(fixed_args)
+    sets = ", ".join([*fixed, *(f"{name} = ${first + i}" for i, name in enumerate(fields))])
+    row = await conn.fetchrow(f"WITH p AS (UPDATE positions SET {sets} WHERE position_id = $1 RETURNING *)"
+                              + _POSITION_RETURNED, position_id, *fixed_args,
+                              *[getattr(v, "value", v) for v in fields.values()])
+    assert row is not None
+    return PositionRow(**dict(row))
 
 
 # ------------------------------------------------------------------------------------------ risk authority

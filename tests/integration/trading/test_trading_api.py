@@ -85,6 +85,21 @@ async def test_market_entry_fills_and_close_exits_without_approval(trading_app, 
         assert closed["status"] == "closed"
 
 
+async def test_a_bracket_entry_answers_its_legs_as_recorded(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        body = order_body(order_type="market", limit_price=None, take_profit=110.0, stop_loss=95.0,
+                          client_order_id="api-bracket", approval=approval_json(bound=100.0))
+        placed = await client.post("/api/v1/orders", json=body)
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert order["status"] == "filled"
+        assert [(leg["order_type"], leg["quantity"]) for leg in order["legs"]] == [("limit", 10), ("stop", 10)]
+        assert (await client.get(f"/api/v1/orders/{order['order_id']}")).json() == order
+        again = await client.post("/api/v1/orders", json=body)
+        assert (again.status_code, again.json()) == (200, order)
+
+
 async def test_entry_without_approval_is_a_403_envelope(trading_app, api_client):
     async with api_client(trading_app) as client:
         answer = await client.post("/api/v1/orders", json=order_body())
