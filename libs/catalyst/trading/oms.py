@@ -20,7 +20,8 @@ Submitting an order:
    reason, never left pending. A broker refusal marks it ``rejected`` at once.
 3. The broker's answer is applied like every later update (stream, poll, reconciliation):
    one transaction moves the order through the transition table, records the fill the cumulative
-   figures reveal, and moves the position. Then ``OrderFilled`` and ``PositionUpdate`` go out.
+   figures reveal, and moves the position. Then ``OrderFilled`` and ``PositionUpdate`` go out, in
+   the background (the response does not wait on Redis; shutdown waits for them).
 
 If the process dies between 1 and 3, reconciliation finds the ``new`` row at start-up and asks
 the broker by client id: found → adopted; not found → sent now if still fresh (see

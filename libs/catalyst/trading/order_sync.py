@@ -3,8 +3,10 @@ applied to the books the same way.
 
 One transaction per report moves the order (and its bracket legs) through the transition table,
 records the fill the cumulative figures reveal, and moves the position; then ``OrderFilled`` and
-``PositionUpdate`` go out. The sync lock lets one report (or a reject, or a cancel of an unsent
-row) write at a time, so two reports of the same fill never both see it as new.
+``PositionUpdate`` are posted, in commit order, to a background publisher: the report's caller (a
+submit's request) does not wait on Redis, and the service flushes it at shutdown. The sync lock
+lets one report (or a reject, or a cancel of an unsent row) write at a time, so two reports of the
+same fill never both see it as new.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from catalyst.accounting import fill_delta
-from catalyst.bus import EventBus, OrderFilled, PositionUpdate
+from catalyst.bus import BackgroundPublisher, Event, EventBus, OrderFilled, PositionUpdate
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.fill import Fill
@@ -51,7 +53,7 @@ class OrderSync:
                  clock: Clock):
         self._db = db
         self._broker_name = broker_name
-        self._bus = bus
+        self._events = None if bus is None else BackgroundPublisher(bus)
         self._settings = settings
         self._clock = clock
         self._lock = asyncio.Lock()  # one broker report applied at a time (stream, poll, reconcile)
@@ -62,8 +64,18 @@ class OrderSync:
             await asyncio.sleep(self._settings.test_answer_delay_s)  # fault injection (tests only)
         async with self._lock, self._db.transaction() as conn:
             outcome = await self._apply_tree(conn, order, reconciling)
-        await self._publish(outcome)
+        self.post(*outcome.fills, *(position_update(p) for p in outcome.positions))  # committed, in order
         return outcome
+
+    def post(self, *events: Event) -> None:
+        """Publish ``events`` after those already posted, off the caller's path (``flush`` waits for them)."""
+        if self._events is not None:
+            self._events.post(*events)
+
+    async def flush(self) -> None:
+        """Wait until every posted event has gone out (shutdown, before the bus closes)."""
+        if self._events is not None:
+            await self._events.flush()
 
     async def _apply_tree(self, conn: Any, order: Order, reconciling: bool) -> SyncOutcome:
         outcome = SyncOutcome()
@@ -182,17 +194,6 @@ class OrderSync:
         outcome.fills.append(OrderFilled.of(made, order_id=str(row.order_id), cumulative=cumulative,
                                             done=cumulative >= order.quantity))
         return changes
-
-    async def _publish(self, outcome: SyncOutcome) -> None:
-        if self._bus is None:
-            return
-        try:
-            for filled in outcome.fills:
-                await self._bus.publish(filled)
-            for position in outcome.positions:
-                await self._bus.publish(position_update(position))
-        except Exception as exc:  # the database already holds the truth; Risk reloads it on start-up
-            log.warning("trading_event_publish_failed", error=str(exc))
 
     async def reject(self, row: OrderRow, reason: str) -> None:
         """Mark ``row`` rejected with ``reason``, unless it has ended meanwhile."""

@@ -59,7 +59,6 @@ class Reconciler:
         self._db = oms.db
         self._broker = oms.broker
         self._broker_name = oms.broker_name
-        self._bus = oms.bus
         self._settings = oms.settings
         self._clock = oms.clock
         self._sync = oms.sync
@@ -260,9 +259,4 @@ class Reconciler:
         report.positions_fixed += 1
         report.events.append(f"position {symbol}: recorded {recorded}, broker {qty}; fixed")
         RECONCILE_FIXES.labels("position").inc()
-        if self._bus is not None:
-            for row_changed in changed:
-                try:
-                    await self._bus.publish(position_update(row_changed))
-                except Exception as exc:  # the database holds the truth
-                    log.warning("trading_event_publish_failed", error=str(exc))
+        self._sync.post(*(position_update(row_changed) for row_changed in changed))
