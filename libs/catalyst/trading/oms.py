@@ -12,7 +12,8 @@ Submitting an order:
    the Risk state (``risk_control``: entries only while active, only with an approval of the
    current epoch), verify the approval at the price the order can fill at, insert the row as
    ``new`` with the approval's nonce (UNIQUE: single use) and claim the approval's reservation
-   (``risk_reservations``: a lapsed or revoked approval cannot be claimed). Commit. An approved
+   (``risk_reservations``: a lapsed or revoked approval cannot be claimed); a bracket's legs are
+   inserted with it (``new``, pointing at it). Commit. An approved
    market (stop) entry is recorded and sent as a limit (stop-limit) at the approval's bound.
 2. Only then call the broker, with the same ``client_order_id`` (the broker dedupes too).
    Transient failures are retried by the broker guard; when every try fails the broker is asked

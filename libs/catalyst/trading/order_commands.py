@@ -51,6 +51,7 @@ class OrderCommands:
         self._queries = queries
         self._settings = settings
         self._inflight: set[str] = set()
+        self._inflight_orders: set[uuid.UUID] = set()
         self._cancel_generation = 0
         self._flatten_lock = asyncio.Lock()  # one flatten at a time: a repeated one sees the exits of the first
         self._close_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -87,25 +88,29 @@ class OrderCommands:
         _same_or_conflict(row, request)
         return *await self._queries.with_legs(row.order_id), False
 
-    def is_in_flight(self, client_order_id: str) -> bool:
-        """Whether the order is being sent to the broker right now (its answer not yet applied)."""
-        return client_order_id in self._inflight
+    def is_in_flight(self, row: OrderRow) -> bool:
+        """Whether the order (or the bracket this leg is part of) is being sent to the broker right now
+        (its answer not yet applied)."""
+        return row.client_order_id in self._inflight or row.parent_order_id in self._inflight_orders
 
     @contextlib.contextmanager
-    def sending(self, client_order_id: str) -> Iterator[None]:
-        """Mark the order in flight for the block (reconciliation and cancel leave it alone meanwhile)."""
-        self._inflight.add(client_order_id)
+    def sending(self, row: OrderRow) -> Iterator[None]:
+        """Mark the order and its legs in flight for the block (reconciliation and cancel leave them
+        alone meanwhile)."""
+        self._inflight.add(row.client_order_id)
+        self._inflight_orders.add(row.order_id)
         try:
             yield
         finally:
-            self._inflight.discard(client_order_id)
+            self._inflight.discard(row.client_order_id)
+            self._inflight_orders.discard(row.order_id)
 
     async def send(self, row: OrderRow, request: OrderRequest) -> tuple[OrderRow, list[OrderRow]]:
         """Call the broker for a committed ``new`` row and apply its answer; returns the order and
         its bracket legs as that answer left them."""
         started = asyncio.get_running_loop().time()
         generation = self._cancel_generation
-        with self.sending(request.client_order_id):
+        with self.sending(row):
             if self._settings.test_submit_delay_s:
                 await asyncio.sleep(self._settings.test_submit_delay_s)  # fault injection (tests only)
             answer = await self._submit_or_reject(row, request)
@@ -150,7 +155,7 @@ class OrderCommands:
             raise Conflict(f"order is already {row.status.value}", code="ORDER_NOT_OPEN",
                            details={"order_id": str(order_id), "status": row.status.value})
         if row.broker_order_id is None:
-            if self.is_in_flight(row.client_order_id):
+            if self.is_in_flight(row):
                 raise Conflict("order is being sent to the broker; cancel it once it is accepted",
                                code="ORDER_IN_FLIGHT", details={"order_id": str(order_id)})
             found = await self._broker.get_order_by_client_id(row.client_order_id)
@@ -193,7 +198,7 @@ class OrderCommands:
             found = await self._broker.get_order_by_client_id(row.client_order_id)
             if found is not None:
                 await self._sync.apply(found, reconciling=True)
-            elif not self.is_in_flight(row.client_order_id):
+            elif not self.is_in_flight(row):
                 await self._sync.cancel_unsent(row)
         log.warning("orders_canceled_all", reason=reason, broker_canceled=len(asked), recorded=len(live))
         return len(asked), [await self._queries.get(r.order_id) for r in live]

@@ -1,7 +1,9 @@
 """Broker sync: every broker report (the submit's answer, the update stream, a poll, reconciliation)
 applied to the books the same way.
 
-One transaction per report moves the order (and its bracket legs) through the transition table,
+One transaction per report moves the order (and its bracket legs) through the transition table
+(a leg recorded with its parent is matched to the broker's by client id, else by role: the limit
+is the take-profit, the stop the stop-loss; a leg the database lacks is adopted),
 records the fill the cumulative figures reveal, and moves the position; then ``OrderFilled`` and
 ``PositionUpdate`` are posted, in commit order, to a background publisher: the report's caller (a
 submit's request) does not wait on Redis, and the service flushes it at shutdown. The sync lock
@@ -24,7 +26,7 @@ from catalyst.domain.fill import Fill
 from catalyst.domain.money import ZERO, as_float
 from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import Intent, OrderStatus
+from catalyst.domain.orders import Intent, OrderStatus, OrderType
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import IllegalTransition, advance
 from catalyst.trading import repository as repo
@@ -79,15 +81,18 @@ class OrderSync:
 
     async def _apply_tree(self, conn: Any, order: Order, reconciling: bool) -> SyncOutcome:
         outcome = SyncOutcome()
-        recorded = await repo.lock_orders_by_client_ids(
-            conn, [order.client_order_id, *(leg.client_order_id for leg in order.legs)])
+        leg_ids = [leg.client_order_id for leg in order.legs]
+        tree = await repo.lock_order_tree(conn, order.client_order_id, leg_ids)
+        recorded = {r.client_order_id: r for r in tree}
         row = recorded.get(order.client_order_id)
         if row is None:
             row = await self._adopt(conn, order, parent=None)
             outcome.adopted = True
         outcome.orders.append(await self._apply_one(conn, row, order, reconciling, outcome))
+        unnamed = [r for r in tree if r.parent_order_id == row.order_id and r.broker_order_id is None
+                   and r.client_order_id not in leg_ids]
         for leg in order.legs:
-            leg_row = recorded.get(leg.client_order_id)
+            leg_row = recorded.get(leg.client_order_id) or _take_same_role(unnamed, leg)
             if leg_row is None:
                 leg_row = await self._adopt(conn, leg, parent=row)
             outcome.orders.append(await self._apply_one(conn, leg_row, leg, reconciling, outcome))
@@ -129,6 +134,8 @@ class OrderSync:
         if row.broker_order_id is None:
             changes |= {"broker_order_id": order.broker_order_id,
                         "submitted_at": order.submitted_at or self._clock.now()}
+            if row.client_order_id != order.client_order_id[:128]:  # a leg recorded before the broker named it
+                changes["client_order_id"] = order.client_order_id[:128]
         if order.quantity != row.quantity and order.quantity >= reported:
             changes["quantity"] = order.quantity  # a bracket leg shrunk by its sibling's fill
         fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported, order.filled_avg_price)
@@ -203,6 +210,7 @@ class OrderSync:
                 return
             await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.REJECTED),
                                     reject_reason=reason[:500])
+            await repo.end_unsent_legs(conn, row.order_id, OrderStatus.REJECTED.value, reason, None)
         log.warning("order_rejected", client_order_id=row.client_order_id, reason=reason)
 
     async def cancel_unsent(self, row: OrderRow) -> None:
@@ -213,6 +221,19 @@ class OrderSync:
                 await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.CANCELED),
                                         canceled_at=self._clock.now(),
                                         reject_reason="canceled before reaching the broker")
+                await repo.end_unsent_legs(conn, row.order_id, OrderStatus.CANCELED.value,
+                                           "canceled before reaching the broker", self._clock.now())
+
+
+def _take_same_role(unnamed: list[OrderRow], leg: Order) -> OrderRow | None:
+    """The leg recorded with its parent that plays the role of the broker's ``leg`` (take-profit: the
+    limit order; stop-loss: the stop or stop-limit), taken from ``unnamed``; None if none is left."""
+    is_target = leg.order_type is OrderType.LIMIT
+    for row in unnamed:
+        if (row.order_type is OrderType.LIMIT) == is_target:
+            unnamed.remove(row)
+            return row
+    return None
 
 
 def position_update(p: PositionRow) -> PositionUpdate:

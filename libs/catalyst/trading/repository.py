@@ -1,7 +1,7 @@
 """The OMS's database edge: orders, fills, positions and risk events (asyncpg, no logic beyond SQL).
 
 Every write takes the caller's connection so the OMS decides what is one transaction: an order
-row is committed alone before the broker is called; a broker answer (status, fill, position) is
+row (with its bracket legs) is committed before the broker is called; a broker answer (status, fill, position) is
 applied in one transaction.
 """
 
@@ -138,11 +138,14 @@ async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update:
     return None if row is None else OrderRow(**dict(row))
 
 
-async def lock_orders_by_client_ids(conn: Any, client_order_ids: list[str]) -> dict[str, OrderRow]:
-    """The recorded orders among ``client_order_ids`` (an order and its legs), locked FOR UPDATE in one statement."""
-    rows = await conn.fetch(_ORDER_SELECT + " WHERE o.client_order_id = ANY($1::text[]) ORDER BY o.order_id"
-                            " FOR UPDATE OF o", client_order_ids)
-    return {r["client_order_id"]: OrderRow(**dict(r)) for r in rows}
+async def lock_order_tree(conn: Any, client_order_id: str, leg_client_ids: list[str]) -> list[OrderRow]:
+    """The order recorded under ``client_order_id``, every leg recorded under it and any order named in
+    ``leg_client_ids``, locked FOR UPDATE in one statement."""
+    rows = await conn.fetch(
+        _ORDER_SELECT + " WHERE o.client_order_id = ANY($1::text[])"
+        " OR o.parent_order_id = (SELECT order_id FROM orders WHERE client_order_id = $2)"
+        " ORDER BY o.order_id FOR UPDATE OF o", [client_order_id, *leg_client_ids], client_order_id)
+    return [OrderRow(**dict(r)) for r in rows]
 
 
 async def get_order_tree(conn: Any, order_id: UUID) -> list[OrderRow]:
@@ -238,6 +241,15 @@ async def update_order(conn: Any, order_id: UUID, **fields: Any) -> OrderRow | N
                               + _ORDER_COLUMNS + "FROM o JOIN securities s USING (security_id)", order_id,
                               *[getattr(v, "value", v) for v in fields.values()])
     return None if row is None else OrderRow(**dict(row))
+
+
+async def end_unsent_legs(conn: Any, parent_order_id: UUID, status: str, reason: str,
+                          canceled_at: datetime | None) -> None:
+    """End the legs, recorded with their parent, of a bracket the broker never received."""
+    await conn.execute(
+        "UPDATE orders SET status = $2, reject_reason = $3, canceled_at = $4"
+        " WHERE parent_order_id = $1 AND broker_order_id IS NULL AND status = 'new'",
+        parent_order_id, status, reason[:500], canceled_at)
 
 
 async def insert_fill(conn: Any, order_id: UUID, fill: Fill, *, broker_fill_id: str) -> UUID | None:

@@ -153,7 +153,7 @@ async def test_position_differences_are_fixed_broker_wins(sim_world):
 
 async def test_in_flight_orders_are_not_touched(sim_world):
     row = await record_only(sim_world, limit_buy("in-flight"), ttl_s=3600)
-    with sim_world.oms.commands.sending(row.client_order_id):
+    with sim_world.oms.commands.sending(row):
         sim_world.clock.advance(timedelta(seconds=60))  # past the grace period, yet being sent right now
         report = await sim_world.reconciler.run()
         assert report.orders_resubmitted == 0
