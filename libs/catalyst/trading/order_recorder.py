@@ -57,11 +57,12 @@ class OrderRecorder:
         the same id waits for it and finds its row."""
         async with self._db.transaction() as conn:
             sid = await repo.lock_security(conn, request.symbol)
-            known = await repo.get_order_by_client_id(conn, request.client_order_id)
-            if known is not None:
+            context = await repo.recording_context(conn, sid, request.side, request.client_order_id)
+            if context.known_order_id is not None:
+                known = await repo.get_order(conn, context.known_order_id)
+                assert known is not None
                 return known, False
-            position = await repo.open_position(conn, sid)
-            reserved = await repo.reserved_exit_quantity(conn, sid, request.side)
+            position, reserved = context.position, context.reserved
             held = position.signed_quantity if position else Decimal(0)
             intent = classify_intent(held, reserved, request.side, Decimal(request.quantity))
             if intent is Intent.ENTRY:

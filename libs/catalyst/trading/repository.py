@@ -8,6 +8,7 @@ applied in one transaction.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -193,6 +194,30 @@ async def lock_security(conn: Any, symbol: str) -> int:
         "SELECT s.sid FROM get_or_create_security($1) AS s(sid),"
         " LATERAL pg_advisory_xact_lock(hashtext('catalyst.trading'), s.sid)", symbol)
     return sid
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingContext:
+    """What recording an order reads under the security's lock: the order already recorded under its
+    client id, the open position and what working orders on its side may still sell (buy) of it."""
+
+    known_order_id: UUID | None
+    position: PositionRow | None
+    reserved: Decimal
+
+
+async def recording_context(conn: Any, sid: int, side: Side, client_order_id: str) -> RecordingContext:
+    """:class:`RecordingContext` in one statement (``reserved`` as in :func:`reserved_exit_quantity`)."""
+    row = await conn.fetchrow(
+        _POSITION_COLUMNS + """, k.order_id AS known_order_id, w.quantity AS reserved
+        FROM (VALUES (1)) AS one (x)
+        LEFT JOIN orders k ON k.client_order_id = $3
+        LEFT JOIN working_exits w ON w.security_id = $1 AND w.side = $2
+        LEFT JOIN (positions p JOIN securities s USING (security_id)) ON p.security_id = $1 AND p.status = 'open'""",
+        sid, side.value, client_order_id)
+    return RecordingContext(known_order_id=row["known_order_id"],
+                            position=None if row["position_id"] is None else PositionRow(**dict(row)),
+                            reserved=Decimal(0) if row["reserved"] is None else Decimal(row["reserved"]))
 
 
 async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
