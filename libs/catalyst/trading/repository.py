@@ -315,14 +315,15 @@ async def list_positions(conn: Any, status: str | None = "open", limit: int = 50
 
 
 async def insert_position(conn: Any, *, sid: int, side: PositionSide, quantity: Decimal, avg_price: Decimal,
-                          market_price: Decimal | None = None, opened_at: datetime | None = None) -> PositionRow:
+                          market_price: Decimal | None = None, opened_at: datetime | None = None,
+                          stop_loss: Decimal | None = None) -> PositionRow:
     """Open a row; ``opened_at`` is the market time of the fill that opened it (else now()), so the
     Risk Manager's trading day of a position is the market's, in a replay too."""
     row = await conn.fetchrow(
         """WITH p AS (
-           INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at)
-           VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING *)""" + _POSITION_RETURNED,
-        sid, side.value, quantity, avg_price, market_price, opened_at)
+           INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at, stop_loss)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7) RETURNING *)""" + _POSITION_RETURNED,
+        sid, side.value, quantity, avg_price, market_price, opened_at, stop_loss)
     return PositionRow(**dict(row))
 
 
