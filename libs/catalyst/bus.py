@@ -150,6 +150,41 @@ class EventBus:
             await subscription.aclose()
 
 
+class BackgroundPublisher:
+    """Events published in the order they were posted, by one task, off the poster's path.
+
+    ``post`` queues and returns at once (a request answers without waiting on Redis); one task
+    publishes the queue, started when events arrive and ending when it is empty. A publish that
+    fails is logged and the next goes on, as a failed direct publish would (the database holds the
+    truth; subscribers reload it on start-up). ``flush`` waits until everything posted so far is
+    out: a service awaits it at shutdown, before its Redis client closes, so none is dropped.
+    """
+
+    def __init__(self, bus: EventBus):
+        self._bus = bus
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def post(self, *events: Event) -> None:
+        for event in events:
+            self._queue.put_nowait(event)
+        if events and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._publish_queued(), name="bus-publisher")
+
+    async def _publish_queued(self) -> None:
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            try:
+                await self._bus.publish(event)
+            except Exception as exc:  # logged; the next event still goes out
+                log.warning("bus_publish_failed", channel=event.channel.value, error=str(exc))
+
+    async def flush(self) -> None:
+        """Return once every event posted before (or while) waiting has been published or logged."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+
 class Subscription:
     """An open subscription to some channels (one Redis connection), read with ``events()``."""
 

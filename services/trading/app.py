@@ -57,6 +57,7 @@ async def stop_trading(app: FastAPI, rt: ServiceRuntime) -> None:
     state: TradingState | None = getattr(app.state, "trading", None)
     if state is not None:
         await state.tasks.stop()
+        await state.oms.sync.flush()  # the fills and positions still queued go out before the bus closes
         await state.broker.aclose()
 
 

@@ -81,12 +81,11 @@ async def _with_legs(queries: OrderQueries, order_id: UUID) -> OrderOut:
 
 
 @serve(orders_router, TradingRoutes.submit_order, responses=ORDER_ERRORS)
-async def submit_order(body: SubmitOrderBody, commands: Commands, queries: Queries,
-                       response: Response) -> OrderOut:
+async def submit_order(body: SubmitOrderBody, commands: Commands, response: Response) -> OrderOut:
     """Record, then send. 201 for a new order; 200 and the existing order for a known client_order_id."""
-    row, created = await commands.submit(body.to_request(), body.approval)
+    row, legs, created = await commands.place(body.to_request(), body.approval)
     response.status_code = 201 if created else 200
-    return await _with_legs(queries, row.order_id)
+    return order_out(row, legs)
 
 
 @serve(orders_router, TradingRoutes.cancel_all_orders)

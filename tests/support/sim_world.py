@@ -120,4 +120,5 @@ async def open_sim_world(db: Database, redis: Any, namespace: str, *,
     try:
         yield SimWorld(db, feed, clock, sim, broker, oms, Reconciler(oms), bus, redis)
     finally:
+        await oms.sync.flush()
         await broker.aclose()

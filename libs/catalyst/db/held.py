@@ -1,8 +1,8 @@
 """One connection held apart from the pool, for a hot write that is already serialized.
 
 Risk's reservation INSERT runs under the decision lock, one at a time, and sits on the
-approval's critical path. Taking it from the pool costs an acquire and, on release, asyncpg's
-reset query (a second round trip); a connection held for the purpose costs neither. A broken
+approval's critical path. Taking it from the pool costs an acquire, and a wait whenever the pool
+is busy with other work; a connection held for the purpose costs neither. A broken
 connection is dropped and the next write opens a new one (from the database's DSN at that time).
 """
 

@@ -2,6 +2,13 @@
 
 The pool is created lazily and re-tried on demand, so a service starts (and reports
 ``database: disconnected`` on /health) while PostgreSQL is down, and recovers when it is back.
+
+A released connection is not sent asyncpg's reset query (``pg_advisory_unlock_all(); CLOSE ALL;
+UNLISTEN *; RESET ALL``), a round trip on every release: Catalyst keeps no session state on a
+pooled connection (advisory locks are transaction-scoped, settings ``SET LOCAL``, temporary
+tables ``ON COMMIT DROP``, no LISTEN, no cursors outside a transaction), which
+``tests/unit/foundation/test_session_state.py`` checks in the sources. asyncpg still rolls back
+a transaction left open on release and drops the connection's listeners before this hook runs.
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ from catalyst.errors import ServiceUnavailable
 from catalyst.logging import get_logger
 
 log = get_logger(__name__)
+
+
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset hook: nothing to reset (see the module docstring); asyncpg has already
+    rolled back an open transaction when it calls this."""
+
 
 
 class Database:
@@ -43,6 +56,7 @@ class Database:
                         max_size=self._max,
                         command_timeout=self._command_timeout,
                         timeout=self._connect_timeout,
+                        reset=keep_session,
                     )
                 except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                     log.warning("database_unreachable", error=str(exc))

@@ -6,13 +6,14 @@ Its parts, built here from one set of collaborators: ``commands`` (submit, cance
 
 Submitting an order:
 
-1. A known ``client_order_id`` returns the order already recorded (idempotent; 409 when the body
-   differs). Otherwise, in one transaction under a per-security lock: classify the order (entry
+1. In one transaction under a per-security lock: a known ``client_order_id`` returns the order
+   already recorded (idempotent; 409 when the body differs). Otherwise classify the order (entry
    or exit against the recorded position and the exits already working), and for an entry read
    the Risk state (``risk_control``: entries only while active, only with an approval of the
    current epoch), verify the approval at the price the order can fill at, insert the row as
    ``new`` with the approval's nonce (UNIQUE: single use) and claim the approval's reservation
-   (``risk_reservations``: a lapsed or revoked approval cannot be claimed). Commit. An approved
+   (``risk_reservations``: a lapsed or revoked approval cannot be claimed); a bracket's legs are
+   inserted with it (``new``, pointing at it). Commit. An approved
    market (stop) entry is recorded and sent as a limit (stop-limit) at the approval's bound.
 2. Only then call the broker, with the same ``client_order_id`` (the broker dedupes too).
    Transient failures are retried by the broker guard; when every try fails the broker is asked
@@ -20,7 +21,8 @@ Submitting an order:
    reason, never left pending. A broker refusal marks it ``rejected`` at once.
 3. The broker's answer is applied like every later update (stream, poll, reconciliation):
    one transaction moves the order through the transition table, records the fill the cumulative
-   figures reveal, and moves the position. Then ``OrderFilled`` and ``PositionUpdate`` go out.
+   figures reveal, and moves the position. Then ``OrderFilled`` and ``PositionUpdate`` go out, in
+   the background (the response does not wait on Redis; shutdown waits for them).
 
 If the process dies between 1 and 3, reconciliation finds the ``new`` row at start-up and asks
 the broker by client id: found → adopted; not found → sent now if still fresh (see

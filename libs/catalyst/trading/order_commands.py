@@ -1,7 +1,8 @@
 """Order commands: submit, cancel, cancel-all, flatten and close, each recorded before the broker hears of it.
 
 Submit is idempotent by ``client_order_id``: a known id returns the order already recorded (409
-when the body differs), also when two submits of it race to the UNIQUE index. The row is committed
+when the body differs), looked up in the recording transaction under the security's lock, so two
+submits of it racing find one order (of two symbols: the UNIQUE index decides). The row is committed
 first (``OrderRecorder``), then sent; the broker's answer goes through broker sync like any later
 report. Which orders are being sent right now is tracked here (reconciliation and cancel leave
 those alone), and a cancel-all moves a generation on so that an order answered after it started
@@ -31,7 +32,7 @@ from catalyst.trading import repository as repo
 from catalyst.trading.approvals import fillable_price, protect_entry
 from catalyst.trading.config import TradingSettings
 from catalyst.trading.metrics import ORDERS_SUBMITTED, SUBMIT_SECONDS
-from catalyst.trading.order_queries import OrderQueries
+from catalyst.trading.order_queries import OrderQueries, sort_legs
 from catalyst.trading.order_recorder import OrderRecorder, approval_reused
 from catalyst.trading.order_sync import OrderSync
 from catalyst.trading.repository import OrderRow, PositionRow
@@ -50,6 +51,7 @@ class OrderCommands:
         self._queries = queries
         self._settings = settings
         self._inflight: set[str] = set()
+        self._inflight_orders: set[uuid.UUID] = set()
         self._cancel_generation = 0
         self._flatten_lock = asyncio.Lock()  # one flatten at a time: a repeated one sees the exits of the first
         self._close_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -58,51 +60,69 @@ class OrderCommands:
 
     async def submit(self, request: OrderRequest, approval: TradeApproval | None) -> tuple[OrderRow, bool]:
         """Record and send ``request``; returns (order, created). ``created`` is False for a known id."""
+        order, _, created = await self.place(request, approval)
+        return order, created
+
+    async def place(self, request: OrderRequest,
+                    approval: TradeApproval | None) -> tuple[OrderRow, list[OrderRow], bool]:
+        """``submit``, answering the order with its bracket legs: as broker sync left them for a new
+        order (no read after it), as recorded for a known id."""
         asked, request = request, protect_entry(request, approval)
-        existing = await self._queries.by_client_id(request.client_order_id)
-        if existing is not None:
-            return _same_or_conflict(existing, request), False
         reference = await self._recorder.reference_price(request.symbol)
         try:
-            row = await self._recorder.record(request, approval, fillable_price(asked, reference))
-        except Exception as exc:
+            row, created = await self._recorder.record(request, approval, fillable_price(asked, reference))
+        except Exception as exc:  # a known id of another symbol (another lock) meets the UNIQUE index
             if repo.is_unique_violation(exc, "orders_client_order_id_key"):
                 raced = await self._queries.by_client_id(request.client_order_id)
                 assert raced is not None
-                return _same_or_conflict(raced, request), False
+                return await self._known(raced, request)
             if repo.is_unique_violation(exc, "orders_approval_nonce_key"):
                 ORDERS_SUBMITTED.labels("entry", "approval_reused").inc()
                 raise approval_reused(approval) from exc
             raise
-        return await self.send(row, request), True
+        if not created:
+            return await self._known(row, request)
+        return *await self.send(row, request), True
 
-    def is_in_flight(self, client_order_id: str) -> bool:
-        """Whether the order is being sent to the broker right now (its answer not yet applied)."""
-        return client_order_id in self._inflight
+    async def _known(self, row: OrderRow, request: OrderRequest) -> tuple[OrderRow, list[OrderRow], bool]:
+        _same_or_conflict(row, request)
+        return *await self._queries.with_legs(row.order_id), False
+
+    def is_in_flight(self, row: OrderRow) -> bool:
+        """Whether the order (or the bracket this leg is part of) is being sent to the broker right now
+        (its answer not yet applied)."""
+        return row.client_order_id in self._inflight or row.parent_order_id in self._inflight_orders
 
     @contextlib.contextmanager
-    def sending(self, client_order_id: str) -> Iterator[None]:
-        """Mark the order in flight for the block (reconciliation and cancel leave it alone meanwhile)."""
-        self._inflight.add(client_order_id)
+    def sending(self, row: OrderRow) -> Iterator[None]:
+        """Mark the order and its legs in flight for the block (reconciliation and cancel leave them
+        alone meanwhile)."""
+        self._inflight.add(row.client_order_id)
+        self._inflight_orders.add(row.order_id)
         try:
             yield
         finally:
-            self._inflight.discard(client_order_id)
+            self._inflight.discard(row.client_order_id)
+            self._inflight_orders.discard(row.order_id)
 
-    async def send(self, row: OrderRow, request: OrderRequest) -> OrderRow:
-        """Call the broker for a committed ``new`` row and apply its answer."""
+    async def send(self, row: OrderRow, request: OrderRequest) -> tuple[OrderRow, list[OrderRow]]:
+        """Call the broker for a committed ``new`` row and apply its answer; returns the order and
+        its bracket legs as that answer left them."""
         started = asyncio.get_running_loop().time()
         generation = self._cancel_generation
-        with self.sending(request.client_order_id):
+        with self.sending(row):
             if self._settings.test_submit_delay_s:
                 await asyncio.sleep(self._settings.test_submit_delay_s)  # fault injection (tests only)
             answer = await self._submit_or_reject(row, request)
-            await self._sync.apply(answer)
-        if generation != self._cancel_generation:
+            outcome = await self._sync.apply(answer)
+        raced = generation != self._cancel_generation
+        if raced:
             await self._cancel_raced(request.client_order_id)
         SUBMIT_SECONDS.observe(asyncio.get_running_loop().time() - started)
         ORDERS_SUBMITTED.labels(row.intent.value, "sent").inc()
-        return await self._queries.get(row.order_id)
+        if raced:  # the cancel moved it on
+            return await self._queries.with_legs(row.order_id)
+        return outcome.orders[0], sort_legs(outcome.orders[1:])
 
     async def _submit_or_reject(self, row: OrderRow, request: OrderRequest) -> Order:
         try:
@@ -135,7 +155,7 @@ class OrderCommands:
             raise Conflict(f"order is already {row.status.value}", code="ORDER_NOT_OPEN",
                            details={"order_id": str(order_id), "status": row.status.value})
         if row.broker_order_id is None:
-            if self.is_in_flight(row.client_order_id):
+            if self.is_in_flight(row):
                 raise Conflict("order is being sent to the broker; cancel it once it is accepted",
                                code="ORDER_IN_FLIGHT", details={"order_id": str(order_id)})
             found = await self._broker.get_order_by_client_id(row.client_order_id)
@@ -178,7 +198,7 @@ class OrderCommands:
             found = await self._broker.get_order_by_client_id(row.client_order_id)
             if found is not None:
                 await self._sync.apply(found, reconciling=True)
-            elif not self.is_in_flight(row.client_order_id):
+            elif not self.is_in_flight(row):
                 await self._sync.cancel_unsent(row)
         log.warning("orders_canceled_all", reason=reason, broker_canceled=len(asked), recorded=len(live))
         return len(asked), [await self._queries.get(r.order_id) for r in live]
@@ -200,7 +220,7 @@ class OrderCommands:
             if row is None:
                 continue
             try:
-                exits.append(await self.send(row, row.to_request()))
+                exits.append((await self.send(row, row.to_request()))[0])
             except CatalystError as exc:
                 log.error("flatten_exit_failed", symbol=position.symbol, error=exc.message)
                 exits.append(await self._queries.get(row.order_id))

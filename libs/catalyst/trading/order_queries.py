@@ -44,7 +44,7 @@ class OrderQueries:
         row = next((r for r in tree if r.order_id == order_id), None)
         if row is None:
             raise _not_found(order_id)
-        return row, sorted((r for r in tree if r.order_id != order_id), key=lambda r: r.order_type.value)
+        return row, sort_legs([r for r in tree if r.order_id != order_id])
 
     async def details(self, order_id: uuid.UUID) -> dict[str, Any]:
         """What an error about this order tells its caller (ids, status, reject reason)."""
@@ -64,6 +64,11 @@ class OrderQueries:
     async def account(self) -> BrokerAccount:
         """The broker's cash and equity now."""
         return await self._broker.get_account()
+
+
+def sort_legs(legs: list[OrderRow]) -> list[OrderRow]:
+    """Bracket legs in the order the API lists them (by order type: limit, then stop or stop-limit)."""
+    return sorted(legs, key=lambda r: r.order_type.value)
 
 
 def _not_found(order_id: uuid.UUID) -> NotFound:

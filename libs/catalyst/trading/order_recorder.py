@@ -3,8 +3,9 @@
 Under the security's lock the order is classified (entry, or exit against the recorded position
 less the exits already working); an entry needs the Risk state to allow entries and an approval
 of the current epoch that covers it at the price it can fill at, and claims the approval's
-reservation in the same transaction (a lapsed or revoked approval cannot be claimed). An exit the
-OMS decides on itself (a flatten) is cut to what no working exit already covers.
+reservation in the same transaction (a lapsed or revoked approval cannot be claimed). A bracket's
+legs are recorded in it too, so the whole order is in the database before the broker sees any of
+it. An exit the OMS decides on itself (a flatten) is cut to what no working exit already covers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from catalyst.db import Database
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.money import to_decimal
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import Intent, OrderType, Side, TimeInForce, classify_intent
+from catalyst.domain.orders import Intent, OrderClass, OrderType, Side, TimeInForce, classify_intent
 from catalyst.errors import CatalystError, Forbidden
 from catalyst.logging import get_logger
 from catalyst.trading import repository as repo
@@ -49,13 +50,19 @@ class OrderRecorder:
         return to_decimal(bar.close)
 
     async def record(self, request: OrderRequest, approval: TradeApproval | None,
-                     price: Decimal | None) -> OrderRow:
-        """``price``: what the order as asked can fill at (its approval is checked there)."""
+                     price: Decimal | None) -> tuple[OrderRow, bool]:
+        """Returns (row, created); ``price``: what the order as asked can fill at (its approval is
+        checked there). A known ``client_order_id`` returns the order recorded under it, unchecked
+        and not created: it is looked up under the security's lock, so a submit racing another of
+        the same id waits for it and finds its row."""
         async with self._db.transaction() as conn:
-            sid = await repo.security_id(conn, request.symbol)
-            await repo.lock_security(conn, sid)
-            position = await repo.open_position(conn, sid)
-            reserved = await repo.reserved_exit_quantity(conn, sid, request.side)
+            sid = await repo.lock_security(conn, request.symbol)
+            context = await repo.recording_context(conn, sid, request.side, request.client_order_id)
+            if context.known_order_id is not None:
+                known = await repo.get_order(conn, context.known_order_id)
+                assert known is not None
+                return known, False
+            position, reserved = context.position, context.reserved
             held = position.signed_quantity if position else Decimal(0)
             intent = classify_intent(held, reserved, request.side, Decimal(request.quantity))
             if intent is Intent.ENTRY:
@@ -69,6 +76,10 @@ class OrderRecorder:
                                           reference_price=price,
                                           approval=approval if intent is Intent.ENTRY else None,
                                           created_at=self._clock.now())
+            for leg in bracket_legs(request):
+                await repo.insert_order(conn, leg, sid=sid, intent=Intent.EXIT, broker=self._broker_name,
+                                        parent_order_id=row.order_id, order_class=OrderClass.BRACKET,
+                                        created_at=self._clock.now())
             if intent is Intent.ENTRY and approval is not None:
                 status = await repo.claim_reservation(conn, approval, order_id=row.order_id, sid=sid)
                 if status is not None:
@@ -76,7 +87,7 @@ class OrderRecorder:
                     raise _unclaimable(approval, status)
         log.info("order_recorded", client_order_id=request.client_order_id, symbol=request.symbol,
                  side=request.side.value, quantity=request.quantity, intent=intent.value)
-        return row
+        return row, True
 
     async def _check_entry(self, conn: Any, approval: TradeApproval | None, request: OrderRequest,
                            price: Decimal | None) -> None:
@@ -96,8 +107,7 @@ class OrderRecorder:
         shares (the broker's count), under the security's lock: it is cut to what no working exit
         already covers, and None when nothing is left (two flattens at once never sell twice)."""
         async with self._db.transaction() as conn:
-            sid = await repo.security_id(conn, symbol)
-            await repo.lock_security(conn, sid)
+            sid = await repo.lock_security(conn, symbol)
             reserved = await repo.reserved_exit_quantity(conn, sid, side)
             size = int(abs(held) - reserved)
             if size <= 0:
@@ -106,6 +116,28 @@ class OrderRecorder:
                                    quantity=size, order_type=OrderType.MARKET, time_in_force=TimeInForce.DAY)
             return await repo.insert_order(conn, request, sid=sid, intent=Intent.EXIT, broker=self._broker_name,
                                            created_at=self._clock.now())
+
+
+def bracket_legs(request: OrderRequest) -> list[OrderRequest]:
+    """The stop-loss and take-profit legs of a bracket ``request``, recorded with it before the broker
+    hears of it, as ``<client id>:sl`` and ``<client id>:tp`` (the sim names its legs so; a broker
+    that names them itself has them matched by role when it answers, ``catalyst.trading.order_sync``)."""
+    tp, sl = request.take_profit, request.stop_loss
+    if tp is None or sl is None:
+        return []
+    exit_side = Side.SELL if request.side is Side.BUY else Side.BUY
+    # Built as recorded, not validated: an exit-side stop leg is no valid entry request on its own.
+    return [
+        OrderRequest.model_construct(
+            client_order_id=f"{request.client_order_id}:sl", symbol=request.symbol, side=exit_side,
+            quantity=request.quantity, order_type=OrderType.STOP if sl.limit_price is None else OrderType.STOP_LIMIT,
+            time_in_force=request.time_in_force, limit_price=sl.limit_price, stop_price=sl.stop_price,
+            take_profit=None, stop_loss=None),
+        OrderRequest.model_construct(
+            client_order_id=f"{request.client_order_id}:tp", symbol=request.symbol, side=exit_side,
+            quantity=request.quantity, order_type=OrderType.LIMIT, time_in_force=request.time_in_force,
+            limit_price=tp.limit_price, stop_price=None, take_profit=None, stop_loss=None),
+    ]
 
 
 def _refuse_oversized_exit(held: Decimal, reserved: Decimal, request: OrderRequest,

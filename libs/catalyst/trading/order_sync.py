@@ -1,10 +1,14 @@
 """Broker sync: every broker report (the submit's answer, the update stream, a poll, reconciliation)
 applied to the books the same way.
 
-One transaction per report moves the order (and its bracket legs) through the transition table,
+One transaction per report moves the order (and its bracket legs) through the transition table
+(a leg recorded with its parent is matched to the broker's by client id, else by role: the limit
+is the take-profit, the stop the stop-loss; a leg the database lacks is adopted),
 records the fill the cumulative figures reveal, and moves the position; then ``OrderFilled`` and
-``PositionUpdate`` go out. The sync lock lets one report (or a reject, or a cancel of an unsent
-row) write at a time, so two reports of the same fill never both see it as new.
+``PositionUpdate`` are posted, in commit order, to a background publisher: the report's caller (a
+submit's request) does not wait on Redis, and the service flushes it at shutdown. The sync lock
+lets one report (or a reject, or a cancel of an unsent row) write at a time, so two reports of the
+same fill never both see it as new.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from catalyst.accounting import fill_delta
-from catalyst.bus import EventBus, OrderFilled, PositionUpdate
+from catalyst.bus import BackgroundPublisher, Event, EventBus, OrderFilled, PositionUpdate
 from catalyst.clock import Clock
 from catalyst.db import Database
 from catalyst.domain.fill import Fill
 from catalyst.domain.money import ZERO
 from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest
-from catalyst.domain.orders import Intent, OrderStatus
+from catalyst.domain.orders import Intent, OrderStatus, OrderType
 from catalyst.logging import get_logger
 from catalyst.orders.state_machine import IllegalTransition, advance
 from catalyst.trading import repository as repo
@@ -36,13 +40,14 @@ log = get_logger(__name__)
 
 @dataclass
 class SyncOutcome:
-    """What applying one broker report changed."""
+    """What applying one broker report changed, and its order tree as the report left it (root first)."""
 
     updated: bool = False
     adopted: bool = False
     corrected: bool = False
     fills: list[OrderFilled] = field(default_factory=list)
     positions: list[PositionRow] = field(default_factory=list)
+    orders: list[OrderRow] = field(default_factory=list)
 
 
 class OrderSync:
@@ -50,7 +55,7 @@ class OrderSync:
                  clock: Clock):
         self._db = db
         self._broker_name = broker_name
-        self._bus = bus
+        self._events = None if bus is None else BackgroundPublisher(bus)
         self._settings = settings
         self._clock = clock
         self._lock = asyncio.Lock()  # one broker report applied at a time (stream, poll, reconcile)
@@ -61,21 +66,36 @@ class OrderSync:
             await asyncio.sleep(self._settings.test_answer_delay_s)  # fault injection (tests only)
         async with self._lock, self._db.transaction() as conn:
             outcome = await self._apply_tree(conn, order, reconciling)
-        await self._publish(outcome)
+        self.post(*outcome.fills, *(position_update(p) for p in outcome.positions))  # committed, in order
         return outcome
+
+    def post(self, *events: Event) -> None:
+        """Publish ``events`` after those already posted, off the caller's path (``flush`` waits for them)."""
+        if self._events is not None:
+            self._events.post(*events)
+
+    async def flush(self) -> None:
+        """Wait until every posted event has gone out (shutdown, before the bus closes)."""
+        if self._events is not None:
+            await self._events.flush()
 
     async def _apply_tree(self, conn: Any, order: Order, reconciling: bool) -> SyncOutcome:
         outcome = SyncOutcome()
-        row = await repo.get_order_by_client_id(conn, order.client_order_id, for_update=True)
+        leg_ids = [leg.client_order_id for leg in order.legs]
+        tree = await repo.lock_order_tree(conn, order.client_order_id, leg_ids)
+        recorded = {r.client_order_id: r for r in tree}
+        row = recorded.get(order.client_order_id)
         if row is None:
             row = await self._adopt(conn, order, parent=None)
             outcome.adopted = True
-        await self._apply_one(conn, row, order, reconciling, outcome)
+        outcome.orders.append(await self._apply_one(conn, row, order, reconciling, outcome))
+        unnamed = [r for r in tree if r.parent_order_id == row.order_id and r.broker_order_id is None
+                   and r.client_order_id not in leg_ids]
         for leg in order.legs:
-            leg_row = await repo.get_order_by_client_id(conn, leg.client_order_id, for_update=True)
+            leg_row = recorded.get(leg.client_order_id) or _take_same_role(unnamed, leg)
             if leg_row is None:
                 leg_row = await self._adopt(conn, leg, parent=row)
-            await self._apply_one(conn, leg_row, leg, reconciling, outcome)
+            outcome.orders.append(await self._apply_one(conn, leg_row, leg, reconciling, outcome))
         return outcome
 
     async def _adopt(self, conn: Any, order: Order, parent: OrderRow | None) -> OrderRow:
@@ -99,7 +119,8 @@ class OrderSync:
         return row
 
     async def _apply_one(self, conn: Any, row: OrderRow, order: Order, reconciling: bool,
-                         outcome: SyncOutcome) -> None:
+                         outcome: SyncOutcome) -> OrderRow:
+        """Apply the report of one order to its (locked) row; returns the row as it is now."""
         reported = order.filled_quantity
         if reported < row.filled_quantity:
             if reconciling:
@@ -107,12 +128,14 @@ class OrderSync:
                                              sid=row.security_id, details={"client_order_id": row.client_order_id,
                                                                            "recorded": str(row.filled_quantity),
                                                                            "broker": str(reported)})
-            return  # a stale report: never un-fill
+            return row  # a stale report: never un-fill
         status = await self._next_status(conn, row, order.status, reconciling, outcome)
         changes: dict[str, Any] = {}
         if row.broker_order_id is None:
             changes |= {"broker_order_id": order.broker_order_id,
                         "submitted_at": order.submitted_at or self._clock.now()}
+            if row.client_order_id != order.client_order_id[:128]:  # a leg recorded before the broker named it
+                changes["client_order_id"] = order.client_order_id[:128]
         if order.quantity != row.quantity and order.quantity >= reported:
             changes["quantity"] = order.quantity  # a bracket leg shrunk by its sibling's fill
         fill = fill_delta(row.filled_quantity, row.filled_avg_price, reported, order.filled_avg_price)
@@ -124,9 +147,12 @@ class OrderSync:
                 changes["canceled_at"] = self._clock.now()
             if status is OrderStatus.REJECTED and order.reject_reason:
                 changes["reject_reason"] = order.reject_reason[:500]
-        if changes:
-            await repo.update_order(conn, row.order_id, **changes)
-            outcome.updated = True
+        if not changes:
+            return row
+        updated = await repo.update_order(conn, row.order_id, **changes)
+        assert updated is not None
+        outcome.updated = True
+        return updated
 
     async def _next_status(self, conn: Any, row: OrderRow, observed: OrderStatus, reconciling: bool,
                            outcome: SyncOutcome) -> OrderStatus | None:
@@ -176,17 +202,6 @@ class OrderSync:
                                             done=cumulative >= order.quantity))
         return changes
 
-    async def _publish(self, outcome: SyncOutcome) -> None:
-        if self._bus is None:
-            return
-        try:
-            for filled in outcome.fills:
-                await self._bus.publish(filled)
-            for position in outcome.positions:
-                await self._bus.publish(position_update(position))
-        except Exception as exc:  # the database already holds the truth; Risk reloads it on start-up
-            log.warning("trading_event_publish_failed", error=str(exc))
-
     async def reject(self, row: OrderRow, reason: str) -> None:
         """Mark ``row`` rejected with ``reason``, unless it has ended meanwhile."""
         async with self._lock, self._db.transaction() as conn:
@@ -195,6 +210,7 @@ class OrderSync:
                 return
             await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.REJECTED),
                                     reject_reason=reason[:500])
+            await repo.end_unsent_legs(conn, row.order_id, OrderStatus.REJECTED.value, reason, None)
         log.warning("order_rejected", client_order_id=row.client_order_id, reason=reason)
 
     async def cancel_unsent(self, row: OrderRow) -> None:
@@ -205,6 +221,19 @@ class OrderSync:
                 await repo.update_order(conn, row.order_id, status=advance(current.status, OrderStatus.CANCELED),
                                         canceled_at=self._clock.now(),
                                         reject_reason="canceled before reaching the broker")
+                await repo.end_unsent_legs(conn, row.order_id, OrderStatus.CANCELED.value,
+                                           "canceled before reaching the broker", self._clock.now())
+
+
+def _take_same_role(unnamed: list[OrderRow], leg: Order) -> OrderRow | None:
+    """The leg recorded with its parent that plays the role of the broker's ``leg`` (take-profit: the
+    limit order; stop-loss: the stop or stop-limit), taken from ``unnamed``; None if none is left."""
+    is_target = leg.order_type is OrderType.LIMIT
+    for row in unnamed:
+        if (row.order_type is OrderType.LIMIT) == is_target:
+            unnamed.remove(row)
+            return row
+    return None
 
 
 def position_update(p: PositionRow) -> PositionUpdate:

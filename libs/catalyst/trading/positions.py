@@ -69,9 +69,8 @@ async def apply_fill_to_position(conn: Any, sid: int, fill: Fill, *, stop: Decim
     realized = after.realized_pnl - before.realized_pnl
     if row is None:
         opened = await repo.insert_position(conn, sid=sid, side=_side(after.quantity), quantity=abs(after.quantity),
-                                            avg_price=after.avg_entry_price, market_price=price, opened_at=at)
-        if stop is not None:
-            opened = await repo.update_position(conn, opened.position_id, stop_loss=stop)
+                                            avg_price=after.avg_entry_price, market_price=price, opened_at=at,
+                                            stop_loss=stop)
         return FillEffect([opened], realized)
     reducing = (before.quantity > 0) != (signed(side, quantity) > 0)
     closed = min(abs(before.quantity), quantity) if reducing else Decimal(0)

@@ -59,7 +59,6 @@ class Reconciler:
         self._db = oms.db
         self._broker = oms.broker
         self._broker_name = oms.broker_name
-        self._bus = oms.bus
         self._settings = oms.settings
         self._clock = oms.clock
         self._sync = oms.sync
@@ -89,7 +88,7 @@ class Reconciler:
             report.orders_checked += 1
             if row.parent_order_id is not None and row.parent_order_id in synced_parents:
                 continue  # refreshed together with its parent
-            if self._commands.is_in_flight(row.client_order_id):
+            if self._commands.is_in_flight(row):
                 continue
             young = (now - row.created_at).total_seconds() < self._settings.reconcile_grace_s
             if not startup and row.status is OrderStatus.NEW and young:
@@ -110,7 +109,7 @@ class Reconciler:
     def _unchanged(self, row: OrderRow, current: OrderRow | None) -> OrderRow | None:
         """``current`` (``row`` read again) when it is still the row the broker was asked about and
         nothing else acts on it; None when it is now terminal, being sent, or written since."""
-        if current is None or current.status.is_terminal or self._commands.is_in_flight(current.client_order_id):
+        if current is None or current.status.is_terminal or self._commands.is_in_flight(current):
             return None
         if (current.status, current.updated_at) != (row.status, row.updated_at):
             log.info("reconcile_row_moved_on", client_order_id=row.client_order_id,
@@ -123,7 +122,7 @@ class Reconciler:
         approval_ok = row.intent is Intent.EXIT or (
             row.approval_expires_at is not None and now < row.approval_expires_at)
         if row.parent_order_id is None and age <= self._settings.resubmit_max_age_s and approval_ok:
-            if self._commands.is_in_flight(row.client_order_id):
+            if self._commands.is_in_flight(row):
                 return
             async with self._db.acquire() as conn:
                 fresh = await repo.get_order_by_client_id(conn, row.client_order_id)
@@ -260,9 +259,4 @@ class Reconciler:
         report.positions_fixed += 1
         report.events.append(f"position {symbol}: recorded {recorded}, broker {qty}; fixed")
         RECONCILE_FIXES.labels("position").inc()
-        if self._bus is not None:
-            for row_changed in changed:
-                try:
-                    await self._bus.publish(position_update(row_changed))
-                except Exception as exc:  # the database holds the truth
-                    log.warning("trading_event_publish_failed", error=str(exc))
+        self._sync.post(*(position_update(row_changed) for row_changed in changed))

@@ -1,13 +1,14 @@
 """The OMS's database edge: orders, fills, positions and risk events (asyncpg, no logic beyond SQL).
 
 Every write takes the caller's connection so the OMS decides what is one transaction: an order
-row is committed alone before the broker is called; a broker answer (status, fill, position) is
+row (with its bracket legs) is committed before the broker is called; a broker answer (status, fill, position) is
 applied in one transaction.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,12 +37,13 @@ SELECT o.order_id, o.client_order_id, o.broker_order_id, o.position_id, o.securi
 """
 _ORDER_SELECT = _ORDER_COLUMNS + "FROM orders o JOIN securities s USING (security_id)\n"
 
-_POSITION_SELECT = """
+_POSITION_COLUMNS = """
 SELECT p.position_id, p.security_id, s.symbol, p.side, p.quantity, p.avg_entry_price, p.status, p.realized_pnl,
        p.unrealized_pnl, p.market_price, p.exited_quantity, p.avg_exit_price, p.stop_loss, p.take_profit,
        p.opened_at, p.closed_at, p.updated_at
-FROM positions p JOIN securities s USING (security_id)
 """
+_POSITION_SELECT = _POSITION_COLUMNS + "FROM positions p JOIN securities s USING (security_id)\n"
+_POSITION_RETURNED = _POSITION_COLUMNS + "FROM p JOIN securities s USING (security_id)"
 
 
 class OrderRow(Order):
@@ -137,6 +139,16 @@ async def get_order_by_client_id(conn: Any, client_order_id: str, *, for_update:
     return None if row is None else OrderRow(**dict(row))
 
 
+async def lock_order_tree(conn: Any, client_order_id: str, leg_client_ids: list[str]) -> list[OrderRow]:
+    """The order recorded under ``client_order_id``, every leg recorded under it and any order named in
+    ``leg_client_ids``, locked FOR UPDATE in one statement."""
+    rows = await conn.fetch(
+        _ORDER_SELECT + " WHERE o.client_order_id = ANY($1::text[])"
+        " OR o.parent_order_id = (SELECT order_id FROM orders WHERE client_order_id = $2)"
+        " ORDER BY o.order_id FOR UPDATE OF o", [client_order_id, *leg_client_ids], client_order_id)
+    return [OrderRow(**dict(r)) for r in rows]
+
+
 async def get_order_tree(conn: Any, order_id: UUID) -> list[OrderRow]:
     """The order and its bracket legs, in one statement (empty for an unknown id)."""
     rows = await conn.fetch(_ORDER_SELECT + " WHERE o.order_id = $1 OR o.parent_order_id = $1", order_id)
@@ -174,9 +186,38 @@ async def security_id(conn: Any, symbol: str) -> int:
     return sid
 
 
-async def lock_security(conn: Any, sid: int) -> None:
-    """Serialize order creation per security until the transaction ends (entry/exit classification)."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('catalyst.trading'), $1)", sid)
+async def lock_security(conn: Any, symbol: str) -> int:
+    """The security's id (made if new), locked for order creation until the transaction ends
+    (entry/exit classification is serialized per security). One statement: the lock is taken
+    before anything it guards is read, by the statements that follow."""
+    sid: int = await conn.fetchval(
+        "SELECT s.sid FROM get_or_create_security($1) AS s(sid),"
+        " LATERAL pg_advisory_xact_lock(hashtext('catalyst.trading'), s.sid)", symbol)
+    return sid
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingContext:
+    """What recording an order reads under the security's lock: the order already recorded under its
+    client id, the open position and what working orders on its side may still sell (buy) of it."""
+
+    known_order_id: UUID | None
+    position: PositionRow | None
+    reserved: Decimal
+
+
+async def recording_context(conn: Any, sid: int, side: Side, client_order_id: str) -> RecordingContext:
+    """:class:`RecordingContext` in one statement (``reserved`` as in :func:`reserved_exit_quantity`)."""
+    row = await conn.fetchrow(
+        _POSITION_COLUMNS + """, k.order_id AS known_order_id, w.quantity AS reserved
+        FROM (VALUES (1)) AS one (x)
+        LEFT JOIN orders k ON k.client_order_id = $3
+        LEFT JOIN working_exits w ON w.security_id = $1 AND w.side = $2
+        LEFT JOIN (positions p JOIN securities s USING (security_id)) ON p.security_id = $1 AND p.status = 'open'""",
+        sid, side.value, client_order_id)
+    return RecordingContext(known_order_id=row["known_order_id"],
+                            position=None if row["position_id"] is None else PositionRow(**dict(row)),
+                            reserved=Decimal(0) if row["reserved"] is None else Decimal(row["reserved"]))
 
 
 async def reserved_exit_quantity(conn: Any, sid: int, side: Side) -> Decimal:
@@ -216,13 +257,24 @@ async def insert_order(conn: Any, request: OrderRequest, *, sid: int, intent: In
     return OrderRow(**dict(inserted))
 
 
-async def update_order(conn: Any, order_id: UUID, **fields: Any) -> None:
+async def update_order(conn: Any, order_id: UUID, **fields: Any) -> OrderRow | None:
+    """The row as updated (returned by the UPDATE itself); None without ``fields`` or for an unknown id."""
     if not fields:
-        return
-    names = list(fields)
-    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
-    await conn.execute(f"UPDATE orders SET {sets} WHERE order_id = $1", order_id,
-                       *[getattr(v, "value", v) for v in fields.values()])
+        return None
+    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(fields))
+    row = await conn.fetchrow(f"WITH o AS (UPDATE orders SET {sets} WHERE order_id = $1 RETURNING *)"
+                              + _ORDER_COLUMNS + "FROM o JOIN securities s USING (security_id)", order_id,
+                              *[getattr(v, "value", v) for v in fields.values()])
+    return None if row is None else OrderRow(**dict(row))
+
+
+async def end_unsent_legs(conn: Any, parent_order_id: UUID, status: str, reason: str,
+                          canceled_at: datetime | None) -> None:
+    """End the legs, recorded with their parent, of a bracket the broker never received."""
+    await conn.execute(
+        "UPDATE orders SET status = $2, reject_reason = $3, canceled_at = $4"
+        " WHERE parent_order_id = $1 AND broker_order_id IS NULL AND status = 'new'",
+        parent_order_id, status, reason[:500], canceled_at)
 
 
 async def insert_fill(conn: Any, order_id: UUID, fill: Fill, *, broker_fill_id: str) -> UUID | None:
@@ -263,40 +315,45 @@ async def list_positions(conn: Any, status: str | None = "open", limit: int = 50
 
 
 async def insert_position(conn: Any, *, sid: int, side: PositionSide, quantity: Decimal, avg_price: Decimal,
-                          market_price: Decimal | None = None, opened_at: datetime | None = None) -> PositionRow:
+                          market_price: Decimal | None = None, opened_at: datetime | None = None,
+                          stop_loss: Decimal | None = None) -> PositionRow:
     """Open a row; ``opened_at`` is the market time of the fill that opened it (else now()), so the
     Risk Manager's trading day of a position is the market's, in a replay too."""
-    position_id = await conn.fetchval(
-        """INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at)
-           VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING position_id""",
-        sid, side.value, quantity, avg_price, market_price, opened_at)
-    row = await get_position(conn, position_id)
-    assert row is not None
-    return row
+    row = await conn.fetchrow(
+        """WITH p AS (
+           INSERT INTO positions (security_id, side, quantity, avg_entry_price, market_price, opened_at, stop_loss)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7) RETURNING *)""" + _POSITION_RETURNED,
+        sid, side.value, quantity, avg_price, market_price, opened_at, stop_loss)
+    return PositionRow(**dict(row))
 
 
 async def update_position(conn: Any, position_id: UUID, **fields: Any) -> PositionRow:
+    """The row as updated (returned by the UPDATE itself)."""
     if not fields:
         row = await get_position(conn, position_id)
         assert row is not None
         return row
-    names = list(fields)
-    sets = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(names))
-    await conn.execute(f"UPDATE positions SET {sets} WHERE position_id = $1", position_id,
-                       *[getattr(v, "value", v) for v in fields.values()])
-    row = await get_position(conn, position_id)
-    assert row is not None
-    return row
+    return await _set_position(conn, position_id, [], [], fields)
 
 
 async def close_position_row(conn: Any, position_id: UUID, *, closed_at: datetime | None = None,
                              **fields: Any) -> PositionRow:
     """Close the row (it keeps the quantity it had); ``closed_at`` is the market time of the closing
     fill (else the database's now()), never before the row was opened."""
-    await conn.execute(
-        "UPDATE positions SET status = 'closed', closed_at = greatest(coalesce($2, now()), opened_at),"
-        " unrealized_pnl = 0 WHERE position_id = $1", position_id, closed_at)
-    return await update_position(conn, position_id, **fields)
+    closing = ["status = 'closed'", "closed_at = greatest(coalesce($2, now()), opened_at)", "unrealized_pnl = 0"]
+    return await _set_position(conn, position_id, closing, [closed_at], fields)
+
+
+async def _set_position(conn: Any, position_id: UUID, fixed: list[str], fixed_args: list[Any],
+                        fields: dict[str, Any]) -> PositionRow:
+    """One UPDATE of the row (``fixed`` SET clauses with their arguments from $2, then ``fields``), returning it."""
+    first = 2 + len(fixed_args)
+    sets = ", ".join([*fixed, *(f"{name} = ${first + i}" for i, name in enumerate(fields))])
+    row = await conn.fetchrow(f"WITH p AS (UPDATE positions SET {sets} WHERE position_id = $1 RETURNING *)"
+                              + _POSITION_RETURNED, position_id, *fixed_args,
+                              *[getattr(v, "value", v) for v in fields.values()])
+    assert row is not None
+    return PositionRow(**dict(row))
 
 
 # ------------------------------------------------------------------------------------------ risk authority

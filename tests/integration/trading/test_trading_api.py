@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalyst.bus import Channel, EventBus, PositionUpdate
 from catalyst.clients.trading import TradingClient
 from catalyst.contracts.trading import SubmitOrderBody
 from catalyst.domain.orders import OrderStatus, Side
@@ -108,6 +109,46 @@ async def test_market_entry_fills_and_close_exits_without_approval(trading_app, 
         assert (await client.get("/api/v1/positions")).json()["count"] == 0
         [closed] = (await client.get("/api/v1/positions", params={"status": "closed"})).json()["positions"]
         assert closed["status"] == "closed"
+
+
+async def test_a_bracket_entry_answers_its_legs_as_recorded(trading_app, api_client):
+    async with api_client(trading_app) as client:
+        await store_bar(trading_app, "AAPL", 100.0)
+        body = order_body(order_type="market", limit_price=None, take_profit=110.0, stop_loss=95.0,
+                          client_order_id="api-bracket", approval=approval_json(bound=100.0))
+        placed = await client.post("/api/v1/orders", json=body)
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert order["status"] == "filled"
+        assert [(leg["order_type"], leg["quantity"]) for leg in order["legs"]] == [("limit", 10), ("stop", 10)]
+        assert (await client.get(f"/api/v1/orders/{order['order_id']}")).json() == order
+        again = await client.post("/api/v1/orders", json=body)
+        assert (again.status_code, again.json()) == (200, order)
+
+
+async def test_events_still_queued_at_shutdown_are_published(trading_app, api_client, redis_client,
+                                                            redis_namespace):
+    events = [PositionUpdate(position_id=str(n), symbol="SHUT", side="long", quantity=n, avg_entry_price=1,
+                             market_price=1, unrealized_pnl=0, status="open") for n in range(2000)]
+    subscription = await EventBus(redis_client, redis_namespace).open_subscription(Channel.POSITION_UPDATE)
+    try:
+        async with api_client(trading_app):
+            trading_app.state.trading.oms.sync.post(*events)  # as broker sync posts them, then shutdown
+        for task in asyncio.all_tasks():  # what a process exit does to whatever is still running
+            if task.get_name() == "bus-publisher":
+                task.cancel()
+
+        async def all_of_them() -> list[object]:
+            got = []
+            async for event in subscription.events():
+                got.append(event)
+                if len(got) == len(events):
+                    return got
+            return got
+
+        assert await asyncio.wait_for(all_of_them(), 10) == events
+    finally:
+        await subscription.aclose()
 
 
 async def test_entry_without_approval_is_a_403_envelope(trading_app, api_client):

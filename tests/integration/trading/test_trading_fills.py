@@ -1,6 +1,7 @@
 """Fills move orders, fills and positions together, and publish OrderFilled / PositionUpdate."""
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +11,9 @@ from catalyst.domain.order import Order
 from catalyst.domain.order_request import OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderStatus, OrderType, Side
 from catalyst.errors import Conflict
+from catalyst.risk.approvals import sign_approval
 from catalyst.trading import repository as repo
+from tests.support.sim_world import SECRET
 from tests.support.waiting import eventually
 
 
@@ -49,6 +52,16 @@ async def collect(world, n):
 
     await eventually(subscribed, what="the listener subscribed")
     return task, events
+
+
+async def test_an_entry_fill_opens_its_position_at_the_approvals_stop(sim_world):
+    sim_world.bar("AAPL", 100, 100, 100, 100)
+    approval = sign_approval(symbol="AAPL", side=Side.BUY, max_quantity=100, price_bound=101, stop=95.0,
+                             secret=SECRET, now=sim_world.clock.now(), ttl=timedelta(hours=1))
+    await sim_world.oms.commands.submit(OrderRequest(symbol="AAPL", side=Side.BUY, quantity=100), approval)
+    await sim_world.step("AAPL", 100.5, 101, 100, 100.8)
+    [position] = await positions(sim_world)
+    assert (position.quantity, position.stop_loss) == (100, D("95"))
 
 
 async def test_market_order_fill_updates_everything_and_publishes(sim_world):

@@ -18,7 +18,9 @@ async def record_only(world, request, *, ttl_s=60):
     """The row is committed and the process 'dies' before calling the broker."""
     approval = world.approve(request.symbol, request.side, request.quantity, 1000, ttl_s=ttl_s)
     reference = await world.oms.recorder.reference_price(request.symbol)
-    return await world.oms.recorder.record(request, approval, fillable_price(request, reference))
+    row, created = await world.oms.recorder.record(request, approval, fillable_price(request, reference))
+    assert created
+    return row
 
 
 async def events(world):
@@ -151,7 +153,7 @@ async def test_position_differences_are_fixed_broker_wins(sim_world):
 
 async def test_in_flight_orders_are_not_touched(sim_world):
     row = await record_only(sim_world, limit_buy("in-flight"), ttl_s=3600)
-    with sim_world.oms.commands.sending(row.client_order_id):
+    with sim_world.oms.commands.sending(row):
         sim_world.clock.advance(timedelta(seconds=60))  # past the grace period, yet being sent right now
         report = await sim_world.reconciler.run()
         assert report.orders_resubmitted == 0
