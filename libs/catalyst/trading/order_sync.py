@@ -241,7 +241,7 @@ def position_update(p: PositionRow) -> PositionUpdate:
     market = p.market_price or p.avg_entry_price
     return PositionUpdate(
         position_id=str(p.position_id), symbol=p.symbol, side=p.side.value,
-        quantity=float(p.quantity) if open_ else 0.0, avg_entry_price=float(p.avg_entry_price),
-        market_price=float(market), unrealized_pnl=float(p.unrealized_pnl) if open_ else 0.0,
-        realized_pnl=float(p.realized_pnl), status="open" if open_ else "closed",
+        quantity=p.quantity if open_ else ZERO, avg_entry_price=p.avg_entry_price, market_price=market,
+        unrealized_pnl=p.unrealized_pnl if open_ else ZERO, realized_pnl=p.realized_pnl,
+        status="open" if open_ else "closed",
     )
