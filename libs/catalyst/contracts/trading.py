@@ -23,7 +23,7 @@ from catalyst.contracts.endpoints import RouteTable, endpoint
 from catalyst.domain.approvals import TradeApproval
 from catalyst.domain.bounded import NO_NUL_PATTERN, OrderPrice, Reason, Shares
 from catalyst.domain.money import WireMoney, WireQuantity
-from catalyst.domain.order_request import CLIENT_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
+from catalyst.domain.order_request import CALLER_ORDER_ID_PATTERN, SYMBOL_PATTERN, OrderRequest, StopLoss, TakeProfit
 from catalyst.domain.orders import OrderClass, OrderStatus, OrderType, PositionSide, Side, TimeInForce
 
 ORDERS_PATH = "/api/v1/orders"
@@ -47,7 +47,7 @@ class SubmitOrderBody(BaseModel):
     take_profit: OrderPrice | None = Field(None, description="Bracket: limit price of the take-profit leg")
     stop_loss: OrderPrice | None = Field(None, description="Bracket: stop price of the stop-loss leg")
     client_order_id: str | None = Field(
-        None, pattern=CLIENT_ORDER_ID_PATTERN,
+        None, pattern=CALLER_ORDER_ID_PATTERN,
         description="Idempotency key; generated when absent. Sending a known one returns that order.")
     approval: TradeApproval | None = Field(None, description="Risk Manager approval; required for entries")
 
@@ -138,7 +138,7 @@ class ClosePositionBody(BaseModel):
     quantity: Shares | None = Field(None, description="Shares to close; the whole position when absent")
     reason: str | None = Field(None, max_length=500, pattern=NO_NUL_PATTERN)
     client_order_id: str | None = Field(
-        None, pattern=CLIENT_ORDER_ID_PATTERN,
+        None, pattern=CALLER_ORDER_ID_PATTERN,
         description="Idempotency key of the exit; generated when absent. A known one returns that exit.")
 
 

@@ -30,7 +30,6 @@ async def keep_session(conn: asyncpg.Connection) -> None:
     rolled back an open transaction when it calls this."""
 
 
-
 class Database:
     def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 5, command_timeout: float = 10.0,
                  connect_timeout: float = 3.0, acquire_timeout: float = 10.0):

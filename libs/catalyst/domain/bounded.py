@@ -9,8 +9,8 @@ a 400 naming the field and never a 500 further down:
 - prices are ``numeric(18, 6)`` columns (below 10^12, six decimals); ``Price`` is at least one
   millionth (nothing smaller survives rounding to six decimals) and at most ``MAX_PRICE``; never
   NaN or infinite;
-- dollar amounts (equity, loss limits) stay at most ``MAX_AMOUNT``, far below 10^12 and exact in
-  float cents, and at least a cent (``MIN_AMOUNT``: a limit that rounds to $0.00 divides by zero);
+- dollar amounts (equity, loss limits: ``DollarAmount``) stay at most ``MAX_AMOUNT``, far below
+  10^12, and at least a cent (``MIN_AMOUNT``: a limit that rounds to $0.00 divides by zero);
 - text that is stored (reasons, who asked) holds no NUL character, which PostgreSQL's ``text``
   refuses (``NO_NUL_PATTERN``); a constrained string (pattern or length) also refuses a lone
   surrogate (JSON may spell one), which a plain ``str`` lets through;
@@ -37,8 +37,8 @@ from catalyst.domain.money import AS_JSON_NUMBER, AS_NUMBER_SCHEMA, coerce_numbe
 
 MAX_PRICE = 1_000_000.0  # dollars a share: what numeric(18, 6) columns and cent arithmetic hold with room
 MIN_PRICE = 0.000001  # the smallest price numeric(18, 6) keeps: anything smaller rounds to zero
-MAX_AMOUNT = 100_000_000_000.0  # dollars: sums of them stay below numeric(18, 6)'s 10^12, exact in float cents
-MIN_AMOUNT = 0.01  # one cent: a money limit the rules compare in cents must not round to zero
+MAX_AMOUNT = 100_000_000_000.0  # dollars: sums of them stay below numeric(18, 6)'s 10^12
+MIN_AMOUNT = 0.01  # one cent: a money limit must not round to $0.00
 MAX_APPROVAL_PRICE = MAX_PRICE * 1.05  # a market or stop order's bound: the price plus the widest tolerance (5%)
 NO_NUL_PATTERN = r"^[^\x00]*$"
 SYMBOL_INPUT_PATTERN = r"^\s*[A-Za-z][A-Za-z0-9.\-]{0,9}\s*$"  # what services upper-case and strip to a ticker
@@ -74,19 +74,16 @@ ApprovalPrice = Annotated[
 
 DollarAmount = Annotated[
     Decimal,
-    Field(ge=Decimal("0.01"), le=Decimal(int(MAX_AMOUNT)), allow_inf_nan=False),
+    Field(ge=Decimal(str(MIN_AMOUNT)), le=Decimal(int(MAX_AMOUNT)), allow_inf_nan=False),
     BeforeValidator(coerce_number),
     AfterValidator(money),
     AS_JSON_NUMBER,
     AS_NUMBER_SCHEMA,
 ]
-"""``Amount``'s bounds (a cent .. ``MAX_AMOUNT``) as a ``Money`` decimal, a JSON number on the wire."""
+"""A dollar amount (a cent .. ``MAX_AMOUNT``) as a ``Money`` decimal, a JSON number on the wire."""
 
 Shares = Annotated[int, Field(gt=0, le=1_000_000)]
 """Whole shares of one order (what one order to the broker may carry)."""
-
-Amount = Annotated[float, Field(ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
-"""A dollar amount as a float (a setting's capital); the risk parameters' amounts are ``DollarAmount``."""
 
 Actor = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL_PATTERN)]
 """Who asks for something (recorded with it)."""

@@ -47,8 +47,14 @@ def to_decimal(value: Number) -> Decimal:
 
 
 def quantize(value: Decimal) -> Decimal:
-    """``value`` rounded to six decimals (``Decimal``'s half-even rounding)."""
-    return value.quantize(QUANTUM)
+    """``value`` rounded to six decimals (``Decimal``'s half-even rounding).
+
+    Raises ``ValueError`` (a validation error in a model) for a value too large to keep six decimals
+    in the context's 28 digits, where ``Decimal`` itself raises ``InvalidOperation``."""
+    try:
+        return value.quantize(QUANTUM)
+    except ArithmeticError:
+        raise ValueError(f"too large for six decimals: {value}") from None
 
 
 def money(value: Number) -> Decimal:
@@ -70,8 +76,14 @@ def shares_text(quantity: Decimal) -> str:
     return f"{quantity.normalize():f}"
 
 
+def price_text(price: Decimal) -> str:
+    """A price as a trader reads it: cents (``98.50``), or every decimal a sub-cent price has (``0.0035``)."""
+    cents = price.quantize(Decimal("0.01"))
+    return f"{cents:,.2f}" if cents == price else f"{price.normalize():f}"
+
+
 def as_float(value: Decimal | None) -> float | None:
-    """The wire's JSON number of a decimal (None stays None)."""
+    """A decimal as a float, for a library that takes floats (alpaca-py's request models); None stays None."""
     return None if value is None else float(value)
 
 

@@ -19,6 +19,9 @@ from catalyst.domain.market import SYMBOL_PATTERN as SYMBOL_PATTERN
 from catalyst.domain.orders import OrderClass, OrderType, Side, TimeInForce
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-:.]{0,63}$"
+CALLER_ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,60}$"
+"""What a caller may name an order: no ``:``, and three characters shorter, so that a bracket's legs
+(``<id>:sl``, ``<id>:tp``, derived by the OMS) can never take a caller's id or outgrow the pattern."""
 
 
 def new_client_order_id() -> str:

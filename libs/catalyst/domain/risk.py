@@ -138,7 +138,7 @@ class RiskParameters(BaseModel):
     def _position_limit_at_least_a_cent(cls, v: float, info: ValidationInfo) -> float:
         equity = info.data.get("account_equity")
         if equity is not None and money(scale(v, equity)) < CENT:  # a cap of $0.00 admits nothing
-            raise ValueError(f"max_position_pct × account_equity ({equity}) must be at least ${CENT}")
+            raise ValueError(f"max_position_pct × account_equity (${equity:,.2f}) must be at least ${CENT}")
         return v
 
     @field_validator("critical_fraction")

@@ -55,7 +55,7 @@ PUBLISH_FAILURES = Counter("catalyst_news_catalyst_publish_failures_total",
                            "Strong events that could not be published (retried on a later save)")
 
 CACHE_NS = "news"
-RECENT_NS = f"{CACHE_NS}:recent"  # the market-wide listings; every write drops them all
+RECENT_NS = f"{CACHE_NS}:listing"  # the market-wide compact listings; every write drops them all
 
 
 @dataclass

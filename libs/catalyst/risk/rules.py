@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from catalyst.domain.money import ZERO, money, shares_text, to_decimal
+from catalyst.domain.money import ZERO, money, price_text, shares_text, to_decimal
 from catalyst.domain.orders import Side
 from catalyst.domain.risk import RiskParameters, RiskState, Severity, scale
 from catalyst.risk.state import classify_amount, classify_usage
@@ -145,7 +145,8 @@ def check_stop_loss(
     distance = entry - stop if long else stop - entry
     if distance <= 0:
         where = "below" if long else "above"
-        return _fail(Rule.STOP_LOSS, f"stop {stop} must be {where} the entry {entry}", stop, entry)
+        return _fail(Rule.STOP_LOSS, f"stop {price_text(stop)} must be {where} the entry {price_text(entry)}",
+                     stop, entry)
     known_atr = atr if atr is not None and atr > 0 else None
     atr_limit = None if known_atr is None else money(scale(params.stop_atr_multiple, to_decimal(known_atr)))
     if known_atr is not None and atr_limit is not None and distance <= atr_limit:
@@ -154,7 +155,7 @@ def check_stop_loss(
                           distance, atr_limit)
     level = "support" if long else "resistance"
     if support is not None and _at_level(long, entry, stop, support, params.support_buffer_pct):
-        return RuleResult(Rule.STOP_LOSS, True, f"stop at {level} {support}", distance, atr_limit)
+        return RuleResult(Rule.STOP_LOSS, True, f"stop at {level} {price_text(support)}", distance, atr_limit)
     if atr_limit is None and support is None:
         return _fail(Rule.STOP_LOSS, "no ATR or support level to validate the stop against", distance)
     reasons = []
@@ -162,7 +163,7 @@ def check_stop_loss(
         reasons.append(f"stop ${distance:,.2f} from entry is wider than {params.stop_atr_multiple}×ATR "
                        f"(${atr_limit:,.2f})")
     if support is not None:
-        reasons.append(f"not at the {level} {support}")
+        reasons.append(f"not at the {level} {price_text(support)}")
     return _fail(Rule.STOP_LOSS, " and ".join(reasons), distance, atr_limit)
 
 

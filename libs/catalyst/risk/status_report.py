@@ -10,6 +10,7 @@ from decimal import Decimal
 from catalyst.cache import Cache, CacheTier
 from catalyst.clock import Clock
 from catalyst.contracts.risk import LimitUsage, PositionExposure, RiskStatus
+from catalyst.domain.risk import CENT
 from catalyst.logging import get_logger
 from catalyst.risk.book import RiskBook
 from catalyst.risk.book_follower import BookFollower
@@ -23,7 +24,6 @@ log = get_logger(__name__)
 
 STATUS_CACHE_NS = "risk"
 STATUS_CACHE_KEY = "status"
-CENT = Decimal("0.01")
 
 
 def _cents(amount: Decimal) -> Decimal:

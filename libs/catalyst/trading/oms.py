@@ -52,7 +52,6 @@ class OrderManager:
         self.db = db
         self.broker = broker
         self.broker_name = broker_name
-        self.bus = bus
         self.settings = settings or TradingSettings()
         self.clock = clock
         self.queries = OrderQueries(db, broker, broker_name=broker_name)

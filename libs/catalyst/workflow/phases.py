@@ -194,8 +194,8 @@ class PhaseRunner:
             await self._ledger.decide(cycle_id, "risk_alert", f"{alert.level}: {alert.message}", {
                 "market_at": self._clock.now().isoformat(), "key": alert.key, "since": alert.since.isoformat(),
                 "rule": alert.rule, "level": alert.level})
-        return Work({"risk_state": status.state.value, "daily_pnl": status.daily_pnl,
-                     "open_positions": status.open_positions, "gross_exposure": status.gross_exposure,
+        return Work({"risk_state": status.state.value, "daily_pnl": float(status.daily_pnl),
+                     "open_positions": status.open_positions, "gross_exposure": float(status.gross_exposure),
                      "active_alerts": [a.key for a in status.active_alerts], "new_alerts": [a.key for a in raised]},
                     f"marked {status.open_positions} position(s); daily P&L {status.daily_pnl:.2f}; "
                     f"{len(raised)} new alert(s)")

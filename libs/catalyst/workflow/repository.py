@@ -160,13 +160,14 @@ async def runs(conn: asyncpg.Connection, cycle_id: UUID) -> list[RunRow]:
     return [_run(r) for r in rows]
 
 
+_INSERT_DECISION = """INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)
+    VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE get_or_create_security($2) END, $3, $4, $5::jsonb)"""
+
+
 async def log_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str, reasoning: str,
                        context: dict[str, Any], *, symbol: str | None = None) -> None:
     """One ``decision_logs`` row: what was decided, why, and the inputs it was decided on."""
-    await conn.execute(
-        """INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)
-           VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE get_or_create_security($2) END, $3, $4, $5::jsonb)""",
-        cycle_id, symbol, decision, reasoning, _json(context))
+    await conn.execute(_INSERT_DECISION, cycle_id, symbol, decision, reasoning, _json(context))
 
 
 async def find_decision(conn: asyncpg.Connection, cycle_id: UUID, decision: str,
@@ -190,9 +191,7 @@ async def log_decision_once(conn: asyncpg.Connection, cycle_id: UUID, decision: 
     if decision not in ONCE_DECISIONS:
         raise ValueError(f"{decision!r} is not written once per request: {sorted(ONCE_DECISIONS)}")
     written = await conn.fetchval(
-        """INSERT INTO decision_logs (cycle_id, security_id, decision, reasoning, context)
-           VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE get_or_create_security($2) END, $3, $4, $5::jsonb)
-           ON CONFLICT (cycle_id, decision, (context->>'request_id'))
+        _INSERT_DECISION + """ ON CONFLICT (cycle_id, decision, (context->>'request_id'))
                WHERE decision IN ('trade_requested', 'trade_placed', 'position_closed') DO NOTHING
            RETURNING decision_id""",
         cycle_id, symbol, decision, reasoning, _json({**context, "request_id": request_id}))

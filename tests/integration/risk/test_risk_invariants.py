@@ -282,7 +282,7 @@ class RiskWorld(RuleBasedStateMachine):
         RESULTS["approved"] += 1
         self.ledger.params_by_nonce[decision.approval.nonce] = self.ledger.params_by_version[
             decision.parameters_version]
-        self.ledger.bound_by_nonce[decision.approval.nonce] = decision.approval.price_bound
+        self.ledger.bound_by_nonce[decision.approval.nonce] = float(decision.approval.price_bound)
         order: dict[str, Any] = {"symbol": symbol, "side": side, "order_type": order_type,
                                  "quantity": decision.max_quantity + (1 if greedy else 0),
                                  "approval": decision.approval.model_dump(mode="json")}

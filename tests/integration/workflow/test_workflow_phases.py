@@ -186,7 +186,10 @@ async def test_on_a_half_day_the_close_runs_30_minutes_before_its_13_00_close(wo
         early = (await rig.phase("market_close")).json()
         assert early["ran"] is False
         assert early["reason"] == f"market_close is due at 12:30 New York on {HALF_DAY.isoformat()}"
-        assert (await rig.phase("monitor")).json()["ran"] is True  # still trading hours
+        monitored = (await rig.phase("monitor")).json()
+        assert monitored["ran"] is True  # still trading hours
+        money = (monitored["details"]["daily_pnl"], monitored["details"]["gross_exposure"])
+        assert all(isinstance(v, int | float) for v in money), money  # JSON numbers, as the envelope's money
         rig.clock.set(ny(HALF_DAY, 12, 30))
         closed = (await rig.phase("market_close")).json()
         assert closed["ran"] is True

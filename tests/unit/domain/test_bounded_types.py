@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from catalyst.domain.bounded import MAX_TEXT, MAX_TIME, MIN_TIME, DollarAmount, Label, OrderPrice, Text, Timestamp
-from catalyst.domain.money import WireMoney
+from catalyst.domain.money import Money, Quantity, WireMoney
 
 TIMESTAMP = TypeAdapter(Timestamp)
 
@@ -94,3 +94,11 @@ def test_a_request_documents_a_bounded_decimal_as_a_number(kind: Any) -> None:
     assert schema["type"] == "number"
     assert schema["minimum"] > 0
     assert "anyOf" not in schema  # pydantic would list a string too: the wire's money is a number
+
+
+@pytest.mark.parametrize("kind", [WireMoney, Money, Quantity])
+def test_a_number_too_large_for_six_decimals_is_a_validation_error(kind: Any) -> None:
+    """``Decimal`` raises ``InvalidOperation`` (no ``ValueError``) past 28 digits: a caller's 1e25 must still
+    be a validation error (a 400, a skipped bus event), never an exception that escapes."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(kind).validate_python(1e25)
