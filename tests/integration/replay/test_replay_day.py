@@ -178,7 +178,7 @@ async def test_an_entry_validated_and_filled_on_the_replay_clock(replay: Replay,
     fill_bar = _minute(minutes, NOW.replace(second=0) + timedelta(minutes=1))
     # An approved market entry goes to the broker as a limit at the approval's bound: it fills at the
     # next bar's open when that is within the bound (a limit fill: no slippage), never above it.
-    assert decision.priced_at == entry  # the market: the last complete bar's close
+    assert decision.priced_at == Decimal(str(entry))  # the market: the last complete bar's close
     expected = min(Decimal(str(float(minutes.open[fill_bar]))), Decimal(str(decision.price_bound)))
     assert filled.filled_avg_price == pytest.approx(expected, abs=Decimal("0.0001"))
     assert filled.filled_quantity == decision.sized_quantity
