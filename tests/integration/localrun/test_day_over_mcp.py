@@ -1,14 +1,16 @@
 """Issue 12's end-to-end test: the nine services as separate processes (``catalyst run``), real
 Postgres and Redis, and a trader's whole session over MCP on streamable HTTP with the official SDK.
 
-The run steps the morning at max speed to 09:40 New York and then holds, the market moving on at
-120 replay seconds a second, while the test plays the trader: start the session, read the scan and
-one candidate, preview then confirm a trade (filled on the sim broker), see the position, tighten a
-limit, have a trade that breaks it refused with reasons, close the position, read the day's
-performance, stop the session. Afterwards the database must add up: every fill belongs to an
-order, every position's quantity is its fills, realized P&L equals the sim broker's own ledger to
-the cent, and every decision is in ``decision_logs``. The day's HTML report then opens in headless
-Chromium; its screenshot is kept under ``$CATALYST_TEST_ARTIFACTS`` (default: the test's tmp dir).
+The run steps the morning at max speed to 09:40 New York and then holds, the market moving on at 30
+replay seconds a second (a Risk approval lives 60 s of market time: at 120x that was half a wall
+second, which a confirmation on a loaded CI machine sometimes outlived), while the test plays the
+trader: start the session, read the scan and one candidate, preview then confirm a trade (filled on
+the sim broker), see the position, tighten a limit, have a trade that breaks it refused with
+reasons, close the position, read the day's performance, stop the session. Afterwards the database
+must add up: every fill belongs to an order, every position's quantity is its fills, realized P&L
+equals the sim broker's own ledger to the cent, and every decision is in ``decision_logs``. The
+day's HTML report then opens in headless Chromium; its screenshot is kept under
+``$CATALYST_TEST_ARTIFACTS`` (default: the test's tmp dir).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def start_runner(tmp_path: Path, dsn: str, out: Path) -> subprocess.Popen[bytes]
            "MCP_API_KEYS": KEY, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT}"}
     return subprocess.Popen(
         [sys.executable, "-m", "catalyst.cli", "run", "--speed", "max", "--until", "09:40", "--hold",
-         "--hold-speed", "120", "--keep-state", "--port-base", str(BASE), "--run-dir", str(tmp_path / "runs")],
+         "--hold-speed", "30", "--keep-state", "--port-base", str(BASE), "--run-dir", str(tmp_path / "runs")],
         cwd=ROOT, env=env, stdout=out.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -137,7 +139,7 @@ async def session_over_mcp(mcp: Client) -> None:
     assert preview["approved"] is True
     assert preview["rules"]
     placed = await call(mcp, McpTool.EXECUTE_TRADE, order | {"confirmation_token": preview["confirmation_token"]})
-    assert placed["status"] == "placed", placed
+    assert placed["status"] == "placed", (placed["status"], placed.get("reasons"), placed.get("warnings"))
 
     async def held() -> list[dict[str, Any]]:
         return [p for p in await open_positions(mcp) if p["symbol"] == top["symbol"]]
