@@ -140,12 +140,10 @@ class SimEngine:
                                  req.limit_price, req.stop_price)
         if req.take_profit is not None and req.stop_loss is not None:
             parent.order_class = OrderClass.BRACKET
-            exit_side = Side.SELL if req.side is Side.BUY else Side.BUY
-            sl_type = OrderType.STOP if req.stop_loss.limit_price is None else OrderType.STOP_LIMIT
             legs = [
-                self._new_order(req, now, f"{req.client_order_id}:sl", exit_side, sl_type,
+                self._new_order(req, now, req.leg_client_order_id("sl"), req.exit_side, req.stop_loss_type,
                                 req.stop_loss.limit_price, req.stop_loss.stop_price, parent, "stop_loss"),
-                self._new_order(req, now, f"{req.client_order_id}:tp", exit_side, OrderType.LIMIT,
+                self._new_order(req, now, req.leg_client_order_id("tp"), req.exit_side, OrderType.LIMIT,
                                 req.take_profit.limit_price, None, parent, "take_profit"),
             ]
             parent.leg_ids = [leg.id for leg in legs]

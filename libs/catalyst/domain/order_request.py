@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +91,21 @@ class OrderRequest(BaseModel):
             (sl < self.limit_price < tp) if buy else (tp < self.limit_price < sl)
         ):
             raise ValueError("the entry limit price must lie between stop_loss and take_profit")
+
+    @property
+    def exit_side(self) -> Side:
+        """The side of this order's bracket legs (they close what it opens)."""
+        return Side.SELL if self.side is Side.BUY else Side.BUY
+
+    @property
+    def stop_loss_type(self) -> OrderType:
+        """The order type of the bracket's stop-loss leg: a stop, or a stop-limit when it names a limit."""
+        return OrderType.STOP if self.stop_loss is None or self.stop_loss.limit_price is None else OrderType.STOP_LIMIT
+
+    def leg_client_order_id(self, role: Literal["sl", "tp"]) -> str:
+        """A bracket leg's client order id, ``<id>:sl`` / ``<id>:tp``: the OMS records its legs under it and
+        the simulated venue names them so, which is how broker sync matches the two."""
+        return f"{self.client_order_id}:{role}"
 
     @property
     def worst_price(self) -> Decimal | None:

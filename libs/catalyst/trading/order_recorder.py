@@ -125,16 +125,15 @@ def bracket_legs(request: OrderRequest) -> list[OrderRequest]:
     tp, sl = request.take_profit, request.stop_loss
     if tp is None or sl is None:
         return []
-    exit_side = Side.SELL if request.side is Side.BUY else Side.BUY
     # Built as recorded, not validated: an exit-side stop leg is no valid entry request on its own.
     return [
         OrderRequest.model_construct(
-            client_order_id=f"{request.client_order_id}:sl", symbol=request.symbol, side=exit_side,
-            quantity=request.quantity, order_type=OrderType.STOP if sl.limit_price is None else OrderType.STOP_LIMIT,
+            client_order_id=request.leg_client_order_id("sl"), symbol=request.symbol, side=request.exit_side,
+            quantity=request.quantity, order_type=request.stop_loss_type,
             time_in_force=request.time_in_force, limit_price=sl.limit_price, stop_price=sl.stop_price,
             take_profit=None, stop_loss=None),
         OrderRequest.model_construct(
-            client_order_id=f"{request.client_order_id}:tp", symbol=request.symbol, side=exit_side,
+            client_order_id=request.leg_client_order_id("tp"), symbol=request.symbol, side=request.exit_side,
             quantity=request.quantity, order_type=OrderType.LIMIT, time_in_force=request.time_in_force,
             limit_price=tp.limit_price, stop_price=None, take_profit=None, stop_loss=None),
     ]
