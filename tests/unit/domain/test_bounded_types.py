@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from catalyst.domain.bounded import MAX_TEXT, MAX_TIME, MIN_TIME, DollarAmount, Label, OrderPrice, Text, Timestamp
-from catalyst.domain.money import Money, Quantity, WireMoney
+from catalyst.domain.money import Money, Quantity, WireMoney, price_text
 
 TIMESTAMP = TypeAdapter(Timestamp)
 
@@ -102,3 +102,10 @@ def test_a_number_too_large_for_six_decimals_is_a_validation_error(kind: Any) ->
     be a validation error (a 400, a skipped bus event), never an exception that escapes."""
     with pytest.raises(ValidationError):
         TypeAdapter(kind).validate_python(1e25)
+
+
+@pytest.mark.parametrize(("price", "text"), [
+    (Decimal("98.500000"), "98.50"), (Decimal("1234.5"), "1,234.50"), (Decimal("0.003500"), "0.0035"),
+])
+def test_a_price_reads_as_a_trader_writes_it_not_at_six_decimals(price: Decimal, text: str) -> None:
+    assert price_text(price) == text

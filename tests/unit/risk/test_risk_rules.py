@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from catalyst.domain.money import money
 from catalyst.domain.orders import Side
 from catalyst.domain.risk import RiskParameters, RiskState, Severity
 from catalyst.risk.rules import (
@@ -280,3 +281,8 @@ def test_sizing_needs_a_share() -> None:
 def test_failure_codes_are_stable() -> None:
     assert check_daily_loss(D(-5000), P).code == "RISK_DAILY_LOSS"
     assert check_emergency_halt(RiskState.HALTED).code == "RISK_EMERGENCY_HALT"
+
+
+def test_a_stop_reason_names_prices_as_a_trader_reads_them() -> None:
+    r = check_stop_loss(Side.BUY, money(ENTRY), money("100.01"), atr=2.0, support=None, params=P)
+    assert "stop 100.01 must be below the entry 100.00" in r.reason
